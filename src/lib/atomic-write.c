@@ -1,0 +1,176 @@
+/*
+ * atomic-write.c - replace a file so that readers and crashes see either
+ * the old or the new content, never a mix (DESIGN.md section 6).
+ *
+ * The new content goes into an unnamed O_TMPFILE in the target's directory,
+ * so a crash before the rename leaves nothing behind; it is fsync'ed, given
+ * a temporary name, renamed over the target, and the directory is fsync'ed.
+ * Where O_TMPFILE is not supported a named mkstemp file is used instead.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "internal.h"
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Splits path into a directory (malloc'ed) and a base name (into path). */
+static int
+split_path(const char *path, char **dirp, const char **basep)
+{
+	const char *slash = strrchr(path, '/');
+
+	*dirp = NULL;
+	if (slash == NULL) {
+		*dirp = strdup(".");
+		*basep = path;
+	} else if (slash == path) {
+		*dirp = strdup("/");
+		*basep = slash + 1;
+	} else {
+		*dirp = strndup(path, (size_t)(slash - path));
+		*basep = slash + 1;
+	}
+	return *dirp == NULL ? -1 : 0;
+}
+
+/* Gives the unnamed file fd the name dir/.base.XXXXXXXX (into tmpname). */
+static int
+link_tmpfile(int fd, int dirfd, const char *base, char *tmpname,
+    size_t tmpsize)
+{
+	unsigned char rnd[8];
+	char procpath[64];
+	int tries;
+
+	for (tries = 0; tries < 16; tries++) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+			return -1;
+		snprintf(tmpname, tmpsize, ".%s.%02x%02x%02x%02x%02x%02x.tmp",
+		    base, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+		snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, procpath, dirfd, tmpname,
+		    AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (errno == EEXIST)
+			continue;
+		/* Without /proc, AT_EMPTY_PATH needs privilege but may work. */
+		if (linkat(fd, "", dirfd, tmpname, AT_EMPTY_PATH) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+int
+cs_atomic_write(certseal_ctx *ctx, const char *path, const void *data,
+    size_t len, mode_t mode)
+{
+	char *dir = NULL, tmpname[4096] = "";
+	const char *base;
+	int dirfd = -1, fd = -1, named = 0, r = CERTSEAL_E_INTERNAL;
+	struct stat st;
+
+	if (split_path(path, &dir, &base) != 0)
+		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+	if (*base == '\0') {
+		r = cs_error(ctx, CERTSEAL_E_USAGE, "%s: not a file name",
+		    path);
+		goto out;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "%s: not a regular file",
+		    path);
+		goto out;
+	}
+	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
+		    strerror(errno));
+		goto out;
+	}
+	fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+	if (fd < 0) {
+		/* Filesystem without O_TMPFILE: fall back to a named file. */
+		snprintf(tmpname, sizeof(tmpname), "%s/.%s.XXXXXX.tmp", dir,
+		    base);
+		if ((fd = mkstemps(tmpname, 4)) < 0) {
+			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
+			    strerror(errno));
+			tmpname[0] = '\0';
+			goto out;
+		}
+		named = 1;
+	}
+	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
+	    fsync(fd) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "%s: writing: %s; the old "
+		    "file is unchanged", path, strerror(errno));
+		goto out;
+	}
+	if (!named) {
+		if (link_tmpfile(fd, dirfd, base, tmpname,
+		    sizeof(tmpname)) != 0) {
+			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s; the old "
+			    "file is unchanged", path, strerror(errno));
+			tmpname[0] = '\0';
+			goto out;
+		}
+		named = 1;
+		if (renameat(dirfd, tmpname, dirfd, base) != 0) {
+			r = cs_error(ctx, CERTSEAL_E_IO, "%s: rename: %s; the "
+			    "old file is unchanged", path, strerror(errno));
+			unlinkat(dirfd, tmpname, 0);
+			tmpname[0] = '\0';
+			goto out;
+		}
+	} else if (rename(tmpname, path) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "%s: rename: %s; the old "
+		    "file is unchanged", path, strerror(errno));
+		unlink(tmpname);
+		tmpname[0] = '\0';
+		goto out;
+	}
+	tmpname[0] = '\0';
+	if (fsync(dirfd) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "%s: fsync: %s", dir,
+		    strerror(errno));
+		goto out;
+	}
+	r = 0; /* success */
+ out:
+	if (fd >= 0)
+		close(fd);
+	if (tmpname[0] != '\0' && named)
+		unlink(tmpname);
+	if (dirfd >= 0)
+		close(dirfd);
+	free(dir);
+	return r;
+}

@@ -1,0 +1,30 @@
+# libcertseal: the core everything links.  libcertseal-core.la holds every
+# object (the CLIs and unit tests use its cs_* internals); the installed
+# libcertseal.la exports only certseal_* (libcertseal.sym).
+noinst_LTLIBRARIES += libcertseal-core.la
+libcertseal_core_la_SOURCES = \
+	src/lib/internal.h \
+	src/lib/source.h \
+	src/lib/envelope.h \
+	src/lib/keyfile.h \
+	src/lib/errors.c \
+	src/lib/context.c \
+	src/lib/secret.c \
+	src/lib/pin.c \
+	src/lib/atomic-write.c \
+	src/lib/recipient-id.c \
+	src/lib/source-registry.c \
+	src/lib/source-file.c \
+	src/lib/source-store.c
+libcertseal_core_la_LIBADD = $(CS_LIBS)
+
+lib_LTLIBRARIES += libcertseal.la
+libcertseal_la_SOURCES =
+libcertseal_la_LIBADD = libcertseal-core.la $(CS_LIBS)
+libcertseal_la_LDFLAGS = -version-info 0:0:0 \
+	-Wl,--version-script=$(top_srcdir)/src/lib/libcertseal.sym
+EXTRA_DIST += src/lib/libcertseal.sym src/lib/certseal.pc.in
+
+certsealincludedir = $(includedir)/certseal
+certsealinclude_HEADERS = src/include/certseal/certseal.h
+pkgconfig_DATA += src/lib/certseal.pc

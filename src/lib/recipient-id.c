@@ -1,0 +1,59 @@
+/*
+ * recipient-id.c - matching a CMS recipient or signer identifier against a
+ * certificate, and key identifiers as hex.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/x509v3.h>
+
+#include "internal.h"
+
+int
+cs_recipient_id_matches(const struct cs_recipient_id *id, X509 *cert)
+{
+	const ASN1_OCTET_STRING *skid;
+
+	if (id->keyid != NULL) {
+		skid = X509_get0_subject_key_id(cert);
+		return skid != NULL &&
+		    ASN1_OCTET_STRING_cmp(skid, id->keyid) == 0;
+	}
+	if (id->issuer != NULL && id->serial != NULL) {
+		return X509_NAME_cmp(id->issuer,
+		    X509_get_issuer_name(cert)) == 0 &&
+		    ASN1_INTEGER_cmp(id->serial,
+		    X509_get0_serialNumber(cert)) == 0;
+	}
+	return 0;
+}
+
+void
+cs_hex(const unsigned char *p, size_t len, char *out, size_t outlen)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	if (outlen == 0)
+		return;
+	for (i = 0; i < len && 2 * i + 2 < outlen; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0x0f];
+	}
+	out[2 * i] = '\0';
+}
+
+void
+cs_key_set_keyid(struct cs_key *key)
+{
+	const ASN1_OCTET_STRING *skid;
+
+	key->keyid_hex[0] = '\0';
+	if (key->cert == NULL ||
+	    (skid = X509_get0_subject_key_id(key->cert)) == NULL)
+		return;
+	cs_hex(ASN1_STRING_get0_data(skid), (size_t)ASN1_STRING_length(skid),
+	    key->keyid_hex, sizeof(key->keyid_hex));
+}

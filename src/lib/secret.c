@@ -1,0 +1,181 @@
+/*
+ * secret.c - wiped heap buffers for PINs, passwords, key bytes and
+ * plaintext, and bounded whole-file reads.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "internal.h"
+
+int
+cs_secret_new(size_t len, struct cs_secret **out)
+{
+	struct cs_secret *s;
+
+	*out = NULL;
+	if (len == SIZE_MAX)
+		return CERTSEAL_E_NOMEM;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return CERTSEAL_E_NOMEM;
+	/* One spare byte keeps a NUL after the secret. */
+	if ((s->data = calloc(1, len + 1)) == NULL) {
+		free(s);
+		return CERTSEAL_E_NOMEM;
+	}
+	s->len = len;
+	*out = s;
+	return 0;
+}
+
+int
+cs_secret_from(const void *data, size_t len, struct cs_secret **out)
+{
+	struct cs_secret *s;
+	int r;
+
+	*out = NULL;
+	if ((r = cs_secret_new(len, &s)) != 0)
+		return r;
+	if (len > 0)
+		memcpy(s->data, data, len);
+	*out = s;
+	return 0;
+}
+
+void
+cs_secret_free(struct cs_secret *s)
+{
+	if (s == NULL)
+		return;
+	if (s->data != NULL) {
+		OPENSSL_cleanse(s->data, s->len + 1);
+		free(s->data);
+	}
+	free(s);
+}
+
+/*
+ * Reads fd to the end into a buffer of at most max bytes.  The buffer is
+ * sized from fstat when possible and grown by copying (never realloc, so
+ * that no unwiped copy of a secret is left behind by the allocator).
+ */
+static int
+read_fd(certseal_ctx *ctx, int fd, const char *path, size_t max,
+    struct cs_secret **out)
+{
+	struct cs_secret *buf = NULL, *bigger = NULL;
+	struct stat st;
+	size_t cap = 0, used = 0;
+	ssize_t n;
+	int r = CERTSEAL_E_INTERNAL;
+
+	*out = NULL;
+	if (fstat(fd, &st) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "%s: is a directory", path);
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+		r = cs_error(ctx, CERTSEAL_E_TOO_LARGE,
+		    "%s: %llu bytes, over the limit of %zu bytes", path,
+		    (unsigned long long)st.st_size, max);
+		goto out;
+	}
+	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096;
+	if (cap > max + 1)
+		cap = max + 1;
+	if ((r = cs_secret_new(cap, &buf)) != 0)
+		goto out;
+	for (;;) {
+		if (used == cap) {
+			if (cap > max) {
+				r = cs_error(ctx, CERTSEAL_E_TOO_LARGE,
+				    "%s: over the limit of %zu bytes", path,
+				    max);
+				goto out;
+			}
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			if ((r = cs_secret_new(cap, &bigger)) != 0)
+				goto out;
+			memcpy(bigger->data, buf->data, used);
+			cs_secret_free(buf);
+			buf = bigger;
+			bigger = NULL;
+		}
+		n = read(fd, buf->data + used, cap - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = cs_error(ctx, CERTSEAL_E_IO, "%s: read: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	if (used > max) {
+		r = cs_error(ctx, CERTSEAL_E_TOO_LARGE,
+		    "%s: over the limit of %zu bytes", path, max);
+		goto out;
+	}
+	buf->data[used] = '\0';
+	buf->len = used;
+	*out = buf;
+	buf = NULL;
+	r = 0; /* success */
+ out:
+	/* cs_secret_free wipes len+1 bytes: restore the capacity first. */
+	if (buf != NULL)
+		buf->len = cap;
+	cs_secret_free(buf);
+	return r;
+}
+
+int
+cs_read_secret_file(certseal_ctx *ctx, const char *path, size_t max,
+    struct cs_secret **out)
+{
+	int fd, r;
+
+	*out = NULL;
+	if (strcmp(path, "-") == 0)
+		return read_fd(ctx, STDIN_FILENO, "(stdin)", max, out);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		return cs_error(ctx, errno == ENOENT ? CERTSEAL_E_NOT_FOUND :
+		    CERTSEAL_E_IO, "%s: %s", path, strerror(errno));
+	}
+	r = read_fd(ctx, fd, path, max, out);
+	close(fd);
+	return r;
+}
+
+int
+cs_read_file(certseal_ctx *ctx, const char *path, size_t max, uint8_t **out,
+    size_t *lenp)
+{
+	struct cs_secret *s = NULL;
+	int r;
+
+	*out = NULL;
+	*lenp = 0;
+	if ((r = cs_read_secret_file(ctx, path, max, &s)) != 0)
+		return r;
+	/* Hand over the buffer; it was not secret. */
+	*out = s->data;
+	*lenp = s->len;
+	free(s);
+	return 0;
+}

@@ -1,0 +1,168 @@
+/*
+ * source-registry.c - the one list of CertificateSource schemes, and the
+ * wrappers through which everyone else calls a provider.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "source.h"
+
+static const struct cs_source_ops *const registry[] = {
+	&cs_source_pkcs11_ops,
+	&cs_source_file_ops,
+	&cs_source_store_ops,
+};
+
+/*
+ * "[LocalMachine]\My" and "[CurrentUser]\My" are the Windows spellings of
+ * store:LocalMachine/My; rewrite them so the store provider sees one form.
+ */
+static int
+windows_store_spelling(const char *uri, char **out)
+{
+	const char *close_br, *name;
+	size_t loclen;
+
+	*out = NULL;
+	if (uri[0] != '[' || (close_br = strchr(uri, ']')) == NULL)
+		return 0;
+	loclen = (size_t)(close_br - uri - 1);
+	name = close_br + 1;
+	if (*name == '\\' || *name == '/')
+		name++;
+	if (*name == '\0')
+		name = "My";
+	if (asprintf(out, "store:%.*s/%s", (int)loclen, uri + 1, name) < 0) {
+		*out = NULL;
+		return CERTSEAL_E_NOMEM;
+	}
+	return 0;
+}
+
+int
+cs_source_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
+{
+	char *rewritten = NULL;
+	const char *colon;
+	size_t i, len;
+	int r;
+
+	*out = NULL;
+	if ((r = windows_store_spelling(uri, &rewritten)) != 0)
+		return cs_error(ctx, r, "out of memory");
+	if (rewritten != NULL)
+		uri = rewritten;
+	colon = strchr(uri, ':');
+	if (colon == NULL || colon == uri) {
+		r = cs_error(ctx, CERTSEAL_E_BAD_URI, "'%s' is not a "
+		    "CertificateSource URI: expected pkcs11:, file: or store:",
+		    uri);
+		goto out;
+	}
+	len = (size_t)(colon - uri);
+	for (i = 0; i < sizeof(registry) / sizeof(registry[0]); i++) {
+		if (strlen(registry[i]->scheme) == len &&
+		    strncasecmp(registry[i]->scheme, uri, len) == 0) {
+			r = registry[i]->new(ctx, uri, out);
+			goto out;
+		}
+	}
+	r = cs_error(ctx, CERTSEAL_E_UNSUPPORTED, "'%.*s:' is not a "
+	    "CertificateSource scheme: use pkcs11:, file: or store:",
+	    (int)len, uri);
+ out:
+	free(rewritten);
+	return r;
+}
+
+/* Removes a pin-value=... attribute so that a PIN never reaches a message. */
+static char *
+redact_uri(const char *uri)
+{
+	const char *p, *end;
+	char *copy;
+	size_t prefix;
+
+	if ((p = strstr(uri, "pin-value=")) == NULL)
+		return strdup(uri);
+	end = p + strcspn(p, "&;");
+	prefix = (size_t)(p - uri);
+	if (asprintf(&copy, "%.*spin-value=REDACTED%s", (int)prefix, uri,
+	    end) < 0)
+		return NULL;
+	return copy;
+}
+
+int
+cs_source_init(struct cs_source *src, const struct cs_source_ops *ops,
+    certseal_ctx *ctx, const char *uri)
+{
+	src->ops = ops;
+	src->ctx = ctx;
+	if ((src->uri = redact_uri(uri)) == NULL)
+		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+	return 0;
+}
+
+void
+cs_source_release(struct cs_source *src)
+{
+	if (src == NULL)
+		return;
+	free(src->uri);
+	src->uri = NULL;
+}
+
+void
+cs_source_free(struct cs_source *src)
+{
+	if (src == NULL)
+		return;
+	src->ops->free(src);
+}
+
+int
+cs_source_find_key(struct cs_source *src, const struct cs_recipient_id *id,
+    const struct cs_key **out)
+{
+	*out = NULL;
+	return src->ops->find_key(src, id, out);
+}
+
+int
+cs_source_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
+{
+	return src->ops->trusted_signers(src, into);
+}
+
+int
+cs_source_signer_key(struct cs_source *src, const struct cs_key **out)
+{
+	*out = NULL;
+	if (src->ops->signer_key == NULL)
+		return cs_error(src->ctx, CERTSEAL_E_UNSUPPORTED,
+		    "%s: this source cannot sign", src->uri);
+	return src->ops->signer_key(src, out);
+}
+
+int
+cs_source_describe(struct cs_source *src, json_t **out)
+{
+	*out = NULL;
+	if (src->ops->describe == NULL) {
+		if ((*out = json_pack("{s:s}", "uri", src->uri)) == NULL)
+			return CERTSEAL_E_NOMEM;
+		return 0;
+	}
+	return src->ops->describe(src, out);
+}
+
+const char *
+cs_source_uri(const struct cs_source *src)
+{
+	return src->uri;
+}

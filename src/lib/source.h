@@ -1,0 +1,113 @@
+/*
+ * source.h - the CertificateSource provider interface.
+ *
+ * One const ops table per URI scheme (source-file.c, source-pkcs11.c,
+ * source-store.c), listed once in source-registry.c.  Callers go through
+ * the cs_source_* wrappers below, never through the slots.
+ *
+ * Each provider embeds `struct cs_source` first in its own state and
+ * recovers it with a checked downcast:
+ *
+ *	struct file_source { struct cs_source base; ... };
+ *	static struct file_source *
+ *	file_source(struct cs_source *s)
+ *	{
+ *		assert(s->ops == &cs_source_file_ops);
+ *		return (struct file_source *)s;
+ *	}
+ *
+ * Sources load lazily: `new` only parses the URI; files are read, modules
+ * loaded and tokens logged in on the first find_key/signers call, and the
+ * result is cached in the source for the context's lifetime.
+ */
+#ifndef CS_SOURCE_H
+#define CS_SOURCE_H
+
+#include <jansson.h>
+
+#include "internal.h"
+
+struct cs_source;
+
+struct cs_source_ops {
+	const char *scheme;	/* "file", "pkcs11", "store" (no colon) */
+
+	/*
+	 * Parses uri (the whole URI, scheme included) and returns a new
+	 * source.  Syntax errors: CERTSEAL_E_BAD_URI with a message naming the
+	 * offending part.  Must not touch files or tokens.
+	 */
+	int (*new)(certseal_ctx *ctx, const char *uri, struct cs_source **out);
+
+	void (*free)(struct cs_source *src);
+
+	/*
+	 * Finds the private key for a recipient, without trying keys one by
+	 * one.  Returns 0 and a borrowed key, CERTSEAL_E_NO_KEY when this
+	 * source has no key for it, or a hard error (token, PIN, I/O...).
+	 */
+	int (*find_key)(struct cs_source *src, const struct cs_recipient_id *id,
+	    const struct cs_key **out);
+
+	/*
+	 * Appends the certificates of the signers this source trusts to
+	 * `into` (each up-ref'd).  A source that trusts nobody adds nothing.
+	 */
+	int (*trusted_signers)(struct cs_source *src, STACK_OF(X509) *into);
+
+	/*
+	 * optional: the key this source signs with (certseal-admin seal
+	 * --signer).  Borrowed.  CERTSEAL_E_NO_KEY if it has none.
+	 */
+	int (*signer_key)(struct cs_source *src, const struct cs_key **out);
+
+	/*
+	 * optional: describes the keys and certificates the source offers as
+	 * a JSON object (for `certseal sources`); *out is a new reference.
+	 */
+	int (*describe)(struct cs_source *src, json_t **out);
+};
+
+/* Common head of every provider's state. */
+struct cs_source {
+	const struct cs_source_ops *ops;
+	certseal_ctx	*ctx;		/* borrowed; outlives the source */
+	char		*uri;		/* as given, for messages */
+};
+
+/*
+ * Fills the common head; called by providers' `new`.  The redacted URI
+ * (pin-value removed) is stored for messages.
+ */
+int cs_source_init(struct cs_source *src, const struct cs_source_ops *ops,
+    certseal_ctx *ctx, const char *uri);
+void cs_source_release(struct cs_source *src);
+
+/*
+ * Creates a source for uri by its scheme.  Also accepts the Windows store
+ * spelling "[LocalMachine]\My" and "[CurrentUser]\My".
+ */
+int cs_source_new(certseal_ctx *ctx, const char *uri, struct cs_source **out);
+void cs_source_free(struct cs_source *src);
+
+int cs_source_find_key(struct cs_source *src,
+    const struct cs_recipient_id *id, const struct cs_key **out);
+int cs_source_trusted_signers(struct cs_source *src, STACK_OF(X509) *into);
+int cs_source_signer_key(struct cs_source *src, const struct cs_key **out);
+int cs_source_describe(struct cs_source *src, json_t **out);
+
+/* The URI for messages (pin-value redacted). */
+const char *cs_source_uri(const struct cs_source *src);
+
+/*
+ * The default source when none is configured: store:LocalMachine/My.
+ * Used by the context when its list is empty at open time.
+ */
+#define CS_DEFAULT_SOURCE	"store:LocalMachine/My"
+
+/* Provider tables, defined in source-*.c. */
+extern const struct cs_source_ops cs_source_file_ops;
+extern const struct cs_source_ops cs_source_pkcs11_ops;
+extern const struct cs_source_ops cs_source_store_ops;
+
+#endif /* CS_SOURCE_H */

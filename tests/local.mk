@@ -1,0 +1,8 @@
+# Tests: CUnit unit suites (tests/unit), then integration scripts
+# (tests/integration) that create throw-away SoftHSM2 tokens of their own.
+# Each area adds its suites in its own fragment.
+TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	SOFTHSM_MODULE='/usr/lib/softhsm/libsofthsm2.so'
+include tests/unit/local.mk
+include tests/integration/local.mk
