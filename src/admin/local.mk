@@ -1,1 +1,1 @@
-# filled in by the src/admin work
+# certseal-admin (wired once the envelope lands).

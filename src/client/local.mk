@@ -1,1 +1,3 @@
-# filled in by the src/client work
+# certseal, the client tool (wired once the envelope lands).
+noinst_LTLIBRARIES += libcli.la
+libcli_la_SOURCES = src/common/cli.h src/common/cli.c

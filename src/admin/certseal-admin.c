@@ -1,0 +1,65 @@
+/*
+ * certseal-admin.c - the admin tool: global options and the command table.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+
+static const struct cli_command commands[] = {
+	{ "seal", cmd_seal, "seal --recipient CERT... --signer URI "
+	    "[-o OUT] [IN|-]", "seal a file offline, without a profile" },
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: certseal-admin COMMAND [ARGS]\n"
+	    "\n"
+	    "Keeps certificate pairs in a PKCS#11 token and saves the "
+	    "configuration\nencrypted and signed.\n\ncommands:\n");
+	cli_print_commands(fp, commands, sizeof(commands) /
+	    sizeof(commands[0]));
+	fprintf(fp, "\nexit codes: 0 ok, 1 error, 2 usage, 3 no key, "
+	    "4 integrity, 5 policy, 6 token\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help",	no_argument,	NULL, 'h' },
+		{ "version",	no_argument,	NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	cli_progname = "certseal-admin";
+	cli_harden();
+	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		case 'V':
+			printf("certseal-admin %s\n", certseal_version());
+			return CLI_EXIT_OK;
+		default:
+			return cli_usage_error("bad option");
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0;	/* glibc: 0 re-initialises getopt for the command */
+	return cli_dispatch(commands, sizeof(commands) / sizeof(commands[0]),
+	    argc, argv, usage);
+}

@@ -1,0 +1,243 @@
+/*
+ * cmd-seal.c - `certseal-admin seal`: seal a file offline to recipient
+ * certificates, signed by a key from a CertificateSource, with no profile.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/pem.h>
+
+#include "admin.h"
+#include "envelope.h"
+#include "source.h"
+
+#define SEAL_SYNOPSIS "seal --recipient CERT... --signer URI " \
+	"[--oaep-hash sha1|sha256|sha384|sha512] [--name NAME] " \
+	"[--sequence N] [-o OUT] [IN|-]"
+
+/* Certificates are small; a bigger file is not a certificate. */
+#define CERT_FILE_MAX	(1024 * 1024)
+
+/* Reads one certificate, PEM or DER. */
+static int
+load_cert(certseal_ctx *ctx, const char *path, X509 **out)
+{
+	const unsigned char *p;
+	uint8_t *data = NULL;
+	size_t len;
+	BIO *bio = NULL;
+	X509 *cert = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = cs_read_file(ctx, path, CERT_FILE_MAX, &data, &len)) != 0)
+		goto out;
+	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+		p = data;
+		cert = d2i_X509(NULL, &p, (long)len);
+	}
+	if (cert == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_USAGE, "%s: not a PEM or DER "
+		    "certificate", path);
+		goto out;
+	}
+	*out = cert;
+	cert = NULL;
+	r = 0; /* success */
+ out:
+	X509_free(cert);
+	BIO_free(bio);
+	free(data);
+	return r;
+}
+
+static const EVP_MD *
+oaep_md_by_name(const char *name)
+{
+	static const char *const allowed[] = {
+		"sha1", "sha256", "sha384", "sha512"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		if (strcasecmp(name, allowed[i]) == 0)
+			return EVP_get_digestbyname(allowed[i]);
+	return NULL;
+}
+
+static int
+parse_sequence(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+cmd_seal(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "recipient",	required_argument, NULL, 'r' },
+		{ "signer",	required_argument, NULL, 'S' },
+		{ "oaep-hash",	required_argument, NULL, 'H' },
+		{ "name",	required_argument, NULL, 'n' },
+		{ "sequence",	required_argument, NULL, 'q' },
+		{ "output",	required_argument, NULL, 'o' },
+		{ "help",	no_argument,	NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cs_seal_recipient *recips = NULL;
+	const struct cs_key **signers = NULL;
+	struct cs_seal_params params;
+	struct cs_secret *plain = NULL;
+	certseal_ctx *ctx = NULL;
+	const EVP_MD *md = NULL;
+	const char *in = "-", *out = NULL, *name = NULL;
+	char **recip_paths = NULL, **signer_uris = NULL;
+	size_t nrecip = 0, nsign = 0, i, sealed_len = 0;
+	uint8_t *sealed = NULL;
+	uint64_t sequence = (uint64_t)time(NULL);
+	int c, r, code = CLI_EXIT_OTHER;
+
+	recip_paths = calloc((size_t)argc + 1, sizeof(*recip_paths));
+	signer_uris = calloc((size_t)argc + 1, sizeof(*signer_uris));
+	if (recip_paths == NULL || signer_uris == NULL) {
+		code = cli_fail(NULL, CERTSEAL_E_NOMEM, "seal");
+		goto out;
+	}
+	while ((c = getopt_long(argc, argv, "r:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			recip_paths[nrecip++] = optarg;
+			break;
+		case 'S':
+			signer_uris[nsign++] = optarg;
+			break;
+		case 'H':
+			if ((md = oaep_md_by_name(optarg)) == NULL) {
+				code = cli_usage_error("seal: --oaep-hash "
+				    "must be sha1, sha256, sha384 or sha512");
+				goto out;
+			}
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'q':
+			if (parse_sequence(optarg, &sequence) != 0) {
+				code = cli_usage_error("seal: --sequence "
+				    "must be a non-negative integer");
+				goto out;
+			}
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			printf("usage: certseal-admin %s\n", SEAL_SYNOPSIS);
+			code = CLI_EXIT_OK;
+			goto out;
+		default:
+			code = cli_usage_error("seal: bad option");
+			goto out;
+		}
+	}
+	if (argc - optind > 1 || nrecip == 0 || nsign == 0) {
+		code = cli_usage_error("usage: certseal-admin %s",
+		    SEAL_SYNOPSIS);
+		goto out;
+	}
+	if (argc - optind == 1)
+		in = argv[optind];
+	if (out != NULL && strcmp(in, "-") != 0 && cli_same_file(in, out)) {
+		code = cli_usage_error("seal: the output %s is the input; "
+		    "seal into another file", out);
+		goto out;
+	}
+	if (name != NULL && strlen(name) > CS_CONFIG_NAME_MAX) {
+		code = cli_usage_error("seal: --name is longer than %d bytes",
+		    CS_CONFIG_NAME_MAX);
+		goto out;
+	}
+	if ((r = cli_ctx_new(&ctx)) != 0) {
+		code = cli_fail(NULL, r, "seal");
+		goto out;
+	}
+	recips = calloc(nrecip, sizeof(*recips));
+	signers = calloc(nsign, sizeof(*signers));
+	if (recips == NULL || signers == NULL) {
+		code = cli_fail(ctx, CERTSEAL_E_NOMEM, "seal");
+		goto out;
+	}
+	for (i = 0; i < nrecip; i++) {
+		if ((r = load_cert(ctx, recip_paths[i],
+		    &recips[i].cert)) != 0) {
+			code = cli_fail(ctx, r, "--recipient");
+			goto out;
+		}
+		recips[i].oaep_md = md;
+	}
+	for (i = 0; i < nsign; i++) {
+		if ((r = certseal_ctx_add_source(ctx, signer_uris[i])) != 0 ||
+		    (r = cs_source_signer_key(ctx->sources[i],
+		    &signers[i])) != 0) {
+			code = cli_fail(ctx, r, "--signer");
+			goto out;
+		}
+	}
+	if ((r = cs_read_secret_file(ctx, in, CERTSEAL_MAX_CONFIG_SIZE,
+	    &plain)) != 0) {
+		code = cli_fail(ctx, r, "%s", strcmp(in, "-") == 0 ?
+		    "standard input" : in);
+		goto out;
+	}
+	memset(&params, 0, sizeof(params));
+	params.name = name;
+	params.sequence = sequence;
+	params.recipients = recips;
+	params.nrecipients = nrecip;
+	params.signers = signers;
+	params.nsigners = nsign;
+	if ((r = cs_envelope_seal(ctx, plain->data, plain->len, &params,
+	    &sealed, &sealed_len)) != 0) {
+		code = cli_fail(ctx, r, "%s", strcmp(in, "-") == 0 ?
+		    "standard input" : in);
+		goto out;
+	}
+	if ((r = cli_write_output(ctx, out, sealed, sealed_len, 0644)) != 0) {
+		code = cli_fail(ctx, r, "%s", out == NULL ? "stdout" : out);
+		goto out;
+	}
+	code = CLI_EXIT_OK;
+ out:
+	free(sealed);
+	cs_secret_free(plain);
+	if (recips != NULL)
+		for (i = 0; i < nrecip; i++)
+			X509_free(recips[i].cert);
+	free(recips);
+	free(signers);
+	free(recip_paths);
+	free(signer_uris);
+	certseal_ctx_free(ctx);
+	return code;
+}

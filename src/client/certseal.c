@@ -1,0 +1,249 @@
+/*
+ * certseal.c - the client tool: global options, the command table, and
+ * the context every command starts from.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client.h"
+
+struct client_options client_opts;
+
+static const struct cli_command commands[] = {
+	{ "open", cmd_open, "open CONFIG [-o OUT]",
+	    "print the configuration (decrypted and verified)" },
+	{ "check", cmd_check, "check CONFIG [--json]",
+	    "tell whether this client can open CONFIG, and with what" },
+	{ "inspect", cmd_inspect, "inspect FILE [--json]",
+	    "describe a sealed file: recipients, algorithms, signers" },
+	{ "sources", cmd_sources, "sources [--json]",
+	    "list the keys and signers each source offers" },
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: certseal [-s|--certificate-source URI]... "
+	    "[--accept-encrypted-data-only]\n"
+	    "                [--allow-rollback] COMMAND [ARGS]\n"
+	    "\n"
+	    "Opens configuration files sealed by certseal-admin with keys "
+	    "from\nCertificateSource URIs (pkcs11:, file:, store:); the "
+	    "default source is\n" "store:LocalMachine/My.\n\ncommands:\n");
+	cli_print_commands(fp, commands, sizeof(commands) /
+	    sizeof(commands[0]));
+	fprintf(fp, "\nenvironment: CERTSEAL_CERTIFICATE_SOURCE (URIs "
+	    "separated by white space),\n"
+	    "  CERTSEAL_ACCEPT_ENCRYPTED_DATA_ONLY=1, CERTSEAL_PIN, "
+	    "CERTSEAL_STORE_ROOT,\n  CERTSEAL_STATE_DIR\n"
+	    "exit codes: 0 ok, 1 error, 2 usage, 3 no key, 4 integrity, "
+	    "5 policy, 6 token\n");
+}
+
+/* Where the highest accepted sequence per configuration is remembered. */
+static int
+state_dir(char *buf, size_t size)
+{
+	const char *env, *home;
+
+	if ((env = getenv("CERTSEAL_STATE_DIR")) != NULL && *env != '\0')
+		return snprintf(buf, size, "%s", env) >= (int)size ? -1 : 0;
+	if (geteuid() == 0)
+		return snprintf(buf, size, "%s", CS_STATE_DIR) >=
+		    (int)size ? -1 : 0;
+	if ((env = getenv("XDG_STATE_HOME")) != NULL && *env == '/')
+		return snprintf(buf, size, "%s/certseal", env) >=
+		    (int)size ? -1 : 0;
+	if ((home = getenv("HOME")) == NULL || *home != '/')
+		return -1;
+	return snprintf(buf, size, "%s/.local/state/certseal", home) >=
+	    (int)size ? -1 : 0;
+}
+
+/* Adds the sources named in CERTSEAL_CERTIFICATE_SOURCE. */
+static int
+add_env_sources(certseal_ctx *ctx)
+{
+	const char *env = getenv("CERTSEAL_CERTIFICATE_SOURCE");
+	char *copy = NULL, *uri, *save = NULL;
+	int r = 0;
+
+	if (env == NULL || *env == '\0')
+		return 0;
+	if ((copy = strdup(env)) == NULL)
+		return CERTSEAL_E_NOMEM;
+	for (uri = strtok_r(copy, " \t\n", &save); uri != NULL;
+	    uri = strtok_r(NULL, " \t\n", &save)) {
+		if ((r = certseal_ctx_add_source(ctx, uri)) != 0)
+			break;
+	}
+	free(copy);
+	return r;
+}
+
+int
+client_ctx_new(certseal_ctx **out)
+{
+	certseal_ctx *ctx = NULL;
+	unsigned int flags = 0;
+	char dir[4096];
+	size_t i;
+	int r, code = CLI_EXIT_OTHER;
+
+	*out = NULL;
+	if ((r = cli_ctx_new(&ctx)) != 0) {
+		code = cli_fail(NULL, r, "creating a context");
+		goto out;
+	}
+	for (i = 0; i < client_opts.nsources; i++) {
+		if ((r = certseal_ctx_add_source(ctx,
+		    client_opts.sources[i])) != 0) {
+			code = cli_fail(ctx, r, "--certificate-source");
+			goto out;
+		}
+	}
+	if (client_opts.nsources == 0 && (r = add_env_sources(ctx)) != 0) {
+		code = cli_fail(ctx, r, "CERTSEAL_CERTIFICATE_SOURCE");
+		goto out;
+	}
+	if (client_opts.encrypted_only ||
+	    cli_env_true("CERTSEAL_ACCEPT_ENCRYPTED_DATA_ONLY"))
+		flags |= CERTSEAL_FLAG_ENCRYPTED_ONLY;
+	if (client_opts.allow_rollback)
+		flags |= CERTSEAL_FLAG_ALLOW_ROLLBACK;
+	if (!isatty(STDIN_FILENO) && access("/dev/tty", R_OK | W_OK) != 0)
+		flags |= CERTSEAL_FLAG_NO_PROMPT;
+	certseal_ctx_set_flags(ctx, flags);
+	if (state_dir(dir, sizeof(dir)) == 0 &&
+	    (r = certseal_ctx_set_state_dir(ctx, dir)) != 0) {
+		code = cli_fail(ctx, r, "state directory");
+		goto out;
+	}
+	*out = ctx;
+	ctx = NULL;
+	code = 0; /* success */
+ out:
+	certseal_ctx_free(ctx);
+	return code;
+}
+
+/* A command's options; the global ones are accepted there too. */
+int
+client_parse_options(int argc, char **argv, const char *synopsis,
+    char **outp, int *jsonp, int nargs)
+{
+	static const struct option longopts[] = {
+		{ "output",		required_argument, NULL, 'o' },
+		{ "json",		no_argument,	NULL, 'j' },
+		{ "certificate-source",	required_argument, NULL, 's' },
+		{ "accept-encrypted-data-only", no_argument, NULL, 'E' },
+		{ "allow-rollback",	no_argument,	NULL, 'R' },
+		{ "help",		no_argument,	NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "o:s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			if (outp == NULL)
+				return cli_usage_error("%s: no -o here",
+				    argv[0]);
+			*outp = optarg;
+			break;
+		case 'j':
+			if (jsonp == NULL)
+				return cli_usage_error("%s: no --json here",
+				    argv[0]);
+			*jsonp = 1;
+			break;
+		case 's':
+			client_opts.sources[client_opts.nsources++] = optarg;
+			break;
+		case 'E':
+			client_opts.encrypted_only = 1;
+			break;
+		case 'R':
+			client_opts.allow_rollback = 1;
+			break;
+		case 'h':
+			printf("usage: certseal %s\n", synopsis);
+			exit(CLI_EXIT_OK);
+		default:
+			return cli_usage_error("%s: bad option", argv[0]);
+		}
+	}
+	if (argc - optind != nargs)
+		return cli_usage_error("usage: certseal %s", synopsis);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "certificate-source",	required_argument, NULL, 's' },
+		{ "accept-encrypted-data-only", no_argument, NULL, 'E' },
+		{ "allow-rollback",	no_argument,	NULL, 'R' },
+		{ "help",		no_argument,	NULL, 'h' },
+		{ "version",		no_argument,	NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char **sources;
+	int c, code;
+
+	cli_progname = "certseal";
+	cli_harden();
+	if ((sources = calloc((size_t)argc + 1, sizeof(*sources))) == NULL) {
+		fprintf(stderr, "certseal: out of memory\n");
+		return CLI_EXIT_OTHER;
+	}
+	client_opts.sources = sources;
+	/* '+': global options end at the command name. */
+	while ((c = getopt_long(argc, argv, "+s:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sources[client_opts.nsources++] = optarg;
+			break;
+		case 'E':
+			client_opts.encrypted_only = 1;
+			break;
+		case 'R':
+			client_opts.allow_rollback = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			free(sources);
+			return CLI_EXIT_OK;
+		case 'V':
+			printf("certseal %s\n", certseal_version());
+			free(sources);
+			return CLI_EXIT_OK;
+		default:
+			free(sources);
+			return cli_usage_error("bad option");
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		free(sources);
+		return CLI_EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0;	/* glibc: 0 re-initialises getopt for the command */
+	code = cli_dispatch(commands, sizeof(commands) / sizeof(commands[0]),
+	    argc, argv, usage);
+	free(sources);
+	return code;
+}

@@ -1,0 +1,40 @@
+/*
+ * client.h - the certseal client: global options and the commands.
+ */
+#ifndef CS_CLIENT_H
+#define CS_CLIENT_H
+
+#include "cli.h"
+
+/* Global options, parsed before the command. */
+struct client_options {
+	char		**sources;	/* -s URIs in order (borrowed argv) */
+	size_t		  nsources;
+	int		  encrypted_only;
+	int		  allow_rollback;
+};
+
+extern struct client_options client_opts;
+
+/*
+ * A context configured from the global options and the environment
+ * (CERTSEAL_CERTIFICATE_SOURCE, CERTSEAL_ACCEPT_ENCRYPTED_DATA_ONLY,
+ * CERTSEAL_STATE_DIR).  On failure prints the error and returns the exit
+ * code (non-zero).
+ */
+int client_ctx_new(certseal_ctx **out);
+
+/*
+ * Parses a command's options (-o when outp, --json when jsonp, and the
+ * global options) and checks that exactly nargs operands follow.  Returns
+ * 0 or an exit code; operands start at argv[optind].
+ */
+int client_parse_options(int argc, char **argv, const char *synopsis,
+    char **outp, int *jsonp, int nargs);
+
+int cmd_open(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_sources(int argc, char **argv);
+
+#endif /* CS_CLIENT_H */

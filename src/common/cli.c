@@ -1,0 +1,239 @@
+/*
+ * cli.c - the parts of certseal and certseal-admin that are the same.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "internal.h"
+#include "cli.h"
+
+const char *cli_progname = "certseal";
+
+void
+cli_harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	/* A core file would hold PINs, keys and plaintext. */
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int
+cli_prompt(const char *what, char *buf, size_t buflen, void *arg)
+{
+	struct termios old, noecho;
+	size_t len = 0;
+	int fd, restore = 0, r = -1;
+	char c;
+	ssize_t n;
+
+	(void)arg;
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0)
+		return -1;
+	if (tcgetattr(fd, &old) == 0) {
+		noecho = old;
+		noecho.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		noecho.c_lflag |= ICANON;
+		if (tcsetattr(fd, TCSAFLUSH, &noecho) == 0)
+			restore = 1;
+	}
+	if (dprintf(fd, "%s: ", what) < 0)
+		goto out;
+	for (;;) {
+		n = read(fd, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto out;
+		if (c == '\n' || c == '\r')
+			break;
+		if (len + 1 < buflen)
+			buf[len++] = c;
+	}
+	buf[len] = '\0';
+	r = 0; /* success */
+ out:
+	c = 0;
+	if (restore)
+		(void)tcsetattr(fd, TCSAFLUSH, &old);
+	(void)write(fd, "\n", 1);
+	close(fd);
+	if (r != 0)
+		OPENSSL_cleanse(buf, buflen);
+	return r;
+}
+
+void
+cli_log(const char *message, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "%s: warning: %s\n", cli_progname, message);
+}
+
+int
+cli_ctx_new(certseal_ctx **out)
+{
+	certseal_ctx *ctx = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = certseal_ctx_new(&ctx)) != 0)
+		return r;
+	certseal_ctx_set_prompt(ctx, cli_prompt, NULL);
+	certseal_ctx_set_log(ctx, cli_log, NULL);
+	*out = ctx;
+	return 0;
+}
+
+int
+cli_fail(certseal_ctx *ctx, int err, const char *fmt, ...)
+{
+	const char *detail = certseal_ctx_last_error(ctx);
+	char what[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (detail != NULL && *detail != '\0')
+		fprintf(stderr, "%s: %s: %s\n", cli_progname, what, detail);
+	else
+		fprintf(stderr, "%s: %s: %s\n", cli_progname, what,
+		    certseal_strerror(err));
+	return certseal_exit_code(err);
+}
+
+int
+cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try '%s --help')\n", cli_progname);
+	return CLI_EXIT_USAGE;
+}
+
+void
+cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: warning: ", cli_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int
+write_stdout(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(STDOUT_FILENO, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+cli_write_output(certseal_ctx *ctx, const char *path, const void *data,
+    size_t len, unsigned int mode)
+{
+	if (path == NULL || strcmp(path, "-") == 0) {
+		if (write_stdout(data, len) != 0)
+			return cs_error(ctx, CERTSEAL_E_IO,
+			    "standard output: %s", strerror(errno));
+		return 0;
+	}
+	return cs_atomic_write(ctx, path, data, len, (mode_t)mode);
+}
+
+int
+cli_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (strcmp(a, b) == 0)
+		return 1;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int
+cli_print_json(json_t *value)
+{
+	char *text;
+	int r;
+
+	if ((text = json_dumps(value, JSON_INDENT(2) | JSON_SORT_KEYS)) ==
+	    NULL)
+		return CERTSEAL_E_NOMEM;
+	r = printf("%s\n", text) < 0 || fflush(stdout) != 0 ?
+	    CERTSEAL_E_IO : 0;
+	free(text);
+	return r;
+}
+
+int
+cli_env_true(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && (strcmp(v, "1") == 0 ||
+	    strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 ||
+	    strcasecmp(v, "on") == 0);
+}
+
+void
+cli_print_commands(FILE *fp, const struct cli_command *cmds, size_t ncmds)
+{
+	size_t i;
+
+	for (i = 0; i < ncmds; i++)
+		fprintf(fp, "  %-44s %s\n", cmds[i].synopsis,
+		    cmds[i].summary);
+}
+
+int
+cli_dispatch(const struct cli_command *cmds, size_t ncmds, int argc,
+    char **argv, void (*usage)(FILE *))
+{
+	size_t i;
+
+	if (argc < 1) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	for (i = 0; i < ncmds; i++)
+		if (strcmp(cmds[i].name, argv[0]) == 0)
+			return cmds[i].run(argc, argv);
+	return cli_usage_error("unknown command '%s'", argv[0]);
+}

@@ -1,0 +1,90 @@
+/*
+ * cli.h - what both command-line tools share: secrets hygiene at start,
+ * the terminal prompt, the one-line error, option helpers, and writing
+ * results only after success.
+ */
+#ifndef CS_CLI_H
+#define CS_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "certseal/certseal.h"
+
+/* Exit codes (DESIGN.md section 5). */
+#define CLI_EXIT_OK		0
+#define CLI_EXIT_OTHER		1
+#define CLI_EXIT_USAGE		2
+
+/*
+ * A subcommand: argv[0] is the command name; getopt_long starts over for
+ * each command.  Returns an exit code.
+ */
+struct cli_command {
+	const char	*name;
+	int		(*run)(int argc, char **argv);
+	const char	*synopsis;	/* "open CONFIG [-o OUT]" */
+	const char	*summary;	/* one line for --help */
+};
+
+/* Program name for messages ("certseal", "certseal-admin"). */
+extern const char *cli_progname;
+
+/*
+ * Turns core dumps off and makes the process undumpable before any secret
+ * is read (STYLE.md), and ignores SIGPIPE so a closed pipe is an error,
+ * not a silent death after partial output.
+ */
+void cli_harden(void);
+
+/* The terminal prompt: reads from /dev/tty with echo off. */
+int cli_prompt(const char *what, char *buf, size_t buflen, void *arg);
+
+/* Prints library warnings on stderr. */
+void cli_log(const char *message, void *arg);
+
+/* A context with the prompt and warnings wired to the terminal. */
+int cli_ctx_new(certseal_ctx **out);
+
+/*
+ * Prints "PROG: MESSAGE" for err, using the context's last error when it
+ * has one, and returns the exit code for err.
+ */
+int cli_fail(certseal_ctx *ctx, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prints "PROG: MESSAGE" and returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* Prints a warning line. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Writes a finished result: to stdout when path is NULL or "-", else
+ * atomically into path with mode.  Nothing is written on failure.
+ */
+int cli_write_output(certseal_ctx *ctx, const char *path, const void *data,
+    size_t len, unsigned int mode);
+
+/* 1 when a and b name the same file (same path, or same inode). */
+int cli_same_file(const char *a, const char *b);
+
+/* Prints a JSON value on stdout, indented, with a newline. */
+int cli_print_json(json_t *value);
+
+/* 1 when an environment variable is set to 1/true/yes/on. */
+int cli_env_true(const char *name);
+
+/* Dispatches argv[1] through the table; handles --help and --version. */
+int cli_dispatch(const struct cli_command *cmds, size_t ncmds, int argc,
+    char **argv, void (*usage)(FILE *));
+
+/* Prints the command table as usage lines. */
+void cli_print_commands(FILE *fp, const struct cli_command *cmds,
+    size_t ncmds);
+
+#endif /* CS_CLI_H */
