@@ -1,0 +1,495 @@
+/*
+ * test-core.c - the core modules of libcertseal: errors, secrets and file
+ * reads, PIN sources, atomic writes, the source registry and recipient
+ * identifiers.  Table-driven where the module is a mapping.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/x509v3.h>
+
+#include "cu-run.h"
+#include "internal.h"
+#include "source.h"
+
+/* Short, so that paths built under it always fit PATH_MAX. */
+static char tmpdir[256];
+
+static int
+suite_init(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "%s/cs-core-XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+suite_cleanup(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+write_file(const char *path, const char *content, mode_t mode)
+{
+	FILE *fp = fopen(path, "w");
+
+	CU_ASSERT_FATAL(fp != NULL);
+	fputs(content, fp);
+	fclose(fp);
+	chmod(path, mode);
+}
+
+/* ---- errors ---------------------------------------------------------- */
+
+static void
+test_exit_codes(void)
+{
+	static const struct { int err, exit_code; } table[] = {
+		{ CERTSEAL_OK, 0 },
+		{ CERTSEAL_E_INTERNAL, 1 }, { CERTSEAL_E_NOMEM, 1 },
+		{ CERTSEAL_E_IO, 1 }, { CERTSEAL_E_NOT_FOUND, 1 },
+		{ CERTSEAL_E_PERMISSION, 1 },
+		{ CERTSEAL_E_USAGE, 2 }, { CERTSEAL_E_BAD_URI, 2 },
+		{ CERTSEAL_E_UNSUPPORTED, 2 },
+		{ CERTSEAL_E_NO_KEY, 3 },
+		{ CERTSEAL_E_INTEGRITY, 4 }, { CERTSEAL_E_UNTRUSTED, 4 },
+		{ CERTSEAL_E_BAD_SIGNATURE, 4 }, { CERTSEAL_E_DECRYPT, 4 },
+		{ CERTSEAL_E_POLICY, 5 }, { CERTSEAL_E_UNSIGNED, 5 },
+		{ CERTSEAL_E_PLAINTEXT, 5 }, { CERTSEAL_E_ROLLBACK, 5 },
+		{ CERTSEAL_E_ALGORITHM, 5 }, { CERTSEAL_E_EXPIRED, 5 },
+		{ CERTSEAL_E_TOO_LARGE, 5 },
+		{ CERTSEAL_E_TOKEN, 6 }, { CERTSEAL_E_PIN_INCORRECT, 6 },
+		{ CERTSEAL_E_PIN_LOCKED, 6 }, { CERTSEAL_E_NO_PIN, 6 },
+		{ CERTSEAL_E_TOKEN_ABSENT, 6 }, { CERTSEAL_E_MODULE, 6 },
+		{ -9999, 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		CU_ASSERT_EQUAL(certseal_exit_code(table[i].err),
+		    table[i].exit_code);
+		CU_ASSERT_PTR_NOT_NULL(certseal_strerror(table[i].err));
+	}
+	CU_ASSERT_STRING_EQUAL(certseal_strerror(-9999), "unknown error");
+}
+
+static void
+test_error_message(void)
+{
+	certseal_ctx *ctx = NULL;
+	char longer[3000];
+
+	CU_ASSERT_EQUAL_FATAL(certseal_ctx_new(&ctx), 0);
+	CU_ASSERT_STRING_EQUAL(certseal_ctx_last_error(ctx), "");
+	CU_ASSERT_EQUAL(cs_error(ctx, CERTSEAL_E_IO, "x %d", 7),
+	    CERTSEAL_E_IO);
+	CU_ASSERT_STRING_EQUAL(certseal_ctx_last_error(ctx), "x 7");
+	cs_error_prefix(ctx, "file %s", "a.conf");
+	CU_ASSERT_STRING_EQUAL(certseal_ctx_last_error(ctx),
+	    "file a.conf: x 7");
+	/* Overlong messages are cut, never overflow. */
+	memset(longer, 'z', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	cs_error(ctx, CERTSEAL_E_IO, "%s", longer);
+	cs_error_prefix(ctx, "%s", longer);
+	CU_ASSERT(strlen(certseal_ctx_last_error(ctx)) < CS_ERRMSG_MAX);
+	cs_error_clear(ctx);
+	CU_ASSERT_STRING_EQUAL(certseal_ctx_last_error(ctx), "");
+	certseal_ctx_free(ctx);
+	certseal_ctx_free(NULL);
+}
+
+/* ---- secrets and reads ----------------------------------------------- */
+
+static void
+test_secret(void)
+{
+	struct cs_secret *s = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(cs_secret_from("abc", 3, &s), 0);
+	CU_ASSERT_EQUAL(s->len, 3);
+	CU_ASSERT_EQUAL(s->data[3], '\0');
+	CU_ASSERT_STRING_EQUAL((char *)s->data, "abc");
+	cs_secret_free(s);
+	CU_ASSERT_EQUAL_FATAL(cs_secret_new(0, &s), 0);
+	CU_ASSERT_EQUAL(s->len, 0);
+	cs_secret_free(s);
+	cs_secret_free(NULL);
+}
+
+static void
+test_read_file_limits(void)
+{
+	char path[PATH_MAX];
+	uint8_t *data = NULL;
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "%s/ten", tmpdir);
+	write_file(path, "0123456789", 0600);
+	CU_ASSERT_EQUAL(cs_read_file(NULL, path, 10, &data, &len), 0);
+	CU_ASSERT_EQUAL(len, 10);
+	CU_ASSERT(data != NULL && memcmp(data, "0123456789", 10) == 0);
+	free(data);
+	CU_ASSERT_EQUAL(cs_read_file(NULL, path, 9, &data, &len),
+	    CERTSEAL_E_TOO_LARGE);
+	CU_ASSERT_PTR_NULL(data);
+	CU_ASSERT_EQUAL(cs_read_file(NULL, tmpdir, 100, &data, &len),
+	    CERTSEAL_E_IO);
+	snprintf(path, sizeof(path), "%s/missing", tmpdir);
+	CU_ASSERT_EQUAL(cs_read_file(NULL, path, 100, &data, &len),
+	    CERTSEAL_E_NOT_FOUND);
+	/* Empty file: a valid, empty buffer. */
+	snprintf(path, sizeof(path), "%s/empty", tmpdir);
+	write_file(path, "", 0600);
+	CU_ASSERT_EQUAL(cs_read_file(NULL, path, 100, &data, &len), 0);
+	CU_ASSERT_EQUAL(len, 0);
+	free(data);
+}
+
+/* A pipe has no size: the limit must hold while reading. */
+static void
+test_read_pipe_limit(void)
+{
+	char path[PATH_MAX], cmd[PATH_MAX * 2];
+	uint8_t *data = NULL;
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "%s/fifo", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
+	snprintf(cmd, sizeof(cmd),
+	    "head -c 100000 /dev/zero > '%s' 2>/dev/null &", path);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	CU_ASSERT_EQUAL(cs_read_file(NULL, path, 5000, &data, &len),
+	    CERTSEAL_E_TOO_LARGE);
+	CU_ASSERT_PTR_NULL(data);
+	unlink(path);
+}
+
+/* ---- PIN sources ------------------------------------------------------ */
+
+static void
+test_pin_source_forms(void)
+{
+	static const struct {
+		const char *content;	/* written to the pin file */
+		const char *expect;
+	} table[] = {
+		{ "1234", "1234" },
+		{ "1234\n", "1234" },
+		{ "1234\r\n", "1234" },
+		{ "12 34\n\n", "12 34" },
+		{ "", "" },
+	};
+	static const char *const forms[] = { "", "file:", "file://" };
+	char path[PATH_MAX], src[PATH_MAX + 16];
+	struct cs_secret *pin = NULL;
+	size_t i, f;
+
+	unsetenv("CERTSEAL_PIN");
+	snprintf(path, sizeof(path), "%s/pin", tmpdir);
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		write_file(path, table[i].content, 0600);
+		for (f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+			snprintf(src, sizeof(src), "%s%s", forms[f], path);
+			CU_ASSERT_EQUAL_FATAL(cs_pin_get(NULL, src, NULL,
+			    "PIN", &pin), 0);
+			CU_ASSERT_EQUAL(pin->len, strlen(table[i].expect));
+			CU_ASSERT_STRING_EQUAL((char *)pin->data,
+			    table[i].expect);
+			cs_secret_free(pin);
+			pin = NULL;
+		}
+	}
+}
+
+static int
+answer_prompt(const char *what, char *buf, size_t buflen, void *arg)
+{
+	(void)what;
+	snprintf(buf, buflen, "%s", (const char *)arg);
+	return 0;
+}
+
+static int warnings;
+
+static void
+count_warning(const char *msg, void *arg)
+{
+	(void)arg;
+	CU_ASSERT_PTR_NULL(strstr(msg, "s3cret"));
+	warnings++;
+}
+
+static void
+test_pin_order(void)
+{
+	certseal_ctx *ctx = NULL;
+	struct cs_secret *pin = NULL;
+	char path[PATH_MAX];
+
+	CU_ASSERT_EQUAL_FATAL(certseal_ctx_new(&ctx), 0);
+	certseal_ctx_set_log(ctx, count_warning, NULL);
+	unsetenv("CERTSEAL_PIN");
+	/* Nothing at all: a clear "no PIN" error. */
+	CU_ASSERT_EQUAL(cs_pin_get(ctx, NULL, NULL, "PIN", &pin),
+	    CERTSEAL_E_NO_PIN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(certseal_ctx_last_error(ctx),
+	    "CERTSEAL_PIN"));
+	/* The prompt, unless told not to prompt. */
+	certseal_ctx_set_prompt(ctx, answer_prompt, "typed");
+	CU_ASSERT_EQUAL_FATAL(cs_pin_get(ctx, NULL, NULL, "PIN", &pin), 0);
+	CU_ASSERT_STRING_EQUAL((char *)pin->data, "typed");
+	cs_secret_free(pin);
+	certseal_ctx_set_flags(ctx, CERTSEAL_FLAG_NO_PROMPT);
+	CU_ASSERT_EQUAL(cs_pin_get(ctx, NULL, NULL, "PIN", &pin),
+	    CERTSEAL_E_NO_PIN);
+	/* The environment comes before the prompt. */
+	setenv("CERTSEAL_PIN", "fromenv", 1);
+	CU_ASSERT_EQUAL_FATAL(cs_pin_get(ctx, NULL, NULL, "PIN", &pin), 0);
+	CU_ASSERT_STRING_EQUAL((char *)pin->data, "fromenv");
+	cs_secret_free(pin);
+	/* pin-value before the environment, with a warning. */
+	warnings = 0;
+	CU_ASSERT_EQUAL_FATAL(cs_pin_get(ctx, NULL, "s3cret", "PIN", &pin),
+	    0);
+	CU_ASSERT_STRING_EQUAL((char *)pin->data, "s3cret");
+	CU_ASSERT_EQUAL(warnings, 1);
+	cs_secret_free(pin);
+	/* pin-source before everything; a missing file is no PIN. */
+	snprintf(path, sizeof(path), "%s/no-such-pin", tmpdir);
+	CU_ASSERT_EQUAL(cs_pin_get(ctx, path, "s3cret", "PIN", &pin),
+	    CERTSEAL_E_NO_PIN);
+	CU_ASSERT_EQUAL(cs_pin_get(ctx, "file://", NULL, "PIN", &pin),
+	    CERTSEAL_E_BAD_URI);
+	unsetenv("CERTSEAL_PIN");
+	certseal_ctx_free(ctx);
+}
+
+/* ---- atomic writes ---------------------------------------------------- */
+
+static int
+count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void
+test_atomic_write(void)
+{
+	char dir[512], path[PATH_MAX];
+	uint8_t *data = NULL;
+	struct stat st;
+	size_t len;
+
+	snprintf(dir, sizeof(dir), "%s/atomic", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/out.conf", dir);
+	CU_ASSERT_EQUAL(cs_atomic_write(NULL, path, "first", 5, 0600), 0);
+	CU_ASSERT_EQUAL(cs_atomic_write(NULL, path, "second", 6, 0644), 0);
+	CU_ASSERT_EQUAL_FATAL(cs_read_file(NULL, path, 100, &data, &len), 0);
+	CU_ASSERT(len == 6 && memcmp(data, "second", 6) == 0);
+	free(data);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0644);
+	/* Nothing but the target is left in the directory. */
+	CU_ASSERT_EQUAL(count_entries(dir), 1);
+	/* An empty file is a valid result. */
+	CU_ASSERT_EQUAL(cs_atomic_write(NULL, path, "", 0, 0600), 0);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_size, 0);
+}
+
+static void
+test_atomic_write_failures(void)
+{
+	char path[PATH_MAX];
+	uint8_t *data = NULL;
+	size_t len;
+
+	/* Into a missing directory: an error, nothing created. */
+	snprintf(path, sizeof(path), "%s/missing-dir/out", tmpdir);
+	CU_ASSERT_EQUAL(cs_atomic_write(NULL, path, "x", 1, 0600),
+	    CERTSEAL_E_IO);
+	/* Over a directory: refused, the directory stays. */
+	CU_ASSERT_EQUAL(cs_atomic_write(NULL, tmpdir, "x", 1, 0600),
+	    CERTSEAL_E_IO);
+	/* Into a read-only directory (as non-root): old file intact. */
+	snprintf(path, sizeof(path), "%s/ro", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/ro/keep", tmpdir);
+	write_file(path, "old", 0600);
+	if (geteuid() != 0) {
+		snprintf(path, sizeof(path), "%s/ro", tmpdir);
+		chmod(path, 0500);
+		snprintf(path, sizeof(path), "%s/ro/keep", tmpdir);
+		CU_ASSERT_NOT_EQUAL(cs_atomic_write(NULL, path, "new", 3,
+		    0600), 0);
+		snprintf(path, sizeof(path), "%s/ro", tmpdir);
+		chmod(path, 0700);
+		snprintf(path, sizeof(path), "%s/ro/keep", tmpdir);
+	}
+	CU_ASSERT_EQUAL_FATAL(cs_read_file(NULL, path, 100, &data, &len), 0);
+	CU_ASSERT(len == 3 && memcmp(data, "old", 3) == 0);
+	free(data);
+}
+
+/* ---- the source registry ---------------------------------------------- */
+
+static void
+test_registry_rejects(void)
+{
+	static const struct { const char *uri; int err; } table[] = {
+		{ "", CERTSEAL_E_BAD_URI },
+		{ "no-scheme-here", CERTSEAL_E_BAD_URI },
+		{ ":empty-scheme", CERTSEAL_E_BAD_URI },
+		{ "http://example.org/key", CERTSEAL_E_UNSUPPORTED },
+		{ "ldap:cn=x", CERTSEAL_E_UNSUPPORTED },
+	};
+	certseal_ctx *ctx = NULL;
+	size_t i;
+
+	CU_ASSERT_EQUAL_FATAL(certseal_ctx_new(&ctx), 0);
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		cs_error_clear(ctx);
+		CU_ASSERT_EQUAL(certseal_ctx_add_source(ctx, table[i].uri),
+		    table[i].err);
+		CU_ASSERT_NOT_EQUAL(certseal_ctx_last_error(ctx)[0], '\0');
+	}
+	CU_ASSERT_EQUAL(ctx->nsources, 0);
+	certseal_ctx_free(ctx);
+}
+
+/* ---- recipient identifiers ------------------------------------------- */
+
+static EVP_PKEY *test_key;
+
+static X509 *
+make_cert(const unsigned char *skid, size_t skidlen, long serial)
+{
+	X509 *cert = X509_new();
+	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+
+	X509_set_version(cert, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(cert), serial);
+	X509_NAME_add_entry_by_txt(X509_get_issuer_name(cert), "CN",
+	    MBSTRING_ASC, (const unsigned char *)"issuer", -1, -1, 0);
+	if (skid != NULL) {
+		ASN1_OCTET_STRING_set(os, skid, (int)skidlen);
+		X509_add1_ext_i2d(cert, NID_subject_key_identifier, os, 0, 0);
+	}
+	ASN1_OCTET_STRING_free(os);
+	/* A complete, signed certificate: OpenSSL caches SKIDs only then. */
+	X509_set_pubkey(cert, test_key);
+	X509_set_issuer_name(cert, X509_get_issuer_name(cert));
+	X509_set_subject_name(cert, X509_get_issuer_name(cert));
+	X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+	X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+	X509_sign(cert, test_key, EVP_sha256());
+	return cert;
+}
+
+static void
+test_recipient_id(void)
+{
+	static const unsigned char skid[] = { 1, 2, 3, 0xfe };
+	static const unsigned char other[] = { 1, 2, 3, 0xff };
+	ASN1_OCTET_STRING *kid = ASN1_OCTET_STRING_new();
+	ASN1_INTEGER *serial = ASN1_INTEGER_new();
+	X509 *cert, *noskid;
+	struct cs_recipient_id id = { 0 };
+	struct cs_key key = { 0 };
+
+	test_key = EVP_EC_gen("P-256");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(test_key);
+	cert = make_cert(skid, sizeof(skid), 42);
+	noskid = make_cert(NULL, 0, 42);
+
+	ASN1_OCTET_STRING_set(kid, skid, sizeof(skid));
+	id.keyid = kid;
+	CU_ASSERT_TRUE(cs_recipient_id_matches(&id, cert));
+	CU_ASSERT_FALSE(cs_recipient_id_matches(&id, noskid));
+	ASN1_OCTET_STRING_set(kid, other, sizeof(other));
+	CU_ASSERT_FALSE(cs_recipient_id_matches(&id, cert));
+	/* Issuer and serial. */
+	id.keyid = NULL;
+	id.issuer = X509_get_issuer_name(cert);
+	ASN1_INTEGER_set(serial, 42);
+	id.serial = serial;
+	CU_ASSERT_TRUE(cs_recipient_id_matches(&id, noskid));
+	ASN1_INTEGER_set(serial, 43);
+	CU_ASSERT_FALSE(cs_recipient_id_matches(&id, noskid));
+	/* Key id as hex. */
+	key.cert = cert;
+	cs_key_set_keyid(&key);
+	CU_ASSERT_STRING_EQUAL(key.keyid_hex, "010203fe");
+	key.cert = noskid;
+	cs_key_set_keyid(&key);
+	CU_ASSERT_STRING_EQUAL(key.keyid_hex, "");
+	ASN1_OCTET_STRING_free(kid);
+	ASN1_INTEGER_free(serial);
+	X509_free(cert);
+	X509_free(noskid);
+	EVP_PKEY_free(test_key);
+}
+
+int
+main(void)
+{
+	static const struct cu_case errors[] = {
+		{ "exit codes", test_exit_codes },
+		{ "messages", test_error_message },
+	};
+	static const struct cu_case secrets[] = {
+		{ "wiped buffers", test_secret },
+		{ "file limits", test_read_file_limits },
+		{ "pipe limit", test_read_pipe_limit },
+	};
+	static const struct cu_case pins[] = {
+		{ "pin-source forms", test_pin_source_forms },
+		{ "order of sources", test_pin_order },
+	};
+	static const struct cu_case atomic[] = {
+		{ "replace", test_atomic_write },
+		{ "failures keep the old file", test_atomic_write_failures },
+	};
+	static const struct cu_case registry[] = {
+		{ "rejects bad URIs", test_registry_rejects },
+		{ "recipient identifiers", test_recipient_id },
+	};
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	if (cu_add_suite("errors", CU_CASES(errors), NULL, NULL) != 0 ||
+	    cu_add_suite("secrets", CU_CASES(secrets), suite_init,
+	    suite_cleanup) != 0 ||
+	    cu_add_suite("pin", CU_CASES(pins), suite_init,
+	    suite_cleanup) != 0 ||
+	    cu_add_suite("atomic-write", CU_CASES(atomic), suite_init,
+	    suite_cleanup) != 0 ||
+	    cu_add_suite("registry", CU_CASES(registry), NULL, NULL) != 0)
+		return 1;
+	return cu_run_all();
+}
