@@ -1,1 +1,9 @@
-# integration scripts
+# Integration scripts: the CLIs end to end with real keys, real SoftHSM2
+# tokens (each script its own SOFTHSM2_CONF) and independent tools.
+EXTRA_DIST += tests/integration/lib.sh
+INTEGRATION_TESTS = \
+	tests/integration/test-open-file.sh
+dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
+INTEGRATION_TESTS += tests/integration/test-bad-input.sh
+check_PROGRAMS += mutate-open
+mutate_open_SOURCES = tests/integration/mutate-open.c

@@ -1,0 +1,68 @@
+#!/bin/sh
+# Every single-byte change and every truncation of a sealed file (DER and
+# PEM) is refused with a documented code, prints nothing on stdout and
+# creates no output file; so are special files and oversized input.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+MUTATE="$top_builddir/mutate-open"
+
+printf 'listen = 8443\nsecret = hunter2\n' >"$T/config"
+make_cert signer p256
+make_cert ec p256
+make_cert rsa rsa3072
+(umask 077 && cat "$T/signer.key" "$T/signer.crt" >"$T/signer.pem")
+(umask 077 && cat "$T/ec.key" "$T/ec.crt" "$T/signer.crt" >"$T/ec.pem")
+(umask 077 && cat "$T/rsa.key" "$T/rsa.crt" "$T/signer.crt" >"$T/rsa.pem")
+
+expect 0 "seal EC" -- "$CERTSEAL_ADMIN" seal --recipient "$T/ec.crt" \
+	--signer "file:$T/signer.pem" -o "$T/ec.sealed" "$T/config"
+openssl cms -cmsout -in "$T/ec.sealed" -inform PEM -outform DER \
+	-out "$T/ec.der" 2>/dev/null
+expect 0 "DER form opens" -- "$CERTSEAL" -s "file:$T/ec.pem" open "$T/ec.der"
+same_bytes "$T/out" "$T/config" "DER form"
+
+# Every position of the DER file, every 3rd of its PEM form.
+mkdir -p "$T/work"
+"$MUTATE" "$CERTSEAL" "file:$T/ec.pem" "$T/ec.der" "$T/work" && ok ||
+	fail "EC DER battery"
+"$MUTATE" "$CERTSEAL" "file:$T/ec.pem" "$T/ec.sealed" "$T/work" 3 && ok ||
+	fail "EC PEM battery"
+expect 0 "seal RSA" -- "$CERTSEAL_ADMIN" seal --recipient "$T/rsa.crt" \
+	--signer "file:$T/signer.pem" -o "$T/rsa.sealed" "$T/config"
+"$MUTATE" "$CERTSEAL" "file:$T/rsa.pem" "$T/rsa.sealed" "$T/work" 7 && ok ||
+	fail "RSA PEM battery"
+
+# Special and hostile files.
+: >"$T/zero"
+expect 5 "0-byte file, strict" -- "$CERTSEAL" -s "file:$T/ec.pem" \
+	--accept-encrypted-data-only open "$T/zero"
+expect 1 "a directory" -- "$CERTSEAL" -s "file:$T/ec.pem" open "$T/work"
+expect_clean_failure "a directory"
+printf -- '-----BEGIN CMS-----\n!!!not base64!!!\n-----END CMS-----\n' \
+	>"$T/badb64"
+expect 4 "PEM with bad base64" -- "$CERTSEAL" -s "file:$T/ec.pem" \
+	open "$T/badb64"
+expect_clean_failure "bad base64"
+printf '\060\204\177\377\377\377\006\011\052\206\110\206\367\015\001\007\003' \
+	>"$T/huge-len"
+expect 4 "DER with a huge declared length" -- "$CERTSEAL" \
+	-s "file:$T/ec.pem" open "$T/huge-len"
+expect_clean_failure "huge declared length"
+# A sealed file inside a sealed file is not a configuration.
+expect 0 "nest" -- "$CERTSEAL_ADMIN" seal --recipient "$T/ec.crt" \
+	--signer "file:$T/signer.pem" -o "$T/nested.sealed" "$T/ec.sealed"
+expect 0 "nested opens one level" -- "$CERTSEAL" -s "file:$T/ec.pem" \
+	open "$T/nested.sealed"
+same_bytes "$T/out" "$T/ec.sealed" "nested: one level only"
+# Over the size limit (256 MiB): refused before reading it all.
+truncate -s 300M "$T/big"
+expect 5 "over the size limit" -- "$CERTSEAL" -s "file:$T/ec.pem" \
+	open "$T/big"
+expect_clean_failure "over the size limit"
+rm -f "$T/big"
+# A FIFO with a writer that sends garbage.
+mkfifo "$T/fifo"
+(printf -- '-----BEGIN CMS-----\nAAAA\n-----END CMS-----\n' >"$T/fifo") &
+expect 4 "a FIFO" -- "$CERTSEAL" -s "file:$T/ec.pem" open "$T/fifo"
+wait
+
+finish
