@@ -161,6 +161,15 @@ cs_source_describe(struct cs_source *src, json_t **out)
 	return src->ops->describe(src, out);
 }
 
+int
+cs_source_list_keys(struct cs_source *src, STACK_OF(X509) *into)
+{
+	if (src->ops->list_keys == NULL)
+		return cs_error(src->ctx, CERTSEAL_E_UNSUPPORTED,
+		    "%s: this source cannot list its keys", src->uri);
+	return src->ops->list_keys(src, into);
+}
+
 const char *
 cs_source_uri(const struct cs_source *src)
 {

@@ -62,6 +62,13 @@ struct cs_source_ops {
 	int (*signer_key)(struct cs_source *src, const struct cs_key **out);
 
 	/*
+	 * optional: appends the certificates of the decryption keys this
+	 * source holds to `into` (each up-ref'd): what a readiness report
+	 * says the client can open.  Loads the source like find_key.
+	 */
+	int (*list_keys)(struct cs_source *src, STACK_OF(X509) *into);
+
+	/*
 	 * optional: describes the keys and certificates the source offers as
 	 * a JSON object (for `certseal sources`); *out is a new reference.
 	 */
@@ -95,6 +102,8 @@ int cs_source_find_key(struct cs_source *src,
 int cs_source_trusted_signers(struct cs_source *src, STACK_OF(X509) *into);
 int cs_source_signer_key(struct cs_source *src, const struct cs_key **out);
 int cs_source_describe(struct cs_source *src, json_t **out);
+/* CERTSEAL_E_UNSUPPORTED when the provider cannot list its keys. */
+int cs_source_list_keys(struct cs_source *src, STACK_OF(X509) *into);
 
 /* The URI for messages (pin-value redacted). */
 const char *cs_source_uri(const struct cs_source *src);
