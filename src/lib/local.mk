@@ -28,3 +28,14 @@ EXTRA_DIST += src/lib/libcertseal.sym src/lib/certseal.pc.in
 certsealincludedir = $(includedir)/certseal
 certsealinclude_HEADERS = src/include/certseal/certseal.h
 pkgconfig_DATA += src/lib/certseal.pc
+# crypto core: sealed-file envelope, key files, file: source
+libcertseal_core_la_SOURCES += \
+	src/lib/envelope-internal.h \
+	src/lib/envelope-seal.c \
+	src/lib/envelope-detect.c \
+	src/lib/envelope-open.c \
+	src/lib/envelope-policy.c \
+	src/lib/envelope-inspect.c \
+	src/lib/rollback.c \
+	src/lib/config.c \
+	src/lib/keyfile.c

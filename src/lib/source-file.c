@@ -1,40 +1,377 @@
 /*
- * source-file.c - PLACEHOLDER: the file: CertificateSource is being written.
- * Until then the scheme parses nothing and says so.
+ * source-file.c - the file: CertificateSource (DESIGN.md section 4): a
+ * PKCS#12 bundle, or a PEM key with its certificate, given as
+ *
+ *	file:/abs/path.p12   file:///abs/path.p12   file:relative/path.pem
+ *	...?pin-source=PATH|file:PATH&cert=PATH
+ *
+ * The file is read on first use and kept for the context's lifetime; a
+ * failure (a wrong password above all) is kept too, so that it is never
+ * retried behind the user's back.
  */
 #include "config.h"
 
+#include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/bio.h>
+#include <openssl/buffer.h>
 
 #include "internal.h"
+#include "keyfile.h"
 #include "source.h"
+
+struct file_source {
+	struct cs_source base;
+	char		*path;
+	char		*cert_path;
+	char		*pin_source;
+	int		 loaded;
+	int		 load_err;
+	char		 load_msg[CS_ERRMSG_MAX];
+	struct cs_keyfile *kf;
+	struct cs_key	 key;
+};
+
+static struct file_source *
+file_source(struct cs_source *s)
+{
+	assert(s->ops == &cs_source_file_ops);
+	return (struct file_source *)s;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decodes s[0..len) into a new string; NULL on a bad escape. */
+static char *
+pct_decode(const char *s, size_t len)
+{
+	char *out, *o;
+	size_t i;
+	int hi, lo;
+
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	for (i = 0, o = out; i < len; i++) {
+		if (s[i] != '%') {
+			*o++ = s[i];
+			continue;
+		}
+		if (i + 2 >= len) {
+			free(out);
+			return NULL;
+		}
+		if ((hi = hexval((unsigned char)s[i + 1])) < 0 ||
+		    (lo = hexval((unsigned char)s[i + 2])) < 0 ||
+		    (hi == 0 && lo == 0)) {
+			free(out);
+			return NULL;
+		}
+		*o++ = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* "file:" or "file://" prefixes on a cert= value, as for pin-source. */
+static const char *
+strip_file_scheme(const char *v)
+{
+	if (strncmp(v, "file://", 7) == 0)
+		return v + 7;
+	if (strncmp(v, "file:", 5) == 0)
+		return v + 5;
+	return v;
+}
+
+static int
+parse_query(certseal_ctx *ctx, struct file_source *fs, const char *uri,
+    const char *q)
+{
+	const char *end, *eq;
+	char *value = NULL, *copy;
+	size_t klen;
+
+	while (*q != '\0') {
+		end = q + strcspn(q, "&;");
+		if ((eq = memchr(q, '=', (size_t)(end - q))) == NULL) {
+			return cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: attribute "
+			    "'%.*s' has no value", uri, (int)(end - q), q);
+		}
+		klen = (size_t)(eq - q);
+		if ((value = pct_decode(eq + 1, (size_t)(end - eq - 1))) ==
+		    NULL)
+			return cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: bad "
+			    "percent-encoding in '%.*s'", uri, (int)klen, q);
+		if (*value == '\0') {
+			free(value);
+			return cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: '%.*s' "
+			    "is empty", uri, (int)klen, q);
+		}
+		if (klen == 10 && strncmp(q, "pin-source", klen) == 0) {
+			free(fs->pin_source);
+			fs->pin_source = value;
+		} else if (klen == 4 && strncmp(q, "cert", klen) == 0) {
+			if ((copy = strdup(strip_file_scheme(value))) == NULL) {
+				free(value);
+				return cs_error(ctx, CERTSEAL_E_NOMEM,
+				    "out of memory");
+			}
+			free(value);
+			free(fs->cert_path);
+			fs->cert_path = copy;
+		} else {
+			free(value);
+			return cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: unknown "
+			    "attribute '%.*s' (file: takes pin-source and "
+			    "cert)", uri, (int)klen, q);
+		}
+		q = *end != '\0' ? end + 1 : end;
+	}
+	return 0;
+}
+
+static void file_free(struct cs_source *src);
 
 static int
 file_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
 {
+	struct file_source *fs = NULL;
+	const char *p, *qm;
+	size_t plen;
+	int r;
+
 	*out = NULL;
-	return cs_error(ctx, CERTSEAL_E_UNSUPPORTED,
-	    "%s: the file: scheme is not available in this build", uri);
+	if (strncasecmp(uri, "file:", 5) != 0)
+		return cs_error(ctx, CERTSEAL_E_BAD_URI, "'%s' is not a file: "
+		    "URI", uri);
+	if ((fs = calloc(1, sizeof(*fs))) == NULL)
+		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+	if ((r = cs_source_init(&fs->base, &cs_source_file_ops, ctx,
+	    uri)) != 0) {
+		free(fs);
+		return r;
+	}
+	p = uri + 5;
+	if (strncmp(p, "//", 2) == 0) {
+		/* file://[localhost]/abs */
+		p += 2;
+		if (strncasecmp(p, "localhost/", 10) == 0)
+			p += 9;
+		if (*p != '/') {
+			r = cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: only local "
+			    "files are supported (file:///path)", uri);
+			goto out;
+		}
+	}
+	qm = strchr(p, '?');
+	plen = qm != NULL ? (size_t)(qm - p) : strlen(p);
+	if (plen == 0) {
+		r = cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: no file name; use "
+		    "file:/path/to/client.p12", uri);
+		goto out;
+	}
+	if ((fs->path = pct_decode(p, plen)) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: bad "
+		    "percent-encoding in the path", uri);
+		goto out;
+	}
+	if (qm != NULL && (r = parse_query(ctx, fs, uri, qm + 1)) != 0)
+		goto out;
+	*out = &fs->base;
+	fs = NULL;
+	r = 0; /* success */
+ out:
+	if (fs != NULL)
+		file_free(&fs->base);
+	return r;
 }
 
 static void
 file_free(struct cs_source *src)
 {
+	struct file_source *fs;
+
+	if (src == NULL)
+		return;
+	fs = file_source(src);
+	cs_keyfile_free(fs->kf);
+	free(fs->path);
+	free(fs->cert_path);
+	free(fs->pin_source);
 	cs_source_release(src);
-	free(src);
+	free(fs);
+}
+
+/* Loads the key file once; later calls repeat the first outcome. */
+static int
+file_load(struct file_source *fs)
+{
+	certseal_ctx *ctx = fs->base.ctx;
+
+	if (fs->loaded) {
+		if (fs->load_err != 0)
+			snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s",
+			    fs->load_msg);
+		return fs->load_err;
+	}
+	fs->loaded = 1;
+	fs->load_err = cs_keyfile_load(ctx, fs->path, fs->cert_path,
+	    fs->pin_source, &fs->kf);
+	if (fs->load_err != 0) {
+		snprintf(fs->load_msg, sizeof(fs->load_msg), "%s",
+		    ctx->errmsg);
+		return fs->load_err;
+	}
+	fs->key.pkey = fs->kf->pkey;
+	fs->key.cert = fs->kf->cert;
+	fs->key.label = fs->path;
+	cs_key_set_keyid(&fs->key);
+	return 0;
 }
 
 static int
 file_find_key(struct cs_source *src, const struct cs_recipient_id *id,
     const struct cs_key **out)
 {
+	struct file_source *fs = file_source(src);
+	int r;
+
 	*out = NULL;
-	return CERTSEAL_E_NO_KEY;
+	if ((r = file_load(fs)) != 0)
+		return r;
+	if (!cs_recipient_id_matches(id, fs->kf->cert))
+		return CERTSEAL_E_NO_KEY;
+	*out = &fs->key;
+	return 0;
 }
 
 static int
 file_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 {
+	struct file_source *fs = file_source(src);
+	X509 *x;
+	int i, r;
+
+	if ((r = file_load(fs)) != 0)
+		return r;
+	for (i = 0; i < sk_X509_num(fs->kf->extra); i++) {
+		x = sk_X509_value(fs->kf->extra, i);
+		if (!X509_up_ref(x))
+			return CERTSEAL_E_INTERNAL;
+		if (!sk_X509_push(into, x)) {
+			X509_free(x);
+			return cs_error(src->ctx, CERTSEAL_E_NOMEM,
+			    "out of memory");
+		}
+	}
+	return 0;
+}
+
+static int
+file_signer_key(struct cs_source *src, const struct cs_key **out)
+{
+	struct file_source *fs = file_source(src);
+	int r;
+
+	*out = NULL;
+	if ((r = file_load(fs)) != 0)
+		return r;
+	*out = &fs->key;
+	return 0;
+}
+
+static char *
+name_text(const X509_NAME *nm)
+{
+	BIO *b;
+	BUF_MEM *bm;
+	char *s = NULL;
+
+	if ((b = BIO_new(BIO_s_mem())) == NULL)
+		return NULL;
+	if (X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253) >= 0) {
+		BIO_get_mem_ptr(b, &bm);
+		s = strndup(bm->data, bm->length);
+	}
+	BIO_free(b);
+	return s;
+}
+
+static json_t *
+cert_json(X509 *x)
+{
+	json_t *o;
+	char *s, buf[64];
+	BIO *b;
+	int n;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	if ((s = name_text(X509_get_subject_name(x))) != NULL) {
+		json_object_set_new(o, "subject", json_string(s));
+		free(s);
+	}
+	if ((b = BIO_new(BIO_s_mem())) != NULL) {
+		if (ASN1_TIME_print_ex(b, X509_get0_notAfter(x),
+		    ASN1_DTFLGS_ISO8601) == 1 &&
+		    (n = BIO_read(b, buf, sizeof(buf) - 1)) > 0) {
+			buf[n] = '\0';
+			json_object_set_new(o, "not_after", json_string(buf));
+		}
+		BIO_free(b);
+	}
+	return o;
+}
+
+static int
+file_describe(struct cs_source *src, json_t **out)
+{
+	struct file_source *fs = file_source(src);
+	json_t *o = NULL, *signers, *c;
+	int i, r;
+
+	*out = NULL;
+	if ((o = json_pack("{s:s, s:s}", "uri", src->uri, "path",
+	    fs->path)) == NULL)
+		return CERTSEAL_E_NOMEM;
+	if ((r = file_load(fs)) != 0) {
+		json_object_set_new(o, "error",
+		    json_string(certseal_ctx_last_error(src->ctx)));
+		*out = o;
+		return 0;
+	}
+	if ((c = cert_json(fs->kf->cert)) != NULL) {
+		json_object_update(o, c);
+		json_decref(c);
+	}
+	json_object_set_new(o, "key_id", json_string(fs->key.keyid_hex));
+	json_object_set_new(o, "key_type",
+	    json_string(EVP_PKEY_get0_type_name(fs->key.pkey) != NULL ?
+	    EVP_PKEY_get0_type_name(fs->key.pkey) : "unknown"));
+	if ((signers = json_array()) != NULL) {
+		for (i = 0; i < sk_X509_num(fs->kf->extra); i++) {
+			if ((c = cert_json(sk_X509_value(fs->kf->extra,
+			    i))) != NULL)
+				json_array_append_new(signers, c);
+		}
+		json_object_set_new(o, "trusted_signers", signers);
+	}
+	*out = o;
 	return 0;
 }
 
@@ -44,4 +381,6 @@ const struct cs_source_ops cs_source_file_ops = {
 	.free = file_free,
 	.find_key = file_find_key,
 	.trusted_signers = file_trusted_signers,
+	.signer_key = file_signer_key,
+	.describe = file_describe,
 };

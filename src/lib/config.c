@@ -1,0 +1,106 @@
+/*
+ * config.c - the public open functions and the certseal_config accessors.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include <openssl/crypto.h>
+
+#include "internal.h"
+#include "envelope-internal.h"
+
+int
+certseal_open_file(certseal_ctx *ctx, const char *path, certseal_config **out)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	*out = NULL;
+	if (ctx == NULL || path == NULL)
+		return CERTSEAL_E_USAGE;
+	cs_error_clear(ctx);
+	if ((r = cs_read_file(ctx, path, CS_MAX_SEALED_SIZE, &buf,
+	    &len)) != 0)
+		return r;
+	r = cs_envelope_open(ctx, buf, len, path, out);
+	/* A plaintext configuration was read into buf: wipe it. */
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return r;
+}
+
+int
+certseal_open_mem(certseal_ctx *ctx, const uint8_t *data, size_t len,
+    const char *name, certseal_config **out)
+{
+	*out = NULL;
+	if (ctx == NULL || (data == NULL && len > 0))
+		return CERTSEAL_E_USAGE;
+	return cs_envelope_open(ctx, data, len,
+	    name != NULL ? name : "(memory)", out);
+}
+
+const uint8_t *
+certseal_config_data(const certseal_config *cfg, size_t *lenp)
+{
+	if (cfg == NULL || cfg->plain == NULL) {
+		if (lenp != NULL)
+			*lenp = 0;
+		return NULL;
+	}
+	if (lenp != NULL)
+		*lenp = cfg->plain->len;
+	return cfg->plain->data;
+}
+
+int
+certseal_config_is_sealed(const certseal_config *cfg)
+{
+	return cfg != NULL && cfg->sealed;
+}
+
+int
+certseal_config_is_signed(const certseal_config *cfg)
+{
+	return cfg != NULL && cfg->is_signed;
+}
+
+const char *
+certseal_config_name(const certseal_config *cfg)
+{
+	return cfg == NULL ? NULL : cfg->name;
+}
+
+uint64_t
+certseal_config_sequence(const certseal_config *cfg)
+{
+	return cfg == NULL ? 0 : cfg->sequence;
+}
+
+const char *
+certseal_config_signer(const certseal_config *cfg)
+{
+	return cfg == NULL ? NULL : cfg->signer;
+}
+
+const char *
+certseal_config_source(const certseal_config *cfg)
+{
+	return cfg == NULL ? NULL : cfg->source_uri;
+}
+
+const char *
+certseal_config_key_id(const certseal_config *cfg)
+{
+	if (cfg == NULL || cfg->keyid_hex[0] == '\0')
+		return NULL;
+	return cfg->keyid_hex;
+}
+
+void
+certseal_config_free(certseal_config *cfg)
+{
+	cs_config_free(cfg);
+}

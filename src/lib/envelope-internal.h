@@ -1,0 +1,99 @@
+/*
+ * envelope-internal.h - pieces shared by envelope-*.c and rollback.c:
+ * parsing a sealed file, the algorithm whitelist (envelope-policy.c) and
+ * the anti-rollback state (rollback.c).
+ */
+#ifndef CS_ENVELOPE_INTERNAL_H
+#define CS_ENVELOPE_INTERNAL_H
+
+#include "envelope.h"
+
+/*
+ * Largest sealed file read: the largest configuration, base64-encoded
+ * with line breaks, plus room for recipients and signer certificates.
+ */
+#define CS_MAX_SEALED_SIZE \
+	(CERTSEAL_MAX_CONFIG_SIZE / 2 * 3 + (size_t)16 * 1024 * 1024)
+
+/* What the outer ContentInfo is, and whether policy accepts it. */
+struct cs_outer_info {
+	int		 nid;		/* NID of the outer content type */
+	int		 aead;		/* 1 for AuthEnvelopedData + GCM */
+	int		 cbc;		/* 1 for EnvelopedData + AES-CBC */
+	const char	*content_type;	/* "authEnvelopedData", ... */
+	const char	*content_encryption; /* "aes-256-gcm", or NULL */
+	char		 content_encryption_oid[80];
+	size_t		 tag_len;	/* GCM tag length */
+	int		 accepted;
+	const char	*reason;	/* why not accepted, or NULL */
+};
+
+/* One RecipientInfo as the whitelist sees it. */
+struct cs_ri_info {
+	int		 type;		/* CMS_RECIPINFO_* */
+	const char	*type_name;	/* "ktri", "kari", "kekri", ... */
+	const char	*key_encryption; /* "rsaes-oaep", "ecdh", ... */
+	char		 key_encryption_oid[80];
+	const char	*oaep_hash;	/* KTRI OAEP: hash name */
+	const char	*mgf1_hash;
+	const char	*kdf;		/* KARI: "x9.63-sha256", ... */
+	const char	*key_wrap;	/* KARI: "aes256-wrap", ... */
+	int		 accepted;
+	const char	*reason;	/* why not accepted, or NULL */
+};
+
+/*
+ * Parses data that cs_envelope_looks_sealed() accepted (PEM or DER) into
+ * *out.  Anything that does not parse completely is CERTSEAL_E_INTEGRITY.
+ * `name` is for messages.
+ */
+int cs_envelope_parse(certseal_ctx *ctx, const uint8_t *data, size_t len,
+    const char *name, CMS_ContentInfo **out);
+
+/* d2i_CMS_ContentInfo that must consume exactly len bytes, or NULL. */
+CMS_ContentInfo *cs_cms_d2i_exact(const unsigned char *der, long len);
+
+/*
+ * cs_envelope_open with options for inspect: CS_OPEN_INSPECT applies no
+ * strict mode and no anti-rollback state.  When signers is not NULL, one
+ * object per SignerInfo of the inner SignedData is appended to it
+ * (subject, key_id, trusted, signing_time), also when the open fails
+ * after decryption.
+ */
+#define CS_OPEN_INSPECT		0x1u
+int cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
+    const char *name, unsigned int opts, json_t *signers,
+    certseal_config **out);
+
+/*
+ * Describes the outer structure and applies the content-encryption part
+ * of the policy.  Returns CERTSEAL_E_INTEGRITY when the structure breaks
+ * the CMS rules certseal checks (versions, GCM parameters), otherwise 0
+ * with info->accepted saying whether the algorithms are allowed.
+ */
+int cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms, const char *name,
+    struct cs_outer_info *info);
+
+/* Describes one RecipientInfo and whether the whitelist accepts it. */
+void cs_policy_recipient(CMS_RecipientInfo *ri, struct cs_ri_info *info);
+
+/* Short names for digests the policy knows ("sha256"), or NULL. */
+const char *cs_policy_md_name(int nid);
+
+/*
+ * Anti-rollback (rollback.c).  cs_rollback_check returns
+ * CERTSEAL_E_ROLLBACK when `sequence` is below the highest sequence stored
+ * for `name` (unless CERTSEAL_FLAG_ALLOW_ROLLBACK); *newerp is set to 1
+ * when it is above it, and cs_rollback_store then records it.
+ */
+int cs_rollback_check(certseal_ctx *ctx, const char *name, uint64_t sequence,
+    int *newerp);
+int cs_rollback_store(certseal_ctx *ctx, const char *name, uint64_t sequence);
+
+/* 1 when s (len bytes) is a valid configuration name: UTF-8 text. */
+int cs_valid_config_name(const char *s, size_t len);
+
+/* Wipes and frees a certseal_config. */
+void cs_config_free(struct certseal_config *cfg);
+
+#endif /* CS_ENVELOPE_INTERNAL_H */

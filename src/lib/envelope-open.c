@@ -1,0 +1,686 @@
+/*
+ * envelope-open.c - opening a configuration (DESIGN.md section 3):
+ * plaintext passes through unless strict; a sealed file is checked
+ * against the whitelist, matched to a recipient by identifier in the
+ * sources' order, decrypted into memory, and its signature verified
+ * against the signers the sources trust.  Plaintext leaves this file only
+ * when everything verified; on every other path it is wiped.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/buffer.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "internal.h"
+#include "envelope-internal.h"
+#include "source.h"
+
+struct open_state {
+	certseal_ctx		*ctx;
+	const char		*name;
+	unsigned int		 opts;
+	CMS_ContentInfo		*cms;
+	struct cs_outer_info	 outer;
+	STACK_OF(CMS_RecipientInfo) *ris;
+	struct cs_ri_info	*infos;
+	struct cs_source	*src;		/* the source whose key is used */
+	const struct cs_key	*key;
+	int			 hard_err;	/* first hard source error */
+	char			 hard_msg[CS_ERRMSG_MAX];
+	int			 refused_match;	/* key only for refused RIs */
+};
+
+void
+cs_config_free(struct certseal_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	cs_secret_free(cfg->plain);
+	free(cfg->name);
+	free(cfg->signer);
+	free(cfg->source_uri);
+	OPENSSL_cleanse(cfg, sizeof(*cfg));
+	free(cfg);
+}
+
+/* The sources to use; the default store when none is configured. */
+static int
+ensure_sources(struct open_state *st)
+{
+	certseal_ctx *ctx = st->ctx;
+	int r;
+
+	if (ctx->nsources > 0)
+		return 0;
+	if ((r = certseal_ctx_add_source(ctx, CS_DEFAULT_SOURCE)) != 0) {
+		/* A source that cannot start is one more source error. */
+		cs_error_prefix(ctx, "%s", CS_DEFAULT_SOURCE);
+		st->hard_err = r;
+		snprintf(st->hard_msg, sizeof(st->hard_msg), "%s",
+		    ctx->errmsg);
+	}
+	return 0;
+}
+
+/* Calls fn for each recipient identifier of ri (KARI may have several). */
+static int
+ri_find_key(struct open_state *st, struct cs_source *src,
+    CMS_RecipientInfo *ri, const struct cs_key **keyp)
+{
+	STACK_OF(CMS_RecipientEncryptedKey) *reks;
+	CMS_RecipientEncryptedKey *rek;
+	ASN1_OCTET_STRING *keyid = NULL;
+	X509_NAME *issuer = NULL;
+	ASN1_INTEGER *sno = NULL;
+	ASN1_GENERALIZEDTIME *tm = NULL;
+	CMS_OtherKeyAttribute *other = NULL;
+	struct cs_recipient_id id;
+	int i, r;
+
+	*keyp = NULL;
+	if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS) {
+		if (CMS_RecipientInfo_ktri_get0_signer_id(ri, &keyid, &issuer,
+		    &sno) != 1)
+			return CERTSEAL_E_NO_KEY;
+		id.keyid = keyid;
+		id.issuer = issuer;
+		id.serial = sno;
+		return cs_source_find_key(src, &id, keyp);
+	}
+	if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_AGREE ||
+	    (reks = CMS_RecipientInfo_kari_get0_reks(ri)) == NULL)
+		return CERTSEAL_E_NO_KEY;
+	for (i = 0; i < sk_CMS_RecipientEncryptedKey_num(reks); i++) {
+		rek = sk_CMS_RecipientEncryptedKey_value(reks, i);
+		keyid = NULL;
+		issuer = NULL;
+		sno = NULL;
+		if (CMS_RecipientEncryptedKey_get0_id(rek, &keyid, &tm, &other,
+		    &issuer, &sno) != 1)
+			continue;
+		id.keyid = keyid;
+		id.issuer = issuer;
+		id.serial = sno;
+		r = cs_source_find_key(src, &id, keyp);
+		if (r != CERTSEAL_E_NO_KEY)
+			return r;
+	}
+	return CERTSEAL_E_NO_KEY;
+}
+
+/*
+ * Looks through the whitelisted recipients of one source.  Returns 0 with
+ * st->key set, CERTSEAL_E_NO_KEY, or a hard error.
+ */
+static int
+search_source(struct open_state *st, struct cs_source *src)
+{
+	const struct cs_key *key = NULL;
+	int i, n, r, pass;
+
+	n = sk_CMS_RecipientInfo_num(st->ris);
+	/* Pass 0: accepted recipients.  Pass 1: only to explain a refusal. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			if (st->infos[i].accepted != (pass == 0))
+				continue;
+			if (st->infos[i].type != CMS_RECIPINFO_TRANS &&
+			    st->infos[i].type != CMS_RECIPINFO_AGREE)
+				continue;
+			r = ri_find_key(st, src,
+			    sk_CMS_RecipientInfo_value(st->ris, i), &key);
+			if (r == CERTSEAL_E_NO_KEY)
+				continue;
+			if (r != 0)
+				return r;
+			if (pass == 1) {
+				st->refused_match = i + 1;
+				return CERTSEAL_E_NO_KEY;
+			}
+			st->key = key;
+			st->src = src;
+			return 0;
+		}
+	}
+	return CERTSEAL_E_NO_KEY;
+}
+
+/* 1 when a recipient the whitelist refuses names the chosen key. */
+static int
+refused_recipient_matches(struct open_state *st)
+{
+	STACK_OF(CMS_RecipientEncryptedKey) *reks;
+	CMS_RecipientInfo *ri;
+	int i, j;
+
+	for (i = 0; i < sk_CMS_RecipientInfo_num(st->ris); i++) {
+		if (st->infos[i].accepted)
+			continue;
+		ri = sk_CMS_RecipientInfo_value(st->ris, i);
+		if (st->infos[i].type == CMS_RECIPINFO_TRANS &&
+		    CMS_RecipientInfo_ktri_cert_cmp(ri, st->key->cert) == 0)
+			return 1;
+		if (st->infos[i].type != CMS_RECIPINFO_AGREE ||
+		    (reks = CMS_RecipientInfo_kari_get0_reks(ri)) == NULL)
+			continue;
+		for (j = 0; j < sk_CMS_RecipientEncryptedKey_num(reks); j++) {
+			if (CMS_RecipientEncryptedKey_cert_cmp(
+			    sk_CMS_RecipientEncryptedKey_value(reks, j),
+			    st->key->cert) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+find_key(struct open_state *st)
+{
+	certseal_ctx *ctx = st->ctx;
+	size_t s;
+	int r;
+
+	for (s = 0; s < ctx->nsources; s++) {
+		r = search_source(st, ctx->sources[s]);
+		if (r == 0)
+			return 0;
+		if (r == CERTSEAL_E_NO_KEY)
+			continue;
+		/* A hard error: keep the first, try the next source. */
+		if (st->hard_err == 0) {
+			cs_error_prefix(ctx, "%s", cs_source_uri(
+			    ctx->sources[s]));
+			st->hard_err = r;
+			snprintf(st->hard_msg, sizeof(st->hard_msg), "%s",
+			    ctx->errmsg);
+		}
+	}
+	if (st->hard_err != 0) {
+		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%.300s: %.700s", st->name,
+		    st->hard_msg);
+		return st->hard_err;
+	}
+	if (st->refused_match != 0)
+		return cs_error(ctx, CERTSEAL_E_ALGORITHM, "%s: the only "
+		    "recipient with a key here is refused (%s); reseal the "
+		    "file with certseal", st->name,
+		    st->infos[st->refused_match - 1].reason);
+	return cs_error(ctx, CERTSEAL_E_NO_KEY, "%s: none of the %zu "
+	    "certificate source(s) holds a key for any recipient; import the "
+	    "client certificate or add a --certificate-source", st->name,
+	    ctx->nsources);
+}
+
+/* The SignerInfo's signed attribute oid, if exactly one value of it. */
+static int
+single_attr(CMS_SignerInfo *si, const ASN1_OBJECT *obj, ASN1_TYPE **out)
+{
+	X509_ATTRIBUTE *attr;
+	int idx;
+
+	*out = NULL;
+	if ((idx = CMS_signed_get_attr_by_OBJ(si, obj, -1)) < 0)
+		return 0;
+	if (CMS_signed_get_attr_by_OBJ(si, obj, idx) >= 0)
+		return -1;	/* twice */
+	if ((attr = CMS_signed_get_attr(si, idx)) == NULL ||
+	    X509_ATTRIBUTE_count(attr) != 1)
+		return -1;
+	*out = X509_ATTRIBUTE_get0_type(attr, 0);
+	return *out == NULL ? -1 : 0;
+}
+
+/* Name and sequence from the verified signer's signed attributes. */
+static int
+read_attributes(struct open_state *st, CMS_SignerInfo *si,
+    struct certseal_config *cfg)
+{
+	ASN1_OBJECT *oname = NULL, *oseq = NULL;
+	ASN1_TYPE *t;
+	const unsigned char *p;
+	int len, r = CERTSEAL_E_INTERNAL;
+
+	if ((oname = OBJ_txt2obj(CS_OID_CONFIG_NAME, 1)) == NULL ||
+	    (oseq = OBJ_txt2obj(CS_OID_SEQUENCE, 1)) == NULL) {
+		r = cs_error(st->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (single_attr(si, oname, &t) != 0)
+		goto bad;
+	if (t != NULL) {
+		if (ASN1_TYPE_get(t) != V_ASN1_UTF8STRING)
+			goto bad;
+		p = ASN1_STRING_get0_data(t->value.utf8string);
+		len = ASN1_STRING_length(t->value.utf8string);
+		if (!cs_valid_config_name((const char *)p, (size_t)len))
+			goto bad;
+		if ((cfg->name = strndup((const char *)p, (size_t)len)) ==
+		    NULL) {
+			r = cs_error(st->ctx, CERTSEAL_E_NOMEM,
+			    "out of memory");
+			goto out;
+		}
+	}
+	if (single_attr(si, oseq, &t) != 0)
+		goto bad;
+	if (t != NULL) {
+		if (ASN1_TYPE_get(t) != V_ASN1_INTEGER ||
+		    ASN1_INTEGER_get_uint64(&cfg->sequence,
+		    t->value.integer) != 1)
+			goto bad;
+		cfg->has_sequence = 1;
+	}
+	r = 0; /* success */
+	goto out;
+ bad:
+	r = cs_error(st->ctx, CERTSEAL_E_INTEGRITY, "%s: malformed certseal "
+	    "name or sequence attribute", st->name);
+ out:
+	ASN1_OBJECT_free(oname);
+	ASN1_OBJECT_free(oseq);
+	return r;
+}
+
+static char *
+name_oneline(const X509_NAME *nm)
+{
+	BIO *b;
+	BUF_MEM *bm;
+	char *s = NULL;
+
+	if ((b = BIO_new(BIO_s_mem())) == NULL)
+		return NULL;
+	if (X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253) >= 0) {
+		BIO_get_mem_ptr(b, &bm);
+		s = strndup(bm->data, bm->length);
+	}
+	BIO_free(b);
+	return s;
+}
+
+/* Appends the description of one SignerInfo to signers (inspect). */
+static void
+describe_signer(json_t *signers, CMS_SignerInfo *si, X509 *cert, int trusted)
+{
+	ASN1_OCTET_STRING *keyid = NULL;
+	X509_NAME *issuer = NULL;
+	ASN1_INTEGER *sno = NULL;
+	X509_ATTRIBUTE *attr;
+	ASN1_TYPE *t;
+	char hex[129] = "", *subj = NULL, tbuf[64] = "";
+	json_t *o;
+	BIO *b;
+	int idx, n;
+
+	if (signers == NULL || (o = json_object()) == NULL)
+		return;
+	if (CMS_SignerInfo_get0_signer_id(si, &keyid, &issuer, &sno) == 1 &&
+	    keyid != NULL) {
+		cs_hex(ASN1_STRING_get0_data(keyid),
+		    (size_t)ASN1_STRING_length(keyid), hex, sizeof(hex));
+		json_object_set_new(o, "key_id", json_string(hex));
+	}
+	if (cert != NULL &&
+	    (subj = name_oneline(X509_get_subject_name(cert))) != NULL)
+		json_object_set_new(o, "subject", json_string(subj));
+	else if (issuer != NULL &&
+	    (subj = name_oneline(issuer)) != NULL)
+		json_object_set_new(o, "issuer", json_string(subj));
+	free(subj);
+	json_object_set_new(o, "trusted", json_boolean(trusted));
+	idx = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
+	if (idx >= 0 && (attr = CMS_signed_get_attr(si, idx)) != NULL &&
+	    (t = X509_ATTRIBUTE_get0_type(attr, 0)) != NULL &&
+	    (ASN1_TYPE_get(t) == V_ASN1_UTCTIME ||
+	    ASN1_TYPE_get(t) == V_ASN1_GENERALIZEDTIME) &&
+	    (b = BIO_new(BIO_s_mem())) != NULL) {
+		if (ASN1_TIME_print_ex(b, (ASN1_TIME *)t->value.ptr,
+		    ASN1_DTFLGS_ISO8601) == 1 &&
+		    (n = BIO_read(b, tbuf, sizeof(tbuf) - 1)) > 0) {
+			tbuf[n] = '\0';
+			json_object_set_new(o, "signing_time",
+			    json_string(tbuf));
+		}
+		BIO_free(b);
+	}
+	json_array_append_new(signers, o);
+}
+
+/* Reads a BIO chain to the end into a wiped-on-free memory BIO. */
+static int
+drain(BIO *in, BIO *out)
+{
+	unsigned char buf[4096];
+	int n;
+
+	for (;;) {
+		n = BIO_read(in, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		if (BIO_write(out, buf, n) != n) {
+			OPENSSL_cleanse(buf, sizeof(buf));
+			return -1;
+		}
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return 0;
+}
+
+static void
+wipe_content(CMS_ContentInfo *cms)
+{
+	ASN1_OCTET_STRING **pos;
+
+	if (cms == NULL)
+		return;
+	if ((pos = CMS_get0_content(cms)) != NULL && *pos != NULL &&
+	    (*pos)->data != NULL)
+		OPENSSL_cleanse((*pos)->data, (*pos)->length);
+}
+
+/*
+ * Verifies the inner SignedData: every SignerInfo whose identifier names
+ * a trusted certificate must verify (exact pinning: no chain, no time);
+ * at least one must exist.  Fills cfg's signer fields and *plainp.
+ */
+static int
+verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
+    struct certseal_config *cfg, BIO *plain)
+{
+	certseal_ctx *ctx = st->ctx;
+	STACK_OF(X509) *trusted = NULL;
+	STACK_OF(CMS_SignerInfo) *sis;
+	CMS_SignerInfo *si, *good = NULL;
+	X509 *cert, *goodcert = NULL;
+	BIO *cont = NULL;
+	size_t s;
+	int i, j, nsi, bad = 0, r = CERTSEAL_E_INTERNAL;
+
+	if ((trusted = sk_X509_new_null()) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (s = 0; s < ctx->nsources; s++) {
+		/* A source that fails here contributes nobody. */
+		(void)cs_source_trusted_signers(ctx->sources[s], trusted);
+	}
+	cs_error_clear(ctx);
+	if ((cont = CMS_dataInit(sd, NULL)) == NULL || drain(cont, plain) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: cannot read the "
+		    "signed content", st->name);
+		goto out;
+	}
+	sis = CMS_get0_SignerInfos(sd);
+	nsi = sis == NULL ? 0 : sk_CMS_SignerInfo_num(sis);
+	for (i = 0; i < nsi; i++) {
+		si = sk_CMS_SignerInfo_value(sis, i);
+		cert = NULL;
+		for (j = 0; j < sk_X509_num(trusted); j++) {
+			if (CMS_SignerInfo_cert_cmp(si,
+			    sk_X509_value(trusted, j)) == 0) {
+				cert = sk_X509_value(trusted, j);
+				break;
+			}
+		}
+		if (cert == NULL) {
+			X509 *own = NULL;
+			STACK_OF(X509) *certs = CMS_get1_certs(sd);
+
+			for (j = 0; j < sk_X509_num(certs); j++) {
+				if (CMS_SignerInfo_cert_cmp(si,
+				    sk_X509_value(certs, j)) == 0) {
+					own = sk_X509_value(certs, j);
+					break;
+				}
+			}
+			describe_signer(signers, si, own, 0);
+			sk_X509_pop_free(certs, X509_free);
+			continue;
+		}
+		describe_signer(signers, si, cert, 1);
+		CMS_SignerInfo_set1_signer_cert(si, cert);
+		if (CMS_SignerInfo_verify(si) != 1 ||
+		    CMS_SignerInfo_verify_content(si, cont) != 1) {
+			bad = 1;
+			continue;
+		}
+		if (good == NULL) {
+			good = si;
+			goodcert = cert;
+		}
+	}
+	ERR_clear_error();
+	if (bad) {
+		r = cs_error(ctx, CERTSEAL_E_BAD_SIGNATURE, "%s: the signature "
+		    "of a trusted signer does not verify; the file was "
+		    "altered or damaged", st->name);
+		goto out;
+	}
+	if (good == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_UNTRUSTED, "%s: signed, but by "
+		    "nobody the certificate sources trust (%d signature(s)); "
+		    "import the signer certificate with the client "
+		    "certificates", st->name, nsi);
+		goto out;
+	}
+	if ((r = read_attributes(st, good, cfg)) != 0)
+		goto out;
+	if ((cfg->signer = name_oneline(X509_get_subject_name(goodcert))) ==
+	    NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	cfg->is_signed = 1;
+	r = 0; /* success */
+ out:
+	BIO_free_all(cont);
+	sk_X509_pop_free(trusted, X509_free);
+	return r;
+}
+
+/* Plaintext input: passed through byte for byte unless strict. */
+static int
+open_plaintext(certseal_ctx *ctx, const uint8_t *data, size_t len,
+    const char *name, unsigned int opts, struct certseal_config *cfg)
+{
+	if ((ctx->flags & CERTSEAL_FLAG_ENCRYPTED_ONLY) != 0 &&
+	    (opts & CS_OPEN_INSPECT) == 0)
+		return cs_error(ctx, CERTSEAL_E_PLAINTEXT, "%s: not sealed, "
+		    "and only encrypted configurations are accepted; seal it "
+		    "with certseal-admin save", name);
+	if (len > CERTSEAL_MAX_CONFIG_SIZE)
+		return cs_error(ctx, CERTSEAL_E_TOO_LARGE, "%s: %zu bytes, over "
+		    "the limit of %zu bytes", name, len,
+		    CERTSEAL_MAX_CONFIG_SIZE);
+	if (cs_secret_from(data, len, &cfg->plain) != 0)
+		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+	return 0;
+}
+
+int
+cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
+    const char *name, unsigned int opts, json_t *signers,
+    certseal_config **out)
+{
+	struct open_state st;
+	struct certseal_config *cfg = NULL;
+	CMS_ContentInfo *inner = NULL;
+	BIO *dec = NULL, *plain = NULL;
+	BUF_MEM *bm;
+	int i, n, enid, newer = 0, strict, r = CERTSEAL_E_INTERNAL;
+
+	*out = NULL;
+	memset(&st, 0, sizeof(st));
+	st.ctx = ctx;
+	st.name = name != NULL ? name : "(configuration)";
+	st.opts = opts;
+	strict = (ctx->flags & CERTSEAL_FLAG_ENCRYPTED_ONLY) != 0 &&
+	    (opts & CS_OPEN_INSPECT) == 0;
+	cs_error_clear(ctx);
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (data == NULL)
+		len = 0;
+	if (!cs_envelope_looks_sealed(data, len)) {
+		if ((r = open_plaintext(ctx, data != NULL ? data :
+		    (const uint8_t *)"", len, st.name, opts, cfg)) != 0)
+			goto out;
+		goto done;
+	}
+	cfg->sealed = 1;
+	if ((r = cs_envelope_parse(ctx, data, len, st.name, &st.cms)) != 0 ||
+	    (r = cs_policy_outer(ctx, st.cms, st.name, &st.outer)) != 0)
+		goto out;
+	if (!st.outer.accepted) {
+		r = cs_error(ctx, CERTSEAL_E_ALGORITHM, "%s: %s (%s); reseal "
+		    "it with certseal", st.name, st.outer.reason,
+		    st.outer.content_encryption_oid[0] != '\0' ?
+		    st.outer.content_encryption_oid : st.outer.content_type);
+		goto out;
+	}
+	/* The whitelist applies before any key is looked at. */
+	st.ris = CMS_get0_RecipientInfos(st.cms);
+	n = st.ris == NULL ? 0 : sk_CMS_RecipientInfo_num(st.ris);
+	if (n <= 0) {
+		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: no recipients",
+		    st.name);
+		goto out;
+	}
+	if ((st.infos = calloc((size_t)n, sizeof(*st.infos))) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		cs_policy_recipient(sk_CMS_RecipientInfo_value(st.ris, i),
+		    &st.infos[i]);
+	if ((r = ensure_sources(&st)) != 0 || (r = find_key(&st)) != 0)
+		goto out;
+	if (refused_recipient_matches(&st)) {
+		r = cs_error(ctx, CERTSEAL_E_ALGORITHM, "%s: key %s is also "
+		    "named by a recipient the policy refuses; reseal the file "
+		    "with certseal", st.name, st.key->keyid_hex);
+		goto out;
+	}
+	if ((dec = BIO_new(BIO_s_secmem())) == NULL ||
+	    (plain = BIO_new(BIO_s_secmem())) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	ERR_clear_error();
+	if (CMS_decrypt_set1_pkey_and_peer(st.cms, st.key->pkey,
+	    st.key->cert, NULL) != 1) {
+		r = cs_error(ctx, CERTSEAL_E_DECRYPT, "%s: the key %s from %s "
+		    "cannot unwrap the content key; the file is damaged or the "
+		    "key is wrong", st.name, st.key->keyid_hex,
+		    cs_source_uri(st.src));
+		goto out;
+	}
+	if (CMS_decrypt(st.cms, NULL, NULL, NULL, dec, CMS_BINARY) != 1) {
+		r = cs_error(ctx, CERTSEAL_E_DECRYPT, "%s: decryption failed "
+		    "(authentication tag); the file is damaged or was altered",
+		    st.name);
+		goto out;
+	}
+	BIO_get_mem_ptr(dec, &bm);
+	enid = OBJ_obj2nid(CMS_get0_eContentType(st.cms));
+	if (enid == NID_pkcs7_signed || enid == NID_pkcs7_data) {
+		/*
+		 * openssl cms -encrypt always says id-data: a content that
+		 * parses completely as a SignedData is treated as signed.
+		 */
+		inner = cs_cms_d2i_exact((const unsigned char *)bm->data,
+		    (long)bm->length);
+		if (inner != NULL &&
+		    OBJ_obj2nid(CMS_get0_type(inner)) != NID_pkcs7_signed) {
+			CMS_ContentInfo_free(inner);
+			inner = NULL;
+		}
+		ERR_clear_error();
+		if (inner == NULL && enid == NID_pkcs7_signed) {
+			r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: the "
+			    "encrypted SignedData does not parse", st.name);
+			goto out;
+		}
+	} else {
+		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: unexpected "
+		    "encrypted content type", st.name);
+		goto out;
+	}
+	if (inner != NULL) {
+		if ((r = verify_signed(&st, inner, signers, cfg, plain)) != 0)
+			goto out;
+	} else {
+		if (strict) {
+			r = cs_error(ctx, CERTSEAL_E_UNSIGNED, "%s: encrypted "
+			    "but not signed, and only signed configurations "
+			    "are accepted; reseal it with certseal-admin save",
+			    st.name);
+			goto out;
+		}
+		if (st.outer.cbc) {
+			r = cs_error(ctx, CERTSEAL_E_ALGORITHM, "%s: AES-CBC "
+			    "without a signature is not accepted; reseal it "
+			    "with certseal", st.name);
+			goto out;
+		}
+		if (BIO_write(plain, bm->data, (int)bm->length) !=
+		    (int)bm->length && bm->length > 0) {
+			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	BIO_get_mem_ptr(plain, &bm);
+	if (bm->length > CERTSEAL_MAX_CONFIG_SIZE) {
+		r = cs_error(ctx, CERTSEAL_E_TOO_LARGE, "%s: configuration over "
+		    "the limit of %zu bytes", st.name,
+		    CERTSEAL_MAX_CONFIG_SIZE);
+		goto out;
+	}
+	if ((opts & CS_OPEN_INSPECT) == 0 && cfg->name != NULL &&
+	    cfg->has_sequence && ctx->state_dir != NULL &&
+	    (r = cs_rollback_check(ctx, cfg->name, cfg->sequence,
+	    &newer)) != 0) {
+		cs_error_prefix(ctx, "%s", st.name);
+		goto out;
+	}
+	if (cs_secret_from(bm->data, bm->length, &cfg->plain) != 0 ||
+	    (cfg->source_uri = strdup(cs_source_uri(st.src))) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(cfg->keyid_hex, sizeof(cfg->keyid_hex), "%s",
+	    st.key->keyid_hex);
+	if (newer && (r = cs_rollback_store(ctx, cfg->name,
+	    cfg->sequence)) != 0) {
+		cs_error_prefix(ctx, "%s", st.name);
+		goto out;
+	}
+ done:
+	*out = cfg;
+	cfg = NULL;
+	r = 0; /* success */
+ out:
+	wipe_content(inner);
+	CMS_ContentInfo_free(inner);
+	CMS_ContentInfo_free(st.cms);
+	BIO_free(dec);		/* secure memory BIOs wipe on free */
+	BIO_free(plain);
+	free(st.infos);
+	cs_config_free(cfg);
+	return r;
+}
+
+int
+cs_envelope_open(certseal_ctx *ctx, const uint8_t *data, size_t len,
+    const char *name, certseal_config **out)
+{
+	return cs_envelope_open_ex(ctx, data, len, name, 0, NULL, out);
+}

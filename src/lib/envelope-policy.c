@@ -1,0 +1,509 @@
+/*
+ * envelope-policy.c - the algorithm whitelist (DESIGN.md section 3,
+ * docs/FORMAT.md "Acceptance policy").
+ *
+ * Everything here runs before any private key is touched: the outer
+ * content encryption, the structure's version fields and each
+ * RecipientInfo's key transport or key agreement parameters.  OpenSSL 3.0
+ * exposes no getter for the content-encryption algorithm, so the outer
+ * structure is walked in its DER re-encoding.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/asn1.h>
+#include <openssl/asn1t.h>
+#include <openssl/objects.h>
+#include <openssl/rsa.h>
+
+#include "internal.h"
+#include "envelope-internal.h"
+
+/* A definite-length DER element. */
+struct der {
+	int			 tag;
+	int			 cls;
+	int			 cons;
+	const unsigned char	*start;		/* tag byte */
+	const unsigned char	*body;
+	long			 len;		/* of body */
+	const unsigned char	*end;		/* after body */
+};
+
+/* Reads the element at *pp (within end); advances *pp past it. */
+static int
+der_next(const unsigned char **pp, const unsigned char *end, struct der *d)
+{
+	const unsigned char *p = *pp;
+	long len;
+	int ret, tag, cls;
+
+	if (p >= end)
+		return -1;
+	d->start = p;
+	ret = ASN1_get_object(&p, &len, &tag, &cls, end - p);
+	/* 0x80: error; 0x21: indefinite length (never in i2d output). */
+	if ((ret & 0x80) != 0 || ret == 0x21 || len > end - p)
+		return -1;
+	d->tag = tag;
+	d->cls = cls;
+	d->cons = (ret & V_ASN1_CONSTRUCTED) != 0;
+	d->body = p;
+	d->len = len;
+	d->end = p + len;
+	*pp = d->end;
+	return 0;
+}
+
+static int
+der_is(const struct der *d, int cls, int tag, int cons)
+{
+	return d->cls == cls && d->tag == tag && d->cons == cons;
+}
+
+/* Small non-negative INTEGER value, or -1. */
+static long
+der_small_int(const struct der *d)
+{
+	if (!der_is(d, V_ASN1_UNIVERSAL, V_ASN1_INTEGER, 0) || d->len != 1 ||
+	    (d->body[0] & 0x80) != 0)
+		return -1;
+	return d->body[0];
+}
+
+static ASN1_OBJECT *
+der_oid(const struct der *d)
+{
+	const unsigned char *p = d->start;
+
+	if (!der_is(d, V_ASN1_UNIVERSAL, V_ASN1_OBJECT, 0))
+		return NULL;
+	return d2i_ASN1_OBJECT(NULL, &p, d->end - d->start);
+}
+
+const char *
+cs_policy_md_name(int nid)
+{
+	switch (nid) {
+	case NID_sha1:
+		return "sha1";
+	case NID_sha256:
+		return "sha256";
+	case NID_sha384:
+		return "sha384";
+	case NID_sha512:
+		return "sha512";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Checks the version of each RecipientInfo in the SET: KTRI 2 with a
+ * subjectKeyIdentifier and 0 with issuerAndSerialNumber, KARI 3 (RFC 5652
+ * 6.2).  OpenSSL does not check them, and certseal wants every changed
+ * byte of a file to be noticed.
+ */
+static int
+check_recipient_versions(const struct der *set)
+{
+	const unsigned char *p = set->body, *q;
+	struct der ri, ver, rid;
+	long v;
+
+	while (p < set->end) {
+		if (der_next(&p, set->end, &ri) != 0)
+			return -1;
+		q = ri.body;
+		if (der_is(&ri, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, 1)) {
+			if (der_next(&q, ri.end, &ver) != 0 ||
+			    der_next(&q, ri.end, &rid) != 0)
+				return -1;
+			v = der_small_int(&ver);
+			if (der_is(&rid, V_ASN1_CONTEXT_SPECIFIC, 0, 0)) {
+				if (v != 2)
+					return -1;
+			} else if (v != 0)
+				return -1;
+		} else if (der_is(&ri, V_ASN1_CONTEXT_SPECIFIC, 1, 1)) {
+			if (der_next(&q, ri.end, &ver) != 0 ||
+			    der_small_int(&ver) != 3)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* GCMParameters ::= SEQUENCE { aes-nonce OCTET STRING, aes-ICVlen DEFAULT 12 } */
+static int
+parse_gcm_params(const struct der *params, size_t *noncelen, size_t *icvlen)
+{
+	const unsigned char *p = params->body;
+	struct der nonce, icv;
+	long v;
+
+	*icvlen = 12;
+	if (!der_is(params, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, 1) ||
+	    der_next(&p, params->end, &nonce) != 0 ||
+	    !der_is(&nonce, V_ASN1_UNIVERSAL, V_ASN1_OCTET_STRING, 0))
+		return -1;
+	*noncelen = (size_t)nonce.len;
+	if (p < params->end) {
+		if (der_next(&p, params->end, &icv) != 0 ||
+		    (v = der_small_int(&icv)) < 0)
+			return -1;
+		*icvlen = (size_t)v;
+	}
+	return p == params->end ? 0 : -1;
+}
+
+static void
+set_oid_text(char *buf, size_t size, const ASN1_OBJECT *obj)
+{
+	buf[0] = '\0';
+	if (obj != NULL && OBJ_obj2txt(buf, (int)size, obj, 1) <= 0)
+		buf[0] = '\0';
+}
+
+int
+cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms, const char *name,
+    struct cs_outer_info *info)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p, *end, *q;
+	struct der ci, type, expl, env, ver, el, eci, ctype, alg, aoid, params;
+	struct der mac;
+	ASN1_OBJECT *obj = NULL;
+	size_t noncelen = 0, icvlen = 0;
+	long v;
+	int derlen, cnid, r = CERTSEAL_E_INTERNAL;
+
+	memset(info, 0, sizeof(*info));
+	info->nid = OBJ_obj2nid(CMS_get0_type(cms));
+	info->content_type = OBJ_nid2sn(info->nid);
+	if (info->nid != NID_id_smime_ct_authEnvelopedData &&
+	    info->nid != NID_pkcs7_enveloped) {
+		if (info->content_type == NULL)
+			info->content_type = "unknown";
+		info->reason = "not an (Auth)EnvelopedData: the file is not "
+		    "encrypted";
+		r = 0;
+		goto out;
+	}
+	info->content_type = info->nid == NID_pkcs7_enveloped ?
+	    "envelopedData" : "authEnvelopedData";
+	if ((derlen = i2d_CMS_ContentInfo(cms, &der)) <= 0) {
+		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: cannot re-encode "
+		    "the CMS structure", name);
+		goto out;
+	}
+	p = der;
+	end = der + derlen;
+	/* ContentInfo { contentType, [0] EXPLICIT content } */
+	if (der_next(&p, end, &ci) != 0 || (q = ci.body,
+	    der_next(&q, ci.end, &type) != 0) ||
+	    der_next(&q, ci.end, &expl) != 0 ||
+	    !der_is(&expl, V_ASN1_CONTEXT_SPECIFIC, 0, 1))
+		goto bad;
+	q = expl.body;
+	if (der_next(&q, expl.end, &env) != 0 ||
+	    !der_is(&env, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, 1))
+		goto bad;
+	q = env.body;
+	if (der_next(&q, env.end, &ver) != 0 || (v = der_small_int(&ver)) < 0)
+		goto bad;
+	if (info->nid == NID_id_smime_ct_authEnvelopedData ? v != 0 :
+	    (v != 0 && v != 2 && v != 3 && v != 4))
+		goto bad;
+	if (der_next(&q, env.end, &el) != 0)
+		goto bad;
+	if (der_is(&el, V_ASN1_CONTEXT_SPECIFIC, 0, 1) &&	/* originator */
+	    der_next(&q, env.end, &el) != 0)
+		goto bad;
+	if (!der_is(&el, V_ASN1_UNIVERSAL, V_ASN1_SET, 1) ||
+	    check_recipient_versions(&el) != 0)
+		goto bad;
+	/* EncryptedContentInfo { contentType, algorithm, [0] content } */
+	if (der_next(&q, env.end, &eci) != 0 ||
+	    !der_is(&eci, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, 1))
+		goto bad;
+	p = eci.body;
+	if (der_next(&p, eci.end, &ctype) != 0 ||
+	    der_next(&p, eci.end, &alg) != 0 ||
+	    !der_is(&alg, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, 1))
+		goto bad;
+	p = alg.body;
+	if (der_next(&p, alg.end, &aoid) != 0 ||
+	    (obj = der_oid(&aoid)) == NULL)
+		goto bad;
+	set_oid_text(info->content_encryption_oid,
+	    sizeof(info->content_encryption_oid), obj);
+	cnid = OBJ_obj2nid(obj);
+	memset(&params, 0, sizeof(params));
+	if (p < alg.end && der_next(&p, alg.end, &params) != 0)
+		goto bad;
+	if (info->nid == NID_id_smime_ct_authEnvelopedData) {
+		switch (cnid) {
+		case NID_aes_128_gcm:
+			info->content_encryption = "aes-128-gcm";
+			break;
+		case NID_aes_192_gcm:
+			info->content_encryption = "aes-192-gcm";
+			break;
+		case NID_aes_256_gcm:
+			info->content_encryption = "aes-256-gcm";
+			break;
+		default:
+			info->reason = "content encryption is not AES-GCM";
+			r = 0;
+			goto out;
+		}
+		if (params.start == NULL ||
+		    parse_gcm_params(&params, &noncelen, &icvlen) != 0)
+			goto bad;
+		/* optional [1] authAttrs, then the MAC */
+		do {
+			if (der_next(&q, env.end, &mac) != 0)
+				goto bad;
+		} while (der_is(&mac, V_ASN1_CONTEXT_SPECIFIC, 1, 1));
+		if (!der_is(&mac, V_ASN1_UNIVERSAL, V_ASN1_OCTET_STRING, 0))
+			goto bad;
+		/*
+		 * OpenSSL accepts any tag length from 1 to 16; RFC 5084 allows
+		 * 12 to 16, and the tag must be as long as the file says.
+		 */
+		if (noncelen != 12 || icvlen < 12 || icvlen > 16 ||
+		    (size_t)mac.len != icvlen) {
+			info->reason = "AES-GCM nonce or tag length not allowed";
+			r = 0;
+			goto out;
+		}
+		info->tag_len = icvlen;
+		info->aead = 1;
+	} else {
+		switch (cnid) {
+		case NID_aes_128_cbc:
+			info->content_encryption = "aes-128-cbc";
+			break;
+		case NID_aes_192_cbc:
+			info->content_encryption = "aes-192-cbc";
+			break;
+		case NID_aes_256_cbc:
+			info->content_encryption = "aes-256-cbc";
+			break;
+		default:
+			info->reason = "content encryption is not AES";
+			r = 0;
+			goto out;
+		}
+		if (params.start == NULL || !der_is(&params, V_ASN1_UNIVERSAL,
+		    V_ASN1_OCTET_STRING, 0) || params.len != 16)
+			goto bad;
+		info->cbc = 1;
+	}
+	info->accepted = 1;
+	r = 0; /* success */
+	goto out;
+ bad:
+	r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: malformed %s structure; "
+	    "the file is damaged", name, info->content_type);
+ out:
+	ASN1_OBJECT_free(obj);
+	OPENSSL_free(der);
+	return r;
+}
+
+/* NULL or absent AlgorithmIdentifier parameters, as RFC 4055 wants. */
+static int
+params_null_or_absent(const X509_ALGOR *alg)
+{
+	int ptype;
+
+	X509_ALGOR_get0(NULL, &ptype, NULL, alg);
+	return ptype == V_ASN1_UNDEF || ptype == V_ASN1_NULL;
+}
+
+/* A whitelisted hash AlgorithmIdentifier; NULL means SHA-1. */
+static const char *
+algor_md_name(const X509_ALGOR *alg)
+{
+	const ASN1_OBJECT *obj;
+
+	if (alg == NULL)
+		return "sha1";
+	X509_ALGOR_get0(&obj, NULL, NULL, alg);
+	if (!params_null_or_absent(alg))
+		return NULL;
+	return cs_policy_md_name(OBJ_obj2nid(obj));
+}
+
+static void
+check_oaep(const X509_ALGOR *alg, struct cs_ri_info *info)
+{
+	RSA_OAEP_PARAMS *oaep = NULL;
+	X509_ALGOR *mgfmd = NULL;
+	const ASN1_OBJECT *obj;
+	const void *pval;
+	int ptype;
+
+	X509_ALGOR_get0(NULL, &ptype, &pval, alg);
+	if (ptype != V_ASN1_SEQUENCE || (oaep = ASN1_item_unpack(pval,
+	    ASN1_ITEM_rptr(RSA_OAEP_PARAMS))) == NULL) {
+		info->reason = "malformed RSAES-OAEP parameters";
+		goto out;
+	}
+	if ((info->oaep_hash = algor_md_name(oaep->hashFunc)) == NULL) {
+		info->reason = "OAEP hash not allowed";
+		goto out;
+	}
+	if (oaep->maskGenFunc == NULL)
+		info->mgf1_hash = "sha1";
+	else {
+		X509_ALGOR_get0(&obj, &ptype, &pval, oaep->maskGenFunc);
+		if (OBJ_obj2nid(obj) != NID_mgf1 || ptype != V_ASN1_SEQUENCE ||
+		    (mgfmd = ASN1_item_unpack(pval,
+		    ASN1_ITEM_rptr(X509_ALGOR))) == NULL) {
+			info->reason = "OAEP mask generation is not MGF1";
+			goto out;
+		}
+		if ((info->mgf1_hash = algor_md_name(mgfmd)) == NULL) {
+			info->reason = "MGF1 hash not allowed";
+			goto out;
+		}
+	}
+	if (oaep->pSourceFunc != NULL) {
+		X509_ALGOR_get0(&obj, &ptype, &pval, oaep->pSourceFunc);
+		if (OBJ_obj2nid(obj) != NID_pSpecified ||
+		    ptype != V_ASN1_OCTET_STRING ||
+		    ASN1_STRING_length(pval) != 0) {
+			info->reason = "OAEP label not allowed";
+			goto out;
+		}
+	}
+	info->accepted = 1;
+ out:
+	X509_ALGOR_free(mgfmd);
+	RSA_OAEP_PARAMS_free(oaep);
+}
+
+static void
+check_kari(CMS_RecipientInfo *ri, struct cs_ri_info *info)
+{
+	X509_ALGOR *alg = NULL, *wrap = NULL;
+	ASN1_OCTET_STRING *ukm = NULL;
+	const ASN1_OBJECT *obj;
+	const void *pval;
+	int ptype;
+
+	info->key_encryption = "ecdh";
+	if (CMS_RecipientInfo_kari_get0_alg(ri, &alg, &ukm) != 1 ||
+	    alg == NULL) {
+		info->reason = "malformed key agreement";
+		return;
+	}
+	X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+	set_oid_text(info->key_encryption_oid,
+	    sizeof(info->key_encryption_oid), obj);
+	switch (OBJ_obj2nid(obj)) {
+	case NID_dhSinglePass_stdDH_sha256kdf_scheme:
+		info->kdf = "x9.63-sha256";
+		break;
+	case NID_dhSinglePass_stdDH_sha384kdf_scheme:
+		info->kdf = "x9.63-sha384";
+		break;
+	case NID_dhSinglePass_stdDH_sha512kdf_scheme:
+		info->kdf = "x9.63-sha512";
+		break;
+	case NID_dhSinglePass_stdDH_sha1kdf_scheme:
+		info->kdf = "x9.63-sha1";
+		info->reason = "ECDH with a SHA-1 KDF is not allowed";
+		return;
+	default:
+		info->reason = "key agreement scheme not allowed";
+		return;
+	}
+	if (ptype != V_ASN1_SEQUENCE || (wrap = ASN1_item_unpack(pval,
+	    ASN1_ITEM_rptr(X509_ALGOR))) == NULL) {
+		info->reason = "malformed key wrap algorithm";
+		return;
+	}
+	X509_ALGOR_get0(&obj, &ptype, NULL, wrap);
+	switch (OBJ_obj2nid(obj)) {
+	case NID_id_aes128_wrap:
+		info->key_wrap = "aes128-wrap";
+		break;
+	case NID_id_aes192_wrap:
+		info->key_wrap = "aes192-wrap";
+		break;
+	case NID_id_aes256_wrap:
+		info->key_wrap = "aes256-wrap";
+		break;
+	default:
+		info->reason = "key wrap algorithm not allowed";
+		goto out;
+	}
+	if (ptype != V_ASN1_UNDEF) {
+		info->reason = "key wrap parameters not allowed";
+		goto out;
+	}
+	info->accepted = 1;
+ out:
+	X509_ALGOR_free(wrap);
+}
+
+void
+cs_policy_recipient(CMS_RecipientInfo *ri, struct cs_ri_info *info)
+{
+	X509_ALGOR *alg = NULL;
+	const ASN1_OBJECT *obj;
+
+	memset(info, 0, sizeof(*info));
+	info->type = CMS_RecipientInfo_type(ri);
+	switch (info->type) {
+	case CMS_RECIPINFO_TRANS:
+		info->type_name = "ktri";
+		if (CMS_RecipientInfo_ktri_get0_algs(ri, NULL, NULL,
+		    &alg) != 1 || alg == NULL) {
+			info->reason = "malformed key transport";
+			return;
+		}
+		X509_ALGOR_get0(&obj, NULL, NULL, alg);
+		set_oid_text(info->key_encryption_oid,
+		    sizeof(info->key_encryption_oid), obj);
+		switch (OBJ_obj2nid(obj)) {
+		case NID_rsaesOaep:
+			info->key_encryption = "rsaes-oaep";
+			check_oaep(alg, info);
+			break;
+		case NID_rsaEncryption:
+			info->key_encryption = "rsaes-pkcs1-v1_5";
+			info->reason = "PKCS#1 v1.5 key transport is not "
+			    "allowed";
+			break;
+		default:
+			info->key_encryption = "unknown";
+			info->reason = "key transport algorithm not allowed";
+			break;
+		}
+		break;
+	case CMS_RECIPINFO_AGREE:
+		info->type_name = "kari";
+		check_kari(ri, info);
+		break;
+	case CMS_RECIPINFO_KEK:
+		info->type_name = "kekri";
+		info->reason = "KEK recipients are not used by certseal";
+		break;
+	case CMS_RECIPINFO_PASS:
+		info->type_name = "pwri";
+		info->reason = "password recipients are not used by certseal";
+		break;
+	default:
+		info->type_name = "other";
+		info->reason = "unknown recipient type";
+		break;
+	}
+}

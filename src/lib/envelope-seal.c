@@ -1,0 +1,358 @@
+/*
+ * envelope-seal.c - writing a sealed file (DESIGN.md section 3,
+ * docs/FORMAT.md): SignedData around the configuration, inside an
+ * AuthEnvelopedData with AES-256-GCM, as PEM.
+ *
+ * Signing keys may be token-backed (libp11): only EVP and CMS functions
+ * are used on them.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509v3.h>
+
+#include "internal.h"
+#include "envelope-internal.h"
+
+/* 1 when s is well-formed UTF-8 without NUL or C0 controls. */
+static int
+valid_utf8_name(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n, k;
+	unsigned long cp;
+
+	while (i < len) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 0;
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((p[i] & 0xe0) == 0xc0) {
+			n = 1;
+			cp = p[i] & 0x1f;
+		} else if ((p[i] & 0xf0) == 0xe0) {
+			n = 2;
+			cp = p[i] & 0x0f;
+		} else if ((p[i] & 0xf8) == 0xf0) {
+			n = 3;
+			cp = p[i] & 0x07;
+		} else
+			return 0;
+		if (i + n >= len)
+			return 0;
+		for (k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		/* overlong, surrogates, beyond Unicode */
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+int
+cs_valid_config_name(const char *s, size_t len)
+{
+	return len > 0 && len <= CS_CONFIG_NAME_MAX && valid_utf8_name(s, len);
+}
+
+static int
+check_recipient(certseal_ctx *ctx, const struct cs_seal_recipient *rcpt)
+{
+	EVP_PKEY *pk;
+	char subj[256], group[64];
+	size_t glen = 0;
+
+	X509_NAME_oneline(X509_get_subject_name(rcpt->cert), subj,
+	    sizeof(subj));
+	if (X509_get0_subject_key_id(rcpt->cert) == NULL)
+		return cs_error(ctx, CERTSEAL_E_USAGE, "recipient %s has no "
+		    "subjectKeyIdentifier; certseal identifies recipients by "
+		    "it: reissue the certificate with one", subj);
+	if (X509_cmp_current_time(X509_get0_notBefore(rcpt->cert)) >= 0)
+		return cs_error(ctx, CERTSEAL_E_EXPIRED, "recipient %s is not "
+		    "valid yet; check the clock or the certificate", subj);
+	if (X509_cmp_current_time(X509_get0_notAfter(rcpt->cert)) <= 0)
+		return cs_error(ctx, CERTSEAL_E_EXPIRED, "recipient %s has "
+		    "expired; seal to a current pair", subj);
+	if ((pk = X509_get0_pubkey(rcpt->cert)) == NULL)
+		return cs_error(ctx, CERTSEAL_E_USAGE, "recipient %s: "
+		    "unreadable public key", subj);
+	if (EVP_PKEY_is_a(pk, "RSA")) {
+		if (EVP_PKEY_get_bits(pk) < 2048)
+			return cs_error(ctx, CERTSEAL_E_USAGE, "recipient %s: "
+			    "RSA keys below 2048 bits are not used", subj);
+		return 0;
+	}
+	if (EVP_PKEY_is_a(pk, "EC")) {
+		if (EVP_PKEY_get_group_name(pk, group, sizeof(group),
+		    &glen) != 1 || (strcmp(group, "prime256v1") != 0 &&
+		    strcmp(group, "secp384r1") != 0))
+			return cs_error(ctx, CERTSEAL_E_USAGE, "recipient %s: "
+			    "only EC P-256 and P-384 are supported", subj);
+		return 0;
+	}
+	return cs_error(ctx, CERTSEAL_E_USAGE, "recipient %s: key type not "
+	    "supported (RSA or EC P-256/P-384)", subj);
+}
+
+static int
+add_recipient(certseal_ctx *ctx, CMS_ContentInfo *env,
+    const struct cs_seal_recipient *rcpt)
+{
+	CMS_RecipientInfo *ri;
+	EVP_PKEY_CTX *pctx;
+	const EVP_MD *md = rcpt->oaep_md != NULL ? rcpt->oaep_md : EVP_sha256();
+	EVP_PKEY *pk = X509_get0_pubkey(rcpt->cert);
+
+	if ((ri = CMS_add1_recipient(env, rcpt->cert, NULL, NULL,
+	    CMS_KEY_PARAM | CMS_USE_KEYID)) == NULL ||
+	    (pctx = CMS_RecipientInfo_get0_pkey_ctx(ri)) == NULL)
+		return cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot add a "
+		    "recipient");
+	if (EVP_PKEY_is_a(pk, "RSA")) {
+		if (cs_policy_md_name(EVP_MD_get_type(md)) == NULL)
+			return cs_error(ctx, CERTSEAL_E_USAGE, "OAEP hash %s "
+			    "not allowed", EVP_MD_get0_name(md));
+		if (EVP_PKEY_CTX_set_rsa_padding(pctx,
+		    RSA_PKCS1_OAEP_PADDING) <= 0 ||
+		    EVP_PKEY_CTX_set_rsa_oaep_md(pctx, md) <= 0 ||
+		    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) <= 0)
+			return cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot set "
+			    "RSAES-OAEP parameters");
+	} else {
+		/* OpenSSL's default KDF hash for ECDH in CMS is SHA-1. */
+		if (EVP_PKEY_CTX_set_ecdh_kdf_md(pctx, EVP_sha256()) <= 0)
+			return cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot set "
+			    "the ECDH KDF hash");
+	}
+	return 0;
+}
+
+/* SHA-384 for P-384 signing keys, SHA-256 for everything else. */
+static const EVP_MD *
+signer_md(EVP_PKEY *pkey)
+{
+	char group[64];
+	size_t glen = 0;
+
+	if (EVP_PKEY_is_a(pkey, "EC") && EVP_PKEY_get_group_name(pkey, group,
+	    sizeof(group), &glen) == 1 && strcmp(group, "secp384r1") == 0)
+		return EVP_sha384();
+	return EVP_sha256();
+}
+
+static int
+add_signer(certseal_ctx *ctx, CMS_ContentInfo *sd, const struct cs_key *key,
+    const struct cs_seal_params *params)
+{
+	CMS_SignerInfo *si;
+	ASN1_OBJECT *obj = NULL;
+	ASN1_INTEGER *seq = NULL;
+	char subj[256];
+	int r = CERTSEAL_E_INTERNAL;
+
+	X509_NAME_oneline(X509_get_subject_name(key->cert), subj, sizeof(subj));
+	/*
+	 * A token key may not expose its public half (EVP_PKEY_eq then
+	 * answers < 0): only a definite "different" is a mismatch.
+	 */
+	if (EVP_PKEY_eq(X509_get0_pubkey(key->cert), key->pkey) == 0) {
+		r = cs_error(ctx, CERTSEAL_E_USAGE, "signer %s: the key does "
+		    "not match the certificate", subj);
+		goto out;
+	}
+	ERR_clear_error();
+	if ((si = CMS_add1_signer(sd, key->cert, key->pkey,
+	    signer_md(key->pkey), CMS_BINARY | CMS_PARTIAL |
+	    CMS_NOSMIMECAP)) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "signer %s: cannot add "
+		    "the signature", subj);
+		goto out;
+	}
+	if (params->name != NULL) {
+		if ((obj = OBJ_txt2obj(CS_OID_CONFIG_NAME, 1)) == NULL ||
+		    CMS_signed_add1_attr_by_OBJ(si, obj, V_ASN1_UTF8STRING,
+		    params->name, (int)strlen(params->name)) != 1) {
+			r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot add the "
+			    "configuration name");
+			goto out;
+		}
+		ASN1_OBJECT_free(obj);
+		obj = NULL;
+	}
+	if ((obj = OBJ_txt2obj(CS_OID_SEQUENCE, 1)) == NULL ||
+	    (seq = ASN1_INTEGER_new()) == NULL ||
+	    ASN1_INTEGER_set_uint64(seq, params->sequence) != 1 ||
+	    CMS_signed_add1_attr_by_OBJ(si, obj, V_ASN1_INTEGER, seq,
+	    -1) != 1) {
+		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot add the "
+		    "sequence number");
+		goto out;
+	}
+	r = 0; /* success */
+ out:
+	ASN1_INTEGER_free(seq);
+	ASN1_OBJECT_free(obj);
+	return r;
+}
+
+/* The inner SignedData, DER-encoded, into a wiped-on-free BIO. */
+static int
+make_signed(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
+    const struct cs_seal_params *params, BIO **out)
+{
+	CMS_ContentInfo *sd = NULL;
+	BIO *data = NULL, *der = NULL;
+	size_t i;
+	int r = CERTSEAL_E_INTERNAL;
+
+	*out = NULL;
+	if ((data = BIO_new_mem_buf(inlen > 0 ? in : (const uint8_t *)"",
+	    (int)inlen)) == NULL || (der = BIO_new(BIO_s_secmem())) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((sd = CMS_sign(NULL, NULL, NULL, NULL,
+	    CMS_PARTIAL | CMS_BINARY)) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot create the "
+		    "SignedData");
+		goto out;
+	}
+	for (i = 0; i < params->nsigners; i++) {
+		if ((r = add_signer(ctx, sd, params->signers[i],
+		    params)) != 0)
+			goto out;
+	}
+	if (CMS_final(sd, data, NULL, CMS_BINARY) != 1) {
+		r = cs_error(ctx, CERTSEAL_E_TOKEN, "signing failed; check "
+		    "that the signing key is available");
+		goto out;
+	}
+	if (i2d_CMS_bio(der, sd) != 1) {
+		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot encode the "
+		    "SignedData");
+		goto out;
+	}
+	*out = der;
+	der = NULL;
+	r = 0; /* success */
+ out:
+	if (sd != NULL) {
+		ASN1_OCTET_STRING **pos = CMS_get0_content(sd);
+
+		/* The SignedData holds a copy of the plaintext. */
+		if (pos != NULL && *pos != NULL && (*pos)->data != NULL)
+			OPENSSL_cleanse((*pos)->data, (*pos)->length);
+	}
+	CMS_ContentInfo_free(sd);
+	BIO_free(der);
+	BIO_free(data);
+	return r;
+}
+
+int
+cs_envelope_seal(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
+    const struct cs_seal_params *params, uint8_t **out, size_t *outlen)
+{
+	CMS_ContentInfo *env = NULL;
+	BIO *inner = NULL, *pem = NULL;
+	BUF_MEM *bm = NULL;
+	uint8_t *result = NULL;
+	size_t i;
+	int r = CERTSEAL_E_INTERNAL;
+
+	*out = NULL;
+	*outlen = 0;
+	if (params == NULL || params->nrecipients == 0 ||
+	    params->recipients == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_USAGE, "no recipient to seal to");
+		goto out;
+	}
+	if (params->nsigners == 0 || params->signers == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_USAGE, "no signer: certseal "
+		    "seals only signed configurations");
+		goto out;
+	}
+	if (inlen > CERTSEAL_MAX_CONFIG_SIZE || (inlen > 0 && in == NULL)) {
+		r = cs_error(ctx, CERTSEAL_E_TOO_LARGE, "configuration of %zu "
+		    "bytes is over the limit of %zu bytes", inlen,
+		    CERTSEAL_MAX_CONFIG_SIZE);
+		goto out;
+	}
+	if (params->name != NULL && !cs_valid_config_name(params->name,
+	    strlen(params->name))) {
+		r = cs_error(ctx, CERTSEAL_E_USAGE, "configuration name must "
+		    "be 1 to %d bytes of UTF-8 text", CS_CONFIG_NAME_MAX);
+		goto out;
+	}
+	for (i = 0; i < params->nsigners; i++) {
+		if (params->signers[i] == NULL ||
+		    params->signers[i]->pkey == NULL ||
+		    params->signers[i]->cert == NULL) {
+			r = cs_error(ctx, CERTSEAL_E_USAGE, "signer %zu has no "
+			    "key or certificate", i + 1);
+			goto out;
+		}
+	}
+	for (i = 0; i < params->nrecipients; i++) {
+		if (params->recipients[i].cert == NULL) {
+			r = cs_error(ctx, CERTSEAL_E_USAGE, "recipient %zu has "
+			    "no certificate", i + 1);
+			goto out;
+		}
+		if ((r = check_recipient(ctx, &params->recipients[i])) != 0)
+			goto out;
+	}
+	if ((r = make_signed(ctx, in, inlen, params, &inner)) != 0)
+		goto out;
+	if ((env = CMS_AuthEnvelopedData_create(EVP_aes_256_gcm())) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot create the "
+		    "AuthEnvelopedData");
+		goto out;
+	}
+	for (i = 0; i < params->nrecipients; i++) {
+		if ((r = add_recipient(ctx, env, &params->recipients[i])) != 0)
+			goto out;
+	}
+	if (CMS_set1_eContentType(env, OBJ_nid2obj(NID_pkcs7_signed)) != 1 ||
+	    CMS_set_detached(env, 0) != 1 ||
+	    CMS_final(env, inner, NULL, CMS_BINARY) != 1) {
+		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "encryption failed");
+		goto out;
+	}
+	if ((pem = BIO_new(BIO_s_mem())) == NULL ||
+	    PEM_write_bio_CMS(pem, env) != 1) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "cannot write PEM");
+		goto out;
+	}
+	BIO_get_mem_ptr(pem, &bm);
+	if ((result = malloc(bm->length + 1)) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(result, bm->data, bm->length);
+	result[bm->length] = '\0';
+	*out = result;
+	*outlen = bm->length;
+	result = NULL;
+	r = 0; /* success */
+ out:
+	free(result);
+	CMS_ContentInfo_free(env);
+	BIO_free(inner);
+	BIO_free(pem);
+	return r;
+}
