@@ -1,0 +1,387 @@
+/*
+ * p11-find.c - finding objects on a token, reading their public
+ * attributes, and finding the private key of a CMS recipient without
+ * trying keys one by one.
+ *
+ * Key lookup follows the convention of existing smartcards and HSMs: the
+ * certificate is the index (it carries the SKID and issuer/serial a CMS
+ * recipient names), and the private key shares the certificate's CKA_ID.
+ * Keys certseal creates additionally carry CKA_ID = SKID, so a key whose
+ * certificate is not on the token is found directly.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "p11.h"
+
+/* A token with more objects than this is not one we search exhaustively. */
+#define FIND_MAX	4096
+#define FIND_BATCH	64
+
+static void
+object_attrs(CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE h,
+    struct cs_p11_object *o)
+{
+	CK_ATTRIBUTE a[] = {
+		{ CKA_CLASS, &o->klass, sizeof(o->klass) },
+		{ CKA_ID, o->id, sizeof(o->id) },
+		{ CKA_LABEL, o->label, sizeof(o->label) - 1 },
+		{ CKA_KEY_TYPE, &o->key_type, sizeof(o->key_type) },
+	};
+	CK_ULONG i;
+
+	/*
+	 * Attributes that do not apply (CKA_KEY_TYPE of a certificate) or do
+	 * not fit come back as CK_UNAVAILABLE_INFORMATION; treat them as
+	 * absent.  Only public attributes are asked for.
+	 */
+	fl->C_GetAttributeValue(h, o->handle, a, 4);
+	for (i = 0; i < 4; i++) {
+		if (a[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
+			a[i].ulValueLen = 0;
+	}
+	if (a[0].ulValueLen == 0)
+		o->klass = (CK_OBJECT_CLASS)-1;
+	o->idlen = a[1].ulValueLen;
+	o->label[a[2].ulValueLen] = '\0';
+	if (a[3].ulValueLen == 0)
+		o->key_type = (CK_KEY_TYPE)-1;
+}
+
+int
+cs_p11_find(certseal_ctx *ctx, struct cs_p11_token *tok,
+    CK_OBJECT_CLASS klass, const uint8_t *id, size_t idlen,
+    const char *label, struct cs_p11_object **out, size_t *np)
+{
+	CK_FUNCTION_LIST *fl = cs_p11_token_fl(tok);
+	CK_ATTRIBUTE tmpl[3];
+	CK_OBJECT_HANDLE batch[FIND_BATCH];
+	struct cs_p11_object *objs = NULL, *grown;
+	CK_SESSION_HANDLE h;
+	CK_ULONG nt = 0, got, i;
+	size_t n = 0;
+	CK_RV rv;
+	int r = CERTSEAL_E_INTERNAL, active = 0;
+
+	*out = NULL;
+	*np = 0;
+	if (klass != (CK_OBJECT_CLASS)-1) {
+		tmpl[nt].type = CKA_CLASS;
+		tmpl[nt].pValue = &klass;
+		tmpl[nt++].ulValueLen = sizeof(klass);
+	}
+	if (id != NULL) {
+		tmpl[nt].type = CKA_ID;
+		tmpl[nt].pValue = (void *)id;
+		tmpl[nt++].ulValueLen = idlen;
+	}
+	if (label != NULL) {
+		tmpl[nt].type = CKA_LABEL;
+		tmpl[nt].pValue = (void *)label;
+		tmpl[nt++].ulValueLen = strlen(label);
+	}
+	cs_p11_lock();
+	if ((r = cs_p11_token_session(ctx, tok, &h)) != 0)
+		goto out;
+	if ((rv = fl->C_FindObjectsInit(h, tmpl, nt)) != CKR_OK) {
+		r = cs_p11_error(ctx, rv, "token '%s': C_FindObjectsInit",
+		    cs_p11_token_label(tok));
+		goto out;
+	}
+	active = 1;
+	for (;;) {
+		if ((rv = fl->C_FindObjects(h, batch, FIND_BATCH, &got)) !=
+		    CKR_OK) {
+			r = cs_p11_error(ctx, rv, "token '%s': C_FindObjects",
+			    cs_p11_token_label(tok));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		if (n + got > FIND_MAX) {
+			r = cs_error(ctx, CERTSEAL_E_TOO_LARGE, "token '%s': "
+			    "more than %d matching objects",
+			    cs_p11_token_label(tok), FIND_MAX);
+			goto out;
+		}
+		if ((grown = reallocarray(objs, n + got, sizeof(*objs))) ==
+		    NULL) {
+			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			goto out;
+		}
+		objs = grown;
+		for (i = 0; i < got; i++) {
+			memset(&objs[n], 0, sizeof(objs[n]));
+			objs[n++].handle = batch[i];
+		}
+	}
+	fl->C_FindObjectsFinal(h);
+	active = 0;
+	for (i = 0; i < n; i++)
+		object_attrs(fl, h, &objs[i]);
+	*out = objs;
+	*np = n;
+	objs = NULL;
+	r = 0; /* success */
+ out:
+	if (active)
+		fl->C_FindObjectsFinal(h);
+	cs_p11_unlock();
+	free(objs);
+	return r;
+}
+
+int
+cs_p11_get_attr(certseal_ctx *ctx, struct cs_p11_token *tok,
+    CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, uint8_t **out,
+    size_t *lenp)
+{
+	CK_FUNCTION_LIST *fl = cs_p11_token_fl(tok);
+	CK_ATTRIBUTE a = { type, NULL, 0 };
+	CK_SESSION_HANDLE h;
+	uint8_t *buf = NULL;
+	CK_RV rv;
+	int r = CERTSEAL_E_INTERNAL;
+
+	*out = NULL;
+	*lenp = 0;
+	cs_p11_lock();
+	if ((r = cs_p11_token_session(ctx, tok, &h)) != 0)
+		goto out;
+	if ((rv = fl->C_GetAttributeValue(h, obj, &a, 1)) != CKR_OK) {
+		r = cs_p11_error(ctx, rv, "token '%s': reading attribute "
+		    "0x%lx of object %lu", cs_p11_token_label(tok),
+		    (unsigned long)type, (unsigned long)obj);
+		goto out;
+	}
+	if (a.ulValueLen == CK_UNAVAILABLE_INFORMATION ||
+	    a.ulValueLen > CS_P11_VALUE_MAX) {
+		r = cs_error(ctx, CERTSEAL_E_TOKEN, "token '%s': attribute "
+		    "0x%lx of object %lu unavailable or too large",
+		    cs_p11_token_label(tok), (unsigned long)type,
+		    (unsigned long)obj);
+		goto out;
+	}
+	if ((buf = malloc(a.ulValueLen + 1)) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	a.pValue = buf;
+	if ((rv = fl->C_GetAttributeValue(h, obj, &a, 1)) != CKR_OK) {
+		r = cs_p11_error(ctx, rv, "token '%s': reading attribute "
+		    "0x%lx of object %lu", cs_p11_token_label(tok),
+		    (unsigned long)type, (unsigned long)obj);
+		goto out;
+	}
+	*out = buf;
+	*lenp = a.ulValueLen;
+	buf = NULL;
+	r = 0; /* success */
+ out:
+	cs_p11_unlock();
+	free(buf);
+	return r;
+}
+
+int
+cs_p11_get_bool(certseal_ctx *ctx, struct cs_p11_token *tok,
+    CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, int *out)
+{
+	uint8_t *v = NULL;
+	size_t len;
+	int r;
+
+	*out = 0;
+	if ((r = cs_p11_get_attr(ctx, tok, obj, type, &v, &len)) != 0)
+		return r;
+	*out = len == sizeof(CK_BBOOL) && v[0] != CK_FALSE;
+	free(v);
+	return 0;
+}
+
+int
+cs_p11_certs(certseal_ctx *ctx, struct cs_p11_token *tok, const uint8_t *id,
+    size_t idlen, const char *label, STACK_OF(X509) **out,
+    struct cs_p11_object **objsp)
+{
+	STACK_OF(X509) *certs = NULL;
+	struct cs_p11_object *objs = NULL, *kept = NULL;
+	const unsigned char *p;
+	uint8_t *der = NULL;
+	X509 *x = NULL;
+	size_t n = 0, i, len, nkept = 0;
+	int r = CERTSEAL_E_INTERNAL;
+
+	*out = NULL;
+	if (objsp != NULL)
+		*objsp = NULL;
+	if ((r = cs_p11_find(ctx, tok, CKO_CERTIFICATE, id, idlen, label,
+	    &objs, &n)) != 0)
+		goto out;
+	if ((certs = sk_X509_new_null()) == NULL ||
+	    (n > 0 && (kept = calloc(n, sizeof(*kept))) == NULL)) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((r = cs_p11_get_attr(ctx, tok, objs[i].handle, CKA_VALUE,
+		    &der, &len)) != 0)
+			goto out;
+		p = der;
+		/* Attribute certificates and garbage are not ours to use. */
+		if ((x = d2i_X509(NULL, &p, (long)len)) == NULL ||
+		    p != der + len) {
+			X509_free(x);
+			x = NULL;
+			free(der);
+			der = NULL;
+			ERR_clear_error();
+			continue;
+		}
+		free(der);
+		der = NULL;
+		if (!sk_X509_push(certs, x)) {
+			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			goto out;
+		}
+		x = NULL;
+		kept[nkept++] = objs[i];
+	}
+	*out = certs;
+	certs = NULL;
+	if (objsp != NULL) {
+		*objsp = kept;
+		kept = NULL;
+	}
+	r = 0; /* success */
+ out:
+	X509_free(x);
+	free(der);
+	free(objs);
+	free(kept);
+	sk_X509_pop_free(certs, X509_free);
+	return r;
+}
+
+/* The one private key with CKA_ID id; 0 and *found=0 when none. */
+static int
+private_by_id(certseal_ctx *ctx, struct cs_p11_token *tok, const uint8_t *id,
+    size_t idlen, struct cs_p11_object *key, int *found)
+{
+	struct cs_p11_object *objs = NULL;
+	size_t n = 0;
+	int r;
+
+	*found = 0;
+	if ((r = cs_p11_find(ctx, tok, CKO_PRIVATE_KEY, id, idlen, NULL,
+	    &objs, &n)) != 0)
+		return r;
+	if (n > 1) {
+		/* libp11's classic failure: the wrong twin, "bad decrypt". */
+		cs_warn(ctx, "token '%s': %zu private keys share one CKA_ID; "
+		    "using the first — give every key a unique ID",
+		    cs_p11_token_label(tok), n);
+	}
+	if (n > 0) {
+		*key = objs[0];
+		*found = 1;
+	}
+	free(objs);
+	return 0;
+}
+
+int
+cs_p11_find_recipient(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const struct cs_recipient_id *rid, EVP_PKEY **pkeyp, X509 **certp)
+{
+	STACK_OF(X509) *certs = NULL;
+	struct cs_p11_object *objs = NULL, key;
+	X509 *cert = NULL;
+	EVP_PKEY *pkey = NULL;
+	int i, r = CERTSEAL_E_INTERNAL, found = 0;
+
+	*pkeyp = NULL;
+	*certp = NULL;
+	/* Certificates first: they index keys on any token. */
+	if ((r = cs_p11_certs(ctx, tok, NULL, 0, NULL, &certs, &objs)) != 0)
+		goto out;
+	for (i = 0; i < sk_X509_num(certs) && !found; i++) {
+		if (!cs_recipient_id_matches(rid, sk_X509_value(certs, i)))
+			continue;
+		if (objs[i].idlen == 0)
+			continue;
+		if ((r = private_by_id(ctx, tok, objs[i].id, objs[i].idlen,
+		    &key, &found)) != 0)
+			goto out;
+		if (found)
+			cert = sk_X509_value(certs, i);
+	}
+	/* certseal's own keys: CKA_ID = SKID, certificate maybe elsewhere. */
+	if (!found && rid->keyid != NULL &&
+	    rid->keyid->length <= CS_P11_ID_MAX) {
+		if ((r = private_by_id(ctx, tok, rid->keyid->data,
+		    (size_t)rid->keyid->length, &key, &found)) != 0)
+			goto out;
+	}
+	if (!found) {
+		r = CERTSEAL_E_NO_KEY;
+		goto out;
+	}
+	if ((r = cs_p11_key_pkey(ctx, tok, &key, cert, &pkey)) != 0)
+		goto out;
+	if (cert != NULL && !X509_up_ref(cert)) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	*pkeyp = pkey;
+	*certp = cert;
+	pkey = NULL;
+	r = 0; /* success */
+ out:
+	EVP_PKEY_free(pkey);
+	sk_X509_pop_free(certs, X509_free);
+	free(objs);
+	return r;
+}
+
+int
+cs_p11_delete_id(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const uint8_t *id, size_t idlen, size_t *ndestroyed)
+{
+	CK_FUNCTION_LIST *fl = cs_p11_token_fl(tok);
+	struct cs_p11_object *objs = NULL;
+	CK_SESSION_HANDLE h;
+	size_t n = 0, i;
+	CK_RV rv;
+	int r = CERTSEAL_E_INTERNAL;
+
+	*ndestroyed = 0;
+	if (id == NULL || idlen == 0)
+		return cs_error(ctx, CERTSEAL_E_USAGE, "refusing to delete "
+		    "objects without a CKA_ID");
+	if ((r = cs_p11_find(ctx, tok, (CK_OBJECT_CLASS)-1, id, idlen, NULL,
+	    &objs, &n)) != 0)
+		return r;
+	cs_p11_lock();
+	if ((r = cs_p11_token_session(ctx, tok, &h)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if ((rv = fl->C_DestroyObject(h, objs[i].handle)) != CKR_OK) {
+			r = cs_p11_error(ctx, rv, "token '%s': C_DestroyObject "
+			    "of '%s'", cs_p11_token_label(tok),
+			    objs[i].label);
+			goto out;
+		}
+		(*ndestroyed)++;
+	}
+	r = 0; /* success */
+ out:
+	cs_p11_unlock();
+	free(objs);
+	return r;
+}

@@ -1,0 +1,319 @@
+/*
+ * p11-module.c - the process-wide registry of PKCS#11 modules.
+ *
+ * Why a registry: C_Initialize and C_Finalize act on the whole process.
+ * Two owners of one module (two contexts, or certseal and libp11) would
+ * finalise it under each other's feet and log each other out.  So each
+ * module is loaded once, keyed by its resolved path, initialised once and
+ * kept: later contexts reuse it, its open sessions and its login.  Only
+ * cs_p11_shutdown() finalises, and only modules nobody references and that
+ * we initialised ourselves (C_Initialize answering ALREADY_INITIALIZED
+ * means another owner in the process, which keeps that duty).
+ *
+ * One recursive lock serialises every PKCS#11 call certseal makes: it
+ * keeps a token's single session from being used by two threads at once
+ * and is cheap next to a token operation.  Recursive, because OpenSSL
+ * calls back into p11-keyops.c while a caller may hold it.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "p11.h"
+#include "p11-int.h"
+
+struct cs_p11_module {
+	struct cs_p11_module *next;
+	char		*path;		/* resolved; the registry key */
+	CK_FUNCTION_LIST *fl;
+	int		 refs;
+	int		 owner;		/* our C_Initialize returned CKR_OK */
+	pid_t		 pid;		/* process that initialised it */
+	unsigned int	 generation;	/* bumped on re-initialisation */
+	struct cs_p11_token *tokens;	/* p11-session.c's cache */
+};
+
+static pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static struct cs_p11_module *modules;
+
+void
+cs_p11_lock(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+void
+cs_p11_unlock(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+static CK_RV
+initialize(CK_FUNCTION_LIST *fl)
+{
+	CK_C_INITIALIZE_ARGS args;
+
+	/* The module may use OS locks; we never pass our own. */
+	memset(&args, 0, sizeof(args));
+	args.flags = CKF_OS_LOCKING_OK;
+	return fl->C_Initialize(&args);
+}
+
+int
+cs_p11_module_load_path(certseal_ctx *ctx, const char *path,
+    struct cs_p11_module **out)
+{
+	struct cs_p11_module *m = NULL;
+	char resolved[PATH_MAX];
+	CK_RV rv;
+	int r = CERTSEAL_E_INTERNAL;
+
+	*out = NULL;
+	if (realpath(path, resolved) == NULL) {
+		return cs_error(ctx, CERTSEAL_E_MODULE, "PKCS#11 module '%s' "
+		    "not found: check module-path", path);
+	}
+	cs_p11_lock();
+	for (m = modules; m != NULL; m = m->next) {
+		if (strcmp(m->path, resolved) == 0) {
+			if ((r = cs_p11_module_check_fork(ctx, m)) != 0)
+				goto out;
+			m->refs++;
+			*out = m;
+			m = NULL;
+			r = 0;
+			goto out;
+		}
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (m->path = strdup(resolved)) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	/* Unmanaged: the module's own function list, no p11-kit proxying. */
+	m->fl = p11_kit_module_load(resolved, P11_KIT_MODULE_UNMANAGED);
+	if (m->fl == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_MODULE, "PKCS#11 module '%s' "
+		    "cannot be loaded: %s", resolved, p11_kit_message() ?
+		    p11_kit_message() : "unknown reason");
+		goto out;
+	}
+	rv = initialize(m->fl);
+	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+		r = cs_p11_error(ctx, rv, "PKCS#11 module '%s': C_Initialize",
+		    resolved);
+		if (r != CERTSEAL_E_NOMEM)
+			r = CERTSEAL_E_MODULE;
+		p11_kit_module_release(m->fl);
+		m->fl = NULL;
+		goto out;
+	}
+	m->owner = rv == CKR_OK;
+	m->pid = getpid();
+	m->refs = 1;
+	m->next = modules;
+	modules = m;
+	*out = m;
+	m = NULL;
+	r = 0; /* success */
+ out:
+	cs_p11_unlock();
+	if (m != NULL) {
+		free(m->path);
+		free(m);
+	}
+	return r;
+}
+
+void
+cs_p11_strv_free(char **v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+/*
+ * Lists registered modules (optionally only the one called `name`).  The
+ * modules are dlopen'ed by p11-kit but not initialised: we only want their
+ * file names, and initialise just the ones we end up using.
+ */
+static int
+registered(certseal_ctx *ctx, const char *name, char ***out)
+{
+	CK_FUNCTION_LIST **mods = NULL;
+	char **v = NULL, *opt, *mname;
+	size_t i, n = 0, count;
+	int r = CERTSEAL_E_INTERNAL, skip;
+
+	*out = NULL;
+	mods = p11_kit_modules_load(NULL, P11_KIT_MODULE_UNMANAGED);
+	if (mods == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_MODULE, "cannot list p11-kit's "
+		    "registered modules: %s", p11_kit_message() ?
+		    p11_kit_message() : "unknown reason");
+		goto out;
+	}
+	for (count = 0; mods[count] != NULL; count++)
+		;
+	if ((v = calloc(count + 1, sizeof(*v))) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		mname = p11_kit_module_get_name(mods[i]);
+		if (name != NULL)
+			skip = mname == NULL || strcmp(mname, name) != 0;
+		else {
+			/* Trust modules hold CA anchors, never keys. */
+			opt = p11_kit_config_option(mods[i], "trust-policy");
+			skip = opt != NULL && strcmp(opt, "yes") == 0;
+			free(opt);
+		}
+		free(mname);
+		if (skip)
+			continue;
+		if ((v[n] = p11_kit_module_get_filename(mods[i])) == NULL) {
+			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			goto out;
+		}
+		n++;
+	}
+	*out = v;
+	v = NULL;
+	r = 0; /* success */
+ out:
+	if (mods != NULL)
+		p11_kit_modules_release(mods);
+	cs_p11_strv_free(v);
+	return r;
+}
+
+int
+cs_p11_registered_modules(certseal_ctx *ctx, char ***out)
+{
+	return registered(ctx, NULL, out);
+}
+
+int
+cs_p11_module_load_name(certseal_ctx *ctx, const char *name,
+    struct cs_p11_module **out)
+{
+	char **v = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = registered(ctx, name, &v)) != 0)
+		return r;
+	if (v[0] == NULL)
+		r = cs_error(ctx, CERTSEAL_E_MODULE, "no PKCS#11 module "
+		    "registered with p11-kit as '%s': check module-name or "
+		    "/usr/share/p11-kit/modules", name);
+	else
+		r = cs_p11_module_load_path(ctx, v[0], out);
+	cs_p11_strv_free(v);
+	return r;
+}
+
+struct cs_p11_module *
+cs_p11_module_ref(struct cs_p11_module *m)
+{
+	cs_p11_lock();
+	m->refs++;
+	cs_p11_unlock();
+	return m;
+}
+
+/*
+ * Dropping the last reference keeps the module loaded and initialised:
+ * the next context reuses it (and its login).  See cs_p11_shutdown().
+ */
+void
+cs_p11_module_unref(struct cs_p11_module *m)
+{
+	if (m == NULL)
+		return;
+	cs_p11_lock();
+	if (m->refs > 0)
+		m->refs--;
+	cs_p11_unlock();
+}
+
+CK_FUNCTION_LIST *
+cs_p11_module_fl(const struct cs_p11_module *m)
+{
+	return m->fl;
+}
+
+const char *
+cs_p11_module_path(const struct cs_p11_module *m)
+{
+	return m->path;
+}
+
+unsigned int
+cs_p11_module_generation(const struct cs_p11_module *m)
+{
+	return m->generation;
+}
+
+struct cs_p11_token **
+cs_p11_module_tokens(struct cs_p11_module *m)
+{
+	return &m->tokens;
+}
+
+int
+cs_p11_module_check_fork(certseal_ctx *ctx, struct cs_p11_module *m)
+{
+	CK_RV rv;
+
+	if (m->pid == getpid())
+		return 0;
+	/*
+	 * A child inherits the parent's module state but none of its
+	 * sessions; PKCS#11 wants C_Initialize again.  Tokens notice the new
+	 * generation, reopen their sessions and need a new login.
+	 */
+	rv = initialize(m->fl);
+	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
+		return cs_p11_error(ctx, rv, "PKCS#11 module '%s': "
+		    "C_Initialize after fork", m->path);
+	if (rv == CKR_OK)
+		m->owner = 1;
+	m->pid = getpid();
+	m->generation++;
+	cs_p11_tokens_forget(m->tokens);
+	return 0;
+}
+
+void
+cs_p11_shutdown(void)
+{
+	struct cs_p11_module **mp, *m;
+
+	cs_p11_lock();
+	for (mp = &modules; (m = *mp) != NULL;) {
+		if (m->refs > 0 || cs_p11_tokens_busy(m->tokens)) {
+			mp = &m->next;
+			continue;
+		}
+		*mp = m->next;
+		/* Closing the sessions logs the tokens out. */
+		cs_p11_tokens_free(m->tokens, m->pid == getpid());
+		if (m->owner && m->pid == getpid())
+			m->fl->C_Finalize(NULL);
+		p11_kit_module_release(m->fl);
+		free(m->path);
+		free(m);
+	}
+	cs_p11_unlock();
+}

@@ -1,0 +1,341 @@
+/*
+ * p11.h - the token layer: the one place in certseal that talks to PKCS#11
+ * modules.
+ *
+ * Ownership model (see p11-module.c): every module is loaded once per
+ * process into a registry keyed by its resolved path and is initialised
+ * once; tokens (slot + session + login state) hang off their module and are
+ * shared by every context and source in the process, so a token logged in
+ * once stays logged in.  Modules are never finalised while the process
+ * needs them (C_Finalize would log out every other user); cs_p11_shutdown()
+ * finalises idle modules for tests and orderly exits.
+ *
+ * All PKCS#11 calls are serialised by one process-wide recursive lock
+ * (cs_p11_lock), including those made from OpenSSL callbacks during key
+ * operations.
+ *
+ * Conventions: functions return 0 or a negative CERTSEAL_E_* code; results
+ * come back through **out, set to NULL on entry; messages name the token,
+ * the object and the CKR_* name.
+ */
+#ifndef CS_P11_H
+#define CS_P11_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <p11-kit/p11-kit.h>
+#include <p11-kit/pkcs11.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "internal.h"
+
+struct cs_p11_uri;
+struct cs_p11_module;
+struct cs_p11_token;
+
+/* Largest CKA_ID / object value certseal reads or writes. */
+#define CS_P11_ID_MAX		64
+#define CS_P11_VALUE_MAX	(64 * 1024)
+
+/* ---- p11-error.c: CK_RV -> certseal errors ---- */
+
+/* Static "CKR_PIN_INCORRECT"-style name of rv. */
+const char *cs_p11_rv_name(CK_RV rv);
+
+/* The certseal code for rv (CERTSEAL_E_PIN_INCORRECT, _TOKEN_ABSENT...). */
+int cs_p11_rv_code(CK_RV rv);
+
+/*
+ * Records "what: CKR_NAME (hint)" for rv in ctx and returns the matching
+ * certseal code.  `what` names the token and the object.
+ */
+int cs_p11_error(certseal_ctx *ctx, CK_RV rv, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Puts "CKR_NAME" on OpenSSL's error queue: for failures inside OpenSSL
+ * callbacks (key operations), where no context is at hand.
+ */
+void cs_p11_raise(CK_RV rv);
+
+/* ---- p11-uri.c: RFC 7512 URIs ---- */
+
+/*
+ * Parses a pkcs11: URI.  Unknown path or query attributes, bad
+ * percent-encoding or a wrong scheme give CERTSEAL_E_BAD_URI with a
+ * message naming the attribute.  pin-value is accepted (cs_pin_get warns
+ * when it is used).
+ */
+int cs_p11_uri_parse(certseal_ctx *ctx, const char *uri,
+    struct cs_p11_uri **out);
+void cs_p11_uri_free(struct cs_p11_uri *uri);
+
+/* 1 when the URI's token attributes (label, serial, ...) match info. */
+int cs_p11_uri_match_token(const struct cs_p11_uri *uri,
+    const CK_TOKEN_INFO *info);
+
+/* Query attributes, or NULL when absent. */
+const char *cs_p11_uri_module_path(const struct cs_p11_uri *uri);
+const char *cs_p11_uri_module_name(const struct cs_p11_uri *uri);
+const char *cs_p11_uri_pin_source(const struct cs_p11_uri *uri);
+const char *cs_p11_uri_pin_value(const struct cs_p11_uri *uri);
+
+/* The object's CKA_ID (NULL if none), label (NULL) and class ((CK_ULONG)-1). */
+const uint8_t *cs_p11_uri_id(const struct cs_p11_uri *uri, size_t *lenp);
+const char *cs_p11_uri_object(const struct cs_p11_uri *uri);
+CK_OBJECT_CLASS cs_p11_uri_class(const struct cs_p11_uri *uri);
+
+/* ---- p11-module.c: the process-wide module registry ---- */
+
+void cs_p11_lock(void);
+void cs_p11_unlock(void);
+
+/*
+ * Returns a reference to the module at path (loading and initialising it
+ * on first use).  C_Initialize answering CKR_CRYPTOKI_ALREADY_INITIALIZED
+ * is accepted: someone else in the process owns the module and we never
+ * finalise it.
+ */
+int cs_p11_module_load_path(certseal_ctx *ctx, const char *path,
+    struct cs_p11_module **out);
+
+/* Same, for a p11-kit registered module name ("softhsm2"). */
+int cs_p11_module_load_name(certseal_ctx *ctx, const char *name,
+    struct cs_p11_module **out);
+
+/*
+ * The paths of p11-kit's registered modules, trust-policy modules left
+ * out (they hold CA anchors, never keys).  NULL-terminated; free with
+ * cs_p11_strv_free.
+ */
+int cs_p11_registered_modules(certseal_ctx *ctx, char ***out);
+void cs_p11_strv_free(char **v);
+
+struct cs_p11_module *cs_p11_module_ref(struct cs_p11_module *m);
+void cs_p11_module_unref(struct cs_p11_module *m);
+
+/* Function list and resolved path.  Lock held by the caller for calls. */
+CK_FUNCTION_LIST *cs_p11_module_fl(const struct cs_p11_module *m);
+const char *cs_p11_module_path(const struct cs_p11_module *m);
+
+/*
+ * After fork() the child must C_Initialize again; sessions and logins of
+ * the parent are gone.  Called (lock held) before any use of a module;
+ * bumps the module generation so tokens reopen their sessions.
+ */
+int cs_p11_module_check_fork(certseal_ctx *ctx, struct cs_p11_module *m);
+unsigned int cs_p11_module_generation(const struct cs_p11_module *m);
+
+/*
+ * Finalises and unloads every module nobody references any more and that
+ * certseal itself initialised.  For tests and orderly exits only: later
+ * use loads the module afresh (and needs a new login).
+ */
+void cs_p11_shutdown(void);
+
+/* ---- p11-session.c: tokens, sessions ---- */
+
+/*
+ * Finds the token the URI names: in the module of module-path or
+ * module-name, else in p11-kit's registered modules.  Several matching
+ * tokens: the first one (in slot order) wins.  No match:
+ * CERTSEAL_E_TOKEN_ABSENT.  The token keeps one read-write session (read-
+ * only on write-protected tokens), opened here and reused.
+ */
+int cs_p11_token_open(certseal_ctx *ctx, const struct cs_p11_uri *uri,
+    struct cs_p11_token **out);
+struct cs_p11_token *cs_p11_token_ref(struct cs_p11_token *tok);
+void cs_p11_token_unref(struct cs_p11_token *tok);
+
+/*
+ * The token's session, reopened after fork or when the module was
+ * re-initialised.  Lock held by the caller.
+ */
+int cs_p11_token_session(certseal_ctx *ctx, struct cs_p11_token *tok,
+    CK_SESSION_HANDLE *out);
+
+struct cs_p11_module *cs_p11_token_module(const struct cs_p11_token *tok);
+CK_FUNCTION_LIST *cs_p11_token_fl(const struct cs_p11_token *tok);
+/* Label, serial, model, manufacturer, trailing blanks removed. */
+const char *cs_p11_token_label(const struct cs_p11_token *tok);
+const char *cs_p11_token_serial(const struct cs_p11_token *tok);
+const char *cs_p11_token_model(const struct cs_p11_token *tok);
+const char *cs_p11_token_manufacturer(const struct cs_p11_token *tok);
+CK_SLOT_ID cs_p11_token_slot(const struct cs_p11_token *tok);
+/* Token generation (changes when sessions were reopened). */
+unsigned int cs_p11_token_generation(const struct cs_p11_token *tok);
+
+/* ---- p11-pin.c: login ---- */
+
+/*
+ * Logs the token in once per process: a token already logged in (by us or
+ * anyone else in the process) is fine.  The PIN comes from
+ * cs_pin_get(pin_source, pin_value, "PIN for token 'LABEL'"); protected
+ * authentication paths get a NULL PIN.  A wrong PIN is tried exactly once
+ * (CERTSEAL_E_PIN_INCORRECT), a locked one is CERTSEAL_E_PIN_LOCKED.
+ */
+int cs_p11_token_login(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const char *pin_source, const char *pin_value);
+
+/* 1 once the token is logged in for this process. */
+int cs_p11_token_logged_in(const struct cs_p11_token *tok);
+
+/* How many times C_Login was called in this process (for tests). */
+unsigned long cs_p11_login_calls(void);
+
+/* ---- p11-find.c: objects ---- */
+
+/* One object on a token: handle, class, CKA_ID and label. */
+struct cs_p11_object {
+	CK_OBJECT_HANDLE handle;
+	CK_OBJECT_CLASS	 klass;
+	CK_KEY_TYPE	 key_type;	/* keys only */
+	uint8_t		 id[CS_P11_ID_MAX];
+	size_t		 idlen;
+	char		 label[129];
+};
+
+/*
+ * Finds objects of class klass ((CK_ULONG)-1: any) with CKA_ID id (NULL:
+ * any) and label (NULL: any).  *out is a calloc'ed array of *np entries
+ * (NULL when none).
+ */
+int cs_p11_find(certseal_ctx *ctx, struct cs_p11_token *tok,
+    CK_OBJECT_CLASS klass, const uint8_t *id, size_t idlen,
+    const char *label, struct cs_p11_object **out, size_t *np);
+
+/*
+ * Reads one attribute of variable length into a new buffer (at most
+ * CS_P11_VALUE_MAX bytes).  Never used for private key material: the
+ * layer only reads public attributes (CKA_VALUE of certificates,
+ * CKA_MODULUS, CKA_EC_POINT...).
+ */
+int cs_p11_get_attr(certseal_ctx *ctx, struct cs_p11_token *tok,
+    CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, uint8_t **out,
+    size_t *lenp);
+
+/* Reads a CK_BBOOL attribute (0/1). */
+int cs_p11_get_bool(certseal_ctx *ctx, struct cs_p11_token *tok,
+    CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, int *out);
+
+/* The X.509 certificates on the token with CKA_ID id (NULL: all). */
+int cs_p11_certs(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const uint8_t *id, size_t idlen, const char *label,
+    STACK_OF(X509) **out, struct cs_p11_object **objs);
+
+/*
+ * Finds the private key for a recipient, without trying keys: the
+ * certificates whose SKID or issuer+serial match, then the private key
+ * with that certificate's CKA_ID; else a private key whose CKA_ID equals
+ * the SKID (certseal's own keys).  CERTSEAL_E_NO_KEY when there is none.
+ * *pkey is token-backed; *cert may be NULL when only the key was found.
+ */
+int cs_p11_find_recipient(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const struct cs_recipient_id *rid, EVP_PKEY **pkey, X509 **cert);
+
+/* Destroys every object with CKA_ID id; *ndestroyed counts them. */
+int cs_p11_delete_id(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const uint8_t *id, size_t idlen, size_t *ndestroyed);
+
+/* ---- p11-keyops.c: token-backed EVP_PKEYs ---- */
+
+/*
+ * An EVP_PKEY whose private operations happen on the token: RSA decrypt
+ * (CKM_RSA_PKCS_OAEP with the caller's hashes, else CKM_RSA_X_509 and
+ * OAEP unpadding in software), RSA PKCS#1 v1.5 (CKM_RSA_PKCS) and PSS
+ * signatures, ECDSA (CKM_ECDSA) and ECDH (CKM_ECDH1_DERIVE).  The public
+ * half comes from cert when given, else from the token's public key or the
+ * private key's public attributes.  The key holds a token reference.
+ */
+int cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const struct cs_p11_object *priv, X509 *cert, EVP_PKEY **out);
+
+/* For tests: how many decryptions went native OAEP / raw RSA. */
+void cs_p11_keyops_counters(unsigned long *oaep, unsigned long *raw);
+
+/* ---- p11-keygen.c: key pairs and their certificates ---- */
+
+enum cs_p11_alg {
+	CS_P11_RSA3072,
+	CS_P11_RSA4096,
+	CS_P11_EC_P256,
+	CS_P11_EC_P384,
+};
+
+enum cs_p11_usage {
+	CS_P11_USAGE_ENCRYPT,	/* decrypt/unwrap/derive; keyEncipherment */
+	CS_P11_USAGE_SIGN,	/* sign; digitalSignature */
+};
+
+struct cs_p11_keygen {
+	enum cs_p11_alg	 alg;
+	enum cs_p11_usage usage;
+	int		 extractable;	/* CKA_EXTRACTABLE of the private key */
+	const char	*label;		/* CKA_LABEL and certificate CN */
+	int		 days;		/* certificate validity */
+};
+
+/* Parses "rsa-3072", "rsa-4096", "ec-p256", "ec-p384". */
+int cs_p11_alg_parse(const char *name, enum cs_p11_alg *out);
+
+/*
+ * Generates a key pair on the token, a self-signed certificate signed on
+ * the token, sets CKA_ID = SKID on both keys and stores the certificate.
+ * *cert receives the certificate (its SKID is the pair's ID).  On failure
+ * the objects created so far are destroyed.
+ */
+int cs_p11_keygen(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const struct cs_p11_keygen *params, X509 **cert);
+
+/* ---- p11-cert.c: certificate objects ---- */
+
+/*
+ * Stores cert on the token with a minimal template (class, type, token,
+ * value, subject, issuer, serial, id, label) that Cryptoki 2.20 tokens
+ * accept.  id NULL: the certificate's SKID.
+ */
+int cs_p11_cert_store(certseal_ctx *ctx, struct cs_p11_token *tok,
+    X509 *cert, const uint8_t *id, size_t idlen, const char *label);
+
+/* ---- p11-export.c: moving an extractable key ---- */
+
+/*
+ * Exports the extractable private key with CKA_ID id: wrapped on the token
+ * with CKM_AES_KEY_WRAP_PAD under a fresh session AES key, unwrapped in
+ * memory; the PKCS#8 bytes are wiped.  CERTSEAL_E_POLICY (with the CKR
+ * name) when the key is not extractable.
+ */
+int cs_p11_export_key(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const uint8_t *id, size_t idlen, EVP_PKEY **out);
+
+/*
+ * Imports pkey (software) with its certificate and extra certificates
+ * into the token: the key is wrapped in memory under a session AES key
+ * that was first created on the token, then C_UnwrapKey'ed, so it never
+ * reaches disk in plaintext.  CKA_ID = the certificate's SKID; sensitive;
+ * extractable only when asked.
+ */
+int cs_p11_import_key(certseal_ctx *ctx, struct cs_p11_token *tok,
+    EVP_PKEY *pkey, X509 *cert, STACK_OF(X509) *extra, const char *label,
+    int extractable);
+
+/* ---- p11-list.c: what a token holds ---- */
+
+struct cs_p11_entry {
+	char		 id_hex[2 * CS_P11_ID_MAX + 1];
+	char		 label[129];
+	int		 has_private, has_public, has_cert;
+	CK_KEY_TYPE	 key_type;
+	int		 extractable, sensitive;	/* private key; -1 unknown */
+	X509		*cert;		/* or NULL */
+};
+
+/* One entry per distinct CKA_ID among keys and certificates. */
+int cs_p11_list(certseal_ctx *ctx, struct cs_p11_token *tok,
+    struct cs_p11_entry **out, size_t *np);
+void cs_p11_list_free(struct cs_p11_entry *e, size_t n);
+
+#endif /* CS_P11_H */
