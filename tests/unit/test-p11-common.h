@@ -1,0 +1,86 @@
+/*
+ * test-p11-common.h - throw-away SoftHSM2 tokens for the pkcs11/ suites:
+ * each program gets its own SOFTHSM2_CONF and token directory under a
+ * mktemp dir, tokens are selected by label, and everything is removed at
+ * the end (same layout as tests/softhsm-env.sh).
+ */
+#ifndef TEST_P11_COMMON_H
+#define TEST_P11_COMMON_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SOFTHSM_PATH	"/usr/lib/softhsm/libsofthsm2.so"
+#define TP_PIN		"1234"
+#define TP_SOPIN	"12345678"
+
+static char tp_dir[256];
+
+static int
+tp_sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* Creates the SoftHSM config and token directory; sets SOFTHSM2_CONF. */
+static int
+tp_setup(void)
+{
+	char conf[512];
+	FILE *f;
+
+	snprintf(tp_dir, sizeof(tp_dir), "/tmp/certseal-p11.XXXXXX");
+	if (mkdtemp(tp_dir) == NULL)
+		return -1;
+	snprintf(conf, sizeof(conf), "%s/tokens", tp_dir);
+	if (tp_sh("mkdir -p '%s'", conf) != 0)
+		return -1;
+	snprintf(conf, sizeof(conf), "%s/softhsm2.conf", tp_dir);
+	if ((f = fopen(conf, "w")) == NULL)
+		return -1;
+	fprintf(f, "directories.tokendir = %s/tokens\nobjectstore.backend = "
+	    "file\nlog.level = ERROR\nslots.removable = false\n", tp_dir);
+	fclose(f);
+	return setenv("SOFTHSM2_CONF", conf, 1);
+}
+
+static int
+tp_token(const char *label)
+{
+	return tp_sh("softhsm2-util --init-token --free --label '%s' --pin %s "
+	    "--so-pin %s >/dev/null", label, TP_PIN, TP_SOPIN);
+}
+
+/* Writes a file in the test directory; returns its path (static). */
+static const char *
+tp_file(const char *name, const char *content)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tp_dir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return NULL;
+	fputs(content, f);
+	fclose(f);
+	return path;
+}
+
+static void
+tp_cleanup(void)
+{
+	if (tp_dir[0] != '\0')
+		tp_sh("rm -rf '%s'", tp_dir);
+	tp_dir[0] = '\0';
+}
+
+#endif /* TEST_P11_COMMON_H */
