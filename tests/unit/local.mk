@@ -10,3 +10,23 @@ test_core_SOURCES = tests/unit/test-core.c
 test_core_CPPFLAGS = $(UNIT_CPPFLAGS)
 test_core_LDADD = $(UNIT_LDADD)
 endif
+
+# crypto core: envelope, key files, file: source (testutil is shared)
+if HAVE_CUNIT
+EXTRA_DIST += tests/unit/testutil.h
+check_PROGRAMS += test-envelope
+TESTS += test-envelope
+test_envelope_SOURCES = tests/unit/test-envelope.c tests/unit/testutil.c
+test_envelope_CPPFLAGS = $(UNIT_CPPFLAGS)
+test_envelope_LDADD = $(UNIT_LDADD)
+endif
+
+# pkcs11/ token layer and pkcs11: source, against real SoftHSM2 tokens
+if HAVE_CUNIT
+EXTRA_DIST += tests/unit/test-p11-common.h tests/softhsm-env.sh
+check_PROGRAMS += test-p11-token
+TESTS += test-p11-token
+test_p11_token_SOURCES = tests/unit/test-p11-token.c
+test_p11_token_CPPFLAGS = $(UNIT_CPPFLAGS)
+test_p11_token_LDADD = $(UNIT_LDADD)
+endif
