@@ -39,3 +39,8 @@ libcertseal_core_la_SOURCES += \
 	src/lib/rollback.c \
 	src/lib/config.c \
 	src/lib/keyfile.c
+# local certificate store: store: source, certseal store import|list|remove
+libcertseal_core_la_SOURCES += \
+	src/lib/store.h \
+	src/lib/store-path.c \
+	src/lib/store.c

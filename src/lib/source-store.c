@@ -1,41 +1,251 @@
 /*
- * source-store.c - PLACEHOLDER: the store: CertificateSource is being written.
- * Until then the scheme parses nothing and says so.
+ * source-store.c - the store: CertificateSource (DESIGN.md section 4):
+ * keys and trusted signers from the local certificate store (store.h).
+ *
+ * `new` only parses; the store directory is resolved and read on first
+ * use.  Keys found are kept for the context's lifetime, so re-opening a
+ * configuration does not touch the disk again.  What was not found is not
+ * remembered: a bundle imported while an application runs is seen on its
+ * next open.
  */
 #include "config.h"
 
+#include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 #include "source.h"
+#include "store.h"
+
+struct store_source {
+	struct cs_source base;
+	char		 location[CS_STORE_LOCATION_MAX + 1];
+	char		 name[CS_STORE_NAME_MAX + 1];
+	struct cs_store_path path;	/* dir NULL until first use */
+	struct cs_key	**keys;		/* loaded keys, owned */
+	size_t		 nkeys;
+	STACK_OF(X509)	*signers;	/* NULL until read */
+};
+
+static struct store_source *
+store_source(struct cs_source *s)
+{
+	assert(s->ops == &cs_source_store_ops);
+	return (struct store_source *)s;
+}
 
 static int
 store_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
 {
+	struct store_source *ss = NULL;
+	int r;
+
 	*out = NULL;
-	return cs_error(ctx, CERTSEAL_E_UNSUPPORTED,
-	    "%s: the store: scheme is not available in this build", uri);
+	if ((ss = calloc(1, sizeof(*ss))) == NULL)
+		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+	if ((r = cs_source_init(&ss->base, &cs_source_store_ops, ctx,
+	    uri)) != 0)
+		goto out;
+	if ((r = cs_store_uri_parse(ctx, uri, ss->location, ss->name)) != 0)
+		goto out;
+	*out = &ss->base;
+	ss = NULL;
+	r = 0; /* success */
+ out:
+	if (ss != NULL)
+		cs_source_free(&ss->base);
+	return r;
 }
 
 static void
 store_free(struct cs_source *src)
 {
+	struct store_source *ss = store_source(src);
+	size_t i;
+
+	for (i = 0; i < ss->nkeys; i++)
+		cs_store_key_free(ss->keys[i]);
+	free(ss->keys);
+	sk_X509_pop_free(ss->signers, X509_free);
+	cs_store_path_release(&ss->path);
 	cs_source_release(src);
-	free(src);
+	free(ss);
+}
+
+/* Resolves the directory once: the environment is read at first use. */
+static int
+store_path(struct store_source *ss)
+{
+	if (ss->path.dir != NULL)
+		return 0;
+	return cs_store_path_init(ss->base.ctx, ss->location, ss->name,
+	    &ss->path);
+}
+
+static const struct cs_key *
+cached_key(struct store_source *ss, const struct cs_recipient_id *id)
+{
+	char hex[CS_STORE_ID_MAX + 1] = "";
+	size_t i;
+	int len;
+
+	if (id->keyid != NULL) {
+		len = ASN1_STRING_length(id->keyid);
+		if (len <= 0 || len > CS_STORE_ID_MAX / 2)
+			return NULL;
+		cs_hex(ASN1_STRING_get0_data(id->keyid), (size_t)len, hex,
+		    sizeof(hex));
+	}
+	for (i = 0; i < ss->nkeys; i++) {
+		if (hex[0] != '\0' ? strcmp(ss->keys[i]->keyid_hex, hex) == 0 :
+		    cs_recipient_id_matches(id, ss->keys[i]->cert))
+			return ss->keys[i];
+	}
+	return NULL;
 }
 
 static int
 store_find_key(struct cs_source *src, const struct cs_recipient_id *id,
     const struct cs_key **out)
 {
+	struct store_source *ss = store_source(src);
+	struct cs_key *key = NULL, **grown;
+	const struct cs_key *hit;
+	int r;
+
 	*out = NULL;
-	return CERTSEAL_E_NO_KEY;
+	if ((hit = cached_key(ss, id)) != NULL) {
+		*out = hit;
+		return 0;
+	}
+	if ((r = store_path(ss)) != 0)
+		goto out;
+	if ((r = cs_store_find_key(src->ctx, &ss->path, id, &key)) != 0)
+		goto out;
+	grown = realloc(ss->keys, (ss->nkeys + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		r = cs_error(src->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	ss->keys = grown;
+	ss->keys[ss->nkeys++] = key;
+	*out = key;
+	key = NULL;
+	/*
+	 * A key we had not seen was imported with its bundle's signers:
+	 * read signers/ again next time rather than trust a stale list.
+	 */
+	sk_X509_pop_free(ss->signers, X509_free);
+	ss->signers = NULL;
+	r = 0; /* success */
+ out:
+	cs_store_key_free(key);
+	return r;
 }
 
 static int
 store_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 {
+	struct store_source *ss = store_source(src);
+	X509 *cert;
+	int i, r;
+
+	if (ss->signers == NULL) {
+		if ((r = store_path(ss)) != 0)
+			return r;
+		if ((ss->signers = sk_X509_new_null()) == NULL)
+			return cs_error(src->ctx, CERTSEAL_E_NOMEM,
+			    "out of memory");
+		if ((r = cs_store_load_signers(src->ctx, &ss->path,
+		    ss->signers)) != 0) {
+			sk_X509_pop_free(ss->signers, X509_free);
+			ss->signers = NULL;
+			return r;
+		}
+	}
+	for (i = 0; i < sk_X509_num(ss->signers); i++) {
+		cert = sk_X509_value(ss->signers, i);
+		if (X509_up_ref(cert) != 1)
+			return cs_error(src->ctx, CERTSEAL_E_INTERNAL,
+			    "cannot reference a certificate");
+		if (sk_X509_push(into, cert) <= 0) {
+			X509_free(cert);
+			return cs_error(src->ctx, CERTSEAL_E_NOMEM,
+			    "out of memory");
+		}
+	}
 	return 0;
+}
+
+static int
+store_list_keys(struct cs_source *src, STACK_OF(X509) *into)
+{
+	struct store_source *ss = store_source(src);
+	int r;
+
+	if ((r = store_path(ss)) != 0)
+		return r;
+	return cs_store_list_certs(src->ctx, &ss->path, into);
+}
+
+/*
+ * {"uri", "scheme", "location", "store", "path", "status", "keys",
+ * "signers"}: what `certseal sources` shows.  An unreadable store is
+ * described (status "error" and the problem), not an error.
+ */
+static int
+store_describe(struct cs_source *src, json_t **out)
+{
+	struct store_source *ss = store_source(src);
+	json_t *obj = NULL, *list = NULL, *keys = NULL, *signers = NULL, *e;
+	const char *kind;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	if ((obj = json_pack("{s:s, s:s, s:s, s:s}", "uri", src->uri,
+	    "scheme", "store", "location", ss->location, "store",
+	    ss->name)) == NULL || (keys = json_array()) == NULL ||
+	    (signers = json_array()) == NULL)
+		goto nomem;
+	if ((r = store_path(ss)) != 0 ||
+	    (r = cs_store_list(src->ctx, ss->location, ss->name,
+	    &list)) != 0) {
+		if (json_object_set_new(obj, "status", json_string("error")) ||
+		    json_object_set_new(obj, "problem",
+		    json_string(certseal_ctx_last_error(src->ctx))))
+			goto nomem;
+	} else {
+		json_array_foreach(list, i, e) {
+			kind = json_string_value(json_object_get(e, "kind"));
+			if (json_array_append(kind != NULL &&
+			    strcmp(kind, "signer") == 0 ? signers : keys,
+			    e) != 0)
+				goto nomem;
+		}
+		if (json_object_set_new(obj, "status", json_string(
+		    json_array_size(list) > 0 ? "ok" : "empty")) != 0)
+			goto nomem;
+	}
+	if (ss->path.dir != NULL && json_object_set_new(obj, "path",
+	    json_string(ss->path.dir)) != 0)
+		goto nomem;
+	if (json_object_set(obj, "keys", keys) != 0 ||
+	    json_object_set(obj, "signers", signers) != 0)
+		goto nomem;
+	*out = obj;
+	obj = NULL;
+	r = 0; /* success */
+	goto out;
+ nomem:
+	r = cs_error(src->ctx, CERTSEAL_E_NOMEM, "out of memory");
+ out:
+	json_decref(list);
+	json_decref(keys);
+	json_decref(signers);
+	json_decref(obj);
+	return r;
 }
 
 const struct cs_source_ops cs_source_store_ops = {
@@ -44,4 +254,6 @@ const struct cs_source_ops cs_source_store_ops = {
 	.free = store_free,
 	.find_key = store_find_key,
 	.trusted_signers = store_trusted_signers,
+	.list_keys = store_list_keys,
+	.describe = store_describe,
 };

@@ -30,3 +30,11 @@ test_p11_token_SOURCES = tests/unit/test-p11-token.c
 test_p11_token_CPPFLAGS = $(UNIT_CPPFLAGS)
 test_p11_token_LDADD = $(UNIT_LDADD)
 endif
+
+if HAVE_CUNIT
+check_PROGRAMS += test-store
+TESTS += test-store
+test_store_SOURCES = tests/unit/test-store.c
+test_store_CPPFLAGS = $(UNIT_CPPFLAGS)
+test_store_LDADD = $(UNIT_LDADD)
+endif
