@@ -160,7 +160,9 @@ self_signed(certseal_ctx *ctx, const struct cs_p11_keygen *kg,
 	BIGNUM *bn = NULL;
 	unsigned char serial[16];
 	const char *ku;
-	int r = CERTSEAL_E_INTERNAL, rsa;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	int r = CERTSEAL_E_INTERNAL, rsa, derlen;
 
 	*out = NULL;
 	rsa = kg->alg == CS_P11_RSA3072 || kg->alg == CS_P11_RSA4096;
@@ -198,8 +200,16 @@ self_signed(certseal_ctx *ctx, const struct cs_p11_keygen *kg,
 		    "of '%s' on the token failed", kg->label ? kg->label : "");
 		goto out;
 	}
-	*out = x;
-	x = NULL;
+	/*
+	 * Hand out a fresh parse of the DER: the X509 built here keeps pkey
+	 * (a legacy token key) as its cached public key, which CMS cannot
+	 * encrypt to with OAEP parameters; X509_dup keeps that too.
+	 */
+	if ((derlen = i2d_X509(x, &der)) <= 0)
+		goto ossl;
+	p = der;
+	if ((*out = d2i_X509(NULL, &p, derlen)) == NULL)
+		goto ossl;
 	r = 0; /* success */
 	goto out;
  ossl:
@@ -209,6 +219,7 @@ self_signed(certseal_ctx *ctx, const struct cs_p11_keygen *kg,
 	X509_free(x);
 	X509_NAME_free(name);
 	BN_free(bn);
+	OPENSSL_free(der);
 	return r;
 }
 

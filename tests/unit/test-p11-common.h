@@ -17,9 +17,12 @@
 #define TP_PIN		"1234"
 #define TP_SOPIN	"12345678"
 
+/* Not every suite uses every helper. */
+#define TP_UNUSED	__attribute__((unused))
+
 static char tp_dir[256];
 
-static int
+static TP_UNUSED int
 tp_sh(const char *fmt, ...)
 {
 	char cmd[4096];
@@ -32,7 +35,7 @@ tp_sh(const char *fmt, ...)
 }
 
 /* Creates the SoftHSM config and token directory; sets SOFTHSM2_CONF. */
-static int
+static TP_UNUSED int
 tp_setup(void)
 {
 	char conf[512];
@@ -53,7 +56,7 @@ tp_setup(void)
 	return setenv("SOFTHSM2_CONF", conf, 1);
 }
 
-static int
+static TP_UNUSED int
 tp_token(const char *label)
 {
 	return tp_sh("softhsm2-util --init-token --free --label '%s' --pin %s "
@@ -61,7 +64,7 @@ tp_token(const char *label)
 }
 
 /* Writes a file in the test directory; returns its path (static). */
-static const char *
+static TP_UNUSED const char *
 tp_file(const char *name, const char *content)
 {
 	static char path[512];
@@ -75,7 +78,7 @@ tp_file(const char *name, const char *content)
 	return path;
 }
 
-static void
+static TP_UNUSED void
 tp_cleanup(void)
 {
 	if (tp_dir[0] != '\0')
