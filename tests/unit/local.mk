@@ -38,3 +38,10 @@ test_store_SOURCES = tests/unit/test-store.c
 test_store_CPPFLAGS = $(UNIT_CPPFLAGS)
 test_store_LDADD = $(UNIT_LDADD)
 endif
+if HAVE_CUNIT
+check_PROGRAMS += test-p11-keys
+TESTS += test-p11-keys
+test_p11_keys_SOURCES = tests/unit/test-p11-keys.c
+test_p11_keys_CPPFLAGS = $(UNIT_CPPFLAGS)
+test_p11_keys_LDADD = $(UNIT_LDADD)
+endif
