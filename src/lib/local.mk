@@ -39,6 +39,11 @@ libcertseal_core_la_SOURCES += \
 	src/lib/rollback.c \
 	src/lib/config.c \
 	src/lib/keyfile.c
+# rollout readiness: reports written by clients, counted by the admin
+libcertseal_core_la_SOURCES += \
+	src/lib/report.h \
+	src/lib/report.c \
+	src/lib/report-eval.c
 # local certificate store: store: source, certseal store import|list|remove
 libcertseal_core_la_SOURCES += \
 	src/lib/store.h \

@@ -45,3 +45,12 @@ test_p11_keys_SOURCES = tests/unit/test-p11-keys.c
 test_p11_keys_CPPFLAGS = $(UNIT_CPPFLAGS)
 test_p11_keys_LDADD = $(UNIT_LDADD)
 endif
+
+# rollout readiness: reports and their evaluation
+if HAVE_CUNIT
+check_PROGRAMS += test-report
+TESTS += test-report
+test_report_SOURCES = tests/unit/test-report.c
+test_report_CPPFLAGS = $(UNIT_CPPFLAGS)
+test_report_LDADD = $(UNIT_LDADD)
+endif
