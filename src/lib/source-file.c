@@ -295,6 +295,24 @@ file_signer_key(struct cs_source *src, const struct cs_key **out)
 	return 0;
 }
 
+/* The one decryption key a file holds: its certificate. */
+static int
+file_list_keys(struct cs_source *src, STACK_OF(X509) *into)
+{
+	struct file_source *fs = file_source(src);
+	int r;
+
+	if ((r = file_load(fs)) != 0)
+		return r;
+	if (!X509_up_ref(fs->kf->cert))
+		return CERTSEAL_E_INTERNAL;
+	if (!sk_X509_push(into, fs->kf->cert)) {
+		X509_free(fs->kf->cert);
+		return cs_error(src->ctx, CERTSEAL_E_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
 static char *
 name_text(const X509_NAME *nm)
 {
@@ -382,5 +400,6 @@ const struct cs_source_ops cs_source_file_ops = {
 	.find_key = file_find_key,
 	.trusted_signers = file_trusted_signers,
 	.signer_key = file_signer_key,
+	.list_keys = file_list_keys,
 	.describe = file_describe,
 };
