@@ -27,6 +27,10 @@ static const struct cli_command commands[] = {
 	    "describe a sealed file: recipients, algorithms, signers" },
 	{ "sources", cmd_sources, "sources [--json]",
 	    "list the keys and signers each source offers" },
+	{ "report", cmd_report, "report --out DIR",
+	    "write this host's readiness report" },
+	{ "store", cmd_store, "store import|list|remove ...",
+	    "manage the local certificate store (see store --help)" },
 };
 
 static void

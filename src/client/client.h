@@ -36,5 +36,7 @@ int cmd_open(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_sources(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_store(int argc, char **argv);
 
 #endif /* CS_CLIENT_H */

@@ -1,3 +1,15 @@
-# certseal, the client tool (wired once the envelope lands).
+# certseal, the client tool.
 noinst_LTLIBRARIES += libcli.la
 libcli_la_SOURCES = src/common/cli.h src/common/cli.c
+
+bin_PROGRAMS += certseal
+certseal_SOURCES = \
+	src/client/client.h \
+	src/client/certseal.c \
+	src/client/cmd-open.c \
+	src/client/cmd-inspect.c \
+	src/client/cmd-store.c
+
+certseal_LDADD = libcli.la libcertseal-core.la $(CS_LIBS)
+# readiness report
+certseal_SOURCES += src/client/cmd-report.c
