@@ -47,5 +47,7 @@ libcertseal_core_la_SOURCES += \
 # local certificate store: store: source, certseal store import|list|remove
 libcertseal_core_la_SOURCES += \
 	src/lib/store.h \
+	src/lib/store-int.h \
 	src/lib/store-path.c \
-	src/lib/store.c
+	src/lib/store.c \
+	src/lib/store-admin.c

@@ -299,9 +299,9 @@ cs_store_id_normalize(certseal_ctx *ctx, const char *id,
 		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) ||
 		    n == CS_STORE_ID_MAX) {
 			out[0] = '\0';
-			return cs_error(ctx, CERTSEAL_E_USAGE, "'%.140s' is not "
-			    "a store entry id: use an id printed by `certseal "
-			    "store list`", id);
+			return cs_error(ctx, CERTSEAL_E_USAGE, "'%.140s' is "
+			    "not a store entry id: use an id printed by "
+			    "`certseal store list`", id);
 		}
 		out[n++] = c;
 	}
