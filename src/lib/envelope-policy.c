@@ -102,6 +102,33 @@ cs_policy_md_name(int nid)
 }
 
 /*
+ * A KARI originator given as originatorKey [1] { algorithm, publicKey BIT
+ * STRING }: the BIT STRING must have no unused bits.  OpenSSL masks them
+ * off instead of refusing, so a changed unused-bits byte could otherwise
+ * go unnoticed.
+ */
+static int
+check_originator_key(const struct der *orig)
+{
+	const unsigned char *p = orig->body, *q;
+	struct der key, alg, bits;
+
+	if (!der_is(orig, V_ASN1_CONTEXT_SPECIFIC, 0, 1))
+		return -1;
+	if (der_next(&p, orig->end, &key) != 0)
+		return -1;
+	if (!der_is(&key, V_ASN1_CONTEXT_SPECIFIC, 1, 1))
+		return 0;	/* issuerAndSerial or SKID: nothing to check */
+	q = key.body;
+	if (der_next(&q, key.end, &alg) != 0 ||
+	    der_next(&q, key.end, &bits) != 0 ||
+	    !der_is(&bits, V_ASN1_UNIVERSAL, V_ASN1_BIT_STRING, 0) ||
+	    bits.len < 1 || bits.body[0] != 0)
+		return -1;
+	return 0;
+}
+
+/*
  * Checks the version of each RecipientInfo in the SET: KTRI 2 with a
  * subjectKeyIdentifier and 0 with issuerAndSerialNumber, KARI 3 (RFC 5652
  * 6.2).  OpenSSL does not check them, and certseal wants every changed
@@ -130,7 +157,9 @@ check_recipient_versions(const struct der *set)
 				return -1;
 		} else if (der_is(&ri, V_ASN1_CONTEXT_SPECIFIC, 1, 1)) {
 			if (der_next(&q, ri.end, &ver) != 0 ||
-			    der_small_int(&ver) != 3)
+			    der_small_int(&ver) != 3 ||
+			    der_next(&q, ri.end, &rid) != 0 ||
+			    check_originator_key(&rid) != 0)
 				return -1;
 		}
 	}
