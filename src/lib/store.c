@@ -341,9 +341,10 @@ skip_damaged(certseal_ctx *ctx, const struct cs_store_path *sp,
 	char why[CS_ERRMSG_MAX];
 
 	snprintf(why, sizeof(why), "%s", ctx != NULL ? ctx->errmsg : "");
-	cs_warn(ctx, "store %s/%s: skipping entry %s: %s; remove it with "
-	    "`certseal store remove %s` and import its bundle again",
-	    sp->location, sp->name, hex, why, hex);
+	cs_warn(ctx, "store %s/%s: skipping entry %s: %s; fix it, or remove "
+	    "it with `certseal store remove %s --store %s/%s` and import its "
+	    "bundle again", sp->location, sp->name, hex, why, hex,
+	    sp->location, sp->name);
 	return cs_error(ctx, CERTSEAL_E_NO_KEY, "store %s/%s: entry %s is "
 	    "unusable (%s)", sp->location, sp->name, hex, why);
 }

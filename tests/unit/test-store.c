@@ -1069,6 +1069,62 @@ test_cache(void)
 	certseal_ctx_free(ctx);
 }
 
+/*
+ * Readiness (list_keys), description of a missing store, and the signer
+ * list refreshed when a key imported after the source was first used
+ * shows up.
+ */
+static void
+test_list_keys_and_refresh(void)
+{
+	struct cs_store_import_info *info = NULL;
+	struct cs_source *src = NULL;
+	struct cs_recipient_id id;
+	const struct cs_key *key = NULL;
+	STACK_OF(X509) *certs = sk_X509_new_null();
+	certseal_ctx *ctx = new_ctx();
+	struct bundle a, b;
+	json_t *desc = NULL;
+
+	make_bundle(&a, "ready-a");
+	make_bundle(&b, "ready-b");
+	CU_ASSERT_FATAL(cs_source_new(ctx, "store:LocalMachine/Ready",
+	    &src) == 0);
+	CU_ASSERT(cs_source_list_keys(src, certs) == 0);
+	CU_ASSERT(sk_X509_num(certs) == 0);
+	CU_ASSERT(cs_source_trusted_signers(src, certs) == 0);
+	CU_ASSERT(sk_X509_num(certs) == 0);
+	CU_ASSERT(cs_source_describe(src, &desc) == 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(desc,
+	    "status")), "empty");
+	json_decref(desc);
+
+	/* Imported while the source lives: found, and its signer trusted. */
+	CU_ASSERT_FATAL(import(ctx, "Ready", &a, &info) == 0);
+	cs_store_import_info_free(info);
+	CU_ASSERT_FATAL(import(ctx, "Ready", &b, &info) == 0);
+	cs_store_import_info_free(info);
+	id = by_skid(a.cert);
+	CU_ASSERT(cs_source_find_key(src, &id, &key) == 0);
+	CU_ASSERT(cs_source_trusted_signers(src, certs) == 0);
+	CU_ASSERT(sk_X509_num(certs) == 2);
+	sk_X509_pop_free(certs, X509_free);
+
+	/* list_keys: every sound key entry's certificate. */
+	certs = sk_X509_new_null();
+	CU_ASSERT(cs_source_list_keys(src, certs) == 0);
+	CU_ASSERT_FATAL(sk_X509_num(certs) == 2);
+	CU_ASSERT(X509_cmp(sk_X509_value(certs, 0), a.cert) == 0 ||
+	    X509_cmp(sk_X509_value(certs, 1), a.cert) == 0);
+	CU_ASSERT(X509_cmp(sk_X509_value(certs, 0), b.cert) == 0 ||
+	    X509_cmp(sk_X509_value(certs, 1), b.cert) == 0);
+	sk_X509_pop_free(certs, X509_free);
+	cs_source_free(src);
+	bundle_free(&a);
+	bundle_free(&b);
+	certseal_ctx_free(ctx);
+}
+
 /* ---- 10 000 entries ----------------------------------------------------- */
 
 #define BIG_N	10000
@@ -1312,6 +1368,8 @@ main(void)
 		{ "refusals", test_refusals },
 		{ "openssl CLI bundle", test_openssl_cli_bundle },
 		{ "key cache", test_cache },
+		{ "list_keys, describe, signer refresh",
+		    test_list_keys_and_refresh },
 		{ "10 000 entries", test_ten_thousand },
 	};
 
