@@ -394,7 +394,8 @@ cs_report_write(certseal_ctx *ctx, const char *dir, json_t *report,
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((body = json_dumps(report, JSON_INDENT(2))) == NULL ||
+	if ((body = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS)) ==
+	    NULL ||
 	    asprintf(&text, "%s\n", body) < 0) {
 		text = NULL;
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");

@@ -7,3 +7,7 @@ dist_noinst_SCRIPTS += $(INTEGRATION_TESTS)
 INTEGRATION_TESTS += tests/integration/test-bad-input.sh
 check_PROGRAMS += mutate-open
 mutate_open_SOURCES = tests/integration/mutate-open.c
+INTEGRATION_TESTS += tests/integration/test-rollout.sh
+check_PROGRAMS += rollout-eval
+rollout_eval_SOURCES = tests/integration/rollout-eval.c
+rollout_eval_LDADD = libcertseal-core.la $(CS_LIBS)
