@@ -349,20 +349,28 @@ skip_damaged(certseal_ctx *ctx, const struct cs_store_path *sp,
 	    "unusable (%s)", sp->location, sp->name, hex, why);
 }
 
-/* Reads by-issuer-serial/<name>: the skid-hex of the key it names. */
+/*
+ * Reads by-issuer-serial/<name>: the skid-hex of the key it names.  An
+ * unsafe by-issuer-serial/ is a hard error like any store directory; a
+ * missing pointer is CERTSEAL_E_NOT_FOUND; a bad one anything else.
+ */
 static int
 read_pointer(certseal_ctx *ctx, const struct cs_store_path *sp,
-    int storefd, const char *name, char hex[CS_STORE_ID_MAX + 1])
+    int storefd, const char *name, char hex[CS_STORE_ID_MAX + 1],
+    int *hardp)
 {
 	struct cs_secret *s = NULL;
 	char shown[PATH_MAX];
 	int isnfd = -1, r;
 
 	hex[0] = '\0';
+	*hardp = 0;
 	cs_store_shown(shown, sizeof(shown), sp, ISN_DIR, NULL);
 	if ((r = cs_store_open_dir(ctx, storefd, ISN_DIR, shown,
-	    &isnfd)) != 0)
+	    &isnfd)) != 0) {
+		*hardp = r != CERTSEAL_E_NOT_FOUND;
 		goto out;
+	}
 	cs_store_shown(shown, sizeof(shown), sp, ISN_DIR, name);
 	if ((r = cs_store_read_at(ctx, isnfd, name, shown, POINTER_MAX,
 	    &s)) != 0)
@@ -388,7 +396,7 @@ cs_store_find_key(certseal_ctx *ctx, const struct cs_store_path *sp,
 {
 	struct cs_key *key = NULL;
 	char hex[CS_STORE_ID_MAX + 1] = "", isn[SHA256_HEX + 1] = "";
-	int storefd = -1, keysfd = -1, len, r = CERTSEAL_E_INTERNAL;
+	int storefd = -1, keysfd = -1, len, hard, r = CERTSEAL_E_INTERNAL;
 
 	*out = NULL;
 	if (id->keyid != NULL) {
@@ -417,12 +425,14 @@ cs_store_find_key(certseal_ctx *ctx, const struct cs_store_path *sp,
 		goto out;
 	}
 	if (hex[0] == '\0') {
-		if ((r = read_pointer(ctx, sp, storefd, isn, hex)) != 0) {
-			if (r == CERTSEAL_E_NOT_FOUND)
+		if ((r = read_pointer(ctx, sp, storefd, isn, hex,
+		    &hard)) != 0) {
+			/* An unsafe directory (hard) stays a hard error. */
+			if (!hard && r == CERTSEAL_E_NOT_FOUND)
 				r = cs_error(ctx, CERTSEAL_E_NO_KEY, "store "
 				    "%s/%s has no key for this issuer and "
 				    "serial number", sp->location, sp->name);
-			else
+			else if (!hard)
 				r = skip_damaged(ctx, sp, isn);
 			goto out;
 		}

@@ -672,7 +672,8 @@ test_permissions(void)
 	certseal_ctx *ctx = new_ctx();
 	struct bundle b;
 	json_t *list = NULL;
-	char dir[PATH_MAX], keys[PATH_MAX], file[PATH_MAX], name[200];
+	char dir[PATH_MAX], keys[PATH_MAX], isn[PATH_MAX], file[PATH_MAX];
+	char name[200];
 
 	make_bundle(&b, "perm");
 	CU_ASSERT_FATAL(import(ctx, "Perm", &b, &info) == 0);
@@ -698,6 +699,13 @@ test_permissions(void)
 	CU_ASSERT(lookup(ctx, "store:LocalMachine/Perm", b.cert, 0) ==
 	    CERTSEAL_E_PERMISSION);
 	CU_ASSERT_FATAL(chmod(keys, 0700) == 0);
+	store_file(isn, sizeof(isn), "LocalMachine", "Perm",
+	    "by-issuer-serial", NULL);
+	CU_ASSERT_FATAL(chmod(isn, 0701) == 0);
+	CU_ASSERT(lookup(ctx, "store:LocalMachine/Perm", b.cert, 1) ==
+	    CERTSEAL_E_PERMISSION);
+	CU_ASSERT_FATAL(chmod(isn, 0700) == 0);
+	CU_ASSERT(lookup(ctx, "store:LocalMachine/Perm", b.cert, 1) == 0);
 
 	/* Someone else's store (the tests may run as root: chown works). */
 	if (chown(dir, 54321, (gid_t)-1) == 0) {
