@@ -21,7 +21,7 @@
 
 /* One report file: a valid report, or the reason it is damaged. */
 struct entry {
-	char		*host;		/* the report's host; file stem if damaged */
+	char		*host;		/* as reported; file stem if damaged */
 	char		*file;		/* name in the directory */
 	struct cs_report *rep;		/* NULL when damaged */
 	char		*damage;

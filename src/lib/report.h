@@ -55,19 +55,19 @@ struct cs_report_signer {
 
 /* A report as read and validated by cs_report_read. */
 struct cs_report {
-	char			*host;
-	char			*time;		/* as written */
-	time_t			 when;		/* time, parsed */
-	char			*version;	/* certseal_version, or NULL */
-	char			**sources;
-	size_t			 nsources;
-	int			 encrypted_only;
-	int			 allow_rollback;
-	struct cs_report_key	*keys;
-	size_t			 nkeys;
-	struct cs_report_signer	*signers;
-	size_t			 nsigners;
-	size_t			 nerrors;	/* source errors the client had */
+	char		*host;
+	char		*time;		/* as written */
+	time_t		 when;		/* time, parsed */
+	char		*version;	/* certseal_version, or NULL */
+	char		**sources;
+	size_t		 nsources;
+	int		 encrypted_only;
+	int		 allow_rollback;
+	struct cs_report_key *keys;
+	size_t		 nkeys;
+	struct cs_report_signer *signers;
+	size_t		 nsigners;
+	size_t		 nerrors;	/* source errors the client had */
 };
 
 /*

@@ -432,7 +432,8 @@ test_read_damaged(void)
 		    "\"keys\": [{\"key_id\": \"abc\"}]}", "keys[0].key_id" },
 		{ "{\"format\": 1, \"host\": \"h\", \"time\": "
 		    "\"2026-01-01T00:00:00Z\", \"sources\": [], \"flags\": {}, "
-		    "\"keys\": [{\"key_id\": \"ab\", \"fingerprint\": \"ab\"}]}",
+		    "\"keys\": [{\"key_id\": \"ab\", \"fingerprint\": "
+		    "\"ab\"}]}",
 		    "keys[0].fingerprint" },
 		{ "{\"format\": 1, \"host\": \"h\", \"time\": "
 		    "\"2026-01-01T00:00:00Z\", \"sources\": [], \"flags\": {}, "
