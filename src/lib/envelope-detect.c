@@ -105,6 +105,34 @@ cs_cms_d2i_exact(const unsigned char *der, long len)
 	return cms;
 }
 
+/*
+ * Nothing but white space may follow the PEM block's END line: bytes
+ * appended to or changed after a sealed file's armour are a change to it,
+ * not something to ignore (OpenSSL's PEM reader would).
+ */
+static int
+pem_trailer_clean(const uint8_t *data, size_t len)
+{
+	static const char end[] = "-----END ";
+	size_t i, last = len, dashes = 0;
+
+	for (i = 0; i + sizeof(end) - 1 <= len; i++)
+		if (memcmp(data + i, end, sizeof(end) - 1) == 0)
+			last = i;
+	if (last == len)
+		return 0;
+	/* Past "-----END LABEL-----". */
+	for (i = last + sizeof(end) - 1; i < len && dashes < 5; i++)
+		dashes = data[i] == '-' ? dashes + 1 : 0;
+	if (dashes < 5)
+		return 0;
+	for (; i < len; i++)
+		if (data[i] != ' ' && data[i] != '\t' && data[i] != '\r' &&
+		    data[i] != '\n')
+			return 0;
+	return 1;
+}
+
 int
 cs_envelope_parse(certseal_ctx *ctx, const uint8_t *data, size_t len,
     const char *name, CMS_ContentInfo **out)
@@ -137,7 +165,8 @@ cs_envelope_parse(certseal_ctx *ctx, const uint8_t *data, size_t len,
 		if (PEM_read_bio(bio, &pemname, &header, &der,
 		    &derlen) != 1 || (strcmp(pemname, "CMS") != 0 &&
 		    strcmp(pemname, "PKCS7") != 0) || header[0] != '\0' ||
-		    (cms = cs_cms_d2i_exact(der, derlen)) == NULL) {
+		    (cms = cs_cms_d2i_exact(der, derlen)) == NULL ||
+		    !pem_trailer_clean(data, len)) {
 			r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: looks like "
 			    "PEM CMS but does not parse; the file is damaged "
 			    "or truncated", name);

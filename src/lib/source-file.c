@@ -151,20 +151,24 @@ static int
 file_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
 {
 	struct file_source *fs = NULL;
-	const char *p, *qm;
+	const char *p, *qm, *shown;
 	size_t plen;
 	int r;
 
 	*out = NULL;
-	if (strncasecmp(uri, "file:", 5) != 0)
-		return cs_error(ctx, CERTSEAL_E_BAD_URI, "'%s' is not a file: "
-		    "URI", uri);
 	if ((fs = calloc(1, sizeof(*fs))) == NULL)
 		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 	if ((r = cs_source_init(&fs->base, &cs_source_file_ops, ctx,
 	    uri)) != 0) {
 		free(fs);
 		return r;
+	}
+	/* Messages use the redacted form: a pin-value never shows. */
+	shown = fs->base.uri;
+	if (strncasecmp(uri, "file:", 5) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_BAD_URI, "'%s' is not a file: "
+		    "URI", shown);
+		goto out;
 	}
 	p = uri + 5;
 	if (strncmp(p, "//", 2) == 0) {
@@ -174,7 +178,7 @@ file_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
 			p += 9;
 		if (*p != '/') {
 			r = cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: only local "
-			    "files are supported (file:///path)", uri);
+			    "files are supported (file:///path)", shown);
 			goto out;
 		}
 	}
@@ -182,15 +186,15 @@ file_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
 	plen = qm != NULL ? (size_t)(qm - p) : strlen(p);
 	if (plen == 0) {
 		r = cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: no file name; use "
-		    "file:/path/to/client.p12", uri);
+		    "file:/path/to/client.p12", shown);
 		goto out;
 	}
 	if ((fs->path = pct_decode(p, plen)) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: bad "
-		    "percent-encoding in the path", uri);
+		    "percent-encoding in the path", shown);
 		goto out;
 	}
-	if (qm != NULL && (r = parse_query(ctx, fs, uri, qm + 1)) != 0)
+	if (qm != NULL && (r = parse_query(ctx, fs, shown, qm + 1)) != 0)
 		goto out;
 	*out = &fs->base;
 	fs = NULL;

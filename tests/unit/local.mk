@@ -54,3 +54,16 @@ test_report_SOURCES = tests/unit/test-report.c
 test_report_CPPFLAGS = $(UNIT_CPPFLAGS)
 test_report_LDADD = $(UNIT_LDADD)
 endif
+
+# crypto core: key files and the file: source
+if HAVE_CUNIT
+check_PROGRAMS += test-keyfile test-source-file
+TESTS += test-keyfile test-source-file
+test_keyfile_SOURCES = tests/unit/test-keyfile.c tests/unit/testutil.c
+test_keyfile_CPPFLAGS = $(UNIT_CPPFLAGS)
+test_keyfile_LDADD = $(UNIT_LDADD)
+test_source_file_SOURCES = tests/unit/test-source-file.c \
+	tests/unit/testutil.c
+test_source_file_CPPFLAGS = $(UNIT_CPPFLAGS)
+test_source_file_LDADD = $(UNIT_LDADD)
+endif
