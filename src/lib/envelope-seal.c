@@ -175,9 +175,11 @@ add_signer(certseal_ctx *ctx, CMS_ContentInfo *sd, const struct cs_key *key,
 		goto out;
 	}
 	ERR_clear_error();
+	/* Signers are named by SKID like recipients, when they have one. */
 	if ((si = CMS_add1_signer(sd, key->cert, key->pkey,
-	    signer_md(key->pkey), CMS_BINARY | CMS_PARTIAL |
-	    CMS_NOSMIMECAP)) == NULL) {
+	    signer_md(key->pkey), CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP |
+	    (X509_get0_subject_key_id(key->cert) != NULL ?
+	    CMS_USE_KEYID : 0))) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "signer %s: cannot add "
 		    "the signature", subj);
 		goto out;

@@ -893,6 +893,13 @@ test_inspect(void)
 	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "signers")), 2);
 	CU_ASSERT(json_object_get(json_array_get(json_object_get(j,
 	    "signers"), 0), "signing_time") != NULL);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+	    json_array_get(json_object_get(j, "signers"), 0), "key_id")),
+	    cskeys[SA].keyid_hex);
+	CU_ASSERT(json_is_true(json_object_get(json_array_get(
+	    json_object_get(j, "signers"), 0), "trusted")));
+	CU_ASSERT(json_is_false(json_object_get(json_array_get(
+	    json_object_get(j, "signers"), 1), "trusted")));
 	json_decref(j);
 	certseal_ctx_free(ctx);
 	/* Without a key: the outer part only. */
@@ -987,6 +994,51 @@ openssl_recovers(int rcpt, const char *tag)
 	free(f);
 }
 
+/* The escape hatch of docs/FORMAT.md, from a client's PKCS#12 export. */
+static void
+openssl_recovers_from_p12(void)
+{
+	const int rc[] = { R1 }, sg[] = { SA };
+	STACK_OF(X509) *extra = sk_X509_new_null();
+	uint8_t *f = NULL, *got;
+	size_t len = 0, glen = 0;
+	char *p;
+
+	sk_X509_push(extra, certs[SA]);
+	p = tu_path(dir, "client.p12");
+	CU_ASSERT_FATAL(tu_write_p12(p, keys[R1], certs[R1], extra,
+	    "export pw", 0600) == 0);
+	free(p);
+	p = tu_path(dir, "client.pw");
+	CU_ASSERT_FATAL(tu_write_file(p, "export pw\n", 10, 0600) == 0);
+	free(p);
+	CU_ASSERT_FATAL(seal(PLAIN, strlen(PLAIN), rc, 1, NULL, sg, 1, "x", 1,
+	    &f, &len) == 0);
+	p = tu_path(dir, "app.conf.sealed");
+	CU_ASSERT_FATAL(tu_write_file(p, f, len, 0644) == 0);
+	free(p);
+	CU_ASSERT(tu_run("cd '%s' && umask 077 && "
+	    "openssl pkcs12 -in client.p12 -passin file:client.pw -nocerts "
+	    "-nodes -out client.key 2>/dev/null && "
+	    "openssl pkcs12 -in client.p12 -passin file:client.pw -nokeys "
+	    "-clcerts -out client.crt 2>/dev/null && "
+	    "openssl pkcs12 -in client.p12 -passin file:client.pw -nokeys "
+	    "-cacerts -out signer.crt 2>/dev/null && "
+	    "openssl cms -decrypt -in app.conf.sealed -inform PEM "
+	    "-recip client.crt -inkey client.key -binary -out inner.der && "
+	    "openssl cms -verify -in inner.der -inform DER -binary "
+	    "-CAfile signer.crt -purpose any -out app.conf 2>/dev/null",
+	    dir) == 0);
+	p = tu_path(dir, "app.conf");
+	got = tu_read_file(p, &glen);
+	CU_ASSERT(got != NULL && glen == strlen(PLAIN) &&
+	    memcmp(got, PLAIN, glen) == 0);
+	free(got);
+	free(p);
+	free(f);
+	sk_X509_free(extra);
+}
+
 static void
 test_openssl_decrypts_ours(void)
 {
@@ -996,6 +1048,7 @@ test_openssl_decrypts_ours(void)
 	}
 	openssl_recovers(R1, "r1");
 	openssl_recovers(E1, "e1");
+	openssl_recovers_from_p12();
 }
 
 static void
