@@ -23,6 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+
 #include "p11.h"
 #include "p11-int.h"
 
@@ -56,11 +58,20 @@ static CK_RV
 initialize(CK_FUNCTION_LIST *fl)
 {
 	CK_C_INITIALIZE_ARGS args;
+	CK_RV rv;
 
 	/* The module may use OS locks; we never pass our own. */
 	memset(&args, 0, sizeof(args));
 	args.flags = CKF_OS_LOCKING_OK;
-	return fl->C_Initialize(&args);
+	/*
+	 * Modules built on OpenSSL (SoftHSM2) probe for engines while they
+	 * initialise and leave the failures on our error queue; they are not
+	 * ours to report.
+	 */
+	ERR_set_mark();
+	rv = fl->C_Initialize(&args);
+	ERR_pop_to_mark();
+	return rv;
 }
 
 int

@@ -9,8 +9,23 @@
 #include <string.h>
 
 #include "admin.h"
+#include "rollout.h"
 
 static const struct cli_command commands[] = {
+	{ "init", cmd_init, "init [--token URI] [--config PATH] [--name N]",
+	    "create the profile; a SoftHSM2 token when no --token" },
+	{ "pair", cmd_pair, "pair generate|list|export|activate|retire|"
+	    "remove", "manage certificate pairs (see pair --help)" },
+	{ "save", cmd_save, "save [PLAINFILE|-] [-o SEALED] "
+	    "[--include-pending]", "seal the configuration to the pairs" },
+	{ "show", cmd_show, "show [SEALED] [-o OUT]",
+	    "print the configuration, opened with the admin token" },
+	{ "edit", cmd_edit, "edit [SEALED] [--include-pending]",
+	    "edit the configuration with $EDITOR and save it" },
+	{ "inspect", cmd_inspect, "inspect [SEALED]",
+	    "describe the sealed file (JSON)" },
+	{ "rollout", cmd_rollout, "rollout status [--reports DIR] [--pair ID] "
+	    "[--json]", "count the clients ready for a pair" },
 	{ "seal", cmd_seal, "seal --recipient CERT... --signer URI "
 	    "[-o OUT] [IN|-]", "seal a file offline, without a profile" },
 };
@@ -25,6 +40,8 @@ usage(FILE *fp)
 	    "configuration\nencrypted and signed.\n\ncommands:\n");
 	cli_print_commands(fp, commands, sizeof(commands) /
 	    sizeof(commands[0]));
+	fprintf(fp, "\nprofile: --profile, CERTSEAL_PROFILE, or "
+	    "~/.config/certseal/profile.json\n");
 	fprintf(fp, "\nexit codes: 0 ok, 1 error, 2 usage, 3 no key, "
 	    "4 integrity, 5 policy, 6 token\n");
 }
@@ -33,6 +50,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "profile",	required_argument, NULL, 'p' },
 		{ "help",	no_argument,	NULL, 'h' },
 		{ "version",	no_argument,	NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -43,6 +61,9 @@ main(int argc, char **argv)
 	cli_harden();
 	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'p':
+			admin_profile_option = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return CLI_EXIT_OK;

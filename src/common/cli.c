@@ -112,7 +112,12 @@ cli_fail(certseal_ctx *ctx, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	if (detail != NULL && *detail != '\0')
+	/* The library often names the file already: say it once. */
+	if (detail != NULL && *detail != '\0' &&
+	    strncmp(detail, what, strlen(what)) == 0 &&
+	    detail[strlen(what)] == ':')
+		fprintf(stderr, "%s: %s\n", cli_progname, detail);
+	else if (detail != NULL && *detail != '\0')
 		fprintf(stderr, "%s: %s: %s\n", cli_progname, what, detail);
 	else
 		fprintf(stderr, "%s: %s: %s\n", cli_progname, what,

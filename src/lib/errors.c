@@ -27,6 +27,7 @@ static const struct {
 	{ CERTSEAL_E_IO,		1, "input/output error" },
 	{ CERTSEAL_E_NOT_FOUND,		1, "not found" },
 	{ CERTSEAL_E_PERMISSION,	1, "unsafe permissions" },
+	{ CERTSEAL_E_STATE,		1, "not possible in this state" },
 	{ CERTSEAL_E_BAD_URI,		2, "bad URI" },
 	{ CERTSEAL_E_UNSUPPORTED,	2, "unsupported" },
 	{ CERTSEAL_E_UNTRUSTED,		4, "no trusted signer" },

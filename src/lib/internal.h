@@ -94,6 +94,12 @@ int cs_atomic_write(certseal_ctx *ctx, const char *path, const void *data,
     size_t len, mode_t mode);
 
 /*
+ * mkdir -p: creates path and its missing parents with mode (existing
+ * directories are left as they are).
+ */
+int cs_mkdir_p(certseal_ctx *ctx, const char *path, mode_t mode);
+
+/*
  * PINs and passwords (DESIGN.md section 4), in this order:
  *   pin_source - a path or file: URI whose content is the secret (a
  *                trailing CR/LF is not part of it);

@@ -131,6 +131,12 @@ cs_rollback_store(certseal_ctx *ctx, const char *name, uint64_t sequence)
 		return 0;
 	if ((r = state_path(ctx, name, &path)) != 0)
 		return r;
+	/* The state is private: who may roll back is nobody's business. */
+	if ((r = cs_mkdir_p(ctx, ctx->state_dir, 0700)) != 0) {
+		cs_error_prefix(ctx, "anti-rollback state");
+		free(path);
+		return r;
+	}
 	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)sequence);
 	r = cs_atomic_write(ctx, path, buf, (size_t)n, 0600);
 	if (r != 0)

@@ -11,3 +11,8 @@ INTEGRATION_TESTS += tests/integration/test-rollout.sh
 check_PROGRAMS += rollout-eval
 rollout_eval_SOURCES = tests/integration/rollout-eval.c
 rollout_eval_LDADD = libcertseal-core.la $(CS_LIBS)
+INTEGRATION_TESTS += tests/integration/test-admin-workflow.sh
+
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)
+TESTS += $(INTEGRATION_TESTS)

@@ -135,7 +135,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	len = (size_t)size;
-	if ((data = malloc(len)) == NULL || fread(data, 1, len, fp) != len)
+	/* One NUL past the end, for the white-space test below. */
+	if ((data = calloc(1, len + 1)) == NULL ||
+	    fread(data, 1, len, fp) != len)
 		return 2;
 	fclose(fp);
 	for (pos = 0; pos < len; pos += stride) {
@@ -144,8 +146,12 @@ main(int argc, char **argv)
 		check_mutant(data, len, "byte change", pos);
 		data[pos] = saved;
 	}
-	for (pos = 0; pos < len; pos += stride)
+	for (pos = 0; pos < len; pos += stride) {
+		/* Cutting only trailing white space leaves the same file. */
+		if (strspn((const char *)data + pos, " \t\r\n") == len - pos)
+			continue;
 		check_mutant(data, pos, "truncation", pos);
+	}
 	printf("%u mutants of %zu bytes:", tried, len);
 	for (i = 0; i < 256; i++)
 		if (counts[i] != 0)

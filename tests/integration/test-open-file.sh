@@ -127,8 +127,7 @@ same_bytes "$T/out" "$T/config" "plaintext pass-through"
 expect 5 "strict refuses plaintext" -- "$CERTSEAL" -s "$RSA_SRC" \
 	--accept-encrypted-data-only open "$T/config"
 expect_clean_failure "strict refuses plaintext"
-CERTSEAL_ACCEPT_ENCRYPTED_DATA_ONLY=1 expect 5 "strict from environment" \
-	-- "$CERTSEAL" -s "$RSA_SRC" open "$T/config"
+expect 5 "strict from environment" -- env CERTSEAL_ACCEPT_ENCRYPTED_DATA_ONLY=1 "$CERTSEAL" -s "$RSA_SRC" open "$T/config"
 
 : >"$T/empty"
 expect 0 "seal empty" -- "$CERTSEAL_ADMIN" seal --recipient "$T/rsa.crt" \
@@ -142,8 +141,7 @@ expect 0 "second source opens" -- "$CERTSEAL" \
 	-s "file:$T/other.p12?pin-source=$T/pin" -s "$RSA_SRC" \
 	open "$T/rsa.sealed"
 same_bytes "$T/out" "$T/config" "chain of sources"
-CERTSEAL_CERTIFICATE_SOURCE="file:$T/other.p12?pin-source=$T/pin $RSA_SRC" \
-	expect 0 "sources from the environment" -- "$CERTSEAL" \
+expect 0 "sources from the environment" -- env CERTSEAL_CERTIFICATE_SOURCE="file:$T/other.p12?pin-source=$T/pin $RSA_SRC" "$CERTSEAL" \
 	open "$T/rsa.sealed"
 expect 2 "bad scheme" -- "$CERTSEAL" -s "ftp://x" open "$T/rsa.sealed"
 expect_clean_failure "bad scheme"

@@ -43,6 +43,7 @@ extern "C" {
 #define CERTSEAL_E_IO			-11	/* exit 1: read/write/rename */
 #define CERTSEAL_E_NOT_FOUND		-12	/* exit 1: file or entry missing */
 #define CERTSEAL_E_PERMISSION		-13	/* exit 1: unsafe file mode */
+#define CERTSEAL_E_STATE		-14	/* exit 1: not in this state */
 #define CERTSEAL_E_BAD_URI		-20	/* exit 2 */
 #define CERTSEAL_E_UNSUPPORTED		-21	/* exit 2: unknown scheme/option */
 #define CERTSEAL_E_UNTRUSTED		-40	/* exit 4: no trusted signer */

@@ -1,0 +1,354 @@
+/*
+ * cmd-init.c - `certseal-admin init`: bind a new profile to a token.
+ *
+ * Without --token, init creates a SoftHSM2 token next to the profile (its
+ * own softhsm2.conf and token directory, a random PIN in a 0600 file used
+ * as pin-source), so a new admin has a working token with no setup.  The
+ * token is initialised through PKCS#11 itself, so that no PIN ever appears
+ * on a command line.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "admin.h"
+
+#define INIT_SYNOPSIS "init [--token PKCS11-URI] [--config PATH] " \
+	"[--name NAME] [--reports DIR]"
+#define EMBEDDED_LABEL	"certseal-admin"
+
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/* Percent-encodes a path for a URI query value (RFC 3986 unreserved). */
+static char *
+uri_escape(const char *s)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/";
+	char *out, *o;
+
+	if ((out = malloc(3 * strlen(s) + 1)) == NULL)
+		return NULL;
+	for (o = out; *s != '\0'; s++) {
+		if (strchr(ok, *s) != NULL)
+			*o++ = *s;
+		else
+			o += sprintf(o, "%%%02X", (unsigned char)*s);
+	}
+	*o = '\0';
+	return out;
+}
+
+/* A random PIN: 32 hex digits from the CSPRNG, written 0600. */
+static int
+write_random_pin(certseal_ctx *ctx, const char *path, char *pin,
+    size_t pinsize)
+{
+	unsigned char raw[16];
+	int r;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return cs_error(ctx, CERTSEAL_E_INTERNAL, "no randomness");
+	cs_hex(raw, sizeof(raw), pin, pinsize);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	r = cs_atomic_write(ctx, path, pin, strlen(pin), 0600);
+	return r;
+}
+
+/* C_InitToken on a free slot, then the user PIN set by the SO. */
+static int
+init_softhsm_token(certseal_ctx *ctx, const char *so_pin,
+    const char *user_pin)
+{
+	struct cs_p11_module *m = NULL;
+	CK_FUNCTION_LIST *fl;
+	CK_SLOT_ID slots[64], slot = 0;
+	CK_ULONG nslots = 64, i;
+	CK_TOKEN_INFO info;
+	CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
+	CK_UTF8CHAR label[32];
+	CK_RV rv;
+	int r, found = 0;
+
+	if ((r = cs_p11_module_load_path(ctx, CS_SOFTHSM_MODULE, &m)) != 0)
+		return r;
+	fl = cs_p11_module_fl(m);
+	cs_p11_lock();
+	if ((rv = fl->C_GetSlotList(CK_TRUE, slots, &nslots)) != CKR_OK) {
+		r = cs_p11_error(ctx, rv, "SoftHSM2: listing slots");
+		goto out;
+	}
+	for (i = 0; i < nslots && !found; i++) {
+		if (fl->C_GetTokenInfo(slots[i], &info) == CKR_OK &&
+		    (info.flags & CKF_TOKEN_INITIALIZED) == 0) {
+			slot = slots[i];
+			found = 1;
+		}
+	}
+	if (!found) {
+		r = cs_error(ctx, CERTSEAL_E_TOKEN_ABSENT, "SoftHSM2: no free "
+		    "slot to create the admin token in");
+		goto out;
+	}
+	memset(label, ' ', sizeof(label));
+	memcpy(label, EMBEDDED_LABEL, strlen(EMBEDDED_LABEL));
+	if ((rv = fl->C_InitToken(slot, (CK_UTF8CHAR_PTR)so_pin,
+	    strlen(so_pin), label)) != CKR_OK) {
+		r = cs_p11_error(ctx, rv, "SoftHSM2: creating the token");
+		goto out;
+	}
+	/* SoftHSM2 moves a new token to another slot: find it by label. */
+	nslots = 64;
+	found = 0;
+	if ((rv = fl->C_GetSlotList(CK_TRUE, slots, &nslots)) != CKR_OK) {
+		r = cs_p11_error(ctx, rv, "SoftHSM2: listing slots");
+		goto out;
+	}
+	for (i = 0; i < nslots && !found; i++) {
+		if (fl->C_GetTokenInfo(slots[i], &info) == CKR_OK &&
+		    (info.flags & CKF_TOKEN_INITIALIZED) != 0 &&
+		    memcmp(info.label, label, sizeof(label)) == 0) {
+			slot = slots[i];
+			found = 1;
+		}
+	}
+	if (!found) {
+		r = cs_error(ctx, CERTSEAL_E_TOKEN_ABSENT, "SoftHSM2: the new "
+		    "token did not appear");
+		goto out;
+	}
+	if ((rv = fl->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+	    NULL, NULL, &session)) != CKR_OK ||
+	    (rv = fl->C_Login(session, CKU_SO, (CK_UTF8CHAR_PTR)so_pin,
+	    strlen(so_pin))) != CKR_OK ||
+	    (rv = fl->C_InitPIN(session, (CK_UTF8CHAR_PTR)user_pin,
+	    strlen(user_pin))) != CKR_OK) {
+		r = cs_p11_error(ctx, rv, "SoftHSM2: setting the user PIN");
+		goto out;
+	}
+	(void)fl->C_Logout(session);
+	r = 0; /* success */
+ out:
+	if (session != CK_INVALID_HANDLE)
+		(void)fl->C_CloseSession(session);
+	cs_p11_unlock();
+	cs_p11_module_unref(m);
+	return r;
+}
+
+/*
+ * Creates DIR/token/{softhsm2.conf,tokens/,user.pin,so.pin} and returns
+ * the token URI and the configuration path.
+ */
+static int
+create_embedded_token(certseal_ctx *ctx, const char *profile_dir,
+    char **uri_out, char **conf_out)
+{
+	char *dir = NULL, *tokens = NULL, *conf = NULL, *text = NULL;
+	char *pinpath = NULL, *sopath = NULL, *esc = NULL;
+	char pin[33], so_pin[33];
+	int r;
+
+	*uri_out = NULL;
+	*conf_out = NULL;
+	if (asprintf(&dir, "%s/token", profile_dir) < 0 ||
+	    asprintf(&tokens, "%s/tokens", dir) < 0 ||
+	    asprintf(&conf, "%s/softhsm2.conf", dir) < 0 ||
+	    asprintf(&pinpath, "%s/user.pin", dir) < 0 ||
+	    asprintf(&sopath, "%s/so.pin", dir) < 0 ||
+	    asprintf(&text, "directories.tokendir = %s\n"
+	    "objectstore.backend = file\nlog.level = ERROR\n"
+	    "slots.removable = false\n", tokens) < 0) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = cs_mkdir_p(ctx, tokens, 0700)) != 0 ||
+	    (r = cs_atomic_write(ctx, conf, text, strlen(text), 0600)) != 0 ||
+	    (r = write_random_pin(ctx, pinpath, pin, sizeof(pin))) != 0 ||
+	    (r = write_random_pin(ctx, sopath, so_pin, sizeof(so_pin))) != 0)
+		goto out;
+	admin_use_softhsm_conf(conf);
+	if (strcmp(getenv("SOFTHSM2_CONF"), conf) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_USAGE, "SOFTHSM2_CONF is set to "
+		    "another configuration; unset it to create the embedded "
+		    "token, or give --token");
+		goto out;
+	}
+	if ((r = init_softhsm_token(ctx, so_pin, pin)) != 0)
+		goto out;
+	if ((esc = uri_escape(pinpath)) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (asprintf(uri_out, "pkcs11:token=" EMBEDDED_LABEL
+	    "?module-path=%s&pin-source=%s", CS_SOFTHSM_MODULE, esc) < 0) {
+		*uri_out = NULL;
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	*conf_out = conf;
+	conf = NULL;
+	r = 0; /* success */
+ out:
+	OPENSSL_cleanse(pin, sizeof(pin));
+	OPENSSL_cleanse(so_pin, sizeof(so_pin));
+	free(dir);
+	free(tokens);
+	free(conf);
+	free(text);
+	free(pinpath);
+	free(sopath);
+	free(esc);
+	return r;
+}
+
+/* Opens the token the URI names and logs in: proof that the URI works. */
+static int
+check_token(certseal_ctx *ctx, const char *uri_text)
+{
+	struct cs_p11_uri *uri = NULL;
+	struct cs_p11_token *tok = NULL;
+	int r;
+
+	if ((r = cs_p11_uri_parse(ctx, uri_text, &uri)) == 0 &&
+	    (r = cs_p11_token_open(ctx, uri, &tok)) == 0)
+		r = cs_p11_token_login(ctx, tok, cs_p11_uri_pin_source(uri),
+		    cs_p11_uri_pin_value(uri));
+	cs_p11_token_unref(tok);
+	cs_p11_uri_free(uri);
+	return r;
+}
+
+static char *
+absolute(const char *path)
+{
+	char cwd[4096], *out = NULL;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return NULL;
+	if (asprintf(&out, "%s/%s", cwd, path) < 0)
+		return NULL;
+	return out;
+}
+
+int
+cmd_init(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "token",	required_argument, NULL, 't' },
+		{ "config",	required_argument, NULL, 'c' },
+		{ "name",	required_argument, NULL, 'n' },
+		{ "reports",	required_argument, NULL, 'r' },
+		{ "help",	no_argument,	NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *token = NULL, *config = NULL, *name = "config";
+	const char *reports = NULL;
+	certseal_ctx *ctx = NULL;
+	struct profile *p = NULL;
+	char *path = NULL, *dir = NULL, *uri = NULL, *conf = NULL;
+	struct stat st;
+	int c, r, code = CLI_EXIT_OTHER;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't': token = optarg; break;
+		case 'c': config = optarg; break;
+		case 'n': name = optarg; break;
+		case 'r': reports = optarg; break;
+		case 'h':
+			printf("usage: certseal-admin %s\n", INIT_SYNOPSIS);
+			return CLI_EXIT_OK;
+		default:
+			return cli_usage_error("init: bad option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("usage: certseal-admin %s",
+		    INIT_SYNOPSIS);
+	if (strlen(name) == 0 || strlen(name) > 256)
+		return cli_usage_error("init: --name must be 1 to 256 bytes");
+	if ((r = cli_ctx_new(&ctx)) != 0)
+		return cli_fail(NULL, r, "init");
+	if ((path = profile_default_path(admin_profile_option)) == NULL ||
+	    (dir = dir_of(path)) == NULL) {
+		code = cli_fail(ctx, CERTSEAL_E_NOMEM, "init");
+		goto out;
+	}
+	if ((r = cs_mkdir_p(ctx, dir, 0700)) != 0 ||
+	    (r = profile_new(ctx, path, &p)) != 0 ||
+	    (r = profile_lock(ctx, p)) != 0) {
+		code = cli_fail(ctx, r, "init");
+		goto out;
+	}
+	/* Checked under the lock: two inits cannot both create one. */
+	if (stat(path, &st) == 0) {
+		code = cli_fail(ctx, CERTSEAL_E_STATE, "%s: a profile already "
+		    "exists; use it, or choose another with --profile", path);
+		goto out;
+	}
+	if (token == NULL) {
+		if ((r = create_embedded_token(ctx, dir, &uri, &conf)) != 0) {
+			code = cli_fail(ctx, r, "init: embedded SoftHSM2 "
+			    "token");
+			goto out;
+		}
+		token = uri;
+	} else if ((r = check_token(ctx, token)) != 0) {
+		code = cli_fail(ctx, r, "init: --token");
+		goto out;
+	}
+	if ((p->token_uri = strdup(token)) == NULL ||
+	    (p->config_name = strdup(name)) == NULL) {
+		code = cli_fail(ctx, CERTSEAL_E_NOMEM, "init");
+		goto out;
+	}
+	if (config != NULL)
+		p->config_path = absolute(config);
+	else if (asprintf(&p->config_path, "%s/%s.sealed", dir, name) < 0)
+		p->config_path = NULL;
+	if (p->config_path == NULL ||
+	    (reports != NULL && (p->reports_dir = absolute(reports)) ==
+	    NULL)) {
+		code = cli_fail(ctx, CERTSEAL_E_NOMEM, "init");
+		goto out;
+	}
+	p->softhsm_conf = conf;
+	conf = NULL;
+	if ((r = profile_save(ctx, p)) != 0) {
+		code = cli_fail(ctx, r, "init");
+		goto out;
+	}
+	fprintf(stderr, "certseal-admin: profile %s created for token %s\n",
+	    path, p->token_uri);
+	code = CLI_EXIT_OK;
+ out:
+	profile_free(p);
+	free(path);
+	free(dir);
+	free(uri);
+	free(conf);
+	certseal_ctx_free(ctx);
+	return code;
+}

@@ -1,0 +1,530 @@
+/*
+ * cmd-pair.c - `certseal-admin pair generate | list | export | activate |
+ * retire | remove`: the life of a certificate pair (DESIGN.md section 2).
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pkcs12.h>
+
+#include "admin.h"
+#include "rollout.h" /* readiness: cmd-rollout.c */
+
+#define PAIR_SYNOPSIS \
+	"pair generate [--algorithm ALG] [--label TEXT] [--days N]\n" \
+	"       certseal-admin pair list [--json]\n" \
+	"       certseal-admin pair export ID (-o FILE.p12 [--password-file F]" \
+	" [--legacy] | --to PKCS11-URI)\n" \
+	"       certseal-admin pair activate ID [--force]\n" \
+	"       certseal-admin pair retire ID | pair remove ID"
+
+static const struct option pair_longopts[] = {
+	{ "algorithm",		required_argument, NULL, 'a' },
+	{ "label",		required_argument, NULL, 'l' },
+	{ "days",		required_argument, NULL, 'd' },
+	{ "json",		no_argument,	NULL, 'j' },
+	{ "output",		required_argument, NULL, 'o' },
+	{ "password-file",	required_argument, NULL, 'p' },
+	{ "legacy",		no_argument,	NULL, 'L' },
+	{ "to",			required_argument, NULL, 't' },
+	{ "force",		no_argument,	NULL, 'f' },
+	{ "help",		no_argument,	NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct pair_options {
+	const char	*algorithm, *label, *output, *password_file, *to;
+	long		 days;
+	int		 json, legacy, force;
+};
+
+static void
+time_text(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL)
+		snprintf(buf, size, "-");
+	else
+		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The pair named by argv[optind], or an error printed. */
+static int
+find_pair(struct admin *a, const char *id, struct pair **out)
+{
+	*out = profile_find_pair(a->profile, id);
+	if (*out == NULL)
+		return cli_fail(a->ctx, CERTSEAL_E_NOT_FOUND, "pair %s: no "
+		    "such pair in %s (or the prefix is ambiguous); see "
+		    "`certseal-admin pair list`", id, a->profile->path);
+	return 0;
+}
+
+static int
+pair_generate_cmd(const struct pair_options *o)
+{
+	struct admin a;
+	struct pair pair;
+	int r, code;
+
+	memset(&pair, 0, sizeof(pair));
+	if (o->days < 1 || o->days > 36500)
+		return cli_usage_error("pair generate: --days must be 1 to "
+		    "36500");
+	if ((code = admin_open(&a, ADMIN_LOCK | ADMIN_TOKEN)) != 0)
+		goto out;
+	/* RSA-4096 on a smartcard takes a minute: say what is going on. */
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "certseal-admin: generating two %s key pairs "
+		    "on token '%s'; this can take a while...\n",
+		    o->algorithm, cs_p11_token_label(a.tok));
+	if ((r = pair_generate(&a, o->algorithm, o->label, (int)o->days,
+	    &pair)) != 0) {
+		code = cli_fail(a.ctx, r, "pair generate");
+		goto out;
+	}
+	if ((r = profile_add_pair(a.ctx, a.profile, &pair)) != 0) {
+		code = cli_fail(a.ctx, r, "pair generate");
+		goto out;
+	}
+	printf("%s\n", pair.id);
+	memset(&pair, 0, sizeof(pair));	/* owned by the profile now */
+	if ((r = profile_save(a.ctx, a.profile)) != 0) {
+		code = cli_fail(a.ctx, r, "pair generate");
+		goto out;
+	}
+	code = CLI_EXIT_OK;
+ out:
+	pair_release(&pair);
+	admin_close(&a);
+	return code;
+}
+
+static json_t *
+pair_json(const struct pair *p)
+{
+	char nb[32], na[32];
+
+	time_text(p->not_before, nb, sizeof(nb));
+	time_text(p->not_after, na, sizeof(na));
+	return json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:s, s:s, s:s?, s:s?, "
+	    "s:s, s:s}", "id", p->id, "label", p->label, "algorithm",
+	    p->algorithm, "state", pair_state_name(p->state), "oaep_hash",
+	    p->oaep_hash, "encryption_key_id", p->enc_key_id,
+	    "signing_key_id", p->sign_key_id, "encryption_fingerprint",
+	    p->enc_fingerprint, "signing_fingerprint", p->sign_fingerprint,
+	    "not_before", nb, "not_after", na);
+}
+
+static int
+pair_list_cmd(const struct pair_options *o)
+{
+	struct admin a;
+	json_t *list = NULL, *item;
+	char na[32];
+	size_t i;
+	int code;
+
+	if ((code = admin_open(&a, 0)) != 0)
+		goto out;
+	if (o->json) {
+		if ((list = json_array()) == NULL) {
+			code = cli_fail(a.ctx, CERTSEAL_E_NOMEM, "pair list");
+			goto out;
+		}
+		for (i = 0; i < a.profile->npairs; i++) {
+			if ((item = pair_json(&a.profile->pairs[i])) == NULL ||
+			    json_array_append_new(list, item) != 0) {
+				code = cli_fail(a.ctx, CERTSEAL_E_NOMEM,
+				    "pair list");
+				goto out;
+			}
+		}
+		code = cli_print_json(list) == 0 ? CLI_EXIT_OK :
+		    CLI_EXIT_OTHER;
+		goto out;
+	}
+	printf("%-12s  %-8s  %-9s  %-20s  %s\n", "ID", "STATE", "ALGORITHM",
+	    "NOT AFTER", "LABEL");
+	for (i = 0; i < a.profile->npairs; i++) {
+		const struct pair *p = &a.profile->pairs[i];
+
+		time_text(p->not_after, na, sizeof(na));
+		printf("%-12s  %-8s  %-9s  %-20s  %s\n", p->id,
+		    pair_state_name(p->state), p->algorithm, na,
+		    p->label != NULL ? p->label : "");
+	}
+	code = CLI_EXIT_OK;
+ out:
+	json_decref(list);
+	admin_close(&a);
+	return code;
+}
+
+/*
+ * The export password: --password-file, CERTSEAL_PIN, or asked twice on
+ * the terminal.  Never empty.
+ */
+static int
+export_password(struct admin *a, const char *file, const char *target,
+    struct cs_secret **out)
+{
+	struct cs_secret *first = NULL, *again = NULL;
+	char what[512];
+	int r;
+
+	*out = NULL;
+	snprintf(what, sizeof(what), "Password for %s", target);
+	if ((r = cs_pin_get(a->ctx, file, NULL, what, &first)) != 0)
+		goto out;
+	if (file == NULL && getenv("CERTSEAL_PIN") == NULL) {
+		snprintf(what, sizeof(what), "Password for %s (again)",
+		    target);
+		if ((r = cs_pin_get(a->ctx, NULL, NULL, what, &again)) != 0)
+			goto out;
+		if (again->len != first->len || CRYPTO_memcmp(again->data,
+		    first->data, first->len) != 0) {
+			r = cs_error(a->ctx, CERTSEAL_E_USAGE, "the two "
+			    "passwords differ; nothing was written");
+			goto out;
+		}
+	}
+	if (first->len == 0) {
+		r = cs_error(a->ctx, CERTSEAL_E_USAGE, "an empty password "
+		    "would leave the client key unprotected; choose one");
+		goto out;
+	}
+	*out = first;
+	first = NULL;
+	r = 0; /* success */
+ out:
+	cs_secret_free(first);
+	cs_secret_free(again);
+	return r;
+}
+
+/* Writes key, its certificate and the signer certificate as PKCS#12. */
+static int
+write_p12(struct admin *a, const struct pair *pair, EVP_PKEY *key,
+    X509 *enc, X509 *sign, const struct pair_options *o)
+{
+	STACK_OF(X509) *ca = NULL;
+	struct cs_secret *pass = NULL;
+	PKCS12 *p12 = NULL;
+	unsigned char *der = NULL, *p;
+	char name[64];
+	int r, len, nid = 0;
+
+	if ((r = export_password(a, o->password_file, o->output,
+	    &pass)) != 0)
+		goto out;
+	if ((ca = sk_X509_new_null()) == NULL || !sk_X509_push(ca, sign)) {
+		r = cs_error(a->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(name, sizeof(name), "certseal pair %s", pair->id);
+	/*
+	 * Default: PBES2/PBKDF2/AES-256-CBC with a SHA-256 MAC.  --legacy:
+	 * 3DES and a SHA-1 MAC, for old Windows clients.
+	 */
+	if (o->legacy)
+		nid = NID_pbe_WithSHA1And3_Key_TripleDES_CBC;
+	p12 = PKCS12_create((const char *)pass->data, name, key, enc, ca,
+	    nid, nid, 0, o->legacy ? -1 : 0, 0);
+	if (p12 != NULL && o->legacy && PKCS12_set_mac(p12,
+	    (const char *)pass->data, -1, NULL, 0, PKCS12_DEFAULT_ITER,
+	    EVP_sha1()) != 1) {
+		PKCS12_free(p12);
+		p12 = NULL;
+	}
+	if (p12 == NULL || (len = i2d_PKCS12(p12, NULL)) <= 0 ||
+	    (der = malloc((size_t)len)) == NULL) {
+		r = cs_error(a->ctx, CERTSEAL_E_INTERNAL, "building the "
+		    "PKCS#12 bundle");
+		goto out;
+	}
+	p = der;
+	i2d_PKCS12(p12, &p);
+	r = cs_atomic_write(a->ctx, o->output, der, (size_t)len, 0600);
+	if (der != NULL)
+		OPENSSL_cleanse(der, (size_t)len);
+ out:
+	free(der);
+	PKCS12_free(p12);
+	sk_X509_free(ca);
+	cs_secret_free(pass);
+	return r;
+}
+
+/* Unwraps the key inside the client token, with both certificates. */
+static int
+export_to_token(struct admin *a, const struct pair *pair, EVP_PKEY *key,
+    X509 *enc, X509 *sign, const char *uri_text)
+{
+	struct cs_p11_uri *uri = NULL;
+	struct cs_p11_token *tok = NULL;
+	STACK_OF(X509) *signers = NULL;
+	char label[128];
+	int r;
+
+	snprintf(label, sizeof(label), "certseal %s", pair->id);
+	if ((signers = sk_X509_new_null()) == NULL ||
+	    !sk_X509_push(signers, sign)) {
+		r = cs_error(a->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = cs_p11_uri_parse(a->ctx, uri_text, &uri)) != 0 ||
+	    (r = cs_p11_token_open(a->ctx, uri, &tok)) != 0 ||
+	    (r = cs_p11_token_login(a->ctx, tok, cs_p11_uri_pin_source(uri),
+	    cs_p11_uri_pin_value(uri))) != 0)
+		goto out;
+	/* The signer certificate travels along: it is whom the client trusts. */
+	r = cs_p11_import_key(a->ctx, tok, key, enc, signers, label, 0);
+ out:
+	sk_X509_free(signers);
+	cs_p11_token_unref(tok);
+	cs_p11_uri_free(uri);
+	return r;
+}
+
+static int
+pair_export_cmd(const struct pair_options *o, const char *id)
+{
+	struct admin a;
+	struct pair *pair;
+	EVP_PKEY *key = NULL;
+	X509 *enc = NULL, *sign = NULL;
+	uint8_t kid[CS_P11_ID_MAX];
+	int r, code, kidlen;
+
+	if ((o->output == NULL) == (o->to == NULL))
+		return cli_usage_error("pair export: give either -o FILE.p12 "
+		    "or --to PKCS11-URI");
+	if ((code = admin_open(&a, ADMIN_TOKEN)) != 0)
+		goto out;
+	if ((code = find_pair(&a, id, &pair)) != 0)
+		goto out;
+	if (pair->state == PAIR_RETIRED) {
+		code = cli_fail(a.ctx, CERTSEAL_E_STATE, "pair %s is retired; "
+		    "export the active or a pending pair", pair->id);
+		goto out;
+	}
+	kidlen = hex_decode(pair->enc_key_id, kid, sizeof(kid));
+	if ((r = pair_certs(&a, pair, &enc, &sign)) != 0 ||
+	    (r = cs_p11_export_key(a.ctx, a.tok, kid, (size_t)kidlen,
+	    &key)) != 0) {
+		code = cli_fail(a.ctx, r, "pair export %s", pair->id);
+		goto out;
+	}
+	if (o->output != NULL)
+		r = write_p12(&a, pair, key, enc, sign, o);
+	else
+		r = export_to_token(&a, pair, key, enc, sign, o->to);
+	if (r != 0) {
+		code = cli_fail(a.ctx, r, "pair export %s", pair->id);
+		goto out;
+	}
+	fprintf(stderr, "certseal-admin: pair %s exported to %s\n", pair->id,
+	    o->output != NULL ? o->output : "the client token");
+	code = CLI_EXIT_OK;
+ out:
+	EVP_PKEY_free(key);
+	X509_free(enc);
+	X509_free(sign);
+	admin_close(&a);
+	return code;
+}
+
+static int
+pair_activate_cmd(const struct pair_options *o, const char *id)
+{
+	struct admin a;
+	struct pair *pair, *old;
+	char *summary = NULL;
+	int r, code, ready = 0;
+
+	if ((code = admin_open(&a, ADMIN_LOCK)) != 0)
+		goto out;
+	if ((code = find_pair(&a, id, &pair)) != 0)
+		goto out;
+	if (pair->state == PAIR_ACTIVE) {
+		fprintf(stderr, "certseal-admin: pair %s is already active\n",
+		    pair->id);
+		code = CLI_EXIT_OK;
+		goto out;
+	}
+	if (pair->state != PAIR_PENDING) {
+		code = cli_fail(a.ctx, CERTSEAL_E_STATE, "pair %s is %s; only "
+		    "a pending pair can be activated", pair->id,
+		    pair_state_name(pair->state));
+		goto out;
+	}
+	if (pair->not_after != 0 && pair->not_after < time(NULL)) {
+		code = cli_fail(a.ctx, CERTSEAL_E_EXPIRED, "pair %s expired; "
+		    "generate a new pair", pair->id);
+		goto out;
+	}
+	if ((r = rollout_check_ready(&a, pair, &ready, &summary)) != 0) {
+		code = cli_fail(a.ctx, r, "pair activate %s", pair->id);
+		goto out;
+	}
+	if (!ready && !o->force) {
+		code = cli_fail(a.ctx, CERTSEAL_E_POLICY, "pair %s: clients "
+		    "are not ready (%s); wait for them, or use --force",
+		    pair->id, summary != NULL ? summary : "see rollout status");
+		goto out;
+	}
+	if (!ready)
+		cli_warn("activating pair %s although clients are not ready "
+		    "(%s)", pair->id, summary != NULL ? summary : "");
+	if ((old = profile_active_pair(a.profile)) != NULL) {
+		old->state = PAIR_RETIRED;
+		old->retired = time(NULL);
+	}
+	pair->state = PAIR_ACTIVE;
+	pair->activated = time(NULL);
+	if ((r = profile_save(a.ctx, a.profile)) != 0) {
+		code = cli_fail(a.ctx, r, "pair activate");
+		goto out;
+	}
+	fprintf(stderr, "certseal-admin: pair %s is active%s%s; run "
+	    "`certseal-admin save` to seal the configuration to it\n",
+	    pair->id, old != NULL ? ", retired " : "",
+	    old != NULL ? old->id : "");
+	code = CLI_EXIT_OK;
+ out:
+	free(summary);
+	admin_close(&a);
+	return code;
+}
+
+static int
+pair_retire_cmd(const char *id)
+{
+	struct admin a;
+	struct pair *pair;
+	int r, code;
+
+	if ((code = admin_open(&a, ADMIN_LOCK)) != 0)
+		goto out;
+	if ((code = find_pair(&a, id, &pair)) != 0)
+		goto out;
+	if (pair->state == PAIR_RETIRED) {
+		code = CLI_EXIT_OK;
+		goto out;
+	}
+	if (pair->state == PAIR_ACTIVE)
+		cli_warn("pair %s was active; `save` needs an active pair: "
+		    "activate another one", pair->id);
+	pair->state = PAIR_RETIRED;
+	pair->retired = time(NULL);
+	if ((r = profile_save(a.ctx, a.profile)) != 0) {
+		code = cli_fail(a.ctx, r, "pair retire");
+		goto out;
+	}
+	code = CLI_EXIT_OK;
+ out:
+	admin_close(&a);
+	return code;
+}
+
+static int
+pair_remove_cmd(const char *id)
+{
+	struct admin a;
+	struct pair *pair;
+	int r, code;
+
+	if ((code = admin_open(&a, ADMIN_LOCK | ADMIN_TOKEN)) != 0)
+		goto out;
+	if ((code = find_pair(&a, id, &pair)) != 0)
+		goto out;
+	if (pair->state != PAIR_RETIRED) {
+		code = cli_fail(a.ctx, CERTSEAL_E_STATE, "pair %s is %s; "
+		    "retire it first (files sealed to it can no longer be "
+		    "opened by the admin afterwards)", pair->id,
+		    pair_state_name(pair->state));
+		goto out;
+	}
+	if ((r = pair_delete(&a, pair)) != 0) {
+		code = cli_fail(a.ctx, r, "pair remove %s", pair->id);
+		goto out;
+	}
+	profile_remove_pair(a.profile, pair);
+	if ((r = profile_save(a.ctx, a.profile)) != 0) {
+		code = cli_fail(a.ctx, r, "pair remove");
+		goto out;
+	}
+	code = CLI_EXIT_OK;
+ out:
+	admin_close(&a);
+	return code;
+}
+
+int
+cmd_pair(int argc, char **argv)
+{
+	struct pair_options o;
+	const char *verb;
+	char *end;
+	int c;
+
+	memset(&o, 0, sizeof(o));
+	o.algorithm = "rsa-3072";
+	o.label = "certseal";
+	o.days = 730;
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		printf("usage: certseal-admin %s\n", PAIR_SYNOPSIS);
+		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	}
+	verb = argv[1];
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "o:h", pair_longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'a': o.algorithm = optarg; break;
+		case 'l': o.label = optarg; break;
+		case 'd':
+			o.days = strtol(optarg, &end, 10);
+			if (*end != '\0')
+				o.days = -1;
+			break;
+		case 'j': o.json = 1; break;
+		case 'o': o.output = optarg; break;
+		case 'p': o.password_file = optarg; break;
+		case 'L': o.legacy = 1; break;
+		case 't': o.to = optarg; break;
+		case 'f': o.force = 1; break;
+		case 'h':
+			printf("usage: certseal-admin %s\n", PAIR_SYNOPSIS);
+			return CLI_EXIT_OK;
+		default:
+			return cli_usage_error("pair %s: bad option", verb);
+		}
+	}
+	if (strcmp(verb, "generate") == 0 && optind == argc)
+		return pair_generate_cmd(&o);
+	if (strcmp(verb, "list") == 0 && optind == argc)
+		return pair_list_cmd(&o);
+	if (optind != argc - 1)
+		return cli_usage_error("usage: certseal-admin %s",
+		    PAIR_SYNOPSIS);
+	if (strcmp(verb, "export") == 0)
+		return pair_export_cmd(&o, argv[optind]);
+	if (strcmp(verb, "activate") == 0)
+		return pair_activate_cmd(&o, argv[optind]);
+	if (strcmp(verb, "retire") == 0)
+		return pair_retire_cmd(argv[optind]);
+	if (strcmp(verb, "remove") == 0)
+		return pair_remove_cmd(argv[optind]);
+	return cli_usage_error("pair: unknown verb '%s'", verb);
+}

@@ -1,0 +1,413 @@
+/*
+ * cmd-save.c - `certseal-admin save`, `show`, `edit` and `inspect`: the
+ * configuration itself.
+ *
+ * Plaintext lives in memory, in the output the user asked for, or - for
+ * `edit` only - in a private 0700 directory that is removed on every path,
+ * signals included.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "admin.h"
+#include "envelope.h"
+
+#define SAVE_SYNOPSIS "save [PLAINFILE|-] [-o SEALED] [--include-pending]"
+#define SHOW_SYNOPSIS "show [SEALED] [-o OUT]"
+#define EDIT_SYNOPSIS "edit [SEALED] [--include-pending]"
+
+static const struct option save_longopts[] = {
+	{ "output",		required_argument, NULL, 'o' },
+	{ "include-pending",	no_argument,	NULL, 'P' },
+	{ "json",		no_argument,	NULL, 'j' },
+	{ "help",		no_argument,	NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct save_options {
+	const char	*output;
+	const char	*file;
+	int		 include_pending;
+	int		 json;
+};
+
+static int
+parse(int argc, char **argv, const char *synopsis, struct save_options *o)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "o:h", save_longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'o': o->output = optarg; break;
+		case 'P': o->include_pending = 1; break;
+		case 'j': o->json = 1; break;
+		case 'h':
+			printf("usage: certseal-admin %s\n", synopsis);
+			exit(CLI_EXIT_OK);
+		default:
+			return cli_usage_error("%s: bad option", argv[0]);
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage_error("usage: certseal-admin %s", synopsis);
+	if (argc - optind == 1)
+		o->file = argv[optind];
+	return 0;
+}
+
+/*
+ * The plaintext of `path`: decrypted with the admin token when sealed,
+ * as is otherwise.  A missing file is an empty configuration when
+ * missing_ok.
+ */
+static int
+read_plaintext(struct admin *a, const char *path, int missing_ok,
+    struct cs_secret **out)
+{
+	certseal_config *cfg = NULL;
+	struct cs_secret *raw = NULL;
+	const uint8_t *data;
+	size_t len;
+	int r;
+
+	*out = NULL;
+	r = cs_read_secret_file(a->ctx, path, CERTSEAL_MAX_CONFIG_SIZE, &raw);
+	if (r == CERTSEAL_E_NOT_FOUND && missing_ok) {
+		cs_error_clear(a->ctx);
+		return cs_secret_new(0, out);
+	}
+	if (r != 0)
+		return r;
+	if (!cs_envelope_looks_sealed(raw->data, raw->len)) {
+		*out = raw;
+		return 0;
+	}
+	if ((r = admin_open_config(a, path, &cfg)) == 0) {
+		data = certseal_config_data(cfg, &len);
+		r = cs_secret_from(data, len, out);
+	}
+	certseal_config_free(cfg);
+	cs_secret_free(raw);
+	return r;
+}
+
+int
+cmd_save(int argc, char **argv)
+{
+	struct save_options o;
+	struct admin a;
+	struct cs_secret *plain = NULL;
+	const char *in;
+	int r, code;
+
+	if ((code = parse(argc, argv, SAVE_SYNOPSIS, &o)) != 0)
+		return code;
+	if ((code = admin_open(&a, ADMIN_LOCK | ADMIN_TOKEN)) != 0)
+		goto out;
+	in = o.file != NULL ? o.file : a.profile->config_path;
+	if (in == NULL) {
+		code = cli_usage_error("save: the profile names no "
+		    "configuration; give PLAINFILE");
+		goto out;
+	}
+	if ((r = read_plaintext(&a, in, 0, &plain)) != 0) {
+		code = cli_fail(a.ctx, r, "%s", strcmp(in, "-") == 0 ?
+		    "standard input" : in);
+		goto out;
+	}
+	if ((r = admin_seal_and_write(&a, plain->data, plain->len,
+	    o.include_pending, o.output)) != 0) {
+		code = cli_fail(a.ctx, r, "save");
+		goto out;
+	}
+	code = CLI_EXIT_OK;
+ out:
+	cs_secret_free(plain);
+	admin_close(&a);
+	return code;
+}
+
+int
+cmd_show(int argc, char **argv)
+{
+	struct save_options o;
+	struct admin a;
+	certseal_config *cfg = NULL;
+	const uint8_t *data;
+	const char *path;
+	size_t len;
+	int r, code;
+
+	if ((code = parse(argc, argv, SHOW_SYNOPSIS, &o)) != 0)
+		return code;
+	if ((code = admin_open(&a, ADMIN_TOKEN)) != 0)
+		goto out;
+	path = o.file != NULL ? o.file : a.profile->config_path;
+	if ((r = admin_open_config(&a, path, &cfg)) != 0) {
+		code = cli_fail(a.ctx, r, "%s", path);
+		goto out;
+	}
+	data = certseal_config_data(cfg, &len);
+	if ((r = cli_write_output(a.ctx, o.output, data, len, 0600)) != 0) {
+		code = cli_fail(a.ctx, r, "show");
+		goto out;
+	}
+	code = CLI_EXIT_OK;
+ out:
+	certseal_config_free(cfg);
+	admin_close(&a);
+	return code;
+}
+
+int
+cmd_inspect(int argc, char **argv)
+{
+	struct save_options o;
+	struct admin a;
+	json_t *info = NULL;
+	uint8_t *data = NULL;
+	const char *path;
+	size_t len = 0;
+	int r, code;
+
+	if ((code = parse(argc, argv, "inspect [SEALED] [--json]", &o)) != 0)
+		return code;
+	if ((code = admin_open(&a, 0)) != 0)
+		goto out;
+	path = o.file != NULL ? o.file : a.profile->config_path;
+	admin_use_softhsm_conf(a.profile->softhsm_conf);
+	if ((r = certseal_ctx_add_source(a.ctx, a.profile->token_uri)) != 0 ||
+	    (r = cs_read_file(a.ctx, path, CERTSEAL_MAX_CONFIG_SIZE, &data,
+	    &len)) != 0 ||
+	    (r = cs_envelope_inspect(a.ctx, data, len, &info)) != 0) {
+		code = cli_fail(a.ctx, r, "%s", path);
+		goto out;
+	}
+	code = cli_print_json(info) == 0 ? CLI_EXIT_OK : CLI_EXIT_OTHER;
+ out:
+	json_decref(info);
+	free(data);
+	admin_close(&a);
+	return code;
+}
+
+/* ---- edit ------------------------------------------------------------- */
+
+/* Paths the signal handler removes; set before the plaintext is written. */
+static char edit_dir[4000], edit_file[4096];
+static volatile sig_atomic_t edit_armed;
+
+static void
+edit_cleanup(void)
+{
+	if (!edit_armed)
+		return;
+	edit_armed = 0;
+	(void)unlink(edit_file);
+	(void)rmdir(edit_dir);
+}
+
+static void
+edit_on_signal(int sig)
+{
+	/* unlink and rmdir are async-signal-safe. */
+	edit_cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Runs $VISUAL / $EDITOR / vi on file; returns its exit status. */
+static int
+run_editor(const char *file)
+{
+	const char *editor = getenv("VISUAL");
+	struct sigaction ign, old_int, old_quit;
+	pid_t pid;
+	int status;
+
+	if (editor == NULL || *editor == '\0')
+		editor = getenv("EDITOR");
+	if (editor == NULL || *editor == '\0')
+		editor = "vi";
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	/* Like system(): ^C belongs to the editor while it runs. */
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	if ((pid = fork()) < 0) {
+		status = -1;
+		goto out;
+	}
+	if (pid == 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		/* The editor needs no secret of ours. */
+		unsetenv("CERTSEAL_PIN");
+		execl("/bin/sh", "sh", "-c", "exec $CERTSEAL_EDITOR \"$1\"",
+		    "sh", file, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			status = -1;
+			goto out;
+		}
+	}
+	status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+ out:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	return status;
+}
+
+/*
+ * SIGKILL cannot be caught: an edit killed that way leaves its directory.
+ * The next edit removes the directories of editors that are gone (their
+ * pid is in the name), so plaintext does not linger.
+ */
+static void
+remove_stale_edit_dirs(const char *tmp)
+{
+	char path[4096];
+	struct dirent *e;
+	struct stat st;
+	long pid;
+	DIR *d;
+
+	if ((d = opendir(tmp)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (sscanf(e->d_name, "certseal-edit-%ld-", &pid) != 1 ||
+		    pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno != ESRCH) ||
+		    kill((pid_t)pid, 0) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", tmp, e->d_name);
+		if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) ||
+		    st.st_uid != geteuid())
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/config", tmp, e->d_name);
+		(void)unlink(path);
+		snprintf(path, sizeof(path), "%s/%s", tmp, e->d_name);
+		(void)rmdir(path);
+	}
+	closedir(d);
+}
+
+static int
+write_private_file(const char *path, const uint8_t *data, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) < 0)
+		return -1;
+	while (len > 0) {
+		n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(fd);
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return close(fd);
+}
+
+int
+cmd_edit(int argc, char **argv)
+{
+	struct save_options o;
+	struct admin a;
+	struct cs_secret *before = NULL, *after = NULL;
+	struct sigaction sa;
+	const char *path, *tmp, *editor;
+	int r, code, status, sigs[] = { SIGHUP, SIGTERM, SIGPIPE, SIGALRM };
+	size_t i;
+
+	if ((code = parse(argc, argv, EDIT_SYNOPSIS, &o)) != 0)
+		return code;
+	editor = getenv("VISUAL");
+	if (editor == NULL || *editor == '\0')
+		editor = getenv("EDITOR");
+	setenv("CERTSEAL_EDITOR", editor != NULL && *editor != '\0' ?
+	    editor : "vi", 1);
+	if ((code = admin_open(&a, ADMIN_LOCK | ADMIN_TOKEN)) != 0)
+		goto out;
+	path = o.file != NULL ? o.file : a.profile->config_path;
+	if ((r = read_plaintext(&a, path, 1, &before)) != 0) {
+		code = cli_fail(a.ctx, r, "%s", path);
+		goto out;
+	}
+	/* A private directory, on tmpfs when the session has one. */
+	tmp = getenv("XDG_RUNTIME_DIR");
+	if (tmp == NULL || *tmp != '/')
+		tmp = getenv("TMPDIR");
+	if (tmp == NULL || *tmp != '/')
+		tmp = "/tmp";
+	remove_stale_edit_dirs(tmp);
+	snprintf(edit_dir, sizeof(edit_dir), "%s/certseal-edit-%ld-XXXXXX",
+	    tmp, (long)getpid());
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = edit_on_signal;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	if (mkdtemp(edit_dir) == NULL) {
+		code = cli_fail(a.ctx, CERTSEAL_E_IO, "edit: %s: %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	snprintf(edit_file, sizeof(edit_file), "%s/config", edit_dir);
+	edit_armed = 1;
+	if (write_private_file(edit_file, before->data, before->len) != 0) {
+		code = cli_fail(a.ctx, CERTSEAL_E_IO, "edit: %s: %s",
+		    edit_file, strerror(errno));
+		goto out;
+	}
+	if ((status = run_editor(edit_file)) != 0) {
+		code = cli_fail(a.ctx, CERTSEAL_E_STATE, "edit: the editor "
+		    "exited with %d; nothing was saved", status);
+		goto out;
+	}
+	if ((r = cs_read_secret_file(a.ctx, edit_file,
+	    CERTSEAL_MAX_CONFIG_SIZE, &after)) != 0) {
+		code = cli_fail(a.ctx, r, "edit");
+		goto out;
+	}
+	if (after->len == before->len && CRYPTO_memcmp(after->data,
+	    before->data, after->len) == 0) {
+		fprintf(stderr, "certseal-admin: no change; %s left as it "
+		    "was\n", path);
+		code = CLI_EXIT_OK;
+		goto out;
+	}
+	if ((r = admin_seal_and_write(&a, after->data, after->len,
+	    o.include_pending, path)) != 0) {
+		code = cli_fail(a.ctx, r, "edit");
+		goto out;
+	}
+	code = CLI_EXIT_OK;
+ out:
+	edit_cleanup();
+	cs_secret_free(before);
+	cs_secret_free(after);
+	admin_close(&a);
+	return code;
+}
