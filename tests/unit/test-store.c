@@ -1202,7 +1202,7 @@ static void
 big_cert(const struct big *t, int i, unsigned char *buf,
     unsigned char skid[20])
 {
-	char cn[16];
+	char cn[24];
 
 	memcpy(buf, t->der, (size_t)t->len);
 	snprintf(cn, sizeof(cn), "entry-%05d", i);
