@@ -428,6 +428,14 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 				break;
 			}
 		}
+		/*
+		 * Every client holds the decryption key, so a signature made
+		 * with it proves nothing: never trust it as the signer, even
+		 * when a source lists its certificate.
+		 */
+		if (cert != NULL && st->key != NULL && st->key->cert != NULL &&
+		    X509_cmp(cert, st->key->cert) == 0)
+			cert = NULL;
 		if (cert == NULL) {
 			X509 *own = NULL;
 			STACK_OF(X509) *certs = CMS_get1_certs(sd);

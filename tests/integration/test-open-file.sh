@@ -117,6 +117,18 @@ expect 4 "untrusted signer" -- "$CERTSEAL" -s "$RSA_SRC" \
 	--accept-encrypted-data-only open "$T/stranger.pem"
 expect_clean_failure "untrusted signer"
 
+# Signed with the decryption key itself (which every client holds): never
+# trusted, even when the bundle lists that certificate as a signer.
+(umask 077 && cat "$T/rsa.key" "$T/rsa.crt" "$T/rsa.crt" >"$T/self.pem")
+openssl cms -sign -signer "$T/rsa.crt" -inkey "$T/rsa.key" -binary -nodetach \
+	-outform DER -in "$T/config" -out "$T/self.der" 2>/dev/null
+openssl cms -encrypt -aes-256-gcm -in "$T/self.der" -binary -outform PEM \
+	-recip "$T/rsa.crt" -keyopt rsa_padding_mode:oaep \
+	-keyopt rsa_oaep_md:sha256 -out "$T/self.sealed" 2>/dev/null
+expect 4 "signed by the decryption key" -- "$CERTSEAL" -s "file:$T/self.pem" \
+	--accept-encrypted-data-only open "$T/self.sealed"
+expect_clean_failure "signed by the decryption key"
+
 # --- wrong key, plaintext, empty configuration ------------------------
 expect 3 "wrong key" -- "$CERTSEAL" -s "file:$T/other.p12?pin-source=$T/pin" \
 	open "$T/rsa.sealed"
