@@ -15,23 +15,6 @@
 #include "internal.h"
 #include "envelope-internal.h"
 
-static char *
-name_text(const X509_NAME *nm)
-{
-	BIO *b;
-	BUF_MEM *bm;
-	char *s = NULL;
-
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		return NULL;
-	if (X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253) >= 0) {
-		BIO_get_mem_ptr(b, &bm);
-		s = strndup(bm->data, bm->length);
-	}
-	BIO_free(b);
-	return s;
-}
-
 /* Adds key_id, or issuer and serial, to o. */
 static void
 add_id(json_t *o, const ASN1_OCTET_STRING *keyid, const X509_NAME *issuer,
@@ -46,7 +29,8 @@ add_id(json_t *o, const ASN1_OCTET_STRING *keyid, const X509_NAME *issuer,
 		json_object_set_new(o, "key_id", json_string(hex));
 		return;
 	}
-	if (issuer != NULL && (s = name_text(issuer)) != NULL) {
+	if (issuer != NULL &&
+	    (s = cs_name_text(issuer, CS_NAME_TEXT_MAX)) != NULL) {
 		json_object_set_new(o, "issuer", json_string(s));
 		free(s);
 	}

@@ -287,23 +287,6 @@ read_attributes(struct open_state *st, CMS_SignerInfo *si,
 	return r;
 }
 
-static char *
-name_oneline(const X509_NAME *nm)
-{
-	BIO *b;
-	BUF_MEM *bm;
-	char *s = NULL;
-
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		return NULL;
-	if (X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253) >= 0) {
-		BIO_get_mem_ptr(b, &bm);
-		s = strndup(bm->data, bm->length);
-	}
-	BIO_free(b);
-	return s;
-}
-
 /* Appends the description of one SignerInfo to signers (inspect). */
 static void
 describe_signer(json_t *signers, CMS_SignerInfo *si, X509 *cert, int trusted)
@@ -326,11 +309,11 @@ describe_signer(json_t *signers, CMS_SignerInfo *si, X509 *cert, int trusted)
 		    (size_t)ASN1_STRING_length(keyid), hex, sizeof(hex));
 		json_object_set_new(o, "key_id", json_string(hex));
 	}
-	if (cert != NULL &&
-	    (subj = name_oneline(X509_get_subject_name(cert))) != NULL)
+	if (cert != NULL && (subj = cs_name_text(X509_get_subject_name(cert),
+	    CS_NAME_TEXT_MAX)) != NULL)
 		json_object_set_new(o, "subject", json_string(subj));
 	else if (issuer != NULL &&
-	    (subj = name_oneline(issuer)) != NULL)
+	    (subj = cs_name_text(issuer, CS_NAME_TEXT_MAX)) != NULL)
 		json_object_set_new(o, "issuer", json_string(subj));
 	free(subj);
 	json_object_set_new(o, "trusted", json_boolean(trusted));
@@ -479,8 +462,8 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 	}
 	if ((r = read_attributes(st, good, cfg)) != 0)
 		goto out;
-	if ((cfg->signer = name_oneline(X509_get_subject_name(goodcert))) ==
-	    NULL) {
+	if ((cfg->signer = cs_name_text(X509_get_subject_name(goodcert),
+	    CS_NAME_TEXT_MAX)) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
 	}

@@ -143,6 +143,13 @@ struct cs_key {
 /* Fills key->keyid_hex from key->cert's SKID (empty if none). */
 void cs_key_set_keyid(struct cs_key *key);
 
+/*
+ * A name as one RFC 2253 line of at most max bytes (malloc'ed), or NULL.
+ * For messages, listings and reports.
+ */
+char *cs_name_text(const X509_NAME *nm, size_t max);
+#define CS_NAME_TEXT_MAX	1024
+
 /* Hex encodes up to 64 bytes of an octet string into out (129 bytes). */
 void cs_hex(const unsigned char *p, size_t len, char *out, size_t outlen);
 

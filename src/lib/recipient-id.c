@@ -1,12 +1,13 @@
 /*
  * recipient-id.c - matching a CMS recipient or signer identifier against a
- * certificate, and key identifiers as hex.
+ * certificate; key identifiers and names as text.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/buffer.h>
 #include <openssl/x509v3.h>
 
 #include "internal.h"
@@ -56,4 +57,22 @@ cs_key_set_keyid(struct cs_key *key)
 		return;
 	cs_hex(ASN1_STRING_get0_data(skid), (size_t)ASN1_STRING_length(skid),
 	    key->keyid_hex, sizeof(key->keyid_hex));
+}
+
+char *
+cs_name_text(const X509_NAME *nm, size_t max)
+{
+	BUF_MEM *bm;
+	BIO *b;
+	char *s = NULL;
+
+	if ((b = BIO_new(BIO_s_mem())) == NULL)
+		return NULL;
+	/* RFC 2253 escapes non-ASCII, so the result is plain ASCII. */
+	if (X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253) >= 0) {
+		BIO_get_mem_ptr(b, &bm);
+		s = strndup(bm->data, bm->length > max ? max : bm->length);
+	}
+	BIO_free(b);
+	return s;
 }

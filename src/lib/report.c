@@ -88,25 +88,6 @@ format_time(const struct tm *tm, char *buf, size_t size)
 	return strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", tm) == 0 ? -1 : 0;
 }
 
-static char *
-name_text(const X509_NAME *nm)
-{
-	BIO *b;
-	BUF_MEM *bm;
-	char *s = NULL;
-
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		return NULL;
-	/* RFC 2253 escapes non-ASCII, so the result is plain ASCII. */
-	if (X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253) >= 0) {
-		BIO_get_mem_ptr(b, &bm);
-		s = strndup(bm->data, bm->length > REPORT_MAX_TEXT ?
-		    REPORT_MAX_TEXT : bm->length);
-	}
-	BIO_free(b);
-	return s;
-}
-
 static int
 cert_fingerprint(X509 *x, char *hex, size_t hexlen)
 {
@@ -127,7 +108,8 @@ cert_entry(X509 *x, const char *source)
 	char fp[2 * EVP_MAX_MD_SIZE + 1], *subject = NULL;
 
 	if (cert_fingerprint(x, fp, sizeof(fp)) != 0 ||
-	    (subject = name_text(X509_get_subject_name(x))) == NULL)
+	    (subject = cs_name_text(X509_get_subject_name(x),
+	    REPORT_MAX_TEXT)) == NULL)
 		goto out;
 	o = json_pack("{s:s, s:o, s:o}", "fingerprint", fp, "subject",
 	    cs_report_jstr(subject), "source", cs_report_jstr(source));

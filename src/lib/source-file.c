@@ -317,23 +317,6 @@ file_list_keys(struct cs_source *src, STACK_OF(X509) *into)
 	return 0;
 }
 
-static char *
-name_text(const X509_NAME *nm)
-{
-	BIO *b;
-	BUF_MEM *bm;
-	char *s = NULL;
-
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		return NULL;
-	if (X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253) >= 0) {
-		BIO_get_mem_ptr(b, &bm);
-		s = strndup(bm->data, bm->length);
-	}
-	BIO_free(b);
-	return s;
-}
-
 static json_t *
 cert_json(X509 *x)
 {
@@ -344,7 +327,8 @@ cert_json(X509 *x)
 
 	if ((o = json_object()) == NULL)
 		return NULL;
-	if ((s = name_text(X509_get_subject_name(x))) != NULL) {
+	if ((s = cs_name_text(X509_get_subject_name(x),
+	    CS_NAME_TEXT_MAX)) != NULL) {
 		json_object_set_new(o, "subject", json_string(s));
 		free(s);
 	}
