@@ -272,9 +272,21 @@ pmeth_decrypt(EVP_PKEY_CTX *ctx, unsigned char *out, size_t *outlen,
 	    EVP_PKEY_CTX_get_rsa_padding(ctx, &pad) <= 0 ||
 	    pad != RSA_PKCS1_OAEP_PADDING)
 		return orig_decrypt(ctx, out, outlen, in, inlen);
+	/*
+	 * The label is read with the legacy ctrl, not with
+	 * EVP_PKEY_CTX_get0_rsa_oaep_label(): in OpenSSL 3.0 that getter goes
+	 * through the params-to-ctrl translation, which takes the ctrl's
+	 * return value (the label length) as its status, so "no label" (0,
+	 * every CMS file) comes back as -1.  Falling back on that sent every
+	 * OAEP decryption, SHA-1 included, down the raw RSA path.  This
+	 * context is always a legacy one (our method is running), so the
+	 * ctrl answers directly: the length, or < 0 on error.
+	 */
 	if (EVP_PKEY_CTX_get_rsa_oaep_md(ctx, &md) <= 0 ||
 	    EVP_PKEY_CTX_get_rsa_mgf1_md(ctx, &mgf1) <= 0 ||
-	    (labellen = EVP_PKEY_CTX_get0_rsa_oaep_label(ctx, &label)) < 0)
+	    (labellen = EVP_PKEY_CTX_ctrl(ctx, EVP_PKEY_RSA,
+	    EVP_PKEY_OP_TYPE_CRYPT, EVP_PKEY_CTRL_GET_RSA_OAEP_LABEL, 0,
+	    &label)) < 0 || (labellen > 0 && label == NULL))
 		return orig_decrypt(ctx, out, outlen, in, inlen);
 	memset(&oaep, 0, sizeof(oaep));
 	if (!md_mech(md, &oaep.hashAlg, NULL) ||
@@ -323,8 +335,16 @@ pmeth_sign(EVP_PKEY_CTX *ctx, unsigned char *sig, size_t *siglen,
 	mdlen = EVP_MD_get_size(md);
 	if (saltlen == RSA_PSS_SALTLEN_DIGEST)
 		saltlen = mdlen;
-	else if (saltlen < 0)	/* MAX / AUTO: the largest that fits */
+	else if (saltlen < 0) {
+		/*
+		 * MAX / AUTO: the largest that fits, computed as OpenSSL does
+		 * when it writes the PSS parameters into the CMS SignerInfo
+		 * (one byte less when the modulus is 8n+1 bits).
+		 */
 		saltlen = (int)kr->size - mdlen - 2;
+		if ((EVP_PKEY_get_bits(EVP_PKEY_CTX_get0_pkey(ctx)) & 7) == 1)
+			saltlen--;
+	}
 	if (saltlen < 0 || (size_t)tbslen != (size_t)mdlen)
 		return orig_sign(ctx, sig, siglen, tbs, tbslen);
 	pss.sLen = (CK_ULONG)saltlen;

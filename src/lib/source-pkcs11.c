@@ -7,17 +7,41 @@
  * p11-module.c), so several sources and contexts naming one token log in
  * once.
  *
- * Trust rule: the signers a pkcs11: source trusts are the X.509
- * certificate objects on its token — all of them, or those matching the
- * URI's object= / id= when given.  Whoever can write certificates to the
- * token is trusted to name signers, as with any PKCS#11 trust store.
+ * Trust rule (security): a certificate object on the token is a trusted
+ * signer only when the token holds no private key for it — no private key
+ * with the certificate's CKA_ID and none whose public key is the
+ * certificate's (RSA modulus, EC point of the key's public object).  The
+ * decryption key is shared by every client, so trusting its certificate
+ * as a signer would let any client forge a configuration; a certseal
+ * client token holds the decryption key, its certificate and the signer
+ * certificate, whose private key stays on the admin's token.
+ *
+ * One exception, for the admin's own token (certseal-admin show/edit open
+ * files through it, and it holds the signing keys): a certificate whose
+ * private key is on the token is trusted when that key is
+ * CKA_EXTRACTABLE=FALSE (it never left the token, so no client has it)
+ * and the certificate's keyUsage says digitalSignature and neither
+ * keyEncipherment, dataEncipherment nor keyAgreement (it is not a
+ * decryption key).  A certificate without a keyUsage extension allows
+ * every usage and is therefore never excepted.
+ *
+ * The URI's object= / id= name the key; they narrow the trusted
+ * certificates only together with type=cert.
+ *
+ * A wrong or locked PIN is remembered by the source and answered without
+ * a second C_Login (tokens lock after a few wrong PINs), also when the
+ * envelope later asks this source for its trusted signers.
  */
 #include "config.h"
+
+#include <sys/types.h>
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include "internal.h"
@@ -33,7 +57,16 @@ struct pkcs11_source {
 	struct cs_key	*keys[MAX_CACHED_KEYS];
 	size_t		 nkeys;
 	struct cs_key	*signer;
-	STACK_OF(X509)	*trusted;	/* cached certificate objects */
+	STACK_OF(X509)	*trusted;	/* cached trusted signers */
+	int		 login_err;	/* wrong/locked PIN: never retried */
+	char		*login_msg;
+};
+
+/* How load_trusted judged one certificate (for describe). */
+enum trust_verdict {
+	TRUST_NO_KEY,		/* no private key on the token: trusted */
+	TRUST_OWN_SIGNER,	/* admin token's own signing key: trusted */
+	TRUST_HAS_KEY,		/* a decryption-capable key is here: refused */
 };
 
 static struct pkcs11_source *
@@ -83,6 +116,7 @@ pkcs11_free(struct cs_source *src)
 		key_free(ps->keys[i]);
 	key_free(ps->signer);
 	sk_X509_pop_free(ps->trusted, X509_free);
+	free(ps->login_msg);
 	/* The token, its session and login stay cached for the process. */
 	cs_p11_token_unref(ps->tok);
 	cs_p11_uri_free(ps->uri);
@@ -90,18 +124,31 @@ pkcs11_free(struct cs_source *src)
 	free(ps);
 }
 
-/* Finds the token and logs in, once (the login check is cheap after). */
+/*
+ * Finds the token and logs in, once (the login check is cheap after).  A
+ * PIN the token refused is not sent again by this source: the same error
+ * comes back until the source is recreated.
+ */
 static int
 ensure(struct pkcs11_source *ps)
 {
 	certseal_ctx *ctx = ps->base.ctx;
 	int r;
 
+	if (ps->login_err != 0)
+		return cs_error(ctx, ps->login_err, "%s", ps->login_msg != NULL ?
+		    ps->login_msg : "the token refused the PIN");
 	if (ps->tok == NULL &&
 	    (r = cs_p11_token_open(ctx, ps->uri, &ps->tok)) != 0)
 		return r;
-	return cs_p11_token_login(ctx, ps->tok,
-	    cs_p11_uri_pin_source(ps->uri), cs_p11_uri_pin_value(ps->uri));
+	r = cs_p11_token_login(ctx, ps->tok, cs_p11_uri_pin_source(ps->uri),
+	    cs_p11_uri_pin_value(ps->uri));
+	if (r == CERTSEAL_E_PIN_INCORRECT || r == CERTSEAL_E_PIN_LOCKED) {
+		ps->login_err = r;
+		free(ps->login_msg);
+		ps->login_msg = strdup(ctx->errmsg);
+	}
+	return r;
 }
 
 static int
@@ -175,20 +222,260 @@ pkcs11_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 	return 0;
 }
 
+/* The private keys of the token, with their public halves read lazily. */
+struct privkeys {
+	struct cs_p11_object *objs;
+	size_t		 n;
+	uint8_t		**pub;		/* RSA modulus / EC point, or NULL */
+	size_t		*publen;
+	int		*tried;
+};
+
+static void
+privkeys_release(struct privkeys *pk)
+{
+	size_t i;
+
+	for (i = 0; pk->pub != NULL && i < pk->n; i++)
+		free(pk->pub[i]);
+	free(pk->pub);
+	free(pk->publen);
+	free(pk->tried);
+	free(pk->objs);
+	memset(pk, 0, sizeof(*pk));
+}
+
+/* Strips a DER OCTET STRING wrapper from a CKA_EC_POINT, in place. */
+static void
+ec_point_unwrap(uint8_t *b, size_t *lenp)
+{
+	const unsigned char *p = b;
+	ASN1_OCTET_STRING *os;
+
+	if ((os = d2i_ASN1_OCTET_STRING(NULL, &p, (long)*lenp)) != NULL &&
+	    p == b + *lenp) {
+		memmove(b, os->data, (size_t)os->length);
+		*lenp = (size_t)os->length;
+	}
+	ASN1_OCTET_STRING_free(os);
+	ERR_clear_error();
+}
+
+/*
+ * The public half of private key i: CKA_MODULUS of an RSA private key (a
+ * public attribute), the CKA_EC_POINT of the EC public key object with the
+ * same CKA_ID.  NULL when the token does not say.
+ */
+static const uint8_t *
+privkey_pub(struct pkcs11_source *ps, struct privkeys *pk, size_t i,
+    size_t *lenp)
+{
+	certseal_ctx *ctx = ps->base.ctx;
+	struct cs_p11_object *k = &pk->objs[i], *pubs = NULL;
+	size_t npub = 0, j;
+
+	*lenp = 0;
+	if (!pk->tried[i]) {
+		pk->tried[i] = 1;
+		if (k->key_type == CKK_RSA) {
+			if (cs_p11_get_attr(ctx, ps->tok, k->handle,
+			    CKA_MODULUS, &pk->pub[i], &pk->publen[i]) != 0)
+				pk->pub[i] = NULL;
+		} else if (k->key_type == CKK_EC && k->idlen > 0 &&
+		    cs_p11_find(ctx, ps->tok, CKO_PUBLIC_KEY, k->id, k->idlen,
+		    NULL, &pubs, &npub) == 0) {
+			for (j = 0; j < npub && pk->pub[i] == NULL; j++) {
+				if (cs_p11_get_attr(ctx, ps->tok,
+				    pubs[j].handle, CKA_EC_POINT, &pk->pub[i],
+				    &pk->publen[i]) != 0)
+					pk->pub[i] = NULL;
+				else
+					ec_point_unwrap(pk->pub[i],
+					    &pk->publen[i]);
+			}
+			free(pubs);
+		}
+		/* What the token cannot tell is no error here. */
+		cs_error_clear(ctx);
+	}
+	*lenp = pk->publen[i];
+	return pk->pub[i];
+}
+
+/* The certificate's public key in the form privkey_pub gives. */
+static uint8_t *
+cert_pub(X509 *x, CK_KEY_TYPE *type, size_t *lenp)
+{
+	EVP_PKEY *pub = X509_get0_pubkey(x);
+	BIGNUM *n = NULL;
+	uint8_t *b = NULL;
+	size_t len = 0;
+
+	*lenp = 0;
+	*type = (CK_KEY_TYPE)-1;
+	if (pub == NULL)
+		return NULL;
+	if (EVP_PKEY_is_a(pub, "RSA")) {
+		if (EVP_PKEY_get_bn_param(pub, "n", &n) &&
+		    (b = malloc((size_t)BN_num_bytes(n) + 1)) != NULL) {
+			*lenp = (size_t)BN_bn2bin(n, b);
+			*type = CKK_RSA;
+		}
+		BN_free(n);
+	} else if (EVP_PKEY_is_a(pub, "EC") &&
+	    EVP_PKEY_get_octet_string_param(pub, "encoded-pub-key", NULL, 0,
+	    &len) && (b = malloc(len)) != NULL &&
+	    EVP_PKEY_get_octet_string_param(pub, "encoded-pub-key", b, len,
+	    lenp)) {
+		*type = CKK_EC;
+	} else {
+		free(b);
+		b = NULL;
+	}
+	ERR_clear_error();
+	return b;
+}
+
+/* Leading zero bytes are not part of an integer's value. */
+static int
+same_integer(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	while (alen > 0 && *a == 0) {
+		a++;
+		alen--;
+	}
+	while (blen > 0 && *b == 0) {
+		b++;
+		blen--;
+	}
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+/*
+ * The private key on the token for certificate x (object xo): the one
+ * with its CKA_ID, else the one whose public half is x's.  -1 when none.
+ */
+static ssize_t
+key_for_cert(struct pkcs11_source *ps, struct privkeys *pk, X509 *x,
+    const struct cs_p11_object *xo)
+{
+	CK_KEY_TYPE t;
+	const uint8_t *kp;
+	uint8_t *cp;
+	size_t i, clen, klen;
+	ssize_t found = -1;
+
+	for (i = 0; xo->idlen > 0 && i < pk->n; i++) {
+		if (pk->objs[i].idlen == xo->idlen &&
+		    memcmp(pk->objs[i].id, xo->id, xo->idlen) == 0)
+			return (ssize_t)i;
+	}
+	/* A certificate stored under another CKA_ID is still its key's. */
+	if ((cp = cert_pub(x, &t, &clen)) == NULL)
+		return -1;
+	for (i = 0; i < pk->n && found < 0; i++) {
+		if (pk->objs[i].key_type != t ||
+		    (kp = privkey_pub(ps, pk, i, &klen)) == NULL)
+			continue;
+		if (t == CKK_RSA ? same_integer(kp, klen, cp, clen) :
+		    klen == clen && memcmp(kp, cp, clen) == 0)
+			found = (ssize_t)i;
+	}
+	free(cp);
+	return found;
+}
+
+/* keyUsage of a pure signing certificate: signs, never decrypts. */
+static int
+signing_only(X509 *x)
+{
+	uint32_t ku;
+
+	if (!(X509_get_extension_flags(x) & EXFLAG_KUSAGE))
+		return 0;	/* no keyUsage: every usage allowed */
+	ku = X509_get_key_usage(x);
+	return (ku & KU_DIGITAL_SIGNATURE) != 0 &&
+	    (ku & (KU_KEY_ENCIPHERMENT | KU_DATA_ENCIPHERMENT |
+	    KU_KEY_AGREEMENT)) == 0;
+}
+
+/* The rule in the comment at the top of this file, for one certificate. */
+static enum trust_verdict
+judge(struct pkcs11_source *ps, struct privkeys *pk, X509 *x,
+    const struct cs_p11_object *xo)
+{
+	ssize_t k;
+	int extractable = 1;
+
+	if ((k = key_for_cert(ps, pk, x, xo)) < 0)
+		return TRUST_NO_KEY;
+	if (!signing_only(x))
+		return TRUST_HAS_KEY;
+	/* Unreadable CKA_EXTRACTABLE counts as extractable. */
+	if (cs_p11_get_bool(ps->base.ctx, ps->tok, pk->objs[k].handle,
+	    CKA_EXTRACTABLE, &extractable) != 0) {
+		cs_error_clear(ps->base.ctx);
+		extractable = 1;
+	}
+	return extractable ? TRUST_HAS_KEY : TRUST_OWN_SIGNER;
+}
+
 static int
 load_trusted(struct pkcs11_source *ps)
 {
-	const uint8_t *id;
-	size_t idlen;
-	int r;
+	certseal_ctx *ctx = ps->base.ctx;
+	struct privkeys pk;
+	struct cs_p11_object *cobjs = NULL;
+	STACK_OF(X509) *certs = NULL, *trusted = NULL;
+	const uint8_t *id = NULL;
+	const char *label = NULL;
+	size_t idlen = 0;
+	X509 *x;
+	int i, r;
 
+	memset(&pk, 0, sizeof(pk));
 	if (ps->trusted != NULL)
 		return 0;
 	if ((r = ensure(ps)) != 0)
 		return r;
-	id = cs_p11_uri_id(ps->uri, &idlen);
-	return cs_p11_certs(ps->base.ctx, ps->tok, id, idlen,
-	    cs_p11_uri_object(ps->uri), &ps->trusted, NULL);
+	if (cs_p11_uri_class(ps->uri) == CKO_CERTIFICATE) {
+		id = cs_p11_uri_id(ps->uri, &idlen);
+		label = cs_p11_uri_object(ps->uri);
+	}
+	if ((r = cs_p11_certs(ctx, ps->tok, id, idlen, label, &certs,
+	    &cobjs)) != 0 || (r = cs_p11_find(ctx, ps->tok, CKO_PRIVATE_KEY,
+	    NULL, 0, NULL, &pk.objs, &pk.n)) != 0)
+		goto out;
+	if ((trusted = sk_X509_new_null()) == NULL ||
+	    (pk.n > 0 && ((pk.pub = calloc(pk.n, sizeof(*pk.pub))) == NULL ||
+	    (pk.publen = calloc(pk.n, sizeof(*pk.publen))) == NULL ||
+	    (pk.tried = calloc(pk.n, sizeof(*pk.tried))) == NULL))) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		x = sk_X509_value(certs, i);
+		if (judge(ps, &pk, x, &cobjs[i]) == TRUST_HAS_KEY)
+			continue;
+		if (!X509_up_ref(x)) {
+			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			goto out;
+		}
+		if (!sk_X509_push(trusted, x)) {
+			X509_free(x);
+			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	ps->trusted = trusted;
+	trusted = NULL;
+	r = 0; /* success */
+ out:
+	privkeys_release(&pk);
+	sk_X509_pop_free(certs, X509_free);
+	sk_X509_pop_free(trusted, X509_free);
+	free(cobjs);
+	return r;
 }
 
 static int
@@ -330,6 +617,25 @@ entry_json(const struct cs_p11_entry *e)
 	return o;
 }
 
+/* Said by `certseal sources`, so that nobody has to read this file. */
+#define TRUST_RULE "a certificate on the token is a trusted signer only " \
+	"when the token holds no private key for it; exception: a " \
+	"non-extractable key whose certificate's keyUsage is " \
+	"digitalSignature without keyEncipherment, dataEncipherment or " \
+	"keyAgreement (the admin token's own signing key)"
+
+static int
+is_trusted(struct pkcs11_source *ps, X509 *x)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(ps->trusted); i++) {
+		if (X509_cmp(sk_X509_value(ps->trusted, i), x) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 pkcs11_describe(struct cs_source *src, json_t **out)
 {
@@ -340,7 +646,7 @@ pkcs11_describe(struct cs_source *src, json_t **out)
 	int r;
 
 	*out = NULL;
-	if ((r = ensure(ps)) != 0 ||
+	if ((r = ensure(ps)) != 0 || (r = load_trusted(ps)) != 0 ||
 	    (r = cs_p11_list(src->ctx, ps->tok, &e, &n)) != 0)
 		return r;
 	o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:s},s:[]}", "uri", src->uri,
@@ -351,10 +657,17 @@ pkcs11_describe(struct cs_source *src, json_t **out)
 	    "manufacturer", cs_p11_token_manufacturer(ps->tok), "keys");
 	if (o == NULL)
 		goto nomem;
+	if (json_object_set_new(o, "signer_trust", json_string(TRUST_RULE))
+	    != 0)
+		goto nomem;
 	keys = json_object_get(o, "keys");
 	for (i = 0; i < n; i++) {
 		if ((item = entry_json(&e[i])) == NULL ||
 		    json_array_append_new(keys, item) != 0)
+			goto nomem;
+		if (e[i].cert != NULL && json_object_set_new(item,
+		    "trusted_signer", json_boolean(is_trusted(ps, e[i].cert)))
+		    != 0)
 			goto nomem;
 	}
 	cs_p11_list_free(e, n);

@@ -186,12 +186,12 @@ test_oaep_native_and_raw(void)
 	CU_ASSERT(cms_decrypt_ok(c1, pkey, cert));
 	cs_p11_keyops_counters(&oaep1, &raw1);
 	/*
-	 * SHA-1 OAEP should use the token's CKM_RSA_PKCS_OAEP.  KNOWN GAP:
-	 * the private ENGINE's pkey method is not reached by CMS_decrypt yet,
-	 * so this still goes through raw RSA; the result is right either way.
-	 * Tighten to oaep1 == oaep0 + 1 once the native path is engaged.
+	 * SHA-1 OAEP goes to the token as CKM_RSA_PKCS_OAEP with the file's
+	 * parameters (OpenSSL 3.0's label getter once sent it raw: see
+	 * pmeth_decrypt).
 	 */
-	CU_ASSERT_EQUAL(oaep1 + raw1, oaep0 + raw0 + 1);
+	CU_ASSERT_EQUAL(oaep1, oaep0 + 1);
+	CU_ASSERT_EQUAL(raw1, raw0);
 	CU_ASSERT(cms_decrypt_ok(c256, pkey, cert));
 	cs_p11_keyops_counters(&oaep0, &raw0);
 	/* SHA-256 OAEP: SoftHSM refuses it natively, raw RSA it is. */
@@ -395,7 +395,9 @@ test_source_envelope(void)
 	    "pkcs11:token=client?module-name=softhsm2"), 0);
 	CU_ASSERT_EQUAL(cs_source_trusted_signers(c2->sources[0], trusted),
 	    0);
-	CU_ASSERT_EQUAL(sk_X509_num(trusted), 2);
+	/* The signer's certificate, not the decryption key's (no key). */
+	CU_ASSERT_EQUAL_FATAL(sk_X509_num(trusted), 1);
+	CU_ASSERT_EQUAL(X509_cmp(sk_X509_value(trusted, 0), rsa_sign), 0);
 	logins = cs_p11_login_calls();
 	for (i = 0; i < 3; i++) {
 		if (certseal_open_mem(c2, sealed, sealedlen, "app.conf",
@@ -420,6 +422,226 @@ test_source_envelope(void)
 	free(sealed);
 }
 
+/* The trusted signers of a pkcs11: source (fresh context each time). */
+static int
+trusted_of(const char *uri, STACK_OF(X509) **out)
+{
+	certseal_ctx *c = NULL;
+	struct cs_source *src = NULL;
+	int r;
+
+	*out = sk_X509_new_null();
+	setenv("CERTSEAL_PIN", TP_PIN, 1);
+	if ((r = certseal_ctx_new(&c)) == 0 &&
+	    (r = cs_source_new(c, uri, &src)) == 0)
+		r = cs_source_trusted_signers(src, *out);
+	if (r != 0)
+		fprintf(stderr, "%s: %s\n", uri, certseal_ctx_last_error(c));
+	unsetenv("CERTSEAL_PIN");
+	cs_source_free(src);
+	certseal_ctx_free(c);
+	return r;
+}
+
+static int
+has_cert(STACK_OF(X509) *sk, X509 *x)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(sk); i++)
+		if (X509_cmp(sk_X509_value(sk, i), x) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Seals msg to rsa_enc, signed by the key with the SKID of `by`: on the
+ * admin token, or (forge) exported from it into software, as a client
+ * holding the shared decryption key could sign.
+ */
+static int
+seal_signed_by(X509 *by, int forge, uint8_t **sealed, size_t *sealedlen)
+{
+	const ASN1_OCTET_STRING *sid = X509_get0_subject_key_id(by);
+	struct cs_seal_recipient rcpt = { rsa_enc, NULL };
+	struct cs_seal_params sp;
+	struct cs_source *src = NULL;
+	struct cs_key soft = { NULL, by, NULL, "" };
+	const struct cs_key *signer = NULL;
+	char uri[512], hex[129];
+	int i, r;
+
+	if (forge) {
+		if ((r = cs_p11_export_key(ctx, admin, sid->data,
+		    (size_t)sid->length, &soft.pkey)) != 0)
+			goto out;
+		signer = &soft;
+		goto seal;
+	}
+	cs_hex(sid->data, (size_t)sid->length, hex, sizeof(hex));
+	snprintf(uri, sizeof(uri), "pkcs11:token=admin;id=");
+	for (i = 0; hex[i] != '\0'; i += 2)
+		snprintf(uri + strlen(uri), sizeof(uri) - strlen(uri),
+		    "%%%c%c", hex[i], hex[i + 1]);
+	strcat(uri, "?module-path=" SOFTHSM_PATH);
+	if ((r = cs_source_new(ctx, uri, &src)) != 0 ||
+	    (r = cs_source_signer_key(src, &signer)) != 0)
+		goto out;
+ seal:
+	memset(&sp, 0, sizeof(sp));
+	sp.name = "trust";
+	sp.sequence = 1;
+	sp.recipients = &rcpt;
+	sp.nrecipients = 1;
+	sp.signers = &signer;
+	sp.nsigners = 1;
+	r = cs_envelope_seal(ctx, (const uint8_t *)msg, sizeof(msg) - 1, &sp,
+	    sealed, sealedlen);
+ out:
+	if (r != 0)
+		fprintf(stderr, "seal: %s\n", certseal_ctx_last_error(ctx));
+	EVP_PKEY_free(soft.pkey);
+	cs_source_free(src);
+	return r;
+}
+
+/*
+ * The signer trust rule: certificates whose private key is on the token
+ * are not signers (the decryption key is every client's), except the
+ * admin token's own non-extractable, signing-only keys.
+ */
+static void
+test_signer_trust(void)
+{
+	STACK_OF(X509) *t = NULL;
+	certseal_ctx *c2 = NULL;
+	certseal_config *cfg = NULL;
+	X509 *xs = NULL, *ns = NULL, *fcert = NULL;
+	uint8_t *sealed = NULL;
+	size_t sealedlen = 0;
+	char path[512];
+	FILE *f;
+
+	/* Admin token: its signing certificates, not its encryption ones. */
+	CU_ASSERT_EQUAL_FATAL(trusted_of("pkcs11:token=admin?module-path="
+	    SOFTHSM_PATH, &t), 0);
+	CU_ASSERT_EQUAL(sk_X509_num(t), 2);
+	CU_ASSERT(has_cert(t, rsa_sign) && has_cert(t, ec_sign));
+	CU_ASSERT(!has_cert(t, rsa_enc) && !has_cert(t, ec_enc));
+	sk_X509_pop_free(t, X509_free);
+
+	/* Signing-only certificate, but the key is extractable: refused. */
+	{
+		struct cs_p11_token *tt = NULL;
+		struct cs_p11_keygen kx = { CS_P11_EC_P256, CS_P11_USAGE_SIGN,
+		    1, "x-sign", 30 };
+		struct cs_p11_keygen kn = { CS_P11_EC_P256, CS_P11_USAGE_SIGN,
+		    0, "n-sign", 30 };
+
+		CU_ASSERT_EQUAL_FATAL(open_login("trust", &tt), 0);
+		CU_ASSERT_EQUAL_FATAL(cs_p11_keygen(ctx, tt, &kx, &xs), 0);
+		CU_ASSERT_EQUAL_FATAL(cs_p11_keygen(ctx, tt, &kn, &ns), 0);
+		cs_p11_token_unref(tt);
+	}
+	CU_ASSERT_EQUAL_FATAL(trusted_of("pkcs11:token=trust?module-path="
+	    SOFTHSM_PATH, &t), 0);
+	CU_ASSERT_EQUAL(sk_X509_num(t), 1);
+	CU_ASSERT(has_cert(t, ns) && !has_cert(t, xs));
+	sk_X509_pop_free(t, X509_free);
+
+	/*
+	 * Foreign token: the key's certificate (no keyUsage) is refused, also
+	 * when a second copy sits under an unrelated CKA_ID: the key is then
+	 * found by its modulus.
+	 */
+	CU_ASSERT_EQUAL_FATAL(tp_sh("cd '%s' && pkcs11-tool --module "
+	    SOFTHSM_PATH " --token-label foreign --login --pin " TP_PIN
+	    " --write-object c.der --type cert --id 9999 --label copy "
+	    ">/dev/null 2>&1", tp_dir), 0);
+	snprintf(path, sizeof(path), "%s/c.pem", tp_dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f = fopen(path, "r"));
+	fcert = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	CU_ASSERT_EQUAL_FATAL(trusted_of("pkcs11:token=foreign?module-path="
+	    SOFTHSM_PATH, &t), 0);
+	CU_ASSERT_EQUAL(sk_X509_num(t), 0);
+	sk_X509_pop_free(t, X509_free);
+	/*
+	 * type=cert with object= narrows the set (import labels both
+	 * certificates "pair-1"); the rule still applies.
+	 */
+	CU_ASSERT_EQUAL_FATAL(trusted_of("pkcs11:token=client;type=cert;"
+	    "object=pair-1?module-path=" SOFTHSM_PATH, &t), 0);
+	CU_ASSERT_EQUAL(sk_X509_num(t), 1);
+	CU_ASSERT(has_cert(t, rsa_sign) && !has_cert(t, rsa_enc));
+	sk_X509_pop_free(t, X509_free);
+	CU_ASSERT_EQUAL_FATAL(trusted_of("pkcs11:token=client;type=cert;"
+	    "object=nothing?module-path=" SOFTHSM_PATH, &t), 0);
+	CU_ASSERT_EQUAL(sk_X509_num(t), 0);
+	sk_X509_pop_free(t, X509_free);
+
+	/* A file signed with the decryption key itself: refused. */
+	CU_ASSERT_EQUAL_FATAL(seal_signed_by(rsa_enc, 1, &sealed, &sealedlen),
+	    0);
+	setenv("CERTSEAL_PIN", TP_PIN, 1);
+	CU_ASSERT_EQUAL_FATAL(certseal_ctx_new(&c2), 0);
+	CU_ASSERT_EQUAL_FATAL(certseal_ctx_add_source(c2,
+	    "pkcs11:token=client?module-path=" SOFTHSM_PATH), 0);
+	CU_ASSERT_EQUAL(certseal_open_mem(c2, sealed, sealedlen, "forged",
+	    &cfg), CERTSEAL_E_UNTRUSTED);
+	CU_ASSERT_PTR_NULL(cfg);
+	free(sealed);
+	sealed = NULL;
+	/* The same file signed by the admin's signing key opens. */
+	CU_ASSERT_EQUAL_FATAL(seal_signed_by(rsa_sign, 0, &sealed, &sealedlen),
+	    0);
+	CU_ASSERT_EQUAL(certseal_open_mem(c2, sealed, sealedlen, "genuine",
+	    &cfg), 0);
+	certseal_config_free(cfg);
+	unsetenv("CERTSEAL_PIN");
+	certseal_ctx_free(c2);
+	free(sealed);
+	X509_free(xs);
+	X509_free(ns);
+	X509_free(fcert);
+}
+
+/* A wrong PIN: one C_Login, remembered by the source, never resent. */
+static void
+test_wrong_pin_once(void)
+{
+	certseal_ctx *c = NULL;
+	struct cs_source *src = NULL;
+	STACK_OF(X509) *t = sk_X509_new_null();
+	struct cs_recipient_id rid = { X509_get0_subject_key_id(rsa_enc),
+	    NULL, NULL };
+	const struct cs_key *k = NULL;
+	unsigned long l0;
+	int i;
+
+	setenv("CERTSEAL_PIN", "9999", 1);
+	CU_ASSERT_EQUAL_FATAL(certseal_ctx_new(&c), 0);
+	CU_ASSERT_EQUAL_FATAL(cs_source_new(c, "pkcs11:token=pinned?"
+	    "module-path=" SOFTHSM_PATH, &src), 0);
+	l0 = cs_p11_login_calls();
+	for (i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL(cs_source_find_key(src, &rid, &k),
+		    CERTSEAL_E_PIN_INCORRECT);
+		CU_ASSERT_EQUAL(cs_source_trusted_signers(src, t),
+		    CERTSEAL_E_PIN_INCORRECT);
+	}
+	CU_ASSERT_EQUAL(cs_p11_login_calls(), l0 + 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(certseal_ctx_last_error(c),
+	    "CKR_PIN_INCORRECT"));
+	unsetenv("CERTSEAL_PIN");
+	/* Not locked: the token says so and the right PIN works. */
+	CU_ASSERT_EQUAL(tp_sh("pkcs11-tool --module " SOFTHSM_PATH
+	    " --token-label pinned -T 2>/dev/null | grep -qi locked"), 256);
+	sk_X509_free(t);
+	cs_source_free(src);
+	certseal_ctx_free(c);
+}
+
 static const struct cu_case cases[] = {
 	{ "keygen RSA/EC, sign/encrypt, extractable flags", test_keygen },
 	{ "OAEP-SHA1 native, OAEP-SHA256 via raw RSA",
@@ -430,6 +652,9 @@ static const struct cu_case cases[] = {
 	{ "keys written by pkcs11-tool, found via certificate",
 	    test_foreign_keys },
 	{ "pkcs11: source with the envelope", test_source_envelope },
+	{ "signer trust: no private key, or the admin's own signing key",
+	    test_signer_trust },
+	{ "wrong PIN: one C_Login, remembered", test_wrong_pin_once },
 };
 
 int
@@ -438,7 +663,8 @@ main(void)
 	int rc;
 
 	if (tp_setup() != 0 || tp_token("admin") != 0 ||
-	    tp_token("client") != 0 || tp_token("foreign") != 0) {
+	    tp_token("client") != 0 || tp_token("foreign") != 0 ||
+	    tp_token("trust") != 0 || tp_token("pinned") != 0) {
 		fprintf(stderr, "cannot create SoftHSM2 tokens\n");
 		tp_cleanup();
 		return 99;
