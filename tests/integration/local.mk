@@ -16,3 +16,6 @@ INTEGRATION_TESTS += tests/integration/test-admin-workflow.sh
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
 TESTS += $(INTEGRATION_TESTS)
+# libcertseal installed and used by contrib/examples/open-config.c
+INTEGRATION_TESTS += tests/integration/test-library.sh
+EXTRA_DIST += contrib/examples/open-config.c contrib/examples/README.md
