@@ -19,3 +19,5 @@ TESTS += $(INTEGRATION_TESTS)
 # libcertseal installed and used by contrib/examples/open-config.c
 INTEGRATION_TESTS += tests/integration/test-library.sh
 EXTRA_DIST += contrib/examples/open-config.c contrib/examples/README.md
+# the client side on the command line: store, sources, chains, strict mode
+INTEGRATION_TESTS += tests/integration/test-client.sh
