@@ -1,0 +1,14 @@
+# Benchmarks (issue 7): `make bench` runs bench/run.sh against this build.
+# The two helpers are built with everything else so that they never rot.
+noinst_PROGRAMS += bench-mkstore bench-reopen
+bench_mkstore_SOURCES = bench/mkstore.c
+bench_mkstore_LDADD = $(LIBCRYPTO_LIBS)
+bench_reopen_SOURCES = bench/reopen.c
+bench_reopen_LDADD = libcertseal.la $(LIBCRYPTO_LIBS) -ldl
+EXTRA_DIST += bench/run.sh bench/RESULTS.md
+
+bench: certseal$(EXEEXT) certseal-admin$(EXEEXT) bench-mkstore$(EXEEXT) \
+    bench-reopen$(EXEEXT)
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	    $(SHELL) $(top_srcdir)/bench/run.sh
+.PHONY: bench
