@@ -5,7 +5,7 @@ bench_mkstore_SOURCES = bench/mkstore.c
 bench_mkstore_LDADD = $(LIBCRYPTO_LIBS)
 bench_reopen_SOURCES = bench/reopen.c
 bench_reopen_LDADD = libcertseal.la $(LIBCRYPTO_LIBS) -ldl
-EXTRA_DIST += bench/run.sh bench/RESULTS.md
+EXTRA_DIST += bench/run.sh bench/RESULTS.md bench/ANALYSIS.md
 
 bench: certseal$(EXEEXT) certseal-admin$(EXEEXT) bench-mkstore$(EXEEXT) \
     bench-reopen$(EXEEXT)

@@ -16,7 +16,8 @@
  *    OAEP-SHA-256) and with CKM_RSA_PKCS_OAEP/SHA-1 (the token's native
  *    OAEP).
  *
- * Prints one line per measurement: "name total_seconds per_op_ms".
+ * The three are measured in interleaved rounds.  Prints one line per
+ * measurement: "name total_wall_seconds wall_ms_per_op cpu_ms_per_op".
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -31,6 +32,8 @@
 #include <p11-kit/pkcs11.h>
 
 #include <certseal/certseal.h>
+
+#define ROUNDS	10
 
 static double
 now(void)
@@ -62,10 +65,21 @@ unhex(const char *s, unsigned char *out, size_t max)
 	return n;
 }
 
-static void
-report(const char *name, double secs, long n)
+static double
+cpu(void)
 {
-	printf("%s %.6f %.4f\n", name, secs, secs * 1000.0 / (double)n);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* name, total wall seconds, wall ms per op, CPU ms per op */
+static void
+report(const char *name, double secs, double cpusecs, long n)
+{
+	printf("%s %.6f %.4f %.4f\n", name, secs, secs * 1000.0 / (double)n,
+	    cpusecs * 1000.0 / (double)n);
 }
 
 /* An OAEP-SHA-1 block for the key's certificate, made with OpenSSL. */
@@ -110,7 +124,8 @@ main(int argc, char **argv)
 	char pin[256], label[33];
 	FILE *pf;
 	long n, k;
-	double t = 0;
+	double t = 0, c = 0, wall[3] = { 0 }, cpus[3] = { 0 };
+	int round;
 	void *h;
 	int r;
 
@@ -128,18 +143,12 @@ main(int argc, char **argv)
 		die("context", (unsigned long)-r);
 	certseal_ctx_set_flags(ctx, CERTSEAL_FLAG_ENCRYPTED_ONLY |
 	    CERTSEAL_FLAG_NO_PROMPT);
-	for (k = -1; k < n; k++) {
-		if (k == 0)
-			t = now();
-		if ((r = certseal_open_file(ctx, argv[1], &cfg)) != 0) {
-			fprintf(stderr, "reopen: %s\n",
-			    certseal_ctx_last_error(ctx));
-			return 1;
-		}
-		certseal_config_free(cfg);
-		cfg = NULL;
+	if ((r = certseal_open_file(ctx, argv[1], &cfg)) != 0) {
+		fprintf(stderr, "reopen: %s\n", certseal_ctx_last_error(ctx));
+		return 1;
 	}
-	report("certseal_open_file", now() - t, n);
+	certseal_config_free(cfg);
+	cfg = NULL;
 
 	/* 2. the bare token operation, same module and key */
 	if ((h = dlopen(argv[3], RTLD_NOW)) == NULL ||
@@ -210,25 +219,54 @@ main(int argc, char **argv)
 	oblen = oaep_block(cert, out, sizeof(out));
 	memcpy(block + 512, out, oblen);
 
-	for (k = -1; k < n; k++) {
-		if (k == 0)
-			t = now();
-		outlen = sizeof(out);
-		if (f->C_DecryptInit(sess, &raw, obj) != CKR_OK ||
-		    f->C_Decrypt(sess, block, blen, out, &outlen) != CKR_OK)
-			die("C_Decrypt CKM_RSA_X_509", 0);
+	/*
+	 * Interleaved rounds, so that other load on the machine slows the
+	 * three alike: ROUNDS x (n/ROUNDS opens, raw decryptions, OAEP
+	 * decryptions), wall and CPU time summed per kind.
+	 */
+	for (round = 0; round < ROUNDS; round++) {
+		long m = n / ROUNDS;
+
+		t = now();
+		c = cpu();
+		for (k = 0; k < m; k++) {
+			if ((r = certseal_open_file(ctx, argv[1], &cfg)) != 0) {
+				fprintf(stderr, "reopen: %s\n",
+				    certseal_ctx_last_error(ctx));
+				return 1;
+			}
+			certseal_config_free(cfg);
+			cfg = NULL;
+		}
+		wall[0] += now() - t;
+		cpus[0] += cpu() - c;
+		t = now();
+		c = cpu();
+		for (k = 0; k < m; k++) {
+			outlen = sizeof(out);
+			if (f->C_DecryptInit(sess, &raw, obj) != CKR_OK ||
+			    f->C_Decrypt(sess, block, blen, out,
+			    &outlen) != CKR_OK)
+				die("C_Decrypt CKM_RSA_X_509", 0);
+		}
+		wall[1] += now() - t;
+		cpus[1] += cpu() - c;
+		t = now();
+		c = cpu();
+		for (k = 0; k < m; k++) {
+			outlen = sizeof(out);
+			if (f->C_DecryptInit(sess, &mo, obj) != CKR_OK ||
+			    f->C_Decrypt(sess, block + 512, oblen, out,
+			    &outlen) != CKR_OK)
+				die("C_Decrypt CKM_RSA_PKCS_OAEP", 0);
+		}
+		wall[2] += now() - t;
+		cpus[2] += cpu() - c;
 	}
-	report("C_Decrypt_RSA_X_509", now() - t, n);
-	for (k = -1; k < n; k++) {
-		if (k == 0)
-			t = now();
-		outlen = sizeof(out);
-		if (f->C_DecryptInit(sess, &mo, obj) != CKR_OK ||
-		    f->C_Decrypt(sess, block + 512, oblen, out,
-		    &outlen) != CKR_OK)
-			die("C_Decrypt CKM_RSA_PKCS_OAEP", 0);
-	}
-	report("C_Decrypt_RSA_PKCS_OAEP_SHA1", now() - t, n);
+	n = (n / ROUNDS) * ROUNDS;
+	report("certseal_open_file", wall[0], cpus[0], n);
+	report("C_Decrypt_RSA_X_509", wall[1], cpus[1], n);
+	report("C_Decrypt_RSA_PKCS_OAEP_SHA1", wall[2], cpus[2], n);
 
 	X509_free(cert);
 	f->C_CloseSession(sess);
