@@ -21,3 +21,4 @@ INTEGRATION_TESTS += tests/integration/test-library.sh
 EXTRA_DIST += contrib/examples/open-config.c contrib/examples/README.md
 # the client side on the command line: store, sources, chains, strict mode
 INTEGRATION_TESTS += tests/integration/test-client.sh
+INTEGRATION_TESTS += tests/integration/test-pkcs11-source.sh
