@@ -296,15 +296,24 @@ pmeth_decrypt(EVP_PKEY_CTX *ctx, unsigned char *out, size_t *outlen,
 	oaep.pSourceData = labellen > 0 ? label : NULL;
 	oaep.ulSourceDataLen = (CK_ULONG)labellen;
 	len = *outlen;
+	/* A module on OpenSSL may leave its own errors on our queue. */
+	ERR_set_mark();
 	rv = token_op(kr, 0, &mech, in, inlen, out, &len);
 	if (rv == CKR_OK) {
+		ERR_clear_last_mark();
 		n_oaep++;
 		*outlen = len;
 		return 1;
 	}
-	/* SoftHSM refuses SHA-256 OAEP: go raw, unpad in software. */
-	if (refused(rv))
+	/*
+	 * SoftHSM refuses SHA-256 OAEP (CKR_ARGUMENTS_BAD), and ignores a
+	 * label, failing with CKR_GENERAL_ERROR: go raw, unpad in software.
+	 */
+	if (refused(rv) || (labellen > 0 && rv == CKR_GENERAL_ERROR)) {
+		ERR_pop_to_mark();
 		return orig_decrypt(ctx, out, outlen, in, inlen);
+	}
+	ERR_clear_last_mark();
 	cs_p11_raise(rv);
 	return -1;
 }

@@ -58,7 +58,7 @@ struct pkcs11_source {
 	size_t		 nkeys;
 	struct cs_key	*signer;
 	STACK_OF(X509)	*trusted;	/* cached trusted signers */
-	int		 login_err;	/* wrong/locked PIN: never retried */
+	int		 login_err;	/* bad/locked PIN: not resent */
 	char		*login_msg;
 };
 
@@ -66,7 +66,7 @@ struct pkcs11_source {
 enum trust_verdict {
 	TRUST_NO_KEY,		/* no private key on the token: trusted */
 	TRUST_OWN_SIGNER,	/* admin token's own signing key: trusted */
-	TRUST_HAS_KEY,		/* a decryption-capable key is here: refused */
+	TRUST_HAS_KEY,		/* its (shareable) key is here: no */
 };
 
 static struct pkcs11_source *
@@ -136,8 +136,9 @@ ensure(struct pkcs11_source *ps)
 	int r;
 
 	if (ps->login_err != 0)
-		return cs_error(ctx, ps->login_err, "%s", ps->login_msg != NULL ?
-		    ps->login_msg : "the token refused the PIN");
+		return cs_error(ctx, ps->login_err, "%s",
+		    ps->login_msg != NULL ? ps->login_msg :
+		    "the token refused the PIN");
 	if (ps->tok == NULL &&
 	    (r = cs_p11_token_open(ctx, ps->uri, &ps->tok)) != 0)
 		return r;
@@ -226,7 +227,7 @@ pkcs11_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 struct privkeys {
 	struct cs_p11_object *objs;
 	size_t		 n;
-	uint8_t		**pub;		/* RSA modulus / EC point, or NULL */
+	uint8_t		**pub;		/* modulus/point or NULL */
 	size_t		*publen;
 	int		*tried;
 };

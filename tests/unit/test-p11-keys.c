@@ -203,6 +203,69 @@ test_oaep_native_and_raw(void)
 	X509_free(cert);
 }
 
+/* OAEP parameters on an EVP_PKEY_CTX (label copied: set0 takes it). */
+static int
+oaep_params(EVP_PKEY_CTX *c, const char *label)
+{
+	unsigned char *l = NULL;
+
+	if (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_OAEP_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_oaep_md(c, EVP_sha1()) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(c, EVP_sha1()) <= 0)
+		return 0;
+	if (label == NULL)
+		return 1;
+	if ((l = OPENSSL_memdup(label, strlen(label))) == NULL ||
+	    EVP_PKEY_CTX_set0_rsa_oaep_label(c, l, (int)strlen(label)) <= 0) {
+		OPENSSL_free(l);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * An OAEP label reaches the token (or the software unpadding) intact: the
+ * right label decrypts, a wrong one does not.  No label is what CMS files
+ * carry; the label getter's quirk in OpenSSL 3.0 is what once made every
+ * decryption go raw.
+ */
+static void
+test_oaep_label(void)
+{
+	X509 *cert = NULL;
+	EVP_PKEY *pkey = token_key(rsa_enc, &cert);
+	EVP_PKEY_CTX *ec = NULL, *dc = NULL;
+	unsigned char ct[512], pt[512];
+	size_t ctlen = sizeof(ct), ptlen = sizeof(pt);
+	unsigned long o0, r0, o1, r1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pkey);
+	ec = EVP_PKEY_CTX_new(X509_get0_pubkey(rsa_enc), NULL);
+	CU_ASSERT_FATAL(ec != NULL && EVP_PKEY_encrypt_init(ec) > 0 &&
+	    oaep_params(ec, "certseal"));
+	CU_ASSERT_FATAL(EVP_PKEY_encrypt(ec, ct, &ctlen,
+	    (const unsigned char *)msg, sizeof(msg) - 1) > 0);
+	cs_p11_keyops_counters(&o0, &r0);
+	dc = EVP_PKEY_CTX_new(pkey, NULL);
+	CU_ASSERT_FATAL(dc != NULL && EVP_PKEY_decrypt_init(dc) > 0 &&
+	    oaep_params(dc, "certseal"));
+	CU_ASSERT(EVP_PKEY_decrypt(dc, pt, &ptlen, ct, ctlen) > 0 &&
+	    ptlen == sizeof(msg) - 1 && memcmp(pt, msg, ptlen) == 0);
+	cs_p11_keyops_counters(&o1, &r1);
+	CU_ASSERT_EQUAL(o1 + r1, o0 + r0 + 1);
+	EVP_PKEY_CTX_free(dc);
+	dc = EVP_PKEY_CTX_new(pkey, NULL);
+	CU_ASSERT_FATAL(dc != NULL && EVP_PKEY_decrypt_init(dc) > 0 &&
+	    oaep_params(dc, "other"));
+	ptlen = sizeof(pt);
+	CU_ASSERT(EVP_PKEY_decrypt(dc, pt, &ptlen, ct, ctlen) <= 0);
+	ERR_clear_error();
+	EVP_PKEY_CTX_free(dc);
+	EVP_PKEY_CTX_free(ec);
+	EVP_PKEY_free(pkey);
+	X509_free(cert);
+}
+
 static void
 test_ecdh(void)
 {
@@ -646,6 +709,7 @@ static const struct cu_case cases[] = {
 	{ "keygen RSA/EC, sign/encrypt, extractable flags", test_keygen },
 	{ "OAEP-SHA1 native, OAEP-SHA256 via raw RSA",
 	    test_oaep_native_and_raw },
+	{ "OAEP label passed through", test_oaep_label },
 	{ "ECDH through CMS KARI", test_ecdh },
 	{ "RSA PKCS#1, RSA-PSS, ECDSA signing", test_signing },
 	{ "wrap export, import into a second token", test_export_import },
