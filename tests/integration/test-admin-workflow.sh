@@ -150,11 +150,13 @@ grep -q CERTSEAL_PIN "$T/editor-env" && fail "CERTSEAL_PIN reached the editor" |
 unset TMPDIR
 
 # --- 8. saves killed at random moments -----------------------------------
+# Start from a file that holds app.conf: every kill must leave it so.
+expect 0 "save before the kills" -- "$CERTSEAL_ADMIN" save "$T/app.conf"
 good=0
 for i in $(seq 1 40); do
 	"$CERTSEAL_ADMIN" save "$T/app.conf" >/dev/null 2>&1 &
 	pid=$!
-	sleep "0.0$(( (i * 7) % 10 ))"
+	sleep "$(printf '0.%02d' $(( (i * 7) % 20 )))"
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	if "$CERTSEAL" -s "$S2" open "$T/app.sealed" >"$T/killed" 2>/dev/null &&
