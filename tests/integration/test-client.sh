@@ -257,18 +257,22 @@ same_bytes "$T/out" "$T/app.conf" "missing module, then the store"
 
 # The wrong PIN reaches the token once; the chain goes on to the store.
 SPY=/usr/lib/x86_64-linux-gnu/pkcs11-spy.so
+# pkcs11-spy keeps a small allocation for the life of the process (the
+# library never calls C_Finalize); LeakSanitizer builds must not count it.
+printf 'leak:pkcs11-spy.so\n' >"$T/lsan.supp"
+SPYLSAN="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$T/lsan.supp"
 if [ -r "$SPY" ]; then
 	SPYWRONG="pkcs11:token=with%20key?module-path=$SPY&pin-source=$T/wrong.pin"
 	expect 0 "wrong PIN under pkcs11-spy, then the store" -- env \
-		PKCS11SPY="$SOFTHSM_MODULE" PKCS11SPY_OUTPUT="$T/spy.log" \
-		"$CERTSEAL" -s "$SPYWRONG" -s store: check "$T/app.sealed"
+		LSAN_OPTIONS="$SPYLSAN" PKCS11SPY="$SOFTHSM_MODULE" \
+		PKCS11SPY_OUTPUT="$T/spy.log" "$CERTSEAL" -s "$SPYWRONG" -s store: check "$T/app.sealed"
 	n=$(grep -c '^[0-9]*: C_Login$' "$T/spy.log")
 	[ "$n" -eq 1 ] && ok || fail "a wrong PIN was sent $n times"
 	# The same URI twice is two sources: each sends the PIN once
 	# (noted, not asserted: the user asked for it twice).
-	env PKCS11SPY="$SOFTHSM_MODULE" PKCS11SPY_OUTPUT="$T/spy2.log" \
-		"$CERTSEAL" -s "$SPYWRONG" -s "$SPYWRONG" check "$T/app.sealed" \
-		>/dev/null 2>&1
+	env LSAN_OPTIONS="$SPYLSAN" PKCS11SPY="$SOFTHSM_MODULE" \
+		PKCS11SPY_OUTPUT="$T/spy2.log" "$CERTSEAL" -s "$SPYWRONG" \
+		-s "$SPYWRONG" check "$T/app.sealed" >/dev/null 2>&1
 	echo "note: one wrong-PIN URI given twice sent C_Login" \
 		"$(grep -c '^[0-9]*: C_Login$' "$T/spy2.log") time(s)"
 fi

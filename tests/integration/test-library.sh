@@ -8,6 +8,10 @@
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
 SPY=/usr/lib/x86_64-linux-gnu/pkcs11-spy.so
+# pkcs11-spy keeps a small allocation for the life of the process (the
+# library never calls C_Finalize); LeakSanitizer builds must not count it.
+printf 'leak:pkcs11-spy.so\n' >"$T/lsan.supp"
+SPYLSAN="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$T/lsan.supp"
 export CERTSEAL_PROFILE="$T/admin/profile.json"
 unset SOFTHSM2_CONF
 printf 'db.password = s3cr3t\nlisten = 8443\n' >"$T/app.conf"
@@ -118,7 +122,9 @@ if command -v strace >/dev/null 2>&1; then
 		strace -f -e trace=open,openat -o "$T/strace.$n" \
 			env LD_LIBRARY_PATH="$LIBDIR" "$T/open-config" -q -n $n \
 			"$T/app.sealed" >/dev/null 2>&1
-		grep -c "$CERTSEAL_STORE_ROOT" "$T/strace.$n" >"$T/opens.$n"
+		# The store directory and its entries (named by key id).
+		grep -Ec "$CERTSEAL_STORE_ROOT|\"[0-9a-f]{40,}\.(pem|json)\"" \
+			"$T/strace.$n" >"$T/opens.$n"
 	done
 	[ "$(cat "$T/opens.1")" -gt 0 ] &&
 		[ "$(cat "$T/opens.1")" = "$(cat "$T/opens.20")" ] && ok ||
@@ -134,8 +140,8 @@ SPY_URI="pkcs11:token=lib%20client?module-path=$SPY&pin-source=$T/client.pin"
 N=1000
 if [ -r "$SPY" ]; then
 	expect 0 "1000 opens under pkcs11-spy" -- env SOFTHSM2_CONF="$CONF" \
-		PKCS11SPY="$SOFTHSM_MODULE" PKCS11SPY_OUTPUT="$T/spy.log" \
-		$OC -q -n $N -s "$SPY_URI" "$T/app.sealed"
+		LSAN_OPTIONS="$SPYLSAN" PKCS11SPY="$SOFTHSM_MODULE" \
+		PKCS11SPY_OUTPUT="$T/spy.log" $OC -q -n $N -s "$SPY_URI" "$T/app.sealed"
 	calls() {
 		grep -c "^[0-9]*: $1\$" "$T/spy.log"
 	}
