@@ -72,6 +72,7 @@ pair_generate_cmd(const struct pair_options *o)
 {
 	struct admin a;
 	struct pair pair;
+	char id[PAIR_ID_LEN + 1];
 	int r, code;
 
 	memset(&pair, 0, sizeof(pair));
@@ -94,12 +95,14 @@ pair_generate_cmd(const struct pair_options *o)
 		code = cli_fail(a.ctx, r, "pair generate");
 		goto out;
 	}
-	printf("%s\n", pair.id);
+	snprintf(id, sizeof(id), "%s", pair.id);
 	memset(&pair, 0, sizeof(pair));	/* owned by the profile now */
 	if ((r = profile_save(a.ctx, a.profile)) != 0) {
 		code = cli_fail(a.ctx, r, "pair generate");
 		goto out;
 	}
+	/* Only once the profile holds it: a failure prints nothing. */
+	printf("%s\n", id);
 	code = CLI_EXIT_OK;
  out:
 	pair_release(&pair);

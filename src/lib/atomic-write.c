@@ -6,11 +6,18 @@
  * so a crash before the rename leaves nothing behind; it is fsync'ed, given
  * a temporary name, renamed over the target, and the directory is fsync'ed.
  * Where O_TMPFILE is not supported a named mkstemp file is used instead.
+ *
+ * The temporary name carries the writer's PID (.base.PID-RANDOM.tmp): a
+ * writer killed between the link and the rename leaves that name behind,
+ * and the next write of the same file removes it once that PID is gone
+ * (found by the fault-injection tests, tests/integration/test-faults.sh).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +66,57 @@ split_path(const char *path, char **dirp, const char **basep)
 	return *dirp == NULL ? -1 : 0;
 }
 
-/* Gives the unnamed file fd the name dir/.base.XXXXXXXX (into tmpname). */
+/*
+ * 1 when name is ".base.PID-XXXX.tmp" left by a writer that is gone (a
+ * PID in another namespace looks gone too: its rename then fails cleanly).
+ */
+static int
+stale_tmp_name(const char *name, const char *base)
+{
+	size_t blen = strlen(base), nlen = strlen(name);
+	const char *p;
+	char *end;
+	long pid;
+
+	if (nlen < blen + 8 || name[0] != '.' ||
+	    strncmp(name + 1, base, blen) != 0 || name[blen + 1] != '.' ||
+	    strcmp(name + nlen - 4, ".tmp") != 0)
+		return 0;
+	p = name + blen + 2;
+	if (*p < '1' || *p > '9')
+		return 0;
+	errno = 0;
+	pid = strtol(p, &end, 10);
+	if (errno != 0 || *end != '-' || pid <= 0 || pid != (pid_t)pid)
+		return 0;
+	for (p = end + 1; p < name + nlen - 4; p++)
+		if (strchr("0123456789abcdefABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "ghijklmnopqrstuvwxyz", *p) == NULL)
+			return 0;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Removes the temporary files of killed writers of base in dirfd. */
+static void
+remove_stale_tmp(int dirfd, const char *base)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	if ((fd = dup(dirfd)) < 0)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (stale_tmp_name(e->d_name, base))
+			(void)unlinkat(dirfd, e->d_name, 0);
+	closedir(d);
+}
+
+/* Gives the unnamed file fd the name dir/.base.PID-XXXXXXXX.tmp. */
 static int
 link_tmpfile(int fd, int dirfd, const char *base, char *tmpname,
     size_t tmpsize)
@@ -71,8 +128,9 @@ link_tmpfile(int fd, int dirfd, const char *base, char *tmpname,
 	for (tries = 0; tries < 16; tries++) {
 		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 			return -1;
-		snprintf(tmpname, tmpsize, ".%s.%02x%02x%02x%02x%02x%02x.tmp",
-		    base, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+		snprintf(tmpname, tmpsize, ".%s.%ld-%02x%02x%02x%02x%02x%02x"
+		    ".tmp", base, (long)getpid(), rnd[0], rnd[1], rnd[2],
+		    rnd[3], rnd[4], rnd[5]);
 		snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d", fd);
 		if (linkat(AT_FDCWD, procpath, dirfd, tmpname,
 		    AT_SYMLINK_FOLLOW) == 0)
@@ -115,11 +173,12 @@ cs_atomic_write(certseal_ctx *ctx, const char *path, const void *data,
 		    strerror(errno));
 		goto out;
 	}
+	remove_stale_tmp(dirfd, base);
 	fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
 	if (fd < 0) {
 		/* Filesystem without O_TMPFILE: fall back to a named file. */
-		snprintf(tmpname, sizeof(tmpname), "%s/.%s.XXXXXX.tmp", dir,
-		    base);
+		snprintf(tmpname, sizeof(tmpname), "%s/.%s.%ld-XXXXXX.tmp",
+		    dir, base, (long)getpid());
 		if ((fd = mkstemps(tmpname, 4)) < 0) {
 			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
 			    strerror(errno));
