@@ -6,3 +6,4 @@ TESTS_ENVIRONMENT = \
 	SOFTHSM_MODULE='/usr/lib/softhsm/libsofthsm2.so'
 include tests/unit/local.mk
 include tests/integration/local.mk
+include tests/fuzz/local.mk

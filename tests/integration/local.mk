@@ -22,3 +22,8 @@ EXTRA_DIST += contrib/examples/open-config.c contrib/examples/README.md
 # the client side on the command line: store, sources, chains, strict mode
 INTEGRATION_TESTS += tests/integration/test-client.sh
 INTEGRATION_TESTS += tests/integration/test-pkcs11-source.sh
+# Reliability (issue 6): faults, kills and full disks; concurrent use;
+# secret hygiene.
+INTEGRATION_TESTS += tests/integration/test-faults.sh \
+	tests/integration/test-concurrency.sh
+EXTRA_DIST += tests/fault/failwrite.c
