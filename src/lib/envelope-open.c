@@ -188,8 +188,13 @@ find_key(struct open_state *st)
 
 	for (s = 0; s < ctx->nsources; s++) {
 		r = search_source(st, ctx->sources[s]);
-		if (r == 0)
+		if (r == 0) {
+			/* A source that failed before this one is news. */
+			if (st->hard_err != 0)
+				cs_warn(ctx, "%s (another source opened %s)",
+				    st->hard_msg, st->name);
 			return 0;
+		}
 		if (r == CERTSEAL_E_NO_KEY)
 			continue;
 		/* A hard error: keep the first, try the next source. */
@@ -202,8 +207,8 @@ find_key(struct open_state *st)
 		}
 	}
 	if (st->hard_err != 0) {
-		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%.300s: %.700s", st->name,
-		    st->hard_msg);
+		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%.300s: %.700s",
+		    st->name, st->hard_msg);
 		return st->hard_err;
 	}
 	if (st->refused_match != 0)

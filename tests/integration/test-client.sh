@@ -234,15 +234,8 @@ grep -q '9999' "$T/err" && fail "the PIN reached a message" || ok
 expect 0 "wrong PIN, then the store" -- env SOFTHSM2_CONF="$CONF" \
 	"$CERTSEAL" -s "$WRONGPIN" -s store: open "$T/app.sealed"
 same_bytes "$T/out" "$T/app.conf" "wrong PIN, then the store"
-if grep -q 'warning:.*with%20key' "$T/err"; then
-	ok
-else
-	# Known: envelope-open.c find_key() drops the first source's error
-	# when a later source opens; reported to the lead.  Make this a
-	# fail() once that is fixed.
-	echo "KNOWN BUG: a source error before a source that opens is not" \
-		"warned about (stderr: '$(cat "$T/err")')" >&2
-fi
+grep -q 'warning:.*with%20key' "$T/err" && ok ||
+	fail "a source error before a source that opens is not warned about (stderr: '$(cat "$T/err")')"
 expect 6 "wrong PIN, then a source without the key" -- env \
 	SOFTHSM2_CONF="$CONF" "$CERTSEAL" -s "$WRONGPIN" \
 	-s store:LocalMachine/Other open "$T/app.sealed"

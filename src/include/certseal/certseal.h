@@ -95,7 +95,11 @@ const char *certseal_version(void);
 /* A new context with no sources.  Caller frees with certseal_ctx_free. */
 int certseal_ctx_new(certseal_ctx **out);
 
-/* Frees the context, its sources and cached keys; logs out. NULL is ok. */
+/*
+ * Frees the context, its sources and cached keys.  NULL is ok.  Tokens
+ * stay logged in for the life of the process (PKCS#11 login state is per
+ * process, and other contexts may share the token).
+ */
 void certseal_ctx_free(certseal_ctx *ctx);
 
 /*
@@ -134,6 +138,9 @@ const char *certseal_ctx_last_error(const certseal_ctx *ctx);
 /*
  * Opens a configuration file: sealed files are decrypted and verified,
  * plaintext passes through unless CERTSEAL_FLAG_ENCRYPTED_ONLY is set.
+ * A context without sources gets the default store:LocalMachine/My added
+ * on the first open.  A source that fails while a later one opens the
+ * file is reported through the log callback.
  * On success *out holds the plaintext in a buffer wiped on free.
  */
 int certseal_open_file(certseal_ctx *ctx, const char *path,
