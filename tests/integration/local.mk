@@ -27,3 +27,4 @@ INTEGRATION_TESTS += tests/integration/test-pkcs11-source.sh
 INTEGRATION_TESTS += tests/integration/test-faults.sh \
 	tests/integration/test-concurrency.sh
 EXTRA_DIST += tests/fault/failwrite.c
+INTEGRATION_TESTS += tests/integration/test-hygiene.sh

@@ -1,0 +1,202 @@
+#!/bin/sh
+# Secret hygiene (issue 6): core dumps off in both CLIs while they wait
+# for a secret; PINs and passwords never on a child's command line or in
+# its environment, never in an error message; edit's private directory
+# 0700 and removed; exported bundles and store files 0600, store
+# directories 0700; key files and store entries that others can read are
+# refused.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	TMPDIR=/dev/shm
+	export TMPDIR
+fi
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+
+export CERTSEAL_PROFILE="$T/admin/profile.json"
+unset SOFTHSM2_CONF XDG_RUNTIME_DIR VISUAL
+PASS='Pa55-hygiene-9f3k'
+printf '%s\n' "$PASS" >"$T/p12.pass"
+chmod 600 "$T/p12.pass"
+printf 'secret = plaintext-marker-7q2\n' >"$T/app.conf"
+
+expect 0 "init" -- "$CERTSEAL_ADMIN" init --config "$T/app.sealed" --name app
+expect 0 "generate" -- "$CERTSEAL_ADMIN" pair generate --algorithm ec-p256
+P1=$(cat "$T/out")
+expect 0 "activate" -- "$CERTSEAL_ADMIN" pair activate "$P1"
+expect 0 "save" -- "$CERTSEAL_ADMIN" save "$T/app.conf"
+ADMIN_PIN=$(cat "$T/admin/token/user.pin")
+
+# --- exported bundle 0600 -------------------------------------------------
+expect 0 "export" -- "$CERTSEAL_ADMIN" pair export "$P1" -o "$T/p1.p12" \
+	--password-file "$T/p12.pass"
+[ "$(stat -c %a "$T/p1.p12")" = 600 ] && ok ||
+	fail "exported bundle mode $(stat -c %a "$T/p1.p12")"
+S1="file:$T/p1.p12?pin-source=$T/p12.pass"
+
+# --- core dumps off while waiting for a secret ------------------------------
+# pin-source / --password-file name a FIFO: the tool blocks opening it,
+# and its limits can be read meanwhile.
+check_no_core() {
+	what=$1
+	pid=$2
+	i=0
+	while [ "$i" -lt 100 ]; do
+		if grep -q '^Max core file size *0 *0 ' "/proc/$pid/limits" \
+		    2>/dev/null; then
+			break
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if grep -q '^Max core file size *0 *0 ' "/proc/$pid/limits" 2>/dev/null
+	then
+		ok
+	else
+		fail "$what: core dumps not off: $(grep core "/proc/$pid/limits" 2>&1)"
+	fi
+	# Not dumpable: /proc/PID is then owned by root (visible when the
+	# test does not run as root itself).
+	if [ "$(id -u)" -ne 0 ]; then
+		[ "$(stat -c %u "/proc/$pid/status")" = 0 ] && ok ||
+			fail "$what: process is dumpable"
+	fi
+	# Nothing secret in its command line.
+	if tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -e "$PASS" \
+	    -e "$ADMIN_PIN"; then
+		fail "$what: a secret on the command line"
+	else
+		ok
+	fi
+}
+
+mkfifo "$T/fifo"
+"$CERTSEAL" -s "file:$T/p1.p12?pin-source=$T/fifo" open "$T/app.sealed" \
+	>"$T/fifo.out" 2>"$T/fifo.err" &
+pid=$!
+check_no_core "certseal open" "$pid"
+printf '%s\n' "$PASS" >"$T/fifo"
+wait "$pid" && ok || fail "certseal open with the FIFO: $(cat "$T/fifo.err")"
+same_bytes "$T/fifo.out" "$T/app.conf" "open through the FIFO"
+
+"$CERTSEAL_ADMIN" pair export "$P1" -o "$T/p1b.p12" \
+	--password-file "$T/fifo" >/dev/null 2>"$T/fifo.err" &
+pid=$!
+check_no_core "certseal-admin pair export" "$pid"
+printf '%s\n' "$PASS" >"$T/fifo"
+wait "$pid" && ok || fail "export with the FIFO: $(cat "$T/fifo.err")"
+[ "$(stat -c %a "$T/p1b.p12")" = 600 ] && ok || fail "second export mode"
+
+# --- edit: the editor's world ---------------------------------------------
+mkdir -p "$T/tmp"
+cat >"$T/editor" <<ED
+#!/bin/sh
+d=\$(dirname "\$1")
+stat -c %a "\$d" >"$T/ed.dirmode"
+stat -c %a "\$1" >"$T/ed.filemode"
+echo "\$d" >"$T/ed.dir"
+tr '\\0' '\\n' </proc/\$\$/environ >"$T/ed.env"
+tr '\\0' ' ' </proc/\$PPID/cmdline >"$T/ed.parent"
+echo "\$0 \$*" >"$T/ed.argv"
+echo 'added = 1' >>"\$1"
+ED
+chmod +x "$T/editor"
+expect 0 "edit" -- env TMPDIR="$T/tmp" CERTSEAL_PIN="$ADMIN_PIN" \
+	EDITOR="$T/editor" "$CERTSEAL_ADMIN" edit
+[ "$(cat "$T/ed.dirmode")" = 700 ] && ok ||
+	fail "edit directory mode $(cat "$T/ed.dirmode")"
+[ "$(cat "$T/ed.filemode")" = 600 ] && ok ||
+	fail "edit file mode $(cat "$T/ed.filemode")"
+[ ! -e "$(cat "$T/ed.dir")" ] && ok || fail "edit directory not removed"
+[ -z "$(ls -A "$T/tmp")" ] && ok || fail "edit left $(ls -A "$T/tmp")"
+if grep -q -e CERTSEAL_PIN -e "$ADMIN_PIN" -e "$PASS" "$T/ed.env"; then
+	fail "a secret in the editor's environment"
+else
+	ok
+fi
+if grep -q -e "$ADMIN_PIN" -e "$PASS" "$T/ed.parent" "$T/ed.argv"; then
+	fail "a secret on a command line of the edit"
+else
+	ok
+fi
+expect 0 "open after edit" -- "$CERTSEAL" -s "$S1" open "$T/app.sealed"
+grep -q 'added = 1' "$T/out" && ok || fail "edit did not land"
+# A failing editor: nothing saved, nothing left.
+expect 1 "edit with a failing editor" -- env TMPDIR="$T/tmp" EDITOR=false \
+	"$CERTSEAL_ADMIN" edit
+[ -z "$(ls -A "$T/tmp")" ] && ok || fail "failed edit left $(ls -A "$T/tmp")"
+
+# --- secrets never in error messages -----------------------------------------
+printf 'wrong-%s\n' "$PASS" >"$T/wrong.pass"
+chmod 600 "$T/wrong.pass"
+no_secret() {
+	if grep -q -e "$PASS" -e "$ADMIN_PIN" "$T/err" "$T/out"
+	then
+		fail "$1: a secret in the output: $(cat "$T/err")"
+	else
+		ok
+	fi
+}
+expect 6 "wrong bundle password" -- "$CERTSEAL" \
+	-s "file:$T/p1.p12?pin-source=$T/wrong.pass" open "$T/app.sealed"
+no_secret "wrong bundle password"
+expect 6 "wrong CERTSEAL_PIN" -- env CERTSEAL_PIN="wrong-$PASS" "$CERTSEAL" \
+	-s "file:$T/p1.p12" open "$T/app.sealed"
+no_secret "wrong CERTSEAL_PIN"
+expect 6 "wrong import password" -- "$CERTSEAL" store import "$T/p1.p12" \
+	--password-file "$T/wrong.pass"
+no_secret "wrong import password"
+MOD=/usr/lib/softhsm/libsofthsm2.so
+for uri in \
+    "pkcs11:token=nosuch?module-path=$MOD&pin-value=$PASS" \
+    "pkcs11:token=nosuch;pin-value=$PASS?module-path=$MOD" \
+    "pkcs11:token=certseal-admin?module-path=$MOD&PIN-VALUE=$PASS" \
+    "file:$T/p1.p12?pin-value=$PASS" \
+    "store:LocalMachine/My?pin-value=$PASS" \
+    "[LocalMachine]\\My;pin-value=$PASS"; do
+	"$CERTSEAL" -s "$uri" open "$T/app.sealed" >"$T/out" 2>"$T/err"
+	rc=$?
+	[ "$rc" -ne 0 ] && ok || fail "$uri: opened"
+	no_secret "URI with pin-value ($rc)"
+done
+# The admin token with a wrong PIN in CERTSEAL_PIN: a message, no PIN.
+cp "$CERTSEAL_PROFILE" "$T/profile.bak"
+sed "s|pin-source=[^\"&]*|pin-source=$T/wrong.pass|" "$T/profile.bak" \
+	>"$CERTSEAL_PROFILE"
+expect 6 "admin token, wrong PIN" -- "$CERTSEAL_ADMIN" show
+no_secret "admin token, wrong PIN"
+cp "$T/profile.bak" "$CERTSEAL_PROFILE"
+expect 0 "admin token works again" -- "$CERTSEAL_ADMIN" show
+
+# --- store files 0600, directories 0700 ------------------------------------
+expect 0 "store import" -- "$CERTSEAL" store import "$T/p1.p12" \
+	--password-file "$T/p12.pass"
+bad=$(find "$CERTSEAL_STORE_ROOT" -type f ! -perm 600 | head -n 3)
+[ -z "$bad" ] && ok || fail "store files not 0600: $bad"
+bad=$(find "$CERTSEAL_STORE_ROOT" -mindepth 1 -type d ! -perm 700 | head -n 3)
+[ -z "$bad" ] && ok || fail "store directories not 0700: $bad"
+expect 0 "store: opens" -- "$CERTSEAL" -s store: open "$T/app.sealed"
+
+# --- loose permissions refused ------------------------------------------------
+cp "$T/p1.p12" "$T/loose.p12"
+chmod 644 "$T/loose.p12"
+expect 1 "file: key readable by others" -- "$CERTSEAL" \
+	-s "file:$T/loose.p12?pin-source=$T/p12.pass" open "$T/app.sealed"
+grep -q 'chmod' "$T/err" && ok || fail "no chmod hint: $(cat "$T/err")"
+chmod 640 "$T/loose.p12"
+expect 1 "file: key readable by group" -- "$CERTSEAL" \
+	-s "file:$T/loose.p12?pin-source=$T/p12.pass" open "$T/app.sealed"
+key=$(find "$CERTSEAL_STORE_ROOT" -path '*/keys/*.pem' | head -n 1)
+chmod 644 "$key"
+expect 3 "store entry readable by others is skipped" -- "$CERTSEAL" \
+	-s store: open "$T/app.sealed"
+chmod 600 "$key"
+store=$(dirname "$(dirname "$key")")
+chmod 755 "$store"
+"$CERTSEAL" -s store: open "$T/app.sealed" >"$T/out" 2>"$T/err"
+rc=$?
+[ "$rc" -ne 0 ] && [ ! -s "$T/out" ] && ok ||
+	fail "a store others can enter was used (exit $rc)"
+chmod 700 "$store"
+expect 0 "store usable again" -- "$CERTSEAL" -s store: open "$T/app.sealed"
+
+[ -n "${HYGIENE_KEEP:-}" ] && cp -r "$T" "$HYGIENE_KEEP"
+finish
