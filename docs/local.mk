@@ -33,3 +33,6 @@ EXTRA_DIST += \
 	contrib/ansible/roles/certseal_client/tasks/main.yml \
 	contrib/ansible/roles/certseal_client/tasks/report.yml \
 	contrib/p11-kit-server.md
+
+# The README's first two commands; no other fragment ships them.
+EXTRA_DIST += contrib/demo contrib/run-tests
