@@ -42,8 +42,12 @@ run_open(const char *mutant, const char *out, const char *stdout_path)
 	pid_t pid;
 	int status, fd;
 
-	if ((pid = fork()) < 0)
-		return -1;
+	/* A loaded machine may refuse a fork for a moment: wait and retry. */
+	while ((pid = fork()) < 0) {
+		if (errno != EAGAIN)
+			return -2;
+		usleep(10000);
+	}
 	if (pid == 0) {
 		if ((fd = open(stdout_path, O_WRONLY | O_CREAT | O_TRUNC,
 		    0600)) < 0)
@@ -62,6 +66,8 @@ run_open(const char *mutant, const char *out, const char *stdout_path)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
+	if (WIFSIGNALED(status))
+		return -100 - WTERMSIG(status);
 	if (!WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
@@ -85,9 +91,15 @@ check_mutant(const unsigned char *data, size_t len, const char *what,
 	}
 	code = run_open(mutant, out, so);
 	tried++;
+	if (code <= -100) {
+		fprintf(stderr, "%s at %zu: killed by signal %d\n", what,
+		    pos, -100 - code);
+		broken++;
+		return;
+	}
 	if (code < 0 || code == 127) {
-		fprintf(stderr, "%s at %zu: crashed or did not run\n", what,
-		    pos);
+		fprintf(stderr, "%s at %zu: did not run (%d)\n", what, pos,
+		    code);
 		broken++;
 		return;
 	}
