@@ -133,9 +133,16 @@ pem_trailer_clean(const uint8_t *data, size_t len)
 	return 1;
 }
 
+void
+cs_der_release(struct cs_der *der)
+{
+	OPENSSL_free(der->owned);
+	memset(der, 0, sizeof(*der));
+}
+
 int
 cs_envelope_parse(certseal_ctx *ctx, const uint8_t *data, size_t len,
-    const char *name, CMS_ContentInfo **out)
+    const char *name, CMS_ContentInfo **out, struct cs_der *dout)
 {
 	BIO *bio = NULL;
 	char *pemname = NULL, *header = NULL;
@@ -145,6 +152,7 @@ cs_envelope_parse(certseal_ctx *ctx, const uint8_t *data, size_t len,
 	int r = CERTSEAL_E_INTERNAL;
 
 	*out = NULL;
+	memset(dout, 0, sizeof(*dout));
 	if (len > CS_MAX_SEALED_SIZE) {
 		r = cs_error(ctx, CERTSEAL_E_TOO_LARGE, "%s: %zu bytes, over "
 		    "the limit of %zu bytes", name, len, CS_MAX_SEALED_SIZE);
@@ -172,6 +180,15 @@ cs_envelope_parse(certseal_ctx *ctx, const uint8_t *data, size_t len,
 			    "or truncated", name);
 			goto out;
 		}
+	}
+	if (der != NULL) {
+		dout->p = der;
+		dout->len = derlen;
+		dout->owned = der;
+		der = NULL;
+	} else {
+		dout->p = data;
+		dout->len = (long)len;
 	}
 	*out = cms;
 	cms = NULL;

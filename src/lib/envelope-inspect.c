@@ -127,6 +127,7 @@ cs_envelope_inspect(certseal_ctx *ctx, const uint8_t *data, size_t len,
 {
 	CMS_ContentInfo *cms = NULL;
 	struct cs_outer_info outer;
+	struct cs_der der;
 	certseal_config *cfg = NULL;
 	json_t *o = NULL, *rcpts = NULL, *signers = NULL;
 	int r;
@@ -142,8 +143,11 @@ cs_envelope_inspect(certseal_ctx *ctx, const uint8_t *data, size_t len,
 		json_object_set_new(o, "size", json_integer((json_int_t)len));
 		goto done;
 	}
-	if ((r = cs_envelope_parse(ctx, data, len, "input", &cms)) != 0 ||
-	    (r = cs_policy_outer(ctx, cms, "input", &outer)) != 0)
+	r = cs_envelope_parse(ctx, data, len, "input", &cms, &der);
+	if (r == 0)
+		r = cs_policy_outer(ctx, cms, &der, "input", &outer);
+	cs_der_release(&der);
+	if (r != 0)
 		goto out;
 	json_object_set_new(o, "sealed", json_true());
 	json_object_set_new(o, "content_type",

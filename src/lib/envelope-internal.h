@@ -43,12 +43,23 @@ struct cs_ri_info {
 };
 
 /*
+ * The exact DER a CMS structure was parsed from: into the caller's data
+ * (DER input) or a decoded PEM body that cs_der_release frees.
+ */
+struct cs_der {
+	const unsigned char	*p;
+	long			 len;
+	unsigned char		*owned;
+};
+void cs_der_release(struct cs_der *der);
+
+/*
  * Parses data that cs_envelope_looks_sealed() accepted (PEM or DER) into
  * *out.  Anything that does not parse completely is CERTSEAL_E_INTEGRITY.
  * `name` is for messages.
  */
 int cs_envelope_parse(certseal_ctx *ctx, const uint8_t *data, size_t len,
-    const char *name, CMS_ContentInfo **out);
+    const char *name, CMS_ContentInfo **out, struct cs_der *der);
 
 /* d2i_CMS_ContentInfo that must consume exactly len bytes, or NULL. */
 CMS_ContentInfo *cs_cms_d2i_exact(const unsigned char *der, long len);
@@ -67,12 +78,13 @@ int cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
 
 /*
  * Describes the outer structure and applies the content-encryption part
- * of the policy.  Returns CERTSEAL_E_INTEGRITY when the structure breaks
+ * of the policy, walking der: the bytes cms was parsed from (exact, so no
+ * re-encoding is needed).  Returns CERTSEAL_E_INTEGRITY when the structure breaks
  * the CMS rules certseal checks (versions, GCM parameters), otherwise 0
  * with info->accepted saying whether the algorithms are allowed.
  */
-int cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms, const char *name,
-    struct cs_outer_info *info);
+int cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms,
+    const struct cs_der *der, const char *name, struct cs_outer_info *info);
 
 /* Describes one RecipientInfo and whether the whitelist accepts it. */
 void cs_policy_recipient(CMS_RecipientInfo *ri, struct cs_ri_info *info);

@@ -505,6 +505,7 @@ cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
     certseal_config **out)
 {
 	struct open_state st;
+	struct cs_der der;
 	struct certseal_config *cfg = NULL;
 	CMS_ContentInfo *inner = NULL;
 	BIO *dec = NULL, *plain = NULL;
@@ -532,8 +533,12 @@ cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
 		goto done;
 	}
 	cfg->sealed = 1;
-	if ((r = cs_envelope_parse(ctx, data, len, st.name, &st.cms)) != 0 ||
-	    (r = cs_policy_outer(ctx, st.cms, st.name, &st.outer)) != 0)
+	r = cs_envelope_parse(ctx, data, len, st.name, &st.cms, &der);
+	if (r == 0)
+		r = cs_policy_outer(ctx, st.cms, &der, st.name, &st.outer);
+	/* The parsed structure is all that is needed from here on. */
+	cs_der_release(&der);
+	if (r != 0)
 		goto out;
 	if (!st.outer.accepted) {
 		r = cs_error(ctx, CERTSEAL_E_ALGORITHM, "%s: %s (%s); reseal "

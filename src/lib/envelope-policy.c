@@ -198,17 +198,16 @@ set_oid_text(char *buf, size_t size, const ASN1_OBJECT *obj)
 }
 
 int
-cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms, const char *name,
-    struct cs_outer_info *info)
+cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms,
+    const struct cs_der *der, const char *name, struct cs_outer_info *info)
 {
-	unsigned char *der = NULL;
 	const unsigned char *p, *end, *q;
 	struct der ci, type, expl, env, ver, el, eci, ctype, alg, aoid, params;
 	struct der mac;
 	ASN1_OBJECT *obj = NULL;
 	size_t noncelen = 0, icvlen = 0;
 	long v;
-	int derlen, cnid, r = CERTSEAL_E_INTERNAL;
+	int cnid, r = CERTSEAL_E_INTERNAL;
 
 	memset(info, 0, sizeof(*info));
 	info->nid = OBJ_obj2nid(CMS_get0_type(cms));
@@ -224,13 +223,8 @@ cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms, const char *name,
 	}
 	info->content_type = info->nid == NID_pkcs7_enveloped ?
 	    "envelopedData" : "authEnvelopedData";
-	if ((derlen = i2d_CMS_ContentInfo(cms, &der)) <= 0) {
-		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: cannot re-encode "
-		    "the CMS structure", name);
-		goto out;
-	}
-	p = der;
-	end = der + derlen;
+	p = der->p;
+	end = der->p + der->len;
 	/* ContentInfo { contentType, [0] EXPLICIT content } */
 	if (der_next(&p, end, &ci) != 0 || (q = ci.body,
 	    der_next(&q, ci.end, &type) != 0) ||
@@ -341,7 +335,6 @@ cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms, const char *name,
 	    "the file is damaged", name, info->content_type);
  out:
 	ASN1_OBJECT_free(obj);
-	OPENSSL_free(der);
 	return r;
 }
 
