@@ -3,7 +3,9 @@
 # Each area adds its suites in its own fragment.
 TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
-	SOFTHSM_MODULE='/usr/lib/softhsm/libsofthsm2.so'
+	SOFTHSM_MODULE='/usr/lib/softhsm/libsofthsm2.so' \
+	LSAN_OPTIONS='suppressions=$(abs_top_srcdir)/tests/lsan.supp:print_suppressions=0'
+EXTRA_DIST += tests/lsan.supp
 include tests/unit/local.mk
 include tests/integration/local.mk
 include tests/fuzz/local.mk
