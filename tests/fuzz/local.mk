@@ -5,7 +5,7 @@
 # scripts under valgrind.
 FUZZ_SECONDS = 30
 EXTRA_DIST += tests/fuzz/fuzz-common.h tests/fuzz/run-fuzzers.sh \
-	tests/fuzz/keys tests/fuzz/corpus
+	tests/fuzz/keys tests/fuzz/corpus docs/SECURITY.md
 
 if ENABLE_FUZZING
 FUZZ_TARGETS = fuzz-open fuzz-inspect fuzz-uri fuzz-p12 fuzz-profile \
@@ -53,3 +53,43 @@ fuzz:
 	    "tests/fuzz/run-fuzzers.sh" >&2; exit 1
 endif
 .PHONY: fuzz
+
+# make memcheck: the CLI integration scripts with both tools under
+# valgrind (tests/valgrind-wrap.sh).  The byte-by-byte mutation battery
+# and the fault-injection script are left out: thousands of runs, or an
+# LD_PRELOAD shim and SIGKILLs, which the fuzzers (ASan) and the normal
+# suite cover.
+MEMCHECK_TESTS = \
+	tests/integration/test-open-file.sh \
+	tests/integration/test-admin-workflow.sh \
+	tests/integration/test-client.sh \
+	tests/integration/test-rollout.sh \
+	tests/integration/test-pkcs11-source.sh \
+	tests/integration/test-hygiene.sh
+EXTRA_DIST += tests/valgrind-wrap.sh tests/valgrind.supp
+memcheck: all $(check_PROGRAMS)
+	@rm -rf memcheck-bin memcheck-logs
+	@mkdir -p memcheck-bin memcheck-logs
+	@ln -s '$(abs_top_srcdir)/tests/valgrind-wrap.sh' memcheck-bin/certseal
+	@ln -s '$(abs_top_srcdir)/tests/valgrind-wrap.sh' \
+	    memcheck-bin/certseal-admin
+	@status=0; for t in $(MEMCHECK_TESTS); do \
+	    n=`basename $$t .sh`; \
+	    if top_srcdir='$(abs_top_srcdir)' \
+	        top_builddir='$(abs_top_builddir)' \
+	        SOFTHSM_MODULE=/usr/lib/softhsm/libsofthsm2.so \
+	        MEMCHECK_BUILDDIR='$(abs_top_builddir)' \
+	        MEMCHECK_LOGDIR='$(abs_top_builddir)/memcheck-logs' \
+	        CERTSEAL='$(abs_top_builddir)/memcheck-bin/certseal' \
+	        CERTSEAL_ADMIN='$(abs_top_builddir)/memcheck-bin/certseal-admin' \
+	        $(SHELL) '$(abs_top_srcdir)/'$$t >memcheck-logs/$$n.out 2>&1; \
+	    then echo "PASS: $$n"; \
+	    else echo "FAIL: $$n (memcheck-logs/$$n.out)"; status=1; fi; \
+	done; \
+	find memcheck-logs -name '*.log' -size +0 >memcheck-logs/dirty; \
+	runs=`ls memcheck-logs/*.log 2>/dev/null | wc -l`; \
+	dirty=`wc -l <memcheck-logs/dirty`; \
+	echo "memcheck: $$runs processes under valgrind, $$dirty with errors or leaks"; \
+	if [ "$$dirty" -gt 0 ]; then sed 's/^/  /' memcheck-logs/dirty | head; status=1; fi; \
+	exit $$status
+.PHONY: memcheck
