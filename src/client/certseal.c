@@ -141,6 +141,24 @@ client_ctx_new(certseal_ctx **out)
 	return code;
 }
 
+int
+client_global_option(int c, char *arg)
+{
+	switch (c) {
+	case 's':
+		/* main sized the list for every argv entry. */
+		client_opts.sources[client_opts.nsources++] = arg;
+		return 1;
+	case 'E':
+		client_opts.encrypted_only = 1;
+		return 1;
+	case 'R':
+		client_opts.allow_rollback = 1;
+		return 1;
+	}
+	return 0;
+}
+
 /* A command's options; the global ones are accepted there too. */
 int
 client_parse_options(int argc, char **argv, const char *synopsis,
@@ -172,13 +190,9 @@ client_parse_options(int argc, char **argv, const char *synopsis,
 			*jsonp = 1;
 			break;
 		case 's':
-			client_opts.sources[client_opts.nsources++] = optarg;
-			break;
 		case 'E':
-			client_opts.encrypted_only = 1;
-			break;
 		case 'R':
-			client_opts.allow_rollback = 1;
+			client_global_option(c, optarg);
 			break;
 		case 'h':
 			printf("usage: certseal %s\n", synopsis);
@@ -217,13 +231,9 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+s:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			sources[client_opts.nsources++] = optarg;
-			break;
 		case 'E':
-			client_opts.encrypted_only = 1;
-			break;
 		case 'R':
-			client_opts.allow_rollback = 1;
+			client_global_option(c, optarg);
 			break;
 		case 'h':
 			usage(stdout);

@@ -25,6 +25,13 @@ extern struct client_options client_opts;
 int client_ctx_new(certseal_ctx **out);
 
 /*
+ * Applies a global option (-s URI, --accept-encrypted-data-only as 'E',
+ * --allow-rollback as 'R') met on the command line, before or after the
+ * command name.  Returns 1 when c was one of them.
+ */
+int client_global_option(int c, char *arg);
+
+/*
  * Parses a command's options (-o when outp, --json when jsonp, and the
  * global options) and checks that exactly nargs operands follow.  Returns
  * 0 or an exit code; operands start at argv[optind].

@@ -62,14 +62,9 @@ parse(int argc, char **argv, char **outp, char **hostp, int *jsonp)
 			*jsonp = 1;
 			break;
 		case 's':
-			/* main sized the list for every argv entry. */
-			client_opts.sources[client_opts.nsources++] = optarg;
-			break;
 		case 'E':
-			client_opts.encrypted_only = 1;
-			break;
 		case 'R':
-			client_opts.allow_rollback = 1;
+			client_global_option(c, optarg);
 			break;
 		case 'h':
 			report_help();
