@@ -342,6 +342,15 @@ cmd_init(int argc, char **argv)
 	}
 	fprintf(stderr, "certseal-admin: profile %s created for token %s\n",
 	    path, p->token_uri);
+	/*
+	 * SoftHSM2 rewrites its object files in place; a crash at the wrong
+	 * moment can empty them (docs/SECURITY.md).  The signing keys cannot
+	 * be exported, so a copy of the token directory is the only backup.
+	 */
+	if (p->softhsm_conf != NULL)
+		fprintf(stderr, "certseal-admin: back up %s/token (the "
+		    "SoftHSM2 token with the signing keys, and its PIN) "
+		    "somewhere safe; it cannot be recreated\n", dir);
 	code = CLI_EXIT_OK;
  out:
 	profile_free(p);
