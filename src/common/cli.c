@@ -150,30 +150,12 @@ cli_warn(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static int
-write_stdout(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(STDOUT_FILENO, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 cli_write_output(certseal_ctx *ctx, const char *path, const void *data,
     size_t len, unsigned int mode)
 {
 	if (path == NULL || strcmp(path, "-") == 0) {
-		if (write_stdout(data, len) != 0)
+		if (cs_write_all(STDOUT_FILENO, data, len) != 0)
 			return cs_error(ctx, CERTSEAL_E_IO,
 			    "standard output: %s", strerror(errno));
 		return 0;

@@ -28,8 +28,8 @@
 
 #include "internal.h"
 
-static int
-write_all(int fd, const void *data, size_t len)
+int
+cs_write_all(int fd, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	ssize_t n;
@@ -187,7 +187,7 @@ cs_atomic_write(certseal_ctx *ctx, const char *path, const void *data,
 		}
 		named = 1;
 	}
-	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
+	if (fchmod(fd, mode) != 0 || cs_write_all(fd, data, len) != 0 ||
 	    fsync(fd) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_IO, "%s: writing: %s; the old "
 		    "file is unchanged", path, strerror(errno));

@@ -93,6 +93,9 @@ int cs_read_secret_file(certseal_ctx *ctx, const char *path, size_t max,
 int cs_atomic_write(certseal_ctx *ctx, const char *path, const void *data,
     size_t len, mode_t mode);
 
+/* Writes all of data to fd, retrying short writes and EINTR; -1 on error. */
+int cs_write_all(int fd, const void *data, size_t len);
+
 /*
  * mkdir -p: creates path and its missing parents with mode (existing
  * directories are left as they are).
