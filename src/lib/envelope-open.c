@@ -517,6 +517,7 @@ cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
 	st.ctx = ctx;
 	st.name = name != NULL ? name : "(configuration)";
 	st.opts = opts;
+	ctx->open_serial++;
 	strict = (ctx->flags & CERTSEAL_FLAG_ENCRYPTED_ONLY) != 0 &&
 	    (opts & CS_OPEN_INSPECT) == 0;
 	cs_error_clear(ctx);

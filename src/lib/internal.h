@@ -36,6 +36,14 @@ struct certseal_ctx {
 	certseal_log_fn	 log;
 	void		*log_arg;
 	char		*state_dir;
+	/*
+	 * Counts the files this context has begun to open.  Sources keep what
+	 * they read from a token for the rest of one open (a file sealed to a
+	 * thousand recipients is looked up against one listing), and read it
+	 * again when the next open begins, so that a long-running client sees
+	 * a pair added to its token.
+	 */
+	unsigned long	 open_serial;
 	char		 errmsg[CS_ERRMSG_MAX];
 };
 
