@@ -217,8 +217,9 @@ cmd_seal(int argc, char **argv)
 	params.nrecipients = nrecip;
 	params.signers = signers;
 	params.nsigners = nsign;
-	if ((r = cs_envelope_seal(ctx, plain->data, plain->len, &params,
-	    &sealed, &sealed_len)) != 0) {
+	/* Taken over: wiped and freed as soon as it is signed. */
+	if ((r = cs_envelope_seal_secret(ctx, &plain, &params, &sealed,
+	    &sealed_len)) != 0) {
 		code = cli_fail(ctx, r, "%s", strcmp(in, "-") == 0 ?
 		    "standard input" : in);
 		goto out;

@@ -5,8 +5,6 @@
 
 #include <stdlib.h>
 
-#include <openssl/crypto.h>
-
 #include "internal.h"
 #include "envelope-internal.h"
 
@@ -24,11 +22,8 @@ certseal_open_file(certseal_ctx *ctx, const char *path, certseal_config **out)
 	if ((r = cs_read_file(ctx, path, CS_MAX_SEALED_SIZE, &buf,
 	    &len)) != 0)
 		return r;
-	r = cs_envelope_open(ctx, buf, len, path, out);
-	/* A plaintext configuration was read into buf: wipe it. */
-	OPENSSL_cleanse(buf, len);
-	free(buf);
-	return r;
+	/* Taken over: freed once parsed, wiped when it was plaintext. */
+	return cs_envelope_open_owned(ctx, &buf, len, path, out);
 }
 
 int

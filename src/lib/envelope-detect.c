@@ -7,10 +7,11 @@
  */
 #include "config.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
-#include <openssl/bio.h>
-#include <openssl/pem.h>
+#include <openssl/evp.h>
 
 #include "internal.h"
 #include "envelope-internal.h"
@@ -106,31 +107,79 @@ cs_cms_d2i_exact(const unsigned char *der, long len)
 }
 
 /*
- * Nothing but white space may follow the PEM block's END line: bytes
- * appended to or changed after a sealed file's armour are a change to it,
- * not something to ignore (OpenSSL's PEM reader would).
+ * The base64 body of a PEM CMS/PKCS7 block: after the BEGIN line (white
+ * space before it, trailing blanks on it allowed), up to the matching END
+ * line, after which nothing but white space may follow: bytes appended to
+ * or changed after a sealed file's armour are a change to it, not
+ * something to ignore (OpenSSL's PEM reader would).  Returns 0 with
+ * the body's offset and length set, or -1.
  */
 static int
-pem_trailer_clean(const uint8_t *data, size_t len)
+pem_body(const uint8_t *data, size_t len, size_t *offp, size_t *lenp)
 {
-	static const char end[] = "-----END ";
-	size_t i, last = len, dashes = 0;
+	static const char *const labels[] = { "CMS", "PKCS7" };
+	char begin[32], end[32];
+	const uint8_t *e;
+	size_t i = 0, k, bl, el, body;
 
-	for (i = 0; i + sizeof(end) - 1 <= len; i++)
-		if (memcmp(data + i, end, sizeof(end) - 1) == 0)
-			last = i;
-	if (last == len)
-		return 0;
-	/* Past "-----END LABEL-----". */
-	for (i = last + sizeof(end) - 1; i < len && dashes < 5; i++)
-		dashes = data[i] == '-' ? dashes + 1 : 0;
-	if (dashes < 5)
-		return 0;
-	for (; i < len; i++)
-		if (data[i] != ' ' && data[i] != '\t' && data[i] != '\r' &&
-		    data[i] != '\n')
-			return 0;
-	return 1;
+	while (i < len && is_space(data[i]))
+		i++;
+	for (k = 0; k < sizeof(labels) / sizeof(labels[0]); k++) {
+		snprintf(begin, sizeof(begin), "-----BEGIN %s-----",
+		    labels[k]);
+		bl = strlen(begin);
+		if (len - i >= bl && memcmp(data + i, begin, bl) == 0)
+			break;
+	}
+	if (k == sizeof(labels) / sizeof(labels[0]))
+		return -1;
+	snprintf(end, sizeof(end), "-----END %s-----", labels[k]);
+	el = strlen(end);
+	/* The rest of the BEGIN line: blanks only. */
+	for (i += bl; i < len && data[i] != '\n'; i++)
+		if (data[i] != ' ' && data[i] != '\t' && data[i] != '\r')
+			return -1;
+	if (i == len)
+		return -1;
+	body = ++i;
+	/* The first "-----END " is the END line; it must be the last. */
+	for (e = NULL; i + el <= len; i++) {
+		if (data[i] == '-' && memcmp(data + i, "-----END ", 9) == 0) {
+			e = data + i;
+			break;
+		}
+	}
+	if (e == NULL || (size_t)(e - data) + el > len ||
+	    memcmp(e, end, el) != 0 || (e > data + body && e[-1] != '\n'))
+		return -1;
+	for (i = (size_t)(e - data) + el; i < len; i++)
+		if (!is_space(data[i]) || data[i] == '\f' || data[i] == '\v')
+			return -1;
+	*offp = body;
+	*lenp = (size_t)(e - data) - body;
+	return 0;
+}
+
+/*
+ * Decodes len bytes of base64 at in into out, which may be in itself:
+ * the output never overtakes the input.  Returns the decoded length, or
+ * -1.
+ */
+static long
+b64_decode(const uint8_t *in, size_t len, uint8_t *out)
+{
+	EVP_ENCODE_CTX *ectx;
+	int n = 0, tail = 0;
+	long r = -1;
+
+	if (len > INT_MAX || (ectx = EVP_ENCODE_CTX_new()) == NULL)
+		return -1;
+	EVP_DecodeInit(ectx);
+	if (EVP_DecodeUpdate(ectx, out, &n, in, (int)len) >= 0 &&
+	    EVP_DecodeFinal(ectx, out + n, &tail) >= 0)
+		r = (long)n + tail;
+	EVP_ENCODE_CTX_free(ectx);
+	return r;
 }
 
 void
@@ -140,14 +189,17 @@ cs_der_release(struct cs_der *der)
 	memset(der, 0, sizeof(*der));
 }
 
-int
-cs_envelope_parse(certseal_ctx *ctx, const uint8_t *data, size_t len,
+/*
+ * Parses data; when inplace, a PEM body is decoded into data itself
+ * (which the caller gives up), else into a new buffer.
+ */
+static int
+parse(certseal_ctx *ctx, const uint8_t *data, size_t len, uint8_t *inplace,
     const char *name, CMS_ContentInfo **out, struct cs_der *dout)
 {
-	BIO *bio = NULL;
-	char *pemname = NULL, *header = NULL;
-	unsigned char *der = NULL;
+	unsigned char *der = NULL, *owned = NULL;
 	CMS_ContentInfo *cms = NULL;
+	size_t off, blen;
 	long derlen = 0;
 	int r = CERTSEAL_E_INTERNAL;
 
@@ -165,39 +217,50 @@ cs_envelope_parse(certseal_ctx *ctx, const uint8_t *data, size_t len,
 			    "or truncated", name);
 			goto out;
 		}
+		der = (unsigned char *)data;
+		derlen = (long)len;
 	} else {
-		if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
+		if (pem_body(data, len, &off, &blen) != 0)
+			goto bad_pem;
+		/* Base64 decodes to at most 3/4 of its length. */
+		if (inplace != NULL)
+			der = inplace;
+		else if ((der = owned = OPENSSL_malloc(blen / 4 * 3 +
+		    3)) == NULL) {
 			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 			goto out;
 		}
-		if (PEM_read_bio(bio, &pemname, &header, &der,
-		    &derlen) != 1 || (strcmp(pemname, "CMS") != 0 &&
-		    strcmp(pemname, "PKCS7") != 0) || header[0] != '\0' ||
-		    (cms = cs_cms_d2i_exact(der, derlen)) == NULL ||
-		    !pem_trailer_clean(data, len)) {
-			r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: looks like "
-			    "PEM CMS but does not parse; the file is damaged "
-			    "or truncated", name);
-			goto out;
-		}
+		if ((derlen = b64_decode(data + off, blen, der)) < 0 ||
+		    (cms = cs_cms_d2i_exact(der, derlen)) == NULL)
+			goto bad_pem;
 	}
-	if (der != NULL) {
-		dout->p = der;
-		dout->len = derlen;
-		dout->owned = der;
-		der = NULL;
-	} else {
-		dout->p = data;
-		dout->len = (long)len;
-	}
+	dout->p = der;
+	dout->len = derlen;
+	dout->owned = owned;
+	owned = NULL;
 	*out = cms;
 	cms = NULL;
 	r = 0; /* success */
+	goto out;
+ bad_pem:
+	r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: looks like PEM CMS but "
+	    "does not parse; the file is damaged or truncated", name);
  out:
 	CMS_ContentInfo_free(cms);
-	OPENSSL_free(pemname);
-	OPENSSL_free(header);
-	OPENSSL_free(der);
-	BIO_free(bio);
+	OPENSSL_free(owned);
 	return r;
+}
+
+int
+cs_envelope_parse(certseal_ctx *ctx, const uint8_t *data, size_t len,
+    const char *name, CMS_ContentInfo **out, struct cs_der *dout)
+{
+	return parse(ctx, data, len, NULL, name, out, dout);
+}
+
+int
+cs_envelope_parse_inplace(certseal_ctx *ctx, uint8_t *data, size_t len,
+    const char *name, CMS_ContentInfo **out, struct cs_der *dout)
+{
+	return parse(ctx, data, len, data, name, out, dout);
 }

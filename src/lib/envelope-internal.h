@@ -61,6 +61,13 @@ void cs_der_release(struct cs_der *der);
 int cs_envelope_parse(certseal_ctx *ctx, const uint8_t *data, size_t len,
     const char *name, CMS_ContentInfo **out, struct cs_der *der);
 
+/*
+ * The same for a buffer the caller gives up: PEM is decoded in place, so
+ * that no second copy of the file is made, and der points into data.
+ */
+int cs_envelope_parse_inplace(certseal_ctx *ctx, uint8_t *data, size_t len,
+    const char *name, CMS_ContentInfo **out, struct cs_der *der);
+
 /* d2i_CMS_ContentInfo that must consume exactly len bytes, or NULL. */
 CMS_ContentInfo *cs_cms_d2i_exact(const unsigned char *der, long len);
 
@@ -75,6 +82,15 @@ CMS_ContentInfo *cs_cms_d2i_exact(const unsigned char *der, long len);
 int cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
     const char *name, unsigned int opts, json_t *signers,
     certseal_config **out);
+
+/*
+ * cs_envelope_open on a buffer it takes over: *datap (malloc'ed, as
+ * cs_read_file returns it) is used in place, then wiped and freed as soon
+ * as it is no longer needed, on every path; *datap is set to NULL.  This
+ * keeps a large file from being held twice.
+ */
+int cs_envelope_open_owned(certseal_ctx *ctx, uint8_t **datap, size_t len,
+    const char *name, certseal_config **out);
 
 /*
  * Describes the outer structure and applies the content-encryption part

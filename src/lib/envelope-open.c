@@ -340,24 +340,54 @@ describe_signer(json_t *signers, CMS_SignerInfo *si, X509 *cert, int trusted)
 	json_array_append_new(signers, o);
 }
 
-/* Reads a BIO chain to the end into a wiped-on-free memory BIO. */
+/*
+ * Reads a BIO chain to the end, for the digests it computes on the way;
+ * the bytes themselves are dropped (and wiped from the buffer).
+ */
 static int
-drain(BIO *in, BIO *out)
+drain(BIO *in)
 {
-	unsigned char buf[4096];
-	int n;
+	static const size_t bufsize = 64 * 1024;
+	unsigned char *buf;
+	int n, r = 0;
 
-	for (;;) {
-		n = BIO_read(in, buf, sizeof(buf));
-		if (n <= 0)
-			break;
-		if (BIO_write(out, buf, n) != n) {
-			OPENSSL_cleanse(buf, sizeof(buf));
-			return -1;
-		}
+	if ((buf = malloc(bufsize)) == NULL)
+		return -1;
+	while ((n = BIO_read(in, buf, (int)bufsize)) > 0)
+		;
+	if (n < 0)
+		r = -1;
+	OPENSSL_cleanse(buf, bufsize);
+	free(buf);
+	return r;
+}
+
+/*
+ * A memory BIO with room for cap bytes, allocated once: writes up to cap
+ * do not reallocate (BUF_MEM grows by copying, which for large content
+ * costs time and a transient second copy).  Secure: wiped on free.
+ */
+static BIO *
+sized_secmem_bio(size_t cap)
+{
+	BUF_MEM *bm = NULL;
+	BIO *b = NULL;
+
+	if ((bm = BUF_MEM_new_ex(BUF_MEM_FLAG_SECURE)) == NULL ||
+	    (b = BIO_new(BIO_s_secmem())) == NULL)
+		goto fail;
+	if (cap > 0) {
+		if ((bm->data = OPENSSL_secure_malloc(cap)) == NULL)
+			goto fail;
+		bm->max = cap;
+		bm->length = 0;
 	}
-	OPENSSL_cleanse(buf, sizeof(buf));
-	return 0;
+	BIO_set_mem_buf(b, bm, BIO_CLOSE);
+	return b;
+ fail:
+	BUF_MEM_free(bm);
+	BIO_free(b);
+	return NULL;
 }
 
 static void
@@ -375,17 +405,19 @@ wipe_content(CMS_ContentInfo *cms)
 /*
  * Verifies the inner SignedData: every SignerInfo whose identifier names
  * a trusted certificate must verify (exact pinning: no chain, no time);
- * at least one must exist.  Fills cfg's signer fields and *plainp.
+ * at least one must exist.  Fills cfg's signer fields and its plaintext
+ * (one copy of the verified content, made once everything verified).
  */
 static int
 verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
-    struct certseal_config *cfg, BIO *plain)
+    struct certseal_config *cfg)
 {
 	certseal_ctx *ctx = st->ctx;
 	STACK_OF(X509) *trusted = NULL;
 	STACK_OF(CMS_SignerInfo) *sis;
 	CMS_SignerInfo *si, *good = NULL;
 	X509 *cert, *goodcert = NULL;
+	ASN1_OCTET_STRING **pos;
 	BIO *cont = NULL;
 	size_t s;
 	int i, j, nsi, bad = 0, r = CERTSEAL_E_INTERNAL;
@@ -399,7 +431,7 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 		(void)cs_source_trusted_signers(ctx->sources[s], trusted);
 	}
 	cs_error_clear(ctx);
-	if ((cont = CMS_dataInit(sd, NULL)) == NULL || drain(cont, plain) != 0) {
+	if ((cont = CMS_dataInit(sd, NULL)) == NULL || drain(cont) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: cannot read the "
 		    "signed content", st->name);
 		goto out;
@@ -472,6 +504,13 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
 	}
+	pos = CMS_get0_content(sd);
+	if (pos != NULL && *pos != NULL ?
+	    cs_secret_from((*pos)->data, (size_t)(*pos)->length,
+	    &cfg->plain) != 0 : cs_secret_new(0, &cfg->plain) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
 	cfg->is_signed = 1;
 	r = 0; /* success */
  out:
@@ -499,18 +538,38 @@ open_plaintext(certseal_ctx *ctx, const uint8_t *data, size_t len,
 	return 0;
 }
 
-int
-cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
-    const char *name, unsigned int opts, json_t *signers,
+/* Frees a taken-over input buffer; wiped when it may be plaintext. */
+static void
+release_input(uint8_t **ownedp, size_t len, int wipe)
+{
+	if (ownedp == NULL || *ownedp == NULL)
+		return;
+	if (wipe)
+		OPENSSL_cleanse(*ownedp, len);
+	free(*ownedp);
+	*ownedp = NULL;
+}
+
+/*
+ * The open.  When ownedp is not NULL, *ownedp is data, taken over: PEM is
+ * decoded in place and the buffer freed once parsed, so that at the peak
+ * only about two copies of the content are held (the ciphertext and the
+ * decrypted SignedData, then the SignedData and the plaintext).
+ */
+static int
+open_common(certseal_ctx *ctx, const uint8_t *data, size_t len,
+    uint8_t **ownedp, const char *name, unsigned int opts, json_t *signers,
     certseal_config **out)
 {
 	struct open_state st;
 	struct cs_der der;
 	struct certseal_config *cfg = NULL;
 	CMS_ContentInfo *inner = NULL;
-	BIO *dec = NULL, *plain = NULL;
+	ASN1_OCTET_STRING **pos;
+	BIO *dec = NULL;
 	BUF_MEM *bm;
-	int i, n, enid, newer = 0, strict, r = CERTSEAL_E_INTERNAL;
+	size_t clen;
+	int i, n, enid, sealed = 0, newer = 0, strict, r = CERTSEAL_E_INTERNAL;
 
 	*out = NULL;
 	memset(&st, 0, sizeof(st));
@@ -533,12 +592,18 @@ cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
 			goto out;
 		goto done;
 	}
-	cfg->sealed = 1;
-	r = cs_envelope_parse(ctx, data, len, st.name, &st.cms, &der);
+	cfg->sealed = sealed = 1;
+	if (ownedp != NULL)
+		r = cs_envelope_parse_inplace(ctx, *ownedp, len, st.name,
+		    &st.cms, &der);
+	else
+		r = cs_envelope_parse(ctx, data, len, st.name, &st.cms, &der);
 	if (r == 0)
 		r = cs_policy_outer(ctx, st.cms, &der, st.name, &st.outer);
 	/* The parsed structure is all that is needed from here on. */
 	cs_der_release(&der);
+	release_input(ownedp, len, 0);
+	data = NULL;
 	if (r != 0)
 		goto out;
 	if (!st.outer.accepted) {
@@ -571,8 +636,10 @@ cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
 		    "with certseal", st.name, st.key->keyid_hex);
 		goto out;
 	}
-	if ((dec = BIO_new(BIO_s_secmem())) == NULL ||
-	    (plain = BIO_new(BIO_s_secmem())) == NULL) {
+	/* GCM and CBC decrypt to at most the ciphertext's length. */
+	pos = CMS_get0_content(st.cms);
+	clen = pos != NULL && *pos != NULL ? (size_t)(*pos)->length : 0;
+	if ((dec = sized_secmem_bio(clen)) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -591,8 +658,12 @@ cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
 		    st.name);
 		goto out;
 	}
-	BIO_get_mem_ptr(dec, &bm);
 	enid = OBJ_obj2nid(CMS_get0_eContentType(st.cms));
+	/* The ciphertext is not needed any more. */
+	CMS_ContentInfo_free(st.cms);
+	st.cms = NULL;
+	st.ris = NULL;
+	BIO_get_mem_ptr(dec, &bm);
 	if (enid == NID_pkcs7_signed || enid == NID_pkcs7_data) {
 		/*
 		 * openssl cms -encrypt always says id-data: a content that
@@ -617,7 +688,10 @@ cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
 		goto out;
 	}
 	if (inner != NULL) {
-		if ((r = verify_signed(&st, inner, signers, cfg, plain)) != 0)
+		/* Parsed: the decrypted DER is not needed (wiped on free). */
+		BIO_free(dec);
+		dec = NULL;
+		if ((r = verify_signed(&st, inner, signers, cfg)) != 0)
 			goto out;
 	} else {
 		if (strict) {
@@ -633,14 +707,18 @@ cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
 			    "with certseal", st.name);
 			goto out;
 		}
-		if (BIO_write(plain, bm->data, (int)bm->length) !=
-		    (int)bm->length && bm->length > 0) {
+		if (cs_secret_from(bm->data, bm->length, &cfg->plain) != 0) {
 			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 			goto out;
 		}
 	}
-	BIO_get_mem_ptr(plain, &bm);
-	if (bm->length > CERTSEAL_MAX_CONFIG_SIZE) {
+	/* Only one copy from here on. */
+	wipe_content(inner);
+	CMS_ContentInfo_free(inner);
+	inner = NULL;
+	BIO_free(dec);
+	dec = NULL;
+	if (cfg->plain->len > CERTSEAL_MAX_CONFIG_SIZE) {
 		r = cs_error(ctx, CERTSEAL_E_TOO_LARGE, "%s: configuration over "
 		    "the limit of %zu bytes", st.name,
 		    CERTSEAL_MAX_CONFIG_SIZE);
@@ -653,8 +731,7 @@ cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
 		cs_error_prefix(ctx, "%s", st.name);
 		goto out;
 	}
-	if (cs_secret_from(bm->data, bm->length, &cfg->plain) != 0 ||
-	    (cfg->source_uri = strdup(cs_source_uri(st.src))) == NULL) {
+	if ((cfg->source_uri = strdup(cs_source_uri(st.src))) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -670,14 +747,30 @@ cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
 	cfg = NULL;
 	r = 0; /* success */
  out:
+	/* A plaintext configuration was read into the input: wipe it. */
+	release_input(ownedp, len, !sealed);
 	wipe_content(inner);
 	CMS_ContentInfo_free(inner);
 	CMS_ContentInfo_free(st.cms);
 	BIO_free(dec);		/* secure memory BIOs wipe on free */
-	BIO_free(plain);
 	free(st.infos);
 	cs_config_free(cfg);
 	return r;
+}
+
+int
+cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
+    const char *name, unsigned int opts, json_t *signers,
+    certseal_config **out)
+{
+	return open_common(ctx, data, len, NULL, name, opts, signers, out);
+}
+
+int
+cs_envelope_open_owned(certseal_ctx *ctx, uint8_t **datap, size_t len,
+    const char *name, certseal_config **out)
+{
+	return open_common(ctx, *datap, len, datap, name, 0, NULL, out);
 }
 
 int

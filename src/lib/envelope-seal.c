@@ -8,9 +8,12 @@
  */
 #include "config.h"
 
+#include <limits.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/buffer.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -211,24 +214,34 @@ add_signer(certseal_ctx *ctx, CMS_ContentInfo *sd, const struct cs_key *key,
 	return r;
 }
 
-/* The inner SignedData, DER-encoded, into a wiped-on-free BIO. */
+/*
+ * Sizes: DER structures are encoded by two i2d calls (length, then into a
+ * buffer allocated once), never through growing memory BIOs, which copy
+ * and wipe their whole content at each growth.
+ */
+
+/*
+ * The inner SignedData, DER-encoded, into a wiped-on-free buffer.  The
+ * content is signed as it is (CMS_BINARY: no canonicalisation, docs/
+ * FORMAT.md) and encoded straight from `in`: the SignedData borrows it
+ * instead of holding a copy.
+ */
 static int
 make_signed(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
-    const struct cs_seal_params *params, BIO **out)
+    const struct cs_seal_params *params, struct cs_secret **out)
 {
 	CMS_ContentInfo *sd = NULL;
-	BIO *data = NULL, *der = NULL;
-	size_t i;
-	int r = CERTSEAL_E_INTERNAL;
+	ASN1_OCTET_STRING **pos, *content = NULL;
+	struct cs_secret *der = NULL;
+	BIO *chain = NULL;
+	unsigned char *p;
+	size_t i, off, chunk;
+	int len, r = CERTSEAL_E_INTERNAL;
 
 	*out = NULL;
-	if ((data = BIO_new_mem_buf(inlen > 0 ? in : (const uint8_t *)"",
-	    (int)inlen)) == NULL || (der = BIO_new(BIO_s_secmem())) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
-		goto out;
-	}
+	/* Detached while signing: the digest BIOs write nowhere. */
 	if ((sd = CMS_sign(NULL, NULL, NULL, NULL,
-	    CMS_PARTIAL | CMS_BINARY)) == NULL) {
+	    CMS_PARTIAL | CMS_BINARY | CMS_DETACHED)) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot create the "
 		    "SignedData");
 		goto out;
@@ -238,12 +251,41 @@ make_signed(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 		    params)) != 0)
 			goto out;
 	}
-	if (CMS_final(sd, data, NULL, CMS_BINARY) != 1) {
+	if ((chain = CMS_dataInit(sd, NULL)) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot start the "
+		    "SignedData");
+		goto out;
+	}
+	for (off = 0; off < inlen; off += chunk) {
+		chunk = inlen - off > INT_MAX / 2 ? INT_MAX / 2 : inlen - off;
+		if (BIO_write(chain, in + off, (int)chunk) != (int)chunk) {
+			r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot digest "
+			    "the configuration");
+			goto out;
+		}
+	}
+	(void)BIO_flush(chain);
+	if (CMS_dataFinal(sd, chain) != 1) {
 		r = cs_error(ctx, CERTSEAL_E_TOKEN, "signing failed; check "
 		    "that the signing key is available");
 		goto out;
 	}
-	if (i2d_CMS_bio(der, sd) != 1) {
+	/* Now embed the content: eContent borrows `in`. */
+	if ((pos = CMS_get0_content(sd)) == NULL ||
+	    (content = ASN1_OCTET_STRING_new()) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	ASN1_STRING_set0(content, (void *)(uintptr_t)in, (int)inlen);
+	*pos = content;
+	if ((len = i2d_CMS_ContentInfo(sd, NULL)) <= 0 ||
+	    cs_secret_new((size_t)len, &der) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "cannot encode the "
+		    "SignedData");
+		goto out;
+	}
+	p = der->data;
+	if (i2d_CMS_ContentInfo(sd, &p) != len) {
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot encode the "
 		    "SignedData");
 		goto out;
@@ -252,29 +294,115 @@ make_signed(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 	der = NULL;
 	r = 0; /* success */
  out:
-	if (sd != NULL) {
-		ASN1_OCTET_STRING **pos = CMS_get0_content(sd);
-
-		/* The SignedData holds a copy of the plaintext. */
-		if (pos != NULL && *pos != NULL && (*pos)->data != NULL)
-			OPENSSL_cleanse((*pos)->data, (*pos)->length);
+	if (content != NULL) {
+		/*
+		 * Give `in` back before the structure is freed (not with
+		 * ASN1_STRING_set0, which frees the data it replaces).
+		 */
+		content->data = NULL;
+		content->length = 0;
 	}
+	BIO_free_all(chain);
 	CMS_ContentInfo_free(sd);
-	BIO_free(der);
-	BIO_free(data);
+	cs_secret_free(der);
 	return r;
 }
 
-int
-cs_envelope_seal(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
-    const struct cs_seal_params *params, uint8_t **out, size_t *outlen)
+/*
+ * Encrypts the inner DER into env.  The ciphertext goes into a memory
+ * buffer allocated once at its final size (GCM adds nothing), which the
+ * AuthEnvelopedData then takes over.
+ */
+static int
+encrypt_inner(certseal_ctx *ctx, CMS_ContentInfo *env,
+    const struct cs_secret *inner)
+{
+	BIO *chain = NULL, *mem;
+	BUF_MEM *bm = NULL;
+	size_t off, chunk;
+	int r = CERTSEAL_E_INTERNAL;
+
+	if ((chain = CMS_dataInit(env, NULL)) == NULL ||
+	    (mem = BIO_find_type(chain, BIO_TYPE_MEM)) == NULL)
+		goto fail;
+	if ((bm = BUF_MEM_new()) == NULL ||
+	    (bm->data = OPENSSL_malloc(inner->len + 1)) == NULL)
+		goto fail;
+	bm->max = inner->len + 1;
+	bm->length = 0;
+	BIO_set_mem_buf(mem, bm, BIO_CLOSE);
+	bm = NULL;
+	for (off = 0; off < inner->len; off += chunk) {
+		chunk = inner->len - off > INT_MAX / 2 ? INT_MAX / 2 :
+		    inner->len - off;
+		if (BIO_write(chain, inner->data + off, (int)chunk) !=
+		    (int)chunk)
+			goto fail;
+	}
+	(void)BIO_flush(chain);
+	if (CMS_dataFinal(env, chain) != 1)
+		goto fail;
+	r = 0; /* success */
+	goto out;
+ fail:
+	r = cs_error(ctx, CERTSEAL_E_INTERNAL, "encryption failed");
+ out:
+	BUF_MEM_free(bm);
+	BIO_free_all(chain);
+	return r;
+}
+
+/*
+ * Base64 PEM of der (64 characters a line, as PEM_write_bio writes) into
+ * buf, which holds pemlen bytes and has der in its last derlen bytes:
+ * encoding front to back never overtakes the bytes still to be read.
+ */
+#define PEM_HEAD	"-----BEGIN CMS-----\n"
+#define PEM_TAIL	"-----END CMS-----\n"
+
+static size_t
+pem_length(size_t derlen)
+{
+	return sizeof(PEM_HEAD) - 1 + derlen / 48 * 65 +
+	    (derlen % 48 != 0 ? (derlen % 48 + 2) / 3 * 4 + 1 : 0) +
+	    sizeof(PEM_TAIL) - 1;
+}
+
+static void
+pem_encode_tail(uint8_t *buf, size_t pemlen, size_t derlen)
+{
+	unsigned char line[48];
+	const uint8_t *in = buf + pemlen - derlen;
+	uint8_t *o = buf;
+	size_t off, n;
+
+	memcpy(o, PEM_HEAD, sizeof(PEM_HEAD) - 1);
+	o += sizeof(PEM_HEAD) - 1;
+	for (off = 0; off < derlen; off += n) {
+		n = derlen - off > 48 ? 48 : derlen - off;
+		/* The line is read before its text is written. */
+		memcpy(line, in + off, n);
+		o += EVP_EncodeBlock(o, line, (int)n);
+		*o++ = '\n';
+	}
+	memcpy(o, PEM_TAIL, sizeof(PEM_TAIL) - 1);
+}
+
+/*
+ * The sealing.  When plainp is not NULL, *plainp is `in`, taken over and
+ * wiped and freed as soon as the SignedData is encoded, so that at most
+ * about two copies of the content are held at any time.
+ */
+static int
+seal_common(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
+    struct cs_secret **plainp, const struct cs_seal_params *params,
+    uint8_t **out, size_t *outlen)
 {
 	CMS_ContentInfo *env = NULL;
-	BIO *inner = NULL, *pem = NULL;
-	BUF_MEM *bm = NULL;
-	uint8_t *result = NULL;
-	size_t i;
-	int r = CERTSEAL_E_INTERNAL;
+	struct cs_secret *inner = NULL;
+	uint8_t *result = NULL, *p;
+	size_t i, pemlen = 0;
+	int derlen, r = CERTSEAL_E_INTERNAL;
 
 	*out = NULL;
 	*outlen = 0;
@@ -318,8 +446,13 @@ cs_envelope_seal(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 		if ((r = check_recipient(ctx, &params->recipients[i])) != 0)
 			goto out;
 	}
-	if ((r = make_signed(ctx, in, inlen, params, &inner)) != 0)
+	if ((r = make_signed(ctx, in != NULL ? in : (const uint8_t *)"",
+	    inlen, params, &inner)) != 0)
 		goto out;
+	if (plainp != NULL) {
+		cs_secret_free(*plainp);
+		*plainp = NULL;
+	}
 	if ((env = CMS_AuthEnvelopedData_create(EVP_aes_256_gcm())) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot create the "
 		    "AuthEnvelopedData");
@@ -330,31 +463,59 @@ cs_envelope_seal(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 			goto out;
 	}
 	if (CMS_set1_eContentType(env, OBJ_nid2obj(NID_pkcs7_signed)) != 1 ||
-	    CMS_set_detached(env, 0) != 1 ||
-	    CMS_final(env, inner, NULL, CMS_BINARY) != 1) {
+	    CMS_set_detached(env, 0) != 1) {
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "encryption failed");
 		goto out;
 	}
-	if ((pem = BIO_new(BIO_s_mem())) == NULL ||
-	    PEM_write_bio_CMS(pem, env) != 1) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "cannot write PEM");
+	if ((r = encrypt_inner(ctx, env, inner)) != 0)
+		goto out;
+	cs_secret_free(inner);
+	inner = NULL;
+	/* The DER goes to the end of the PEM buffer, encoded in place. */
+	if ((derlen = i2d_CMS_ContentInfo(env, NULL)) <= 0) {
+		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot write PEM");
 		goto out;
 	}
-	BIO_get_mem_ptr(pem, &bm);
-	if ((result = malloc(bm->length + 1)) == NULL) {
+	pemlen = pem_length((size_t)derlen);
+	if ((result = malloc(pemlen + 1)) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
 	}
-	memcpy(result, bm->data, bm->length);
-	result[bm->length] = '\0';
+	p = result + pemlen - (size_t)derlen;
+	if (i2d_CMS_ContentInfo(env, &p) != derlen) {
+		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot write PEM");
+		goto out;
+	}
+	CMS_ContentInfo_free(env);
+	env = NULL;
+	pem_encode_tail(result, pemlen, (size_t)derlen);
+	result[pemlen] = '\0';
 	*out = result;
-	*outlen = bm->length;
+	*outlen = pemlen;
 	result = NULL;
 	r = 0; /* success */
  out:
+	if (plainp != NULL) {
+		cs_secret_free(*plainp);
+		*plainp = NULL;
+	}
 	free(result);
 	CMS_ContentInfo_free(env);
-	BIO_free(inner);
-	BIO_free(pem);
+	cs_secret_free(inner);
 	return r;
+}
+
+int
+cs_envelope_seal(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
+    const struct cs_seal_params *params, uint8_t **out, size_t *outlen)
+{
+	return seal_common(ctx, in, inlen, NULL, params, out, outlen);
+}
+
+int
+cs_envelope_seal_secret(certseal_ctx *ctx, struct cs_secret **plainp,
+    const struct cs_seal_params *params, uint8_t **out, size_t *outlen)
+{
+	return seal_common(ctx, (*plainp)->data, (*plainp)->len, plainp,
+	    params, out, outlen);
 }

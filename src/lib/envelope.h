@@ -47,6 +47,14 @@ int cs_envelope_seal(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
     const struct cs_seal_params *params, uint8_t **out, size_t *outlen);
 
 /*
+ * The same with a plaintext it takes over: *plainp is wiped and freed as
+ * soon as it has been signed, on every path, and set to NULL.  Holds one
+ * copy of a large configuration less than cs_envelope_seal.
+ */
+int cs_envelope_seal_secret(certseal_ctx *ctx, struct cs_secret **plainp,
+    const struct cs_seal_params *params, uint8_t **out, size_t *outlen);
+
+/*
  * 1 when data looks sealed: a PEM CMS or PKCS7 header, or a DER
  * ContentInfo prefix (SEQUENCE then a PKCS#7/CMS content-type OID).
  * Such data must parse as CMS or it is an integrity error, never plaintext.
