@@ -8,6 +8,7 @@ libcertseal_core_la_SOURCES += \
 	pkcs11/p11-session.c \
 	pkcs11/p11-pin.c \
 	pkcs11/p11-find.c \
+	pkcs11/p11-index.c \
 	pkcs11/p11-keyops.c \
 	pkcs11/p11-keygen.c \
 	pkcs11/p11-cert.c \

@@ -1,13 +1,6 @@
 /*
- * p11-find.c - finding objects on a token, reading their public
- * attributes, and finding the private key of a CMS recipient without
- * trying keys one by one.
- *
- * Key lookup follows the convention of existing smartcards and HSMs: the
- * certificate is the index (it carries the SKID and issuer/serial a CMS
- * recipient names), and the private key shares the certificate's CKA_ID.
- * Keys certseal creates additionally carry CKA_ID = SKID, so a key whose
- * certificate is not on the token is found directly.
+ * p11-find.c - finding objects on a token and reading their public
+ * attributes.
  */
 #include "config.h"
 
@@ -22,6 +15,14 @@
 /* A token with more objects than this is not one we search exhaustively. */
 #define FIND_MAX	4096
 #define FIND_BATCH	64
+
+static unsigned long find_calls;
+
+unsigned long
+cs_p11_find_calls(void)
+{
+	return find_calls;
+}
 
 static void
 object_attrs(CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE h,
@@ -86,6 +87,7 @@ cs_p11_find(certseal_ctx *ctx, struct cs_p11_token *tok,
 		tmpl[nt++].ulValueLen = strlen(label);
 	}
 	cs_p11_lock();
+	find_calls++;
 	if ((r = cs_p11_token_session(ctx, tok, &h)) != 0)
 		goto out;
 	if ((rv = fl->C_FindObjectsInit(h, tmpl, nt)) != CKR_OK) {
@@ -136,13 +138,19 @@ cs_p11_find(certseal_ctx *ctx, struct cs_p11_token *tok,
 	return r;
 }
 
+/*
+ * Most public values (a certificate, a modulus) fit this; one call reads
+ * them.  Longer ones take a second call that asks for the length first.
+ */
+#define ATTR_GUESS	4096
+
 int
 cs_p11_get_attr(certseal_ctx *ctx, struct cs_p11_token *tok,
     CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, uint8_t **out,
     size_t *lenp)
 {
 	CK_FUNCTION_LIST *fl = cs_p11_token_fl(tok);
-	CK_ATTRIBUTE a = { type, NULL, 0 };
+	CK_ATTRIBUTE a = { type, NULL, ATTR_GUESS };
 	CK_SESSION_HANDLE h;
 	uint8_t *buf = NULL;
 	CK_RV rv;
@@ -153,29 +161,41 @@ cs_p11_get_attr(certseal_ctx *ctx, struct cs_p11_token *tok,
 	cs_p11_lock();
 	if ((r = cs_p11_token_session(ctx, tok, &h)) != 0)
 		goto out;
-	if ((rv = fl->C_GetAttributeValue(h, obj, &a, 1)) != CKR_OK) {
+	if ((buf = malloc(ATTR_GUESS + 1)) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	a.pValue = buf;
+	rv = fl->C_GetAttributeValue(h, obj, &a, 1);
+	if (rv == CKR_BUFFER_TOO_SMALL) {
+		free(buf);
+		buf = NULL;
+		a.pValue = NULL;
+		a.ulValueLen = 0;
+		rv = fl->C_GetAttributeValue(h, obj, &a, 1);
+		if (rv == CKR_OK && a.ulValueLen != CK_UNAVAILABLE_INFORMATION &&
+		    a.ulValueLen <= CS_P11_VALUE_MAX) {
+			if ((buf = malloc(a.ulValueLen + 1)) == NULL) {
+				r = cs_error(ctx, CERTSEAL_E_NOMEM,
+				    "out of memory");
+				goto out;
+			}
+			a.pValue = buf;
+			rv = fl->C_GetAttributeValue(h, obj, &a, 1);
+		}
+	}
+	if (rv != CKR_OK) {
 		r = cs_p11_error(ctx, rv, "token '%s': reading attribute "
 		    "0x%lx of object %lu", cs_p11_token_label(tok),
 		    (unsigned long)type, (unsigned long)obj);
 		goto out;
 	}
-	if (a.ulValueLen == CK_UNAVAILABLE_INFORMATION ||
+	if (a.pValue == NULL || a.ulValueLen == CK_UNAVAILABLE_INFORMATION ||
 	    a.ulValueLen > CS_P11_VALUE_MAX) {
 		r = cs_error(ctx, CERTSEAL_E_TOKEN, "token '%s': attribute "
 		    "0x%lx of object %lu unavailable or too large",
 		    cs_p11_token_label(tok), (unsigned long)type,
 		    (unsigned long)obj);
-		goto out;
-	}
-	if ((buf = malloc(a.ulValueLen + 1)) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
-		goto out;
-	}
-	a.pValue = buf;
-	if ((rv = fl->C_GetAttributeValue(h, obj, &a, 1)) != CKR_OK) {
-		r = cs_p11_error(ctx, rv, "token '%s': reading attribute "
-		    "0x%lx of object %lu", cs_p11_token_label(tok),
-		    (unsigned long)type, (unsigned long)obj);
 		goto out;
 	}
 	*out = buf;
@@ -265,87 +285,6 @@ cs_p11_certs(certseal_ctx *ctx, struct cs_p11_token *tok, const uint8_t *id,
 	free(objs);
 	free(kept);
 	sk_X509_pop_free(certs, X509_free);
-	return r;
-}
-
-/* The one private key with CKA_ID id; 0 and *found=0 when none. */
-static int
-private_by_id(certseal_ctx *ctx, struct cs_p11_token *tok, const uint8_t *id,
-    size_t idlen, struct cs_p11_object *key, int *found)
-{
-	struct cs_p11_object *objs = NULL;
-	size_t n = 0;
-	int r;
-
-	*found = 0;
-	if ((r = cs_p11_find(ctx, tok, CKO_PRIVATE_KEY, id, idlen, NULL,
-	    &objs, &n)) != 0)
-		return r;
-	if (n > 1) {
-		/* libp11's classic failure: the wrong twin, "bad decrypt". */
-		cs_warn(ctx, "token '%s': %zu private keys share one CKA_ID; "
-		    "using the first — give every key a unique ID",
-		    cs_p11_token_label(tok), n);
-	}
-	if (n > 0) {
-		*key = objs[0];
-		*found = 1;
-	}
-	free(objs);
-	return 0;
-}
-
-int
-cs_p11_find_recipient(certseal_ctx *ctx, struct cs_p11_token *tok,
-    const struct cs_recipient_id *rid, EVP_PKEY **pkeyp, X509 **certp)
-{
-	STACK_OF(X509) *certs = NULL;
-	struct cs_p11_object *objs = NULL, key;
-	X509 *cert = NULL;
-	EVP_PKEY *pkey = NULL;
-	int i, r = CERTSEAL_E_INTERNAL, found = 0;
-
-	*pkeyp = NULL;
-	*certp = NULL;
-	/* Certificates first: they index keys on any token. */
-	if ((r = cs_p11_certs(ctx, tok, NULL, 0, NULL, &certs, &objs)) != 0)
-		goto out;
-	for (i = 0; i < sk_X509_num(certs) && !found; i++) {
-		if (!cs_recipient_id_matches(rid, sk_X509_value(certs, i)))
-			continue;
-		if (objs[i].idlen == 0)
-			continue;
-		if ((r = private_by_id(ctx, tok, objs[i].id, objs[i].idlen,
-		    &key, &found)) != 0)
-			goto out;
-		if (found)
-			cert = sk_X509_value(certs, i);
-	}
-	/* certseal's own keys: CKA_ID = SKID, certificate maybe elsewhere. */
-	if (!found && rid->keyid != NULL &&
-	    rid->keyid->length <= CS_P11_ID_MAX) {
-		if ((r = private_by_id(ctx, tok, rid->keyid->data,
-		    (size_t)rid->keyid->length, &key, &found)) != 0)
-			goto out;
-	}
-	if (!found) {
-		r = CERTSEAL_E_NO_KEY;
-		goto out;
-	}
-	if ((r = cs_p11_key_pkey(ctx, tok, &key, cert, &pkey)) != 0)
-		goto out;
-	if (cert != NULL && !X509_up_ref(cert)) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
-		goto out;
-	}
-	*pkeyp = pkey;
-	*certp = cert;
-	pkey = NULL;
-	r = 0; /* success */
- out:
-	EVP_PKEY_free(pkey);
-	sk_X509_pop_free(certs, X509_free);
-	free(objs);
 	return r;
 }
 

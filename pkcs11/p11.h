@@ -207,6 +207,9 @@ int cs_p11_find(certseal_ctx *ctx, struct cs_p11_token *tok,
     CK_OBJECT_CLASS klass, const uint8_t *id, size_t idlen,
     const char *label, struct cs_p11_object **out, size_t *np);
 
+/* How many object searches this process made (for tests). */
+unsigned long cs_p11_find_calls(void);
+
 /*
  * Reads one attribute of variable length into a new buffer (at most
  * CS_P11_VALUE_MAX bytes).  Never used for private key material: the
@@ -226,19 +229,43 @@ int cs_p11_certs(certseal_ctx *ctx, struct cs_p11_token *tok,
     const uint8_t *id, size_t idlen, const char *label,
     STACK_OF(X509) **out, struct cs_p11_object **objs);
 
-/*
- * Finds the private key for a recipient, without trying keys: the
- * certificates whose SKID or issuer+serial match, then the private key
- * with that certificate's CKA_ID; else a private key whose CKA_ID equals
- * the SKID (certseal's own keys).  CERTSEAL_E_NO_KEY when there is none.
- * *pkey is token-backed; *cert may be NULL when only the key was found.
- */
-int cs_p11_find_recipient(certseal_ctx *ctx, struct cs_p11_token *tok,
-    const struct cs_recipient_id *rid, EVP_PKEY **pkey, X509 **cert);
-
 /* Destroys every object with CKA_ID id; *ndestroyed counts them. */
 int cs_p11_delete_id(certseal_ctx *ctx, struct cs_p11_token *tok,
     const uint8_t *id, size_t idlen, size_t *ndestroyed);
+
+/* ---- p11-index.c: a token listed once ---- */
+
+/* The certificates and private keys of a token. */
+struct cs_p11_index {
+	STACK_OF(X509)		*certs;
+	struct cs_p11_object	*cert_objs;	/* [i] is certs[i]'s object */
+	struct cs_p11_object	*keys;		/* private keys */
+	size_t			 nkeys;
+};
+
+/* Lists the token into idx (replacing what idx held only on success). */
+int cs_p11_index_read(certseal_ctx *ctx, struct cs_p11_token *tok,
+    struct cs_p11_index *idx);
+
+void cs_p11_index_release(struct cs_p11_index *idx);
+
+/*
+ * The private key for a recipient, without trying keys: the certificates
+ * whose SKID or issuer+serial match, then the private key with that
+ * certificate's CKA_ID; else a private key whose CKA_ID equals the SKID
+ * (certseal's own keys).  *key and *cert point into idx (*cert NULL when
+ * only the key was found).  CERTSEAL_E_NO_KEY when there is none.
+ */
+int cs_p11_index_recipient(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const struct cs_p11_index *idx, const struct cs_recipient_id *rid,
+    const struct cs_p11_object **key, X509 **cert);
+
+/*
+ * The same search on a fresh listing, as a token-backed key: *pkey, and
+ * *cert (a new reference, or NULL when only the key was found).
+ */
+int cs_p11_find_recipient(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const struct cs_recipient_id *rid, EVP_PKEY **pkey, X509 **cert);
 
 /* ---- p11-keyops.c: token-backed EVP_PKEYs ---- */
 

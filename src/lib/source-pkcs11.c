@@ -58,6 +58,14 @@ struct pkcs11_source {
 	size_t		 nkeys;
 	struct cs_key	*signer;
 	STACK_OF(X509)	*trusted;	/* cached trusted signers */
+	/*
+	 * The token's certificates and private keys, listed once per open
+	 * (ctx->open_serial): a thousand recipients are matched in memory,
+	 * and the next open sees pairs added to the token meanwhile.
+	 */
+	struct cs_p11_index index;
+	unsigned long	 index_serial;
+	int		 index_valid;
 	int		 login_err;	/* bad/locked PIN: not resent */
 	char		*login_msg;
 };
@@ -116,6 +124,7 @@ pkcs11_free(struct cs_source *src)
 		key_free(ps->keys[i]);
 	key_free(ps->signer);
 	sk_X509_pop_free(ps->trusted, X509_free);
+	cs_p11_index_release(&ps->index);
 	free(ps->login_msg);
 	/* The token, its session and login stay cached for the process. */
 	cs_p11_token_unref(ps->tok);
@@ -152,6 +161,22 @@ ensure(struct pkcs11_source *ps)
 	return r;
 }
 
+/* The token's listing for the current open, read when there is none. */
+static int
+ensure_index(struct pkcs11_source *ps)
+{
+	certseal_ctx *ctx = ps->base.ctx;
+	int r;
+
+	if (ps->index_valid && ps->index_serial == ctx->open_serial)
+		return 0;
+	if ((r = cs_p11_index_read(ctx, ps->tok, &ps->index)) != 0)
+		return r;
+	ps->index_valid = 1;
+	ps->index_serial = ctx->open_serial;
+	return 0;
+}
+
 static int
 make_key(struct pkcs11_source *ps, EVP_PKEY *pkey, X509 *cert,
     const char *label, struct cs_key **out)
@@ -177,6 +202,7 @@ pkcs11_find_key(struct cs_source *src, const struct cs_recipient_id *id,
     const struct cs_key **out)
 {
 	struct pkcs11_source *ps = p11_source(src);
+	const struct cs_p11_object *obj;
 	struct cs_key *k = NULL;
 	EVP_PKEY *pkey = NULL;
 	X509 *cert = NULL;
@@ -193,16 +219,22 @@ pkcs11_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 			return 0;
 		}
 	}
-	if ((r = cs_p11_find_recipient(src->ctx, ps->tok, id, &pkey,
-	    &cert)) != 0)
+	if ((r = ensure_index(ps)) != 0 ||
+	    (r = cs_p11_index_recipient(src->ctx, ps->tok, &ps->index, id,
+	    &obj, &cert)) != 0)
 		return r;
 	if (cert == NULL) {
 		/* CMS needs the certificate to pick the recipient safely. */
-		EVP_PKEY_free(pkey);
 		return cs_error(src->ctx, CERTSEAL_E_NO_KEY, "token '%s' has "
 		    "the key but not its certificate: store the certificate "
 		    "on the token with the key's CKA_ID",
 		    cs_p11_token_label(ps->tok));
+	}
+	if ((r = cs_p11_key_pkey(src->ctx, ps->tok, obj, cert, &pkey)) != 0)
+		return r;
+	if (!X509_up_ref(cert)) {
+		EVP_PKEY_free(pkey);
+		return cs_error(src->ctx, CERTSEAL_E_NOMEM, "out of memory");
 	}
 	if ((r = make_key(ps, pkey, cert, cs_p11_token_label(ps->tok),
 	    &k)) != 0) {
@@ -223,9 +255,9 @@ pkcs11_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 	return 0;
 }
 
-/* The private keys of the token, with their public halves read lazily. */
+/* The token's private keys (the index's), public halves read lazily. */
 struct privkeys {
-	struct cs_p11_object *objs;
+	const struct cs_p11_object *objs;
 	size_t		 n;
 	uint8_t		**pub;		/* modulus/point or NULL */
 	size_t		*publen;
@@ -242,7 +274,6 @@ privkeys_release(struct privkeys *pk)
 	free(pk->pub);
 	free(pk->publen);
 	free(pk->tried);
-	free(pk->objs);
 	memset(pk, 0, sizeof(*pk));
 }
 
@@ -272,7 +303,8 @@ privkey_pub(struct pkcs11_source *ps, struct privkeys *pk, size_t i,
     size_t *lenp)
 {
 	certseal_ctx *ctx = ps->base.ctx;
-	struct cs_p11_object *k = &pk->objs[i], *pubs = NULL;
+	const struct cs_p11_object *k = &pk->objs[i];
+	struct cs_p11_object *pubs = NULL;
 	size_t npub = 0, j;
 
 	*lenp = 0;
@@ -426,8 +458,9 @@ load_trusted(struct pkcs11_source *ps)
 {
 	certseal_ctx *ctx = ps->base.ctx;
 	struct privkeys pk;
-	struct cs_p11_object *cobjs = NULL;
-	STACK_OF(X509) *certs = NULL, *trusted = NULL;
+	struct cs_p11_object *named_objs = NULL;
+	const struct cs_p11_object *cobjs;
+	STACK_OF(X509) *named = NULL, *certs, *trusted = NULL;
 	const uint8_t *id = NULL;
 	const char *label = NULL;
 	size_t idlen = 0;
@@ -437,16 +470,24 @@ load_trusted(struct pkcs11_source *ps)
 	memset(&pk, 0, sizeof(pk));
 	if (ps->trusted != NULL)
 		return 0;
-	if ((r = ensure(ps)) != 0)
+	if ((r = ensure(ps)) != 0 || (r = ensure_index(ps)) != 0)
 		return r;
 	if (cs_p11_uri_class(ps->uri) == CKO_CERTIFICATE) {
 		id = cs_p11_uri_id(ps->uri, &idlen);
 		label = cs_p11_uri_object(ps->uri);
 	}
-	if ((r = cs_p11_certs(ctx, ps->tok, id, idlen, label, &certs,
-	    &cobjs)) != 0 || (r = cs_p11_find(ctx, ps->tok, CKO_PRIVATE_KEY,
-	    NULL, 0, NULL, &pk.objs, &pk.n)) != 0)
-		goto out;
+	/* The listing has every certificate; a URI naming some asks. */
+	certs = ps->index.certs;
+	cobjs = ps->index.cert_objs;
+	if (id != NULL || label != NULL) {
+		if ((r = cs_p11_certs(ctx, ps->tok, id, idlen, label, &named,
+		    &named_objs)) != 0)
+			goto out;
+		certs = named;
+		cobjs = named_objs;
+	}
+	pk.objs = ps->index.keys;
+	pk.n = ps->index.nkeys;
 	if ((trusted = sk_X509_new_null()) == NULL ||
 	    (pk.n > 0 && ((pk.pub = calloc(pk.n, sizeof(*pk.pub))) == NULL ||
 	    (pk.publen = calloc(pk.n, sizeof(*pk.publen))) == NULL ||
@@ -473,9 +514,9 @@ load_trusted(struct pkcs11_source *ps)
 	r = 0; /* success */
  out:
 	privkeys_release(&pk);
-	sk_X509_pop_free(certs, X509_free);
+	sk_X509_pop_free(named, X509_free);
 	sk_X509_pop_free(trusted, X509_free);
-	free(cobjs);
+	free(named_objs);
 	return r;
 }
 

@@ -41,7 +41,7 @@ endif
 if HAVE_CUNIT
 check_PROGRAMS += test-p11-keys
 TESTS += test-p11-keys
-test_p11_keys_SOURCES = tests/unit/test-p11-keys.c
+test_p11_keys_SOURCES = tests/unit/test-p11-keys.c tests/unit/testutil.c
 test_p11_keys_CPPFLAGS = $(UNIT_CPPFLAGS)
 test_p11_keys_LDADD = $(UNIT_LDADD)
 endif

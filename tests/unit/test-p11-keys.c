@@ -19,6 +19,7 @@
 #include "source.h"
 #include "p11.h"
 #include "test-p11-common.h"
+#include "testutil.h"
 
 static certseal_ctx *ctx;
 static struct cs_p11_token *admin, *client;
@@ -523,17 +524,23 @@ has_cert(STACK_OF(X509) *sk, X509 *x)
  * holding the shared decryption key could sign.
  */
 static int
-seal_signed_by(X509 *by, int forge, uint8_t **sealed, size_t *sealedlen)
+seal_to(X509 **to, size_t nto, X509 *by, int forge, uint8_t **sealed,
+    size_t *sealedlen)
 {
 	const ASN1_OCTET_STRING *sid = X509_get0_subject_key_id(by);
-	struct cs_seal_recipient rcpt = { rsa_enc, NULL };
+	struct cs_seal_recipient *rcpt = NULL;
 	struct cs_seal_params sp;
 	struct cs_source *src = NULL;
 	struct cs_key soft = { NULL, by, NULL, "" };
 	const struct cs_key *signer = NULL;
 	char uri[512], hex[129];
-	int i, r;
+	size_t k;
+	int i, r = CERTSEAL_E_NOMEM;
 
+	if ((rcpt = calloc(nto, sizeof(*rcpt))) == NULL)
+		goto out;
+	for (k = 0; k < nto; k++)
+		rcpt[k].cert = to[k];
 	if (forge) {
 		if ((r = cs_p11_export_key(ctx, admin, sid->data,
 		    (size_t)sid->length, &soft.pkey)) != 0)
@@ -554,8 +561,8 @@ seal_signed_by(X509 *by, int forge, uint8_t **sealed, size_t *sealedlen)
 	memset(&sp, 0, sizeof(sp));
 	sp.name = "trust";
 	sp.sequence = 1;
-	sp.recipients = &rcpt;
-	sp.nrecipients = 1;
+	sp.recipients = rcpt;
+	sp.nrecipients = nto;
 	sp.signers = &signer;
 	sp.nsigners = 1;
 	r = cs_envelope_seal(ctx, (const uint8_t *)msg, sizeof(msg) - 1, &sp,
@@ -565,7 +572,14 @@ seal_signed_by(X509 *by, int forge, uint8_t **sealed, size_t *sealedlen)
 		fprintf(stderr, "seal: %s\n", certseal_ctx_last_error(ctx));
 	EVP_PKEY_free(soft.pkey);
 	cs_source_free(src);
+	free(rcpt);
 	return r;
+}
+
+static int
+seal_signed_by(X509 *by, int forge, uint8_t **sealed, size_t *sealedlen)
+{
+	return seal_to(&rsa_enc, 1, by, forge, sealed, sealedlen);
 }
 
 /*
@@ -705,6 +719,84 @@ test_wrong_pin_once(void)
 	certseal_ctx_free(c);
 }
 
+/*
+ * The pkcs11: source lists its token once per open: a file sealed to many
+ * recipients costs one listing, not a search per recipient, and a pair
+ * added to the token between two opens in one context is found.
+ */
+static void
+test_listing_per_open(void)
+{
+	X509 *foreign[40], *late = NULL;
+	EVP_PKEY *fk, *soft = NULL;
+	certseal_ctx *c2 = NULL;
+	certseal_config *cfg = NULL;
+	uint8_t *sealed = NULL;
+	size_t sealedlen = 0, i;
+	const ASN1_OCTET_STRING *lid;
+	unsigned long f0;
+	char cn[32];
+
+	for (i = 0; i < 40; i++) {
+		snprintf(cn, sizeof(cn), "foreign-%zu", i);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(fk = tu_make_key("ec-p256"));
+		foreign[i] = tu_make_cert_simple(fk, cn);
+		EVP_PKEY_free(fk);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(foreign[i]);
+	}
+	setenv("CERTSEAL_PIN", TP_PIN, 1);
+	CU_ASSERT_EQUAL_FATAL(certseal_ctx_new(&c2), 0);
+	CU_ASSERT_EQUAL_FATAL(certseal_ctx_add_source(c2,
+	    "pkcs11:token=client?module-path=" SOFTHSM_PATH), 0);
+
+	/* Forty recipients, none of them on the token: one listing. */
+	CU_ASSERT_EQUAL_FATAL(seal_to(foreign, 40, rsa_sign, 0, &sealed,
+	    &sealedlen), 0);
+	f0 = cs_p11_find_calls();
+	CU_ASSERT_EQUAL(certseal_open_mem(c2, sealed, sealedlen, "foreign",
+	    &cfg), CERTSEAL_E_NO_KEY);
+	CU_ASSERT_PTR_NULL(cfg);
+	CU_ASSERT(cs_p11_find_calls() - f0 <= 2);
+	free(sealed);
+	sealed = NULL;
+
+	/* The same forty and the client's pair: opens, still one listing. */
+	foreign[39] = rsa_enc;
+	CU_ASSERT_EQUAL_FATAL(seal_to(foreign, 40, rsa_sign, 0, &sealed,
+	    &sealedlen), 0);
+	f0 = cs_p11_find_calls();
+	CU_ASSERT_EQUAL(certseal_open_mem(c2, sealed, sealedlen, "mixed",
+	    &cfg), 0);
+	certseal_config_free(cfg);
+	cfg = NULL;
+	CU_ASSERT(cs_p11_find_calls() - f0 <= 4);
+	free(sealed);
+	sealed = NULL;
+
+	/* A pair that reaches the token after those opens is found. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(late = gen(CS_P11_RSA3072,
+	    CS_P11_USAGE_ENCRYPT, 1, "late"));
+	lid = X509_get0_subject_key_id(late);
+	CU_ASSERT_EQUAL_FATAL(cs_p11_export_key(ctx, admin, lid->data,
+	    (size_t)lid->length, &soft), 0);
+	CU_ASSERT_EQUAL_FATAL(cs_p11_import_key(ctx, client, soft, late,
+	    NULL, "late", 0), 0);
+	CU_ASSERT_EQUAL_FATAL(seal_to(&late, 1, rsa_sign, 0, &sealed,
+	    &sealedlen), 0);
+	CU_ASSERT_EQUAL(certseal_open_mem(c2, sealed, sealedlen, "late",
+	    &cfg), 0);
+	if (cfg == NULL)
+		fprintf(stderr, "late: %s\n", certseal_ctx_last_error(c2));
+	certseal_config_free(cfg);
+	unsetenv("CERTSEAL_PIN");
+	certseal_ctx_free(c2);
+	for (i = 0; i < 39; i++)
+		X509_free(foreign[i]);
+	X509_free(late);
+	EVP_PKEY_free(soft);
+	free(sealed);
+}
+
 static const struct cu_case cases[] = {
 	{ "keygen RSA/EC, sign/encrypt, extractable flags", test_keygen },
 	{ "OAEP-SHA1 native, OAEP-SHA256 via raw RSA",
@@ -719,6 +811,8 @@ static const struct cu_case cases[] = {
 	{ "signer trust: no private key, or the admin's own signing key",
 	    test_signer_trust },
 	{ "wrong PIN: one C_Login, remembered", test_wrong_pin_once },
+	{ "token listed once per open; late pairs found",
+	    test_listing_per_open },
 };
 
 int
