@@ -144,10 +144,13 @@ pem_body(const uint8_t *data, size_t len, size_t *offp, size_t *lenp)
 	body = ++i;
 	/* The first "-----END " is the END line; it must be the last. */
 	for (e = NULL; i + el <= len; i++) {
-		if (data[i] == '-' && memcmp(data + i, "-----END ", 9) == 0) {
-			e = data + i;
+		/* Base64 has no '-': this skips the body at memchr speed. */
+		if ((e = memchr(data + i, '-', len - i)) == NULL)
 			break;
-		}
+		i = (size_t)(e - data);
+		if (len - i >= el && memcmp(e, "-----END ", 9) == 0)
+			break;
+		e = NULL;
 	}
 	if (e == NULL || (size_t)(e - data) + el > len ||
 	    memcmp(e, end, el) != 0 || (e > data + body && e[-1] != '\n'))

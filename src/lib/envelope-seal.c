@@ -228,17 +228,17 @@ add_signer(certseal_ctx *ctx, CMS_ContentInfo *sd, const struct cs_key *key,
  */
 static int
 make_signed(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
-    const struct cs_seal_params *params, struct cs_secret **out)
+    const struct cs_seal_params *params, unsigned char **out, size_t *outlen)
 {
 	CMS_ContentInfo *sd = NULL;
 	ASN1_OCTET_STRING **pos, *content = NULL;
-	struct cs_secret *der = NULL;
+	unsigned char *der = NULL, *p;
 	BIO *chain = NULL;
-	unsigned char *p;
 	size_t i, off, chunk;
-	int len, r = CERTSEAL_E_INTERNAL;
+	int len = 0, r = CERTSEAL_E_INTERNAL;
 
 	*out = NULL;
+	*outlen = 0;
 	/* Detached while signing: the digest BIOs write nowhere. */
 	if ((sd = CMS_sign(NULL, NULL, NULL, NULL,
 	    CMS_PARTIAL | CMS_BINARY | CMS_DETACHED)) == NULL) {
@@ -279,18 +279,19 @@ make_signed(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 	ASN1_STRING_set0(content, (void *)(uintptr_t)in, (int)inlen);
 	*pos = content;
 	if ((len = i2d_CMS_ContentInfo(sd, NULL)) <= 0 ||
-	    cs_secret_new((size_t)len, &der) != 0) {
+	    (der = OPENSSL_malloc((size_t)len)) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "cannot encode the "
 		    "SignedData");
 		goto out;
 	}
-	p = der->data;
+	p = der;
 	if (i2d_CMS_ContentInfo(sd, &p) != len) {
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot encode the "
 		    "SignedData");
 		goto out;
 	}
 	*out = der;
+	*outlen = (size_t)len;
 	der = NULL;
 	r = 0; /* success */
  out:
@@ -304,39 +305,42 @@ make_signed(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 	}
 	BIO_free_all(chain);
 	CMS_ContentInfo_free(sd);
-	cs_secret_free(der);
+	OPENSSL_clear_free(der, (size_t)len);
 	return r;
 }
 
 /*
- * Encrypts the inner DER into env.  The ciphertext goes into a memory
- * buffer allocated once at its final size (GCM adds nothing), which the
- * AuthEnvelopedData then takes over.
+ * Encrypts the inner DER (*innerp, inlen bytes, OPENSSL_malloc'ed) into
+ * env, in place: the buffer becomes the memory BIO's at the end of the
+ * cipher chain, which appends each piece of ciphertext where the
+ * plaintext it came from was already read (a cipher never writes ahead
+ * of what it has read), and the AuthEnvelopedData then takes it over.
+ * *innerp is taken over in every case (set to NULL); on failure the
+ * buffer is wiped when the chain is freed (BUF_MEM_free clears it).
  */
 static int
 encrypt_inner(certseal_ctx *ctx, CMS_ContentInfo *env,
-    const struct cs_secret *inner)
+    unsigned char **innerp, size_t inlen)
 {
+	unsigned char *inner = *innerp;
 	BIO *chain = NULL, *mem;
 	BUF_MEM *bm = NULL;
 	size_t off, chunk;
 	int r = CERTSEAL_E_INTERNAL;
 
 	if ((chain = CMS_dataInit(env, NULL)) == NULL ||
-	    (mem = BIO_find_type(chain, BIO_TYPE_MEM)) == NULL)
+	    (mem = BIO_find_type(chain, BIO_TYPE_MEM)) == NULL ||
+	    (bm = BUF_MEM_new()) == NULL)
 		goto fail;
-	if ((bm = BUF_MEM_new()) == NULL ||
-	    (bm->data = OPENSSL_malloc(inner->len + 1)) == NULL)
-		goto fail;
-	bm->max = inner->len + 1;
+	bm->data = (char *)inner;
+	bm->max = inlen;
 	bm->length = 0;
+	*innerp = NULL;
 	BIO_set_mem_buf(mem, bm, BIO_CLOSE);
 	bm = NULL;
-	for (off = 0; off < inner->len; off += chunk) {
-		chunk = inner->len - off > INT_MAX / 2 ? INT_MAX / 2 :
-		    inner->len - off;
-		if (BIO_write(chain, inner->data + off, (int)chunk) !=
-		    (int)chunk)
+	for (off = 0; off < inlen; off += chunk) {
+		chunk = inlen - off > INT_MAX / 2 ? INT_MAX / 2 : inlen - off;
+		if (BIO_write(chain, inner + off, (int)chunk) != (int)chunk)
 			goto fail;
 	}
 	(void)BIO_flush(chain);
@@ -399,9 +403,9 @@ seal_common(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
     uint8_t **out, size_t *outlen)
 {
 	CMS_ContentInfo *env = NULL;
-	struct cs_secret *inner = NULL;
+	unsigned char *inner = NULL;
 	uint8_t *result = NULL, *p;
-	size_t i, pemlen = 0;
+	size_t i, pemlen = 0, innerlen = 0;
 	int derlen, r = CERTSEAL_E_INTERNAL;
 
 	*out = NULL;
@@ -447,7 +451,7 @@ seal_common(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 			goto out;
 	}
 	if ((r = make_signed(ctx, in != NULL ? in : (const uint8_t *)"",
-	    inlen, params, &inner)) != 0)
+	    inlen, params, &inner, &innerlen)) != 0)
 		goto out;
 	if (plainp != NULL) {
 		cs_secret_free(*plainp);
@@ -467,10 +471,8 @@ seal_common(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "encryption failed");
 		goto out;
 	}
-	if ((r = encrypt_inner(ctx, env, inner)) != 0)
+	if ((r = encrypt_inner(ctx, env, &inner, innerlen)) != 0)
 		goto out;
-	cs_secret_free(inner);
-	inner = NULL;
 	/* The DER goes to the end of the PEM buffer, encoded in place. */
 	if ((derlen = i2d_CMS_ContentInfo(env, NULL)) <= 0) {
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot write PEM");
@@ -501,7 +503,7 @@ seal_common(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 	}
 	free(result);
 	CMS_ContentInfo_free(env);
-	cs_secret_free(inner);
+	OPENSSL_clear_free(inner, innerlen);
 	return r;
 }
 
