@@ -21,12 +21,13 @@ CS="$B/certseal"
 CA="$B/certseal-admin"
 MKSTORE="$B/bench-mkstore"
 REOPEN="$B/bench-reopen"
+FLOOR="$B/bench-floor"
 SOFTHSM=/usr/lib/softhsm/libsofthsm2.so
 SPY=/usr/lib/x86_64-linux-gnu/pkcs11-spy.so
 RESULTS="${BENCH_RESULTS:-$top_srcdir/bench/RESULTS.md}"
 
 for tool in hyperfine jq age age-keygen openssl pkcs11-tool softhsm2-util \
-    /usr/bin/time "$CS" "$CA" "$MKSTORE" "$REOPEN"; do
+    /usr/bin/time "$CS" "$CA" "$MKSTORE" "$REOPEN" "$FLOOR"; do
 	command -v "$tool" >/dev/null 2>&1 || {
 		echo "bench: $tool is missing; run contrib/install-deps and" \
 		    "make (the benchmark helpers are built with the rest)" >&2
@@ -180,6 +181,7 @@ while [ $r -lt $ROUNDS ]; do
 	    -inkey "$OSSL_KEY" -recip client.crt -in c8k.sealed -inform PEM \
 	    -binary -out inner.der
 	measure age age -d -i age.key -o /dev/null c8k.age
+	measure floor "$FLOOR" "$SOFTHSM" certseal-bench "$W/pin" "$SKID"
 	measure certseal_file "$CS" -s "$FILESRC" \
 	    --accept-encrypted-data-only open c8k.sealed
 	r=$((r + 1))
@@ -187,18 +189,23 @@ done
 m_cs=$(median certseal.times)
 m_os=$(median openssl.times)
 m_age=$(median age.times)
+m_floor=$(median floor.times)
 m_file=$(median certseal_file.times)
 x=$(ratio "$m_cs" "$m_os")
 printf -- '- CPU time (user + system, median of the per-round means): certseal pkcs11: %s ms, openssl cms + libp11: %s ms (%s x), age: %s ms, certseal file: %s ms.\n' \
     "$(ms "$(median certseal.cpu)")" "$(ms "$(median openssl.cpu)")" \
     "$(ratio "$(median certseal.cpu)" "$(median openssl.cpu)")" \
     "$(ms "$(median age.cpu)")" "$(ms "$(median certseal_file.cpu)")" >>notes
+printf -- '- the token work alone (`bench-floor`: libcrypto, dlopen of the module, C_Initialize, C_Login, one C_Decrypt; no file, no CMS, no signature) costs %s ms of CPU: no client of this token can open a file for less.\n' \
+    "$(ms "$(median floor.cpu)")" >>notes
 hf_true() { hyperfine -N -w 1 -r "$RUNS" --export-json "$W/hf.json" --style none true >/dev/null 2>&1 && jq -r '.results[0].median' "$W/hf.json"; }
 printf -- '- starting a process (`true`) costs %s ms on this machine now: part of every whole-process number.\n' "$(ms "$(hf_true)")" >>notes
 row "open: certseal -s pkcs11: (decrypt + verify)" "$(ms "$m_cs") ms" \
     "$x x openssl" "<= 0.80" "$(verdict "$x" 0.80)"
 row "open: openssl cms -decrypt, libp11 engine (no verify)" \
     "$(ms "$m_os") ms" "1.00" "" ""
+row "open: token work alone (bench-floor: load, login, 1 C_Decrypt; no CMS)" \
+    "$(ms "$m_floor") ms" "$(ratio "$m_floor" "$m_os") x openssl" "" ""
 row "open: age -d, software identity" "$(ms "$m_age") ms" \
     "$(ratio "$m_age" "$m_os") x openssl" "" ""
 row "open: certseal -s file: (PKCS#12, software key)" "$(ms "$m_file") ms" \

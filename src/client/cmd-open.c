@@ -31,6 +31,7 @@ cmd_open(int argc, char **argv)
 		    "file with its plaintext", out);
 	if ((code = client_ctx_new(&ctx)) != 0)
 		goto out;
+	cli_heap_reserve(path);
 	if ((r = certseal_open_file(ctx, path, &cfg)) != 0) {
 		code = cli_fail(ctx, r, "%s", path);
 		goto out;
@@ -115,6 +116,7 @@ cmd_check(int argc, char **argv)
 	path = argv[optind];
 	if ((code = client_ctx_new(&ctx)) != 0)
 		goto out;
+	cli_heap_reserve(path);
 	if ((r = certseal_open_file(ctx, path, &cfg)) != 0) {
 		code = cli_fail(ctx, r, "%s", path);
 		goto out;

@@ -5,12 +5,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -24,6 +27,21 @@
 
 const char *cli_progname = "certseal";
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
+#endif
+
+/*
+ * The heap an open of an n-byte file touches: about a megabyte, plus
+ * OpenSSL's parsed structure, which for a file sealed to a thousand pairs
+ * is four times the file.  Capped: what is populated and not used still
+ * counts in the process's memory, and a large file's big buffers are
+ * mmap()ed, not taken from here.
+ */
+#define HEAP_BASE	(1024 * 1024)
+#define HEAP_PER_BYTE	4
+#define HEAP_MAX	(4 * 1024 * 1024)
+
 void
 cli_harden(void)
 {
@@ -33,6 +51,34 @@ cli_harden(void)
 	(void)setrlimit(RLIMIT_CORE, &rl);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+void
+cli_heap_reserve(const char *path)
+{
+	struct stat st;
+	size_t want = HEAP_BASE;
+	uintptr_t start, end;
+	char *p;
+
+	if (path != NULL && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > 0)
+		want += (size_t)st.st_size < HEAP_MAX / HEAP_PER_BYTE ?
+		    (size_t)st.st_size * HEAP_PER_BYTE : HEAP_MAX;
+	/*
+	 * Keep buffers up to 32 MiB, and freed memory, in the heap, so that
+	 * what is populated here is what the parser and OpenSSL use.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+	if ((p = malloc(want)) == NULL)
+		return;
+	start = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	end = ((uintptr_t)p + want) & ~(uintptr_t)4095;
+	/* Older kernels say EINVAL: the pages then fault in one by one. */
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+	free(p);
 }
 
 int
