@@ -24,4 +24,12 @@ void cs_p11_tokens_free(struct cs_p11_token *list, int close_sessions);
 /* Records a successful C_Login (lock held). */
 void cs_p11_token_set_logged_in(struct cs_p11_token *tok);
 
+/* Remembers a PIN the token refused (a salted digest, not the PIN). */
+void cs_p11_token_set_refused(struct cs_p11_token *tok, const uint8_t *pin,
+    size_t pinlen);
+
+/* 1 when pin is the one the token last refused in this process. */
+int cs_p11_token_pin_refused(const struct cs_p11_token *tok,
+    const uint8_t *pin, size_t pinlen);
+
 #endif /* CS_P11_INT_H */

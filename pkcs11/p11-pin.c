@@ -3,8 +3,10 @@
  *
  * Tokens lock after a few wrong PINs, so a PIN is sent exactly once per
  * attempt to log in: a wrong one is reported, never retried with the same
- * or another source.  A token logged in by anyone in this process (login
- * state is per token and per process) is used as it is.
+ * or another source, and the same wrong PIN reaching the token again
+ * through another source or context of this process is answered without
+ * being sent.  A token logged in by anyone in this process (login state
+ * is per token and per process) is used as it is.
  */
 #include "config.h"
 
@@ -74,8 +76,17 @@ cs_p11_token_login(certseal_ctx *ctx, struct cs_p11_token *tok,
 		if ((r = cs_pin_get(ctx, pin_source, pin_value, what,
 		    &pin)) != 0)
 			goto out;
+		if (cs_p11_token_pin_refused(tok, pin->data, pin->len)) {
+			r = cs_error(ctx, CERTSEAL_E_PIN_INCORRECT, "token "
+			    "'%s': this PIN was refused already "
+			    "(CKR_PIN_INCORRECT); not sent again, so that the "
+			    "token does not lock", cs_p11_token_label(tok));
+			goto out;
+		}
 		login_calls++;
 		rv = fl->C_Login(h, CKU_USER, pin->data, pin->len);
+		if (rv == CKR_PIN_INCORRECT)
+			cs_p11_token_set_refused(tok, pin->data, pin->len);
 	}
 	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
 		r = cs_p11_error(ctx, rv, "token '%s': C_Login",

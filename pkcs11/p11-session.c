@@ -13,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
 #include "p11.h"
 #include "p11-int.h"
 
@@ -30,6 +35,14 @@ struct cs_p11_token {
 	unsigned int	 module_gen;	/* module generation of session */
 	unsigned int	 generation;	/* bumped when the session changes */
 	int		 logged_in;
+	/*
+	 * The last PIN C_Login refused, as SHA-256(salt || PIN): another
+	 * source or context naming this token with the same PIN gets the
+	 * same answer without a second try against the token's counter.
+	 */
+	unsigned char	 refused_salt[16];
+	unsigned char	 refused_pin[32];
+	int		 has_refused;
 };
 
 /* Copies a blank-padded PKCS#11 string without its padding. */
@@ -308,6 +321,7 @@ cs_p11_tokens_free(struct cs_p11_token *list, int close_sessions)
 		if (close_sessions && list->has_session)
 			cs_p11_module_fl(list->module)->C_CloseSession(
 			    list->session);
+		OPENSSL_cleanse(list, sizeof(*list));
 		free(list);
 	}
 }
@@ -316,6 +330,52 @@ void
 cs_p11_token_set_logged_in(struct cs_p11_token *tok)
 {
 	tok->logged_in = 1;
+	tok->has_refused = 0;
+	OPENSSL_cleanse(tok->refused_pin, sizeof(tok->refused_pin));
+}
+
+static int
+pin_digest(const unsigned char *salt, size_t saltlen, const uint8_t *pin,
+    size_t pinlen, unsigned char out[32])
+{
+	EVP_MD_CTX *md;
+	int ok;
+
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return 0;
+	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
+	    EVP_DigestUpdate(md, salt, saltlen) &&
+	    EVP_DigestUpdate(md, pin, pinlen) &&
+	    EVP_DigestFinal_ex(md, out, NULL);
+	EVP_MD_CTX_free(md);
+	return ok;
+}
+
+void
+cs_p11_token_set_refused(struct cs_p11_token *tok, const uint8_t *pin,
+    size_t pinlen)
+{
+	tok->has_refused = RAND_bytes(tok->refused_salt,
+	    sizeof(tok->refused_salt)) == 1 &&
+	    pin_digest(tok->refused_salt, sizeof(tok->refused_salt), pin,
+	    pinlen, tok->refused_pin);
+	ERR_clear_error();
+}
+
+int
+cs_p11_token_pin_refused(const struct cs_p11_token *tok, const uint8_t *pin,
+    size_t pinlen)
+{
+	unsigned char d[32];
+	int same;
+
+	if (!tok->has_refused)
+		return 0;
+	same = pin_digest(tok->refused_salt, sizeof(tok->refused_salt), pin,
+	    pinlen, d) && CRYPTO_memcmp(d, tok->refused_pin, sizeof(d)) == 0;
+	OPENSSL_cleanse(d, sizeof(d));
+	ERR_clear_error();
+	return same;
 }
 
 int

@@ -687,8 +687,8 @@ test_signer_trust(void)
 static void
 test_wrong_pin_once(void)
 {
-	certseal_ctx *c = NULL;
-	struct cs_source *src = NULL;
+	certseal_ctx *c = NULL, *c3 = NULL;
+	struct cs_source *src = NULL, *src3 = NULL;
 	STACK_OF(X509) *t = sk_X509_new_null();
 	struct cs_recipient_id rid = { X509_get0_subject_key_id(rsa_enc),
 	    NULL, NULL };
@@ -710,11 +710,29 @@ test_wrong_pin_once(void)
 	CU_ASSERT_EQUAL(cs_p11_login_calls(), l0 + 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(certseal_ctx_last_error(c),
 	    "CKR_PIN_INCORRECT"));
+	/* Another source, another context, the same wrong PIN: not sent. */
+	CU_ASSERT_EQUAL_FATAL(certseal_ctx_new(&c3), 0);
+	CU_ASSERT_EQUAL_FATAL(cs_source_new(c3, "pkcs11:token=pinned?"
+	    "module-path=" SOFTHSM_PATH, &src3), 0);
+	CU_ASSERT_EQUAL(cs_source_trusted_signers(src3, t),
+	    CERTSEAL_E_PIN_INCORRECT);
+	CU_ASSERT_EQUAL(cs_p11_login_calls(), l0 + 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(certseal_ctx_last_error(c3),
+	    "refused already"));
+	cs_source_free(src3);
+	/* The right PIN is sent and logs in. */
+	setenv("CERTSEAL_PIN", TP_PIN, 1);
+	CU_ASSERT_EQUAL_FATAL(cs_source_new(c3, "pkcs11:token=pinned?"
+	    "module-path=" SOFTHSM_PATH, &src3), 0);
+	CU_ASSERT_EQUAL(cs_source_trusted_signers(src3, t), 0);
+	CU_ASSERT_EQUAL(cs_p11_login_calls(), l0 + 2);
+	cs_source_free(src3);
+	certseal_ctx_free(c3);
 	unsetenv("CERTSEAL_PIN");
 	/* Not locked: the token says so and the right PIN works. */
 	CU_ASSERT_EQUAL(tp_sh("pkcs11-tool --module " SOFTHSM_PATH
 	    " --token-label pinned -T 2>/dev/null | grep -qi locked"), 256);
-	sk_X509_free(t);
+	sk_X509_pop_free(t, X509_free);
 	cs_source_free(src);
 	certseal_ctx_free(c);
 }
