@@ -51,6 +51,16 @@ struct keyref {
 	uint8_t		 id[CS_P11_ID_MAX];
 	size_t		 idlen;
 	size_t		 size;		/* RSA modulus / EC field bytes */
+	/*
+	 * The OAEP parameters the token refused for this key, so that the
+	 * next decryption goes raw at once (SoftHSM2 refuses SHA-256; on a
+	 * remote HSM each refused C_DecryptInit is a round trip).  Under
+	 * cs_p11_lock().
+	 */
+	int		 oaep_refused;
+	CK_MECHANISM_TYPE refused_hash;
+	CK_RSA_PKCS_MGF_TYPE refused_mgf;
+	int		 refused_label;
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -63,13 +73,19 @@ static int (*orig_decrypt)(EVP_PKEY_CTX *, unsigned char *, size_t *,
     const unsigned char *, size_t);
 static int (*orig_sign)(EVP_PKEY_CTX *, unsigned char *, size_t *,
     const unsigned char *, size_t);
-static unsigned long n_oaep, n_raw;
+static unsigned long n_oaep, n_raw, n_refused;
 
 void
 cs_p11_keyops_counters(unsigned long *oaep, unsigned long *raw)
 {
 	*oaep = n_oaep;
 	*raw = n_raw;
+}
+
+unsigned long
+cs_p11_keyops_refusals(void)
+{
+	return n_refused;
 }
 
 static void
@@ -234,6 +250,31 @@ md_mech(const EVP_MD *md, CK_MECHANISM_TYPE *hash, CK_ULONG *mgf)
 	return 0;
 }
 
+/* 1 when the token refused these OAEP parameters for this key before. */
+static int
+oaep_was_refused(struct keyref *kr, const CK_RSA_PKCS_OAEP_PARAMS *p)
+{
+	int r;
+
+	cs_p11_lock();
+	r = kr->oaep_refused && kr->refused_hash == p->hashAlg &&
+	    kr->refused_mgf == p->mgf &&
+	    kr->refused_label == (p->ulSourceDataLen > 0);
+	cs_p11_unlock();
+	return r;
+}
+
+static void
+oaep_set_refused(struct keyref *kr, const CK_RSA_PKCS_OAEP_PARAMS *p)
+{
+	cs_p11_lock();
+	kr->oaep_refused = 1;
+	kr->refused_hash = p->hashAlg;
+	kr->refused_mgf = p->mgf;
+	kr->refused_label = p->ulSourceDataLen > 0;
+	cs_p11_unlock();
+}
+
 /* Token refusals after which the software-padding path is worth a try. */
 static int
 refused(CK_RV rv)
@@ -295,6 +336,8 @@ pmeth_decrypt(EVP_PKEY_CTX *ctx, unsigned char *out, size_t *outlen,
 	oaep.source = CKZ_DATA_SPECIFIED;
 	oaep.pSourceData = labellen > 0 ? label : NULL;
 	oaep.ulSourceDataLen = (CK_ULONG)labellen;
+	if (oaep_was_refused(kr, &oaep))
+		return orig_decrypt(ctx, out, outlen, in, inlen);
 	len = *outlen;
 	/* A module on OpenSSL may leave its own errors on our queue. */
 	ERR_set_mark();
@@ -311,6 +354,8 @@ pmeth_decrypt(EVP_PKEY_CTX *ctx, unsigned char *out, size_t *outlen,
 	 */
 	if (refused(rv) || (labellen > 0 && rv == CKR_GENERAL_ERROR)) {
 		ERR_pop_to_mark();
+		n_refused++;
+		oaep_set_refused(kr, &oaep);
 		return orig_decrypt(ctx, out, outlen, in, inlen);
 	}
 	ERR_clear_last_mark();

@@ -283,6 +283,9 @@ int cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
 /* For tests: how many decryptions went native OAEP / raw RSA. */
 void cs_p11_keyops_counters(unsigned long *oaep, unsigned long *raw);
 
+/* For tests: how many times the token refused OAEP parameters. */
+unsigned long cs_p11_keyops_refusals(void);
+
 /* ---- p11-keygen.c: key pairs and their certificates ---- */
 
 enum cs_p11_alg {

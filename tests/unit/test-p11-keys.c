@@ -176,7 +176,7 @@ test_oaep_native_and_raw(void)
 {
 	CMS_ContentInfo *c1 = cms_encrypt(rsa_enc, EVP_sha1());
 	CMS_ContentInfo *c256 = cms_encrypt(rsa_enc, EVP_sha256());
-	unsigned long oaep0, raw0, oaep1, raw1;
+	unsigned long oaep0, raw0, oaep1, raw1, refusals;
 	X509 *cert = NULL;
 	EVP_PKEY *pkey = token_key(rsa_enc, &cert);
 
@@ -198,6 +198,14 @@ test_oaep_native_and_raw(void)
 	/* SHA-256 OAEP: SoftHSM refuses it natively, raw RSA it is. */
 	CU_ASSERT_EQUAL(oaep0, oaep1);
 	CU_ASSERT_EQUAL(raw0, raw1 + 1);
+	/* Once: the key remembers the refusal; SHA-1 still goes native. */
+	refusals = cs_p11_keyops_refusals();
+	CU_ASSERT(cms_decrypt_ok(c256, pkey, cert));
+	CU_ASSERT_EQUAL(cs_p11_keyops_refusals(), refusals);
+	CU_ASSERT(cms_decrypt_ok(c1, pkey, cert));
+	cs_p11_keyops_counters(&oaep1, &raw1);
+	CU_ASSERT_EQUAL(oaep1, oaep0 + 1);
+	CU_ASSERT_EQUAL(raw1, raw0 + 1);
 	CMS_ContentInfo_free(c1);
 	CMS_ContentInfo_free(c256);
 	EVP_PKEY_free(pkey);
