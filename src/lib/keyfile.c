@@ -99,6 +99,8 @@ cs_keyfile_load_p12(certseal_ctx *ctx, const uint8_t *der, size_t len,
 		    "bundle, or damaged", name);
 		goto out;
 	}
+	if ((r = cs_p12_check_cost(ctx, p12, name)) != 0)
+		goto out;
 	if ((r = new_keyfile(&kf)) != 0) {
 		r = cs_error(ctx, r, "out of memory");
 		goto out;

@@ -38,7 +38,8 @@ libcertseal_core_la_SOURCES += \
 	src/lib/envelope-inspect.c \
 	src/lib/rollback.c \
 	src/lib/config.c \
-	src/lib/keyfile.c
+	src/lib/keyfile.c \
+	src/lib/p12-cost.c
 # rollout readiness: reports written by clients, counted by the admin
 libcertseal_core_la_SOURCES += \
 	src/lib/report.h \

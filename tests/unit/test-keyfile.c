@@ -10,6 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/evp.h>
+#include <openssl/pkcs12.h>
+
 #include "cu-run.h"
 #include "keyfile.h"
 #include "testutil.h"
@@ -171,6 +174,104 @@ test_p12_damaged(void)
 	free(p12);
 }
 
+/* A bundle as PKCS12_create makes it, then edited by fn, in DER. */
+static uint8_t *
+edited_p12(int (*fn)(PKCS12 *), size_t *lenp)
+{
+	PKCS12 *p12;
+	unsigned char *der = NULL;
+	uint8_t *out = NULL;
+	int len;
+
+	*lenp = 0;
+	if ((p12 = PKCS12_create("pw", "huge", key, cert, NULL, 0, 0, 0, 0,
+	    0)) == NULL || !fn(p12) || (len = i2d_PKCS12(p12, &der)) <= 0)
+		goto out;
+	if ((out = malloc((size_t)len)) != NULL) {
+		memcpy(out, der, (size_t)len);
+		*lenp = (size_t)len;
+	}
+ out:
+	OPENSSL_free(der);
+	PKCS12_free(p12);
+	return out;
+}
+
+/* The MAC asks for two billion iterations. */
+static int
+huge_mac(PKCS12 *p12)
+{
+	const ASN1_INTEGER *iter = NULL;
+
+	PKCS12_get0_mac(NULL, NULL, NULL, &iter, p12);
+	return iter != NULL &&
+	    ASN1_INTEGER_set((ASN1_INTEGER *)iter, 2000000000L);
+}
+
+/* The shrouded key's PBKDF2 asks for two billion iterations. */
+static int
+huge_key_kdf(PKCS12 *p12)
+{
+	STACK_OF(PKCS7) *safes = PKCS12_unpack_authsafes(p12);
+	STACK_OF(PKCS12_SAFEBAG) *bags;
+	PKCS12_SAFEBAG *bag;
+	X509_ALGOR *alg, *huge = NULL;
+	PKCS7 *safe, *repacked;
+	int i, j, done = 0;
+
+	for (i = 0; safes != NULL && i < sk_PKCS7_num(safes); i++) {
+		safe = sk_PKCS7_value(safes, i);
+		if (OBJ_obj2nid(safe->type) != NID_pkcs7_data ||
+		    (bags = PKCS12_unpack_p7data(safe)) == NULL)
+			continue;
+		for (j = 0; j < sk_PKCS12_SAFEBAG_num(bags); j++) {
+			bag = sk_PKCS12_SAFEBAG_value(bags, j);
+			if (PKCS12_SAFEBAG_get_nid(bag) !=
+			    NID_pkcs8ShroudedKeyBag)
+				continue;
+			X509_SIG_getm((X509_SIG *)PKCS12_SAFEBAG_get0_pkcs8(
+			    bag), &alg, NULL);
+			huge = PKCS5_pbe2_set_iv(EVP_aes_256_cbc(),
+			    2000000000, NULL, 0, NULL, NID_hmacWithSHA256);
+			done = huge != NULL && X509_ALGOR_copy(alg, huge);
+			X509_ALGOR_free(huge);
+		}
+		if (done && (repacked = PKCS12_pack_p7data(bags)) != NULL) {
+			/* sk_set answers the new element, not the old. */
+			(void)sk_PKCS7_set(safes, i, repacked);
+			PKCS7_free(safe);
+			done = PKCS12_pack_authsafes(p12, safes);
+		}
+		sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+		if (done)
+			break;
+	}
+	sk_PKCS7_pop_free(safes, PKCS7_free);
+	return done;
+}
+
+/* Iteration counts that would take minutes are refused before use. */
+static void
+test_p12_iterations(void)
+{
+	int (*const edits[])(PKCS12 *) = { huge_mac, huge_key_kdf };
+	struct cs_keyfile *kf = NULL;
+	certseal_ctx *ctx = new_ctx();
+	uint8_t *der;
+	size_t i, len;
+
+	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		CU_ASSERT_PTR_NOT_NULL_FATAL(der = edited_p12(edits[i], &len));
+		CU_ASSERT_EQUAL(cs_keyfile_load_p12(ctx, der, len, "huge.p12",
+		    NULL, &kf), CERTSEAL_E_TOO_LARGE);
+		CU_ASSERT_PTR_NULL(kf);
+		CU_ASSERT_PTR_NOT_NULL(strstr(certseal_ctx_last_error(ctx),
+		    "2000000000 iterations"));
+		free(der);
+	}
+	certseal_ctx_free(ctx);
+}
+
 static void
 test_pem(void)
 {
@@ -274,6 +375,7 @@ main(void)
 		{ "PKCS#12 without password, prompt",
 		    test_p12_no_password_and_prompt },
 		{ "PKCS#12 damaged", test_p12_damaged },
+		{ "PKCS#12 iteration counts bounded", test_p12_iterations },
 		{ "PEM key and certificates", test_pem },
 		{ "file permissions", test_permissions },
 	};
