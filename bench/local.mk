@@ -3,9 +3,9 @@
 noinst_PROGRAMS += bench-mkstore bench-reopen bench-floor
 bench_mkstore_SOURCES = bench/mkstore.c
 bench_mkstore_LDADD = $(LIBCRYPTO_LIBS)
-bench_reopen_SOURCES = bench/reopen.c
+bench_reopen_SOURCES = bench/reopen.c bench/p11bench.c bench/p11bench.h
 bench_reopen_LDADD = libcertseal.la $(LIBCRYPTO_LIBS) -ldl
-bench_floor_SOURCES = bench/floor.c
+bench_floor_SOURCES = bench/floor.c bench/p11bench.c bench/p11bench.h
 bench_floor_LDADD = $(LIBCRYPTO_LIBS) -ldl
 EXTRA_DIST += bench/run.sh bench/RESULTS.md bench/ANALYSIS.md
 

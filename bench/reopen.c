@@ -19,7 +19,6 @@
  * The three are measured in interleaved rounds.  Prints one line per
  * measurement: "name total_wall_seconds wall_ms_per_op cpu_ms_per_op".
  */
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +32,8 @@
 
 #include <certseal/certseal.h>
 
+#include "p11bench.h"
+
 #define ROUNDS	10
 
 static double
@@ -42,27 +43,6 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-die(const char *what, unsigned long rv)
-{
-	fprintf(stderr, "reopen: %s failed (0x%lx)\n", what, rv);
-	exit(1);
-}
-
-static size_t
-unhex(const char *s, unsigned char *out, size_t max)
-{
-	size_t n = 0;
-	unsigned int b;
-
-	while (s[0] != '\0' && s[1] != '\0' && n < max &&
-	    sscanf(s, "%2x", &b) == 1) {
-		out[n++] = (unsigned char)b;
-		s += 2;
-	}
-	return n;
 }
 
 static double
@@ -95,7 +75,7 @@ oaep_block(X509 *cert, unsigned char *out, size_t max)
 	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_OAEP_PADDING) <= 0 ||
 	    EVP_PKEY_CTX_set_rsa_oaep_md(pc, EVP_sha1()) <= 0 ||
 	    EVP_PKEY_encrypt(pc, out, &len, msg, sizeof(msg)) <= 0)
-		die("OAEP encryption", 0);
+		bench_die("OAEP encryption", 0);
 	EVP_PKEY_CTX_free(pc);
 	return len;
 }
@@ -106,41 +86,36 @@ main(int argc, char **argv)
 	certseal_ctx *ctx = NULL;
 	certseal_config *cfg = NULL;
 	CK_FUNCTION_LIST_PTR f;
-	CK_RV (*getlist)(CK_FUNCTION_LIST_PTR_PTR);
-	CK_SLOT_ID slots[64];
-	CK_ULONG nslots = 64, found = 0, outlen, i;
+	CK_ULONG outlen;
 	CK_SESSION_HANDLE sess;
 	CK_OBJECT_HANDLE obj, certobj;
-	CK_OBJECT_CLASS kclass = CKO_PRIVATE_KEY, cclass = CKO_CERTIFICATE;
 	CK_RSA_PKCS_OAEP_PARAMS oaep = { CKM_SHA_1, CKG_MGF1_SHA1,
 	    CKZ_DATA_SPECIFIED, NULL, 0 };
 	CK_MECHANISM raw = { CKM_RSA_X_509, NULL, 0 };
 	CK_MECHANISM mo = { CKM_RSA_PKCS_OAEP, &oaep, sizeof(oaep) };
 	unsigned char id[64], block[1024], out[1024], certder[8192];
 	const unsigned char *p;
-	CK_ATTRIBUTE tmpl[2], vattr;
+	CK_ATTRIBUTE vattr;
 	X509 *cert;
 	size_t idlen, blen, oblen;
-	char pin[256], label[33];
-	FILE *pf;
 	long n, k;
 	double t = 0, c = 0, wall[3] = { 0 }, cpus[3] = { 0 };
 	int round;
-	void *h;
 	int r;
 
+	bench_prog = "reopen";
 	if (argc != 8) {
 		fprintf(stderr, "usage: reopen SEALED SOURCE-URI MODULE "
 		    "TOKEN-LABEL PIN-FILE KEY-ID-HEX N\n");
 		return 2;
 	}
 	n = strtol(argv[7], NULL, 10);
-	idlen = unhex(argv[6], id, sizeof(id));
+	idlen = bench_unhex(argv[6], id, sizeof(id));
 
 	/* 1. libcertseal */
 	if ((r = certseal_ctx_new(&ctx)) != 0 ||
 	    (r = certseal_ctx_add_source(ctx, argv[2])) != 0)
-		die("context", (unsigned long)-r);
+		bench_die("context", (unsigned long)-r);
 	certseal_ctx_set_flags(ctx, CERTSEAL_FLAG_ENCRYPTED_ONLY |
 	    CERTSEAL_FLAG_NO_PROMPT);
 	if ((r = certseal_open_file(ctx, argv[1], &cfg)) != 0) {
@@ -151,66 +126,18 @@ main(int argc, char **argv)
 	cfg = NULL;
 
 	/* 2. the bare token operation, same module and key */
-	if ((h = dlopen(argv[3], RTLD_NOW)) == NULL ||
-	    (getlist = (CK_RV (*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(h,
-	    "C_GetFunctionList")) == NULL || getlist(&f) != CKR_OK)
-		die("loading the module", 0);
-	r = (int)f->C_Initialize(NULL);
-	if (r != CKR_OK && r != CKR_CRYPTOKI_ALREADY_INITIALIZED)
-		die("C_Initialize", (unsigned long)r);
-	if (f->C_GetSlotList(CK_TRUE, slots, &nslots) != CKR_OK)
-		die("C_GetSlotList", 0);
-	for (i = 0; i < nslots; i++) {
-		CK_TOKEN_INFO ti;
-
-		if (f->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
-			continue;
-		memcpy(label, ti.label, 32);
-		label[32] = '\0';
-		for (k = 31; k >= 0 && label[k] == ' '; k--)
-			label[k] = '\0';
-		if (strcmp(label, argv[4]) == 0)
-			break;
-	}
-	if (i == nslots)
-		die("finding the token", 0);
-	if (f->C_OpenSession(slots[i], CKF_SERIAL_SESSION, NULL, NULL,
-	    &sess) != CKR_OK)
-		die("C_OpenSession", 0);
-	if ((pf = fopen(argv[5], "r")) == NULL ||
-	    fgets(pin, sizeof(pin), pf) == NULL)
-		die("reading the PIN file", 0);
-	fclose(pf);
-	pin[strcspn(pin, "\r\n")] = '\0';
-	r = (int)f->C_Login(sess, CKU_USER, (CK_UTF8CHAR_PTR)pin,
-	    strlen(pin));
-	if (r != CKR_OK && r != CKR_USER_ALREADY_LOGGED_IN)
-		die("C_Login", (unsigned long)r);
-
-	tmpl[0].type = CKA_CLASS;
-	tmpl[0].pValue = &kclass;
-	tmpl[0].ulValueLen = sizeof(kclass);
-	tmpl[1].type = CKA_ID;
-	tmpl[1].pValue = id;
-	tmpl[1].ulValueLen = idlen;
-	if (f->C_FindObjectsInit(sess, tmpl, 2) != CKR_OK ||
-	    f->C_FindObjects(sess, &obj, 1, &found) != CKR_OK || found != 1)
-		die("finding the key", 0);
-	f->C_FindObjectsFinal(sess);
-	tmpl[0].pValue = &cclass;
-	if (f->C_FindObjectsInit(sess, tmpl, 2) != CKR_OK ||
-	    f->C_FindObjects(sess, &certobj, 1, &found) != CKR_OK ||
-	    found != 1)
-		die("finding the certificate", 0);
-	f->C_FindObjectsFinal(sess);
+	f = bench_module(argv[3]);
+	sess = bench_login(f, argv[4], argv[5]);
+	obj = bench_find(f, sess, CKO_PRIVATE_KEY, id, idlen);
+	certobj = bench_find(f, sess, CKO_CERTIFICATE, id, idlen);
 	vattr.type = CKA_VALUE;
 	vattr.pValue = certder;
 	vattr.ulValueLen = sizeof(certder);
 	if (f->C_GetAttributeValue(sess, certobj, &vattr, 1) != CKR_OK)
-		die("reading the certificate", 0);
+		bench_die("reading the certificate", 0);
 	p = certder;
 	if ((cert = d2i_X509(NULL, &p, (long)vattr.ulValueLen)) == NULL)
-		die("parsing the certificate", 0);
+		bench_die("parsing the certificate", 0);
 
 	/* A raw block below the modulus: leading zero byte. */
 	blen = (size_t)EVP_PKEY_get_size(X509_get0_pubkey(cert));
@@ -247,7 +174,7 @@ main(int argc, char **argv)
 			if (f->C_DecryptInit(sess, &raw, obj) != CKR_OK ||
 			    f->C_Decrypt(sess, block, blen, out,
 			    &outlen) != CKR_OK)
-				die("C_Decrypt CKM_RSA_X_509", 0);
+				bench_die("C_Decrypt CKM_RSA_X_509", 0);
 		}
 		wall[1] += now() - t;
 		cpus[1] += cpu() - c;
@@ -258,7 +185,7 @@ main(int argc, char **argv)
 			if (f->C_DecryptInit(sess, &mo, obj) != CKR_OK ||
 			    f->C_Decrypt(sess, block + 512, oblen, out,
 			    &outlen) != CKR_OK)
-				die("C_Decrypt CKM_RSA_PKCS_OAEP", 0);
+				bench_die("C_Decrypt CKM_RSA_PKCS_OAEP", 0);
 		}
 		wall[2] += now() - t;
 		cpus[2] += cpu() - c;
