@@ -22,7 +22,7 @@
 #include "internal.h"
 #include "keyfile.h"
 
-/* The largest count of one unit of work; 0 when unreadable (no limit). */
+/* An iteration count; negative or beyond 64 bits counts as too many. */
 static int64_t
 count_of(const ASN1_INTEGER *ai)
 {

@@ -100,6 +100,24 @@ make_p12() {
 		-out "$T/$name.p12")
 }
 
+# admin_with_pair SEALED CONFIG: an admin (CERTSEAL_PROFILE set by the
+# caller) with the embedded token, one EC pair exported to $T/p1.p12
+# (password in $T/p12.pass) and activated, and CONFIG saved to SEALED.
+# Sets P1 (the pair's ID) and S1 (a file: source for the exported pair).
+admin_with_pair() {
+	printf 'export-pass\n' >"$T/p12.pass"
+	chmod 600 "$T/p12.pass"
+	expect 0 "init" -- "$CERTSEAL_ADMIN" init --config "$1" --name app
+	expect 0 "generate" -- "$CERTSEAL_ADMIN" pair generate \
+		--algorithm ec-p256
+	P1=$(cat "$T/out")
+	expect 0 "export" -- "$CERTSEAL_ADMIN" pair export "$P1" \
+		-o "$T/p1.p12" --password-file "$T/p12.pass"
+	expect 0 "activate" -- "$CERTSEAL_ADMIN" pair activate "$P1"
+	expect 0 "save" -- "$CERTSEAL_ADMIN" save "$2"
+	S1="file:$T/p1.p12?pin-source=$T/p12.pass"
+}
+
 finish() {
 	echo "$(basename "$0"): $checks checks, $failures failed"
 	[ "$failures" -eq 0 ]

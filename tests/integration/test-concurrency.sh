@@ -26,18 +26,7 @@ while [ "$i" -lt 200 ]; do
 	echo "line $i of the second version" >>"$T/v2.conf"
 	i=$((i + 1))
 done
-printf 'export-pass\n' >"$T/p12.pass"
-chmod 600 "$T/p12.pass"
-
-expect 0 "init" -- "$CERTSEAL_ADMIN" init --config "$T/cfg/app.sealed" \
-	--name app
-expect 0 "generate" -- "$CERTSEAL_ADMIN" pair generate --algorithm ec-p256
-P1=$(cat "$T/out")
-expect 0 "export" -- "$CERTSEAL_ADMIN" pair export "$P1" -o "$T/p1.p12" \
-	--password-file "$T/p12.pass"
-expect 0 "activate" -- "$CERTSEAL_ADMIN" pair activate "$P1"
-expect 0 "save" -- "$CERTSEAL_ADMIN" save "$T/v1.conf"
-S1="file:$T/p1.p12?pin-source=$T/p12.pass"
+admin_with_pair "$T/cfg/app.sealed" "$T/v1.conf"
 
 sequence() {
 	"$CERTSEAL" -s "$S1" inspect "$T/cfg/app.sealed" --json 2>/dev/null |

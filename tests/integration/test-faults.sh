@@ -54,18 +54,7 @@ mkdir -p "$T/cfg" "$T/tmp" "$T/reports"
 export TMPDIR="$T/tmp"
 printf 'version = 1\nlisten = 8443\n' >"$T/v1.conf"
 printf 'version = 2\nlisten = 9443\nworkers = 4\n' >"$T/v2.conf"
-printf 'export-pass\n' >"$T/p12.pass"
-chmod 600 "$T/p12.pass"
-
-expect 0 "init" -- "$CERTSEAL_ADMIN" init --config "$T/cfg/app.sealed" \
-	--name app
-expect 0 "generate" -- "$CERTSEAL_ADMIN" pair generate --algorithm ec-p256
-P1=$(cat "$T/out")
-expect 0 "export" -- "$CERTSEAL_ADMIN" pair export "$P1" -o "$T/p1.p12" \
-	--password-file "$T/p12.pass"
-expect 0 "activate" -- "$CERTSEAL_ADMIN" pair activate "$P1"
-expect 0 "save v1" -- "$CERTSEAL_ADMIN" save "$T/v1.conf"
-S1="file:$T/p1.p12?pin-source=$T/p12.pass"
+admin_with_pair "$T/cfg/app.sealed" "$T/v1.conf"
 expect 0 "generate P2" -- "$CERTSEAL_ADMIN" pair generate --algorithm ec-p256
 P2=$(cat "$T/out")
 expect 0 "export P2" -- "$CERTSEAL_ADMIN" pair export "$P2" -o "$T/p2.p12" \

@@ -415,6 +415,22 @@ test_foreign_keys(void)
 	cs_p11_token_unref(t);
 }
 
+/* "pkcs11:token=admin;id=%..." naming the admin token's key with SKID sid. */
+static void
+admin_key_uri(const ASN1_OCTET_STRING *sid, char *uri, size_t size)
+{
+	char hex[129];
+	int i;
+
+	cs_hex(sid->data, (size_t)sid->length, hex, sizeof(hex));
+	snprintf(uri, size, "pkcs11:token=admin;id=");
+	for (i = 0; hex[i] != '\0'; i += 2)
+		snprintf(uri + strlen(uri), size - strlen(uri), "%%%c%c",
+		    hex[i], hex[i + 1]);
+	snprintf(uri + strlen(uri), size - strlen(uri),
+	    "?module-path=" SOFTHSM_PATH);
+}
+
 /* The source end to end: seal with the envelope, open several times. */
 static void
 test_source_envelope(void)
@@ -430,18 +446,13 @@ test_source_envelope(void)
 	uint8_t *sealed = NULL;
 	size_t sealedlen = 0, len;
 	unsigned long logins;
-	char uri[512], hex[129];
+	char uri[512];
 	const ASN1_OCTET_STRING *sid = X509_get0_subject_key_id(rsa_sign);
 	const uint8_t *data;
 	int i;
 
 	/* The admin signs with the token key named by id=. */
-	cs_hex(sid->data, (size_t)sid->length, hex, sizeof(hex));
-	snprintf(uri, sizeof(uri), "pkcs11:token=admin;id=");
-	for (i = 0; hex[i] != '\0'; i += 2)
-		snprintf(uri + strlen(uri), sizeof(uri) - strlen(uri),
-		    "%%%c%c", hex[i], hex[i + 1]);
-	strcat(uri, "?module-path=" SOFTHSM_PATH);
+	admin_key_uri(sid, uri, sizeof(uri));
 	CU_ASSERT_EQUAL_FATAL(cs_source_new(ctx, uri, &src), 0);
 	CU_ASSERT_EQUAL_FATAL(cs_source_signer_key(src, &signer), 0);
 	memset(&sp, 0, sizeof(sp));
@@ -541,9 +552,9 @@ seal_to(X509 **to, size_t nto, X509 *by, int forge, uint8_t **sealed,
 	struct cs_source *src = NULL;
 	struct cs_key soft = { NULL, by, NULL, "" };
 	const struct cs_key *signer = NULL;
-	char uri[512], hex[129];
+	char uri[512];
 	size_t k;
-	int i, r = CERTSEAL_E_NOMEM;
+	int r = CERTSEAL_E_NOMEM;
 
 	if ((rcpt = calloc(nto, sizeof(*rcpt))) == NULL)
 		goto out;
@@ -556,12 +567,7 @@ seal_to(X509 **to, size_t nto, X509 *by, int forge, uint8_t **sealed,
 		signer = &soft;
 		goto seal;
 	}
-	cs_hex(sid->data, (size_t)sid->length, hex, sizeof(hex));
-	snprintf(uri, sizeof(uri), "pkcs11:token=admin;id=");
-	for (i = 0; hex[i] != '\0'; i += 2)
-		snprintf(uri + strlen(uri), sizeof(uri) - strlen(uri),
-		    "%%%c%c", hex[i], hex[i + 1]);
-	strcat(uri, "?module-path=" SOFTHSM_PATH);
+	admin_key_uri(sid, uri, sizeof(uri));
 	if ((r = cs_source_new(ctx, uri, &src)) != 0 ||
 	    (r = cs_source_signer_key(src, &signer)) != 0)
 		goto out;
