@@ -142,7 +142,9 @@ int cs_recipient_id_matches(const struct cs_recipient_id *id, X509 *cert);
 /*
  * A private key a source can use, and its certificate.  pkey may be backed
  * by a token (operations then happen on the token).  Owned by the source
- * that returned it; valid until the source is freed.
+ * that returned it; valid until the source is freed, or, from a pkcs11:
+ * source (which keeps the last 64 keys it found), until 64 more keys were
+ * found: use a key before asking the same source for many others.
  */
 struct cs_key {
 	EVP_PKEY	*pkey;
