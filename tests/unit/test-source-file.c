@@ -190,14 +190,11 @@ test_bad_uris(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		CU_ASSERT(cs_source_new(ctx, bad[i].uri, &src) ==
-		    CERTSEAL_E_BAD_URI);
+		CU_ASSERT_EQUAL_ROW(cs_source_new(ctx, bad[i].uri, &src),
+		    CERTSEAL_E_BAD_URI, bad[i].uri);
 		CU_ASSERT(src == NULL);
-		if (strstr(certseal_ctx_last_error(ctx), bad[i].says) == NULL)
-			fprintf(stderr, "%s: '%s'\n", bad[i].uri,
-			    certseal_ctx_last_error(ctx));
-		CU_ASSERT(strstr(certseal_ctx_last_error(ctx),
-		    bad[i].says) != NULL);
+		CU_ASSERT_CONTAINS(certseal_ctx_last_error(ctx), bad[i].says,
+		    bad[i].uri);
 		/* a PIN never reaches a message */
 		CU_ASSERT(strstr(certseal_ctx_last_error(ctx), "1234") ==
 		    NULL);
