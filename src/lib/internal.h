@@ -123,7 +123,10 @@ int cs_mkdir_p(certseal_ctx *ctx, const char *path, mode_t mode);
 int cs_pin_get(certseal_ctx *ctx, const char *pin_source,
     const char *pin_value, const char *what, struct cs_secret **out);
 
-/* Strips "file:" / "file://" from a pin-source; NULL if not a local path. */
+/*
+ * The file a pin-source names (cs_file_uri_path); NULL when it is not a
+ * local file (another host) or names none.
+ */
 const char *cs_pin_source_path(const char *pin_source);
 
 /*

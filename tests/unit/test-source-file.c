@@ -129,6 +129,8 @@ test_uri_forms(void)
 		"file:@/my%20client.p12?pin-source=file:@/pin",
 		"file:@/key.pem?cert=@/cert.pem",
 		"file:@/key.pem?cert=file:@/cert.pem",
+		"file://LocalHost@/key.pem?cert=file://localhost@/cert.pem",
+		"file:@/my%20client.p12?pin-source=file://localhost@/pin",
 	};
 	certseal_ctx *ctx = new_ctx();
 	struct cs_source *src = NULL;
@@ -177,6 +179,13 @@ test_bad_uris(void)
 		{ "file:", "no file name" },
 		{ "file:?pin-source=/x", "no file name" },
 		{ "file://otherhost/x.p12", "local" },
+		{ "file://otherhost", "local" },
+		{ "file://LOCALHOST.example/x.p12", "local" },
+		{ "file:/x.p12?pin-source=file://otherhost/pin",
+		    "'pin-source' is not a local file" },
+		{ "file:/x.p12?cert=file://otherhost/c.pem",
+		    "'cert' is not a local file" },
+		{ "file:/x.p12?cert=file:", "'cert' is not a local file" },
 		{ "file:/x.p12?frobnicate=1", "frobnicate" },
 		{ "file:/x.p12?pin-value=1234", "pin-value" },
 		{ "file:/x.p12?pin-source", "pin-source" },
