@@ -7,7 +7,8 @@
 # Exports CS_SOFTHSM_DIR, SOFTHSM2_CONF and SOFTHSM_MODULE.  Tokens move to
 # a random slot on init: always select them by label, never by slot ID.
 
-: "${SOFTHSM_MODULE:=/usr/lib/softhsm/libsofthsm2.so}"
+: "${SOFTHSM_MODULE:=$(sed -n 's/^#define CS_SOFTHSM_MODULE "\(.*\)"$/\1/p' \
+	"${top_builddir:-.}/config.h" 2>/dev/null)}"
 export SOFTHSM_MODULE
 
 cs_softhsm_setup() {

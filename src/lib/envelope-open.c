@@ -68,7 +68,10 @@ ensure_sources(struct open_state *st)
 	return 0;
 }
 
-/* Calls fn for each recipient identifier of ri (KARI may have several). */
+/*
+ * Asks src for the key of each recipient identifier of ri (a KARI may
+ * have several): the first one src holds wins.
+ */
 static int
 ri_find_key(struct open_state *st, struct cs_source *src,
     CMS_RecipientInfo *ri, const struct cs_key **keyp)

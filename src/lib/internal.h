@@ -123,7 +123,10 @@ int cs_mkdir_p(certseal_ctx *ctx, const char *path, mode_t mode);
 int cs_pin_get(certseal_ctx *ctx, const char *pin_source,
     const char *pin_value, const char *what, struct cs_secret **out);
 
-/* Strips "file:" / "file://" from a pin-source; NULL if not a local path. */
+/*
+ * The file a pin-source names (cs_file_uri_path); NULL when it is not a
+ * local file (another host) or names none.
+ */
 const char *cs_pin_source_path(const char *pin_source);
 
 /*
@@ -142,7 +145,9 @@ int cs_recipient_id_matches(const struct cs_recipient_id *id, X509 *cert);
 /*
  * A private key a source can use, and its certificate.  pkey may be backed
  * by a token (operations then happen on the token).  Owned by the source
- * that returned it; valid until the source is freed.
+ * that returned it; valid until the source is freed, or, from a pkcs11:
+ * source (which keeps the last 64 keys it found), until 64 more keys were
+ * found: use a key before asking the same source for many others.
  */
 struct cs_key {
 	EVP_PKEY	*pkey;

@@ -11,6 +11,8 @@ libcertseal_core_la_SOURCES = \
 	src/lib/context.c \
 	src/lib/secret.c \
 	src/lib/pin.c \
+	src/lib/file-uri.h \
+	src/lib/file-uri.c \
 	src/lib/atomic-write.c \
 	src/lib/recipient-id.c \
 	src/lib/source-registry.c \

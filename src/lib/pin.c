@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "internal.h"
+#include "file-uri.h"
 
 /* PIN files are small; anything bigger is not a PIN file. */
 #define PIN_FILE_MAX	4096
@@ -18,16 +19,12 @@
 const char *
 cs_pin_source_path(const char *pin_source)
 {
-	if (pin_source == NULL || *pin_source == '\0')
+	const char *path;
+
+	if (pin_source == NULL ||
+	    (path = cs_file_uri_path(pin_source)) == NULL || *path == '\0')
 		return NULL;
-	if (strncmp(pin_source, "file://", 7) == 0)
-		pin_source += 7;
-	else if (strncmp(pin_source, "file:", 5) == 0)
-		pin_source += 5;
-	/* "file://host/path" with a host is not a local file. */
-	if (*pin_source == '\0')
-		return NULL;
-	return pin_source;
+	return path;
 }
 
 /* A trailing CR/LF ends the line; it is not part of the secret. */

@@ -20,6 +20,7 @@
 #include <openssl/bio.h>
 #include <openssl/buffer.h>
 
+#include "file-uri.h"
 #include "internal.h"
 #include "keyfile.h"
 #include "source.h"
@@ -87,23 +88,12 @@ pct_decode(const char *s, size_t len)
 	return out;
 }
 
-/* "file:" or "file://" prefixes on a cert= value, as for pin-source. */
-static const char *
-strip_file_scheme(const char *v)
-{
-	if (strncmp(v, "file://", 7) == 0)
-		return v + 7;
-	if (strncmp(v, "file:", 5) == 0)
-		return v + 5;
-	return v;
-}
-
 static int
 parse_query(certseal_ctx *ctx, struct file_source *fs, const char *uri,
     const char *q)
 {
-	const char *end, *eq;
-	char *value = NULL, *copy;
+	const char *end, *eq, *path;
+	char *value = NULL, **slot;
 	size_t klen;
 
 	while (*q != '\0') {
@@ -122,24 +112,27 @@ parse_query(certseal_ctx *ctx, struct file_source *fs, const char *uri,
 			return cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: '%.*s' "
 			    "is empty", uri, (int)klen, q);
 		}
-		if (klen == 10 && strncmp(q, "pin-source", klen) == 0) {
-			free(fs->pin_source);
-			fs->pin_source = value;
-		} else if (klen == 4 && strncmp(q, "cert", klen) == 0) {
-			if ((copy = strdup(strip_file_scheme(value))) == NULL) {
-				free(value);
-				return cs_error(ctx, CERTSEAL_E_NOMEM,
-				    "out of memory");
-			}
-			free(value);
-			free(fs->cert_path);
-			fs->cert_path = copy;
-		} else {
+		if (klen == 10 && strncmp(q, "pin-source", klen) == 0)
+			slot = &fs->pin_source;
+		else if (klen == 4 && strncmp(q, "cert", klen) == 0)
+			slot = &fs->cert_path;
+		else {
 			free(value);
 			return cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: unknown "
 			    "attribute '%.*s' (file: takes pin-source and "
 			    "cert)", uri, (int)klen, q);
 		}
+		/* Both name local files, with or without file: (RFC 8089). */
+		if ((path = cs_file_uri_path(value)) == NULL || *path == '\0') {
+			free(value);
+			return cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: '%.*s' "
+			    "is not a local file", uri, (int)klen, q);
+		}
+		/* cs_pin_get reads a pin-source as given; cert is a path. */
+		if (slot == &fs->cert_path)
+			memmove(value, path, strlen(path) + 1);
+		free(*slot);
+		*slot = value;
 		q = *end != '\0' ? end + 1 : end;
 	}
 	return 0;
@@ -170,17 +163,10 @@ file_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
 		    "URI", shown);
 		goto out;
 	}
-	p = uri + 5;
-	if (strncmp(p, "//", 2) == 0) {
-		/* file://[localhost]/abs */
-		p += 2;
-		if (strncasecmp(p, "localhost/", 10) == 0)
-			p += 9;
-		if (*p != '/') {
-			r = cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: only local "
-			    "files are supported (file:///path)", shown);
-			goto out;
-		}
+	if ((p = cs_file_uri_path(uri)) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: only local "
+		    "files are supported (file:///path)", shown);
+		goto out;
 	}
 	qm = strchr(p, '?');
 	plen = qm != NULL ? (size_t)(qm - p) : strlen(p);

@@ -139,7 +139,7 @@ pkcs11_free(struct cs_source *src)
  * comes back until the source is recreated.
  */
 static int
-ensure(struct pkcs11_source *ps)
+open_and_login(struct pkcs11_source *ps)
 {
 	certseal_ctx *ctx = ps->base.ctx;
 	int r;
@@ -210,7 +210,7 @@ pkcs11_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 	int r;
 
 	*out = NULL;
-	if ((r = ensure(ps)) != 0)
+	if ((r = open_and_login(ps)) != 0)
 		return r;
 	for (i = 0; i < ps->nkeys; i++) {
 		if (ps->keys[i]->cert != NULL &&
@@ -470,7 +470,7 @@ load_trusted(struct pkcs11_source *ps)
 	memset(&pk, 0, sizeof(pk));
 	if (ps->trusted != NULL)
 		return 0;
-	if ((r = ensure(ps)) != 0 || (r = ensure_index(ps)) != 0)
+	if ((r = open_and_login(ps)) != 0 || (r = ensure_index(ps)) != 0)
 		return r;
 	if (cs_p11_uri_class(ps->uri) == CKO_CERTIFICATE) {
 		id = cs_p11_uri_id(ps->uri, &idlen);
@@ -556,7 +556,7 @@ pkcs11_signer_key(struct cs_source *src, const struct cs_key **out)
 		*out = ps->signer;
 		return 0;
 	}
-	if ((r = ensure(ps)) != 0)
+	if ((r = open_and_login(ps)) != 0)
 		return r;
 	id = cs_p11_uri_id(ps->uri, &idlen);
 	if ((r = cs_p11_find(ctx, ps->tok, CKO_PRIVATE_KEY, id, idlen,
@@ -602,7 +602,7 @@ pkcs11_list_keys(struct cs_source *src, STACK_OF(X509) *into)
 	size_t n = 0, i;
 	int r;
 
-	if ((r = ensure(ps)) != 0)
+	if ((r = open_and_login(ps)) != 0)
 		return r;
 	if ((r = cs_p11_list(src->ctx, ps->tok, &e, &n)) != 0)
 		return r;
@@ -688,7 +688,7 @@ pkcs11_describe(struct cs_source *src, json_t **out)
 	int r;
 
 	*out = NULL;
-	if ((r = ensure(ps)) != 0 || (r = load_trusted(ps)) != 0 ||
+	if ((r = open_and_login(ps)) != 0 || (r = load_trusted(ps)) != 0 ||
 	    (r = cs_p11_list(src->ctx, ps->tok, &e, &n)) != 0)
 		return r;
 	o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:s},s:[]}", "uri", src->uri,

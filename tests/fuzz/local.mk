@@ -77,7 +77,7 @@ memcheck: all $(check_PROGRAMS)
 	    n=`basename $$t .sh`; \
 	    if top_srcdir='$(abs_top_srcdir)' \
 	        top_builddir='$(abs_top_builddir)' \
-	        SOFTHSM_MODULE=/usr/lib/softhsm/libsofthsm2.so \
+	        SOFTHSM_MODULE='$(softhsm_module)' \
 	        MEMCHECK_BUILDDIR='$(abs_top_builddir)' \
 	        MEMCHECK_LOGDIR='$(abs_top_builddir)/memcheck-logs' \
 	        CERTSEAL='$(abs_top_builddir)/memcheck-bin/certseal' \

@@ -5,6 +5,8 @@
 # token's key attributes checked with pkcs11-tool, show/edit, and saves
 # killed at random moments.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
+require_softhsm
+require_tools pkcs11-tool certtool
 
 export CERTSEAL_PROFILE="$T/admin/profile.json"
 unset SOFTHSM2_CONF

@@ -7,6 +7,7 @@
 # untrusted and rolled-back files; damaged store entries; a source error
 # followed by a source that opens.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
+require_softhsm
 
 export CERTSEAL_PROFILE="$T/admin/profile.json"
 unset SOFTHSM2_CONF

@@ -11,6 +11,7 @@ if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
 	export TMPDIR
 fi
 . "${top_srcdir:-.}/tests/integration/lib.sh"
+require_softhsm
 
 SAVES=${CONCURRENCY_SAVES:-25}
 READERS=3

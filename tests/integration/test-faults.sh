@@ -23,6 +23,7 @@ if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
 	export TMPDIR
 fi
 . "${top_srcdir:-.}/tests/integration/lib.sh"
+require_softhsm
 
 RANDOM_KILLS=${FAULT_RANDOM_KILLS:-10}
 KILL_STEP=1

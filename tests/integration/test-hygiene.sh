@@ -10,6 +10,7 @@ if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
 	export TMPDIR
 fi
 . "${top_srcdir:-.}/tests/integration/lib.sh"
+require_softhsm
 
 export CERTSEAL_PROFILE="$T/admin/profile.json"
 unset SOFTHSM2_CONF XDG_RUNTIME_DIR VISUAL
@@ -144,7 +145,7 @@ no_secret "wrong CERTSEAL_PIN"
 expect 6 "wrong import password" -- "$CERTSEAL" store import "$T/p1.p12" \
 	--password-file "$T/wrong.pass"
 no_secret "wrong import password"
-MOD=/usr/lib/softhsm/libsofthsm2.so
+MOD=$SOFTHSM_MODULE
 for uri in \
     "pkcs11:token=nosuch?module-path=$MOD&pin-value=$PASS" \
     "pkcs11:token=nosuch;pin-value=$PASS?module-path=$MOD" \

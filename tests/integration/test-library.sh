@@ -6,6 +6,7 @@
 # under pkcs11-spy: one C_Initialize, one C_Login, one C_Decrypt per open.
 # Re-opening through a store: source reads the store once.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
+require_softhsm
 
 SPY=/usr/lib/x86_64-linux-gnu/pkcs11-spy.so
 # pkcs11-spy keeps a small allocation for the life of the process (the

@@ -13,16 +13,9 @@
 
 SPY=/usr/lib/x86_64-linux-gnu/pkcs11-spy.so
 M=$SOFTHSM_MODULE
-for tool in softhsm2-util pkcs11-tool openssl; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "$tool not installed: skipped"
-		exit 77
-	}
-done
-[ -r "$M" ] && [ -r "$SPY" ] || {
-	echo "SoftHSM2 or pkcs11-spy not installed: skipped"
-	exit 77
-}
+require_softhsm
+require_tools pkcs11-tool openssl
+[ -r "$SPY" ] || skip "pkcs11-spy ($SPY) not installed (package opensc)"
 cs_softhsm_setup || exit 99
 trap 'cs_softhsm_cleanup; rm -rf "$T"' EXIT
 

@@ -6,6 +6,7 @@
 # admin profile and SoftHSM2 token made by `certseal-admin init`:
 # `rollout status` and the readiness check of `pair activate`.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
+require_softhsm
 EVAL="$top_builddir/rollout-eval"
 R="$T/reports"
 

@@ -6,6 +6,7 @@
 #define CS_CU_RUN_H
 
 #include <stdio.h>
+#include <string.h>
 #include <CUnit/Basic.h>
 
 struct cu_case {
@@ -44,5 +45,47 @@ cu_run_all(void)
 }
 
 #define CU_CASES(a)	(a), (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Table rows that name themselves (p11-kit's assert_str_contains): a
+ * failing row reports which row it was and both values, so a table of
+ * forty URIs does not fail with a bare "CU_ASSERT(strstr(...))".  `row`
+ * is the row's input or name.  CUnit copies the message.
+ */
+static inline void
+cu_assert_contains(const char *hay, const char *needle, const char *row,
+    unsigned int line, const char *file, const char *func)
+{
+	char msg[1024];
+	int ok = hay != NULL && needle != NULL && strstr(hay, needle) != NULL;
+
+	if (!ok)
+		snprintf(msg, sizeof(msg), "row '%.200s': '%.600s' does not "
+		    "contain '%.150s'", row, hay != NULL ? hay : "(null)",
+		    needle != NULL ? needle : "(null)");
+	CU_assertImplementation(ok, line, ok ? "contains" : msg, file, func,
+	    CU_FALSE);
+}
+
+static inline void
+cu_assert_equal_row(long got, long want, const char *row, unsigned int line,
+    const char *file, const char *func)
+{
+	char msg[512];
+
+	if (got != want)
+		snprintf(msg, sizeof(msg), "row '%.400s': got %ld, expected "
+		    "%ld",
+		    row, got, want);
+	CU_assertImplementation(got == want, line, got == want ? "equal" :
+	    msg, file, func, CU_FALSE);
+}
+
+#define CU_ASSERT_CONTAINS(hay, needle, row) \
+	cu_assert_contains((hay), (needle), (row), __LINE__, __FILE__, \
+	    __func__)
+#define CU_ASSERT_EQUAL_ROW(got, want, row) \
+	cu_assert_equal_row((long)(got), (long)(want), (row), __LINE__, \
+	    __FILE__, __func__)
 
 #endif /* CS_CU_RUN_H */

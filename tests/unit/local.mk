@@ -67,3 +67,21 @@ test_source_file_SOURCES = tests/unit/test-source-file.c \
 test_source_file_CPPFLAGS = $(UNIT_CPPFLAGS)
 test_source_file_LDADD = $(UNIT_LDADD)
 endif
+
+# A mock PKCS#11 module (tests/unit/mock-p11.c) for the answers real tokens
+# give rarely: a locked PIN, the final try, PIN pads.  Loaded by path
+# ($MOCK_P11_MODULE, tests/local.mk); -rpath makes libtool build the .so.
+check_LTLIBRARIES += mock-p11.la
+mock_p11_la_SOURCES = tests/unit/mock-p11.c
+mock_p11_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere \
+	-no-undefined
+mock_p11_la_LIBADD =
+if HAVE_CUNIT
+check_PROGRAMS += test-p11-pin
+TESTS += test-p11-pin
+test_p11_pin_SOURCES = tests/unit/test-p11-pin.c
+test_p11_pin_CPPFLAGS = $(UNIT_CPPFLAGS) \
+	-DMOCK_P11_BUILT='"$(abs_top_builddir)/.libs/mock-p11.so"'
+test_p11_pin_LDADD = $(UNIT_LDADD) -ldl
+test_p11_pin_DEPENDENCIES = libcertseal-core.la mock-p11.la
+endif

@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "cu-run.h"
+#include "file-uri.h"
 #include "internal.h"
 #include "source.h"
 
@@ -193,7 +194,8 @@ test_pin_source_forms(void)
 		{ "12 34\n\n", "12 34" },
 		{ "", "" },
 	};
-	static const char *const forms[] = { "", "file:", "file://" };
+	static const char *const forms[] = { "", "file:", "file://",
+	    "file://localhost", "FILE://LocalHost", "File:" };
 	char path[PATH_MAX], src[PATH_MAX + 16];
 	struct cs_secret *pin = NULL;
 	size_t i, f;
@@ -213,6 +215,98 @@ test_pin_source_forms(void)
 			pin = NULL;
 		}
 	}
+}
+
+/* One parser for file: URIs and paths: rows of input and path (NULL: no). */
+static void
+test_file_uri_path(void)
+{
+	static const struct {
+		const char *in;
+		const char *path;
+	} table[] = {
+		{ "/etc/pin", "/etc/pin" },
+		{ "rel/pin", "rel/pin" },
+		{ "", "" },
+		{ "file:/etc/pin", "/etc/pin" },
+		{ "file:rel/pin", "rel/pin" },
+		{ "file:///etc/pin", "/etc/pin" },
+		{ "file://localhost/etc/pin", "/etc/pin" },
+		{ "FILE://LOCALHOST/etc/pin", "/etc/pin" },
+		{ "file:", "" },
+		{ "file://", "" },
+		{ "file://localhost", "" },
+		{ "file:///x.p12?pin-source=/p", "/x.p12?pin-source=/p" },
+		{ "file://localhost?pin-source=/p", "?pin-source=/p" },
+		/* Another host is not ours: never a relative path. */
+		{ "file://otherhost/path", NULL },
+		{ "file://otherhost", NULL },
+		{ "file://localhost.example/path", NULL },
+		{ "file://localhostx/path", NULL },
+		{ "file://user@localhost/path", NULL },
+		{ "file://127.0.0.1/path", NULL },
+		{ "file://otherhost?x=/y", NULL },
+		/* Not the file scheme: a plain (odd) path. */
+		{ "files:/x", "files:/x" },
+		{ "fil:/x", "fil:/x" },
+	};
+	const char *got;
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		got = cs_file_uri_path(table[i].in);
+		if (table[i].path == NULL) {
+			CU_ASSERT_CONTAINS(got == NULL ? "NULL" : got, "NULL",
+			    table[i].in);
+			continue;
+		}
+		CU_ASSERT_CONTAINS(got, table[i].path, table[i].in);
+		CU_ASSERT_EQUAL_ROW(got != NULL ? strlen(got) : 0,
+		    strlen(table[i].path), table[i].in);
+	}
+}
+
+/*
+ * pin-source=file://otherhost/path names a file on another host.  It was
+ * read as the relative path otherhost/path: here that file exists, and
+ * must not be read.
+ */
+static void
+test_pin_source_other_host(void)
+{
+	static const char *const refused[] = {
+		"file://otherhost/pin", "file://otherhost", "FILE://other/pin",
+	};
+	char cwd[PATH_MAX], path[PATH_MAX];
+	struct cs_secret *pin = NULL;
+	certseal_ctx *ctx = NULL;
+	size_t i;
+
+	unsetenv("CERTSEAL_PIN");
+	CU_ASSERT_FATAL(certseal_ctx_new(&ctx) == 0);
+	CU_ASSERT_FATAL(getcwd(cwd, sizeof(cwd)) != NULL);
+	CU_ASSERT_FATAL(chdir(tmpdir) == 0);
+	CU_ASSERT_FATAL(mkdir("otherhost", 0700) == 0 &&
+	    mkdir("other", 0700) == 0);
+	write_file("otherhost/pin", "1234\n", 0600);
+	write_file("other/pin", "1234\n", 0600);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		CU_ASSERT_EQUAL_ROW(cs_pin_get(ctx, refused[i], NULL, "PIN",
+		    &pin), CERTSEAL_E_BAD_URI, refused[i]);
+		CU_ASSERT(pin == NULL);
+		CU_ASSERT_CONTAINS(certseal_ctx_last_error(ctx),
+		    "not a local file", refused[i]);
+		cs_secret_free(pin);
+		pin = NULL;
+	}
+	/* The same file named locally is read. */
+	snprintf(path, sizeof(path), "file://localhost%s/otherhost/pin",
+	    tmpdir);
+	CU_ASSERT_EQUAL(cs_pin_get(ctx, path, NULL, "PIN", &pin), 0);
+	CU_ASSERT(pin != NULL && strcmp((char *)pin->data, "1234") == 0);
+	cs_secret_free(pin);
+	CU_ASSERT_FATAL(chdir(cwd) == 0);
+	certseal_ctx_free(ctx);
 }
 
 static int
@@ -470,6 +564,9 @@ main(void)
 	static const struct cu_case pins[] = {
 		{ "pin-source forms", test_pin_source_forms },
 		{ "order of sources", test_pin_order },
+		{ "file: URIs and paths, one parser", test_file_uri_path },
+		{ "pin-source on another host is refused",
+		    test_pin_source_other_host },
 	};
 	static const struct cu_case atomic[] = {
 		{ "replace", test_atomic_write },

@@ -44,14 +44,10 @@ test_uri_table(void)
 	for (i = 0; i < sizeof(uri_cases) / sizeof(uri_cases[0]); i++) {
 		cs_error_clear(ctx);
 		r = cs_p11_uri_parse(ctx, uri_cases[i].uri, &u);
-		CU_ASSERT_EQUAL(r, uri_cases[i].expect);
-		if (r != uri_cases[i].expect)
-			fprintf(stderr, "case %zu: %s -> %d\n", i,
-			    uri_cases[i].uri, r);
+		CU_ASSERT_EQUAL_ROW(r, uri_cases[i].expect, uri_cases[i].uri);
 		if (uri_cases[i].in_message != NULL)
-			CU_ASSERT_PTR_NOT_NULL(strstr(
-			    certseal_ctx_last_error(ctx),
-			    uri_cases[i].in_message));
+			CU_ASSERT_CONTAINS(certseal_ctx_last_error(ctx),
+			    uri_cases[i].in_message, uri_cases[i].uri);
 		if (r == 0) {
 			(void)cs_p11_uri_id(u, &idlen);
 			CU_ASSERT_EQUAL(idlen, uri_cases[i].idlen);

@@ -460,17 +460,12 @@ test_read_damaged(void)
 		write_text(path, table[i].text);
 		rep = NULL;
 		r = cs_report_read(ctx, path, &rep);
-		if (r != CERTSEAL_E_INTEGRITY || rep != NULL ||
-		    strstr(certseal_ctx_last_error(ctx), table[i].member) ==
-		    NULL || strstr(certseal_ctx_last_error(ctx), path) ==
-		    NULL)
-			fprintf(stderr, "\ncase %zu: r=%d msg=%s\n", i, r,
-			    certseal_ctx_last_error(ctx));
-		CU_ASSERT(r == CERTSEAL_E_INTEGRITY);
+		CU_ASSERT_EQUAL_ROW(r, CERTSEAL_E_INTEGRITY, table[i].text);
 		CU_ASSERT(rep == NULL);
-		CU_ASSERT(strstr(certseal_ctx_last_error(ctx),
-		    table[i].member) != NULL);
-		CU_ASSERT(strstr(certseal_ctx_last_error(ctx), path) != NULL);
+		CU_ASSERT_CONTAINS(certseal_ctx_last_error(ctx),
+		    table[i].member, table[i].text);
+		CU_ASSERT_CONTAINS(certseal_ctx_last_error(ctx), path,
+		    table[i].text);
 		cs_report_free(rep);
 	}
 	/* A host name one byte too long. */

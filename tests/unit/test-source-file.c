@@ -129,6 +129,8 @@ test_uri_forms(void)
 		"file:@/my%20client.p12?pin-source=file:@/pin",
 		"file:@/key.pem?cert=@/cert.pem",
 		"file:@/key.pem?cert=file:@/cert.pem",
+		"file://LocalHost@/key.pem?cert=file://localhost@/cert.pem",
+		"file:@/my%20client.p12?pin-source=file://localhost@/pin",
 	};
 	certseal_ctx *ctx = new_ctx();
 	struct cs_source *src = NULL;
@@ -177,6 +179,13 @@ test_bad_uris(void)
 		{ "file:", "no file name" },
 		{ "file:?pin-source=/x", "no file name" },
 		{ "file://otherhost/x.p12", "local" },
+		{ "file://otherhost", "local" },
+		{ "file://LOCALHOST.example/x.p12", "local" },
+		{ "file:/x.p12?pin-source=file://otherhost/pin",
+		    "'pin-source' is not a local file" },
+		{ "file:/x.p12?cert=file://otherhost/c.pem",
+		    "'cert' is not a local file" },
+		{ "file:/x.p12?cert=file:", "'cert' is not a local file" },
 		{ "file:/x.p12?frobnicate=1", "frobnicate" },
 		{ "file:/x.p12?pin-value=1234", "pin-value" },
 		{ "file:/x.p12?pin-source", "pin-source" },
@@ -190,14 +199,11 @@ test_bad_uris(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		CU_ASSERT(cs_source_new(ctx, bad[i].uri, &src) ==
-		    CERTSEAL_E_BAD_URI);
+		CU_ASSERT_EQUAL_ROW(cs_source_new(ctx, bad[i].uri, &src),
+		    CERTSEAL_E_BAD_URI, bad[i].uri);
 		CU_ASSERT(src == NULL);
-		if (strstr(certseal_ctx_last_error(ctx), bad[i].says) == NULL)
-			fprintf(stderr, "%s: '%s'\n", bad[i].uri,
-			    certseal_ctx_last_error(ctx));
-		CU_ASSERT(strstr(certseal_ctx_last_error(ctx),
-		    bad[i].says) != NULL);
+		CU_ASSERT_CONTAINS(certseal_ctx_last_error(ctx), bad[i].says,
+		    bad[i].uri);
 		/* a PIN never reaches a message */
 		CU_ASSERT(strstr(certseal_ctx_last_error(ctx), "1234") ==
 		    NULL);

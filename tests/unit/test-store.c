@@ -362,10 +362,7 @@ test_uri_table(void)
 
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		r = cs_store_uri_parse(ctx, table[i].uri, loc, name);
-		if (r != table[i].r)
-			fprintf(stderr, "\n%s: %d, expected %d\n",
-			    table[i].uri, r, table[i].r);
-		CU_ASSERT(r == table[i].r);
+		CU_ASSERT_EQUAL_ROW(r, table[i].r, table[i].uri);
 		if (r == 0 && table[i].r == 0) {
 			CU_ASSERT_STRING_EQUAL(loc, table[i].location);
 			CU_ASSERT_STRING_EQUAL(name, table[i].name);
