@@ -16,15 +16,6 @@
 #include "internal.h"
 #include "envelope-internal.h"
 
-/* 1.2.840.113549.1.7 (PKCS#7 content types) */
-static const unsigned char pkcs7_arc[] = {
-	0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07
-};
-/* 1.2.840.113549.1.9.16.1.23 (id-ct-authEnvelopedData) */
-static const unsigned char auth_enveloped[] = {
-	0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x17
-};
-
 static const char *const pem_labels[] = {
 	"-----BEGIN CMS-----",
 	"-----BEGIN PKCS7-----",
@@ -37,49 +28,75 @@ is_space(uint8_t c)
 	    c == '\v';
 }
 
+/*
+ * DESIGN.md section 3: a SEQUENCE tag then a long-form or indefinite
+ * length byte (0x80-0xBF) - a UTF-8 continuation byte, which never
+ * follows an ASCII character in text, so no text configuration starts
+ * this way - whatever follows.  A truncated or damaged sealed file
+ * (length, OID, body) therefore still looks sealed.  One damaged byte in
+ * the first two is caught by the content-type OID behind them: the
+ * PKCS#7 or S/MIME content-type arc where a ContentInfo has it.
+ */
 static int
 looks_der(const uint8_t *p, size_t len)
 {
-	size_t i = 0, n, oidlen;
+	/* 1.2.840.113549.1.7 and 1.2.840.113549.1.9.16.1 */
+	static const unsigned char pkcs7[] = {
+		0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07
+	};
+	static const unsigned char smime_ct[] = {
+		0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01
+	};
+	size_t off;
 
-	if (len < 2 || p[0] != 0x30)
+	if (len < 2)
 		return 0;
-	i = 1;
-	if (p[i] < 0x80)
-		i++;
-	else if (p[i] == 0x80)			/* BER indefinite length */
-		i++;
-	else {
-		n = p[i] & 0x7f;
-		/* Lengths above 4 bytes would exceed any file we read. */
-		if (n > 4)
-			return 0;
-		i += 1 + n;
+	if (p[0] == 0x30 && p[1] >= 0x80 && p[1] <= 0xbf)
+		return 1;
+	if (p[0] != 0x30 && (p[1] < 0x80 || p[1] > 0x84))
+		return 0;
+	/* 30 80 06 L arc (offset 4) ... 30 84 xx xx xx xx 06 L arc (8) */
+	for (off = 4; off <= 8; off++) {
+		if (len >= off + sizeof(pkcs7) &&
+		    memcmp(p + off, pkcs7, sizeof(pkcs7)) == 0)
+			return 1;
+		if (len >= off + sizeof(smime_ct) &&
+		    memcmp(p + off, smime_ct, sizeof(smime_ct)) == 0)
+			return 1;
 	}
-	if (i + 2 > len || p[i] != 0x06)
-		return 0;
-	oidlen = p[i + 1];
-	i += 2;
-	if (oidlen == sizeof(auth_enveloped) &&
-	    len - i >= sizeof(auth_enveloped) &&
-	    memcmp(p + i, auth_enveloped, sizeof(auth_enveloped)) == 0)
-		return 1;
-	if (oidlen == sizeof(pkcs7_arc) + 1 &&
-	    len - i >= sizeof(pkcs7_arc) &&
-	    memcmp(p + i, pkcs7_arc, sizeof(pkcs7_arc)) == 0)
-		return 1;
 	return 0;
 }
 
-int
-cs_envelope_looks_sealed(const uint8_t *data, size_t len)
+/* The last line that is not blank, without its line end. */
+static void
+last_line(const uint8_t *data, size_t len, const uint8_t **linep,
+    size_t *lenp)
 {
-	size_t i = 0, k, l;
+	size_t e = len, b;
 
-	if (data == NULL)
-		return 0;
-	if (looks_der(data, len))
-		return 1;
+	while (e > 0 && is_space(data[e - 1]))
+		e--;
+	for (b = e; b > 0 && data[b - 1] != '\n'; b--)
+		;
+	*linep = data + b;
+	*lenp = e - b;
+}
+
+/*
+ * PEM: a BEGIN CMS/PKCS7 line after optional white space; or, for a file
+ * whose BEGIN line was damaged, a matching END line as the last line; or
+ * a file truncated inside its BEGIN line (at least "----": YAML's "---"
+ * alone is a configuration).
+ */
+static int
+looks_pem(const uint8_t *data, size_t len)
+{
+	static const char *const ends[] = {
+		"-----END CMS-----", "-----END PKCS7-----"
+	};
+	const uint8_t *line;
+	size_t i = 0, k, l, n;
+
 	while (i < len && is_space(data[i]))
 		i++;
 	for (k = 0; k < sizeof(pem_labels) / sizeof(pem_labels[0]); k++) {
@@ -87,7 +104,34 @@ cs_envelope_looks_sealed(const uint8_t *data, size_t len)
 		if (len - i >= l && memcmp(data + i, pem_labels[k], l) == 0)
 			return 1;
 	}
+	last_line(data, len, &line, &n);
+	for (k = 0; k < sizeof(ends) / sizeof(ends[0]); k++) {
+		l = strlen(ends[k]);
+		if (n >= l && memcmp(line, ends[k], l) == 0 &&
+		    (n == l || line[l] == ' ' || line[l] == '\t' ||
+		    line[l] == '\r'))
+			return 1;
+	}
+	/* The whole file (without trailing white space) a label prefix. */
+	if (line + n <= data + i)
+		return 0;
+	n = (size_t)(line + n - (data + i));
+	if (n < 4)
+		return 0;
+	for (k = 0; k < sizeof(pem_labels) / sizeof(pem_labels[0]); k++) {
+		l = strlen(pem_labels[k]);
+		if (n < l && memcmp(data + i, pem_labels[k], n) == 0)
+			return 1;
+	}
 	return 0;
+}
+
+int
+cs_envelope_looks_sealed(const uint8_t *data, size_t len)
+{
+	if (data == NULL)
+		return 0;
+	return looks_der(data, len) || looks_pem(data, len);
 }
 
 /* d2i that must consume exactly len bytes. */
@@ -214,17 +258,11 @@ parse(certseal_ctx *ctx, const uint8_t *data, size_t len, uint8_t *inplace,
 		goto out;
 	}
 	if (looks_der(data, len)) {
-		if ((cms = cs_cms_d2i_exact(data, (long)len)) == NULL) {
-			r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: looks like "
-			    "DER CMS but does not parse; the file is damaged "
-			    "or truncated", name);
-			goto out;
-		}
 		der = (unsigned char *)data;
 		derlen = (long)len;
 	} else {
 		if (pem_body(data, len, &off, &blen) != 0)
-			goto bad_pem;
+			goto bad;
 		/* Base64 decodes to at most 3/4 of its length. */
 		if (inplace != NULL)
 			der = inplace;
@@ -233,9 +271,23 @@ parse(certseal_ctx *ctx, const uint8_t *data, size_t len, uint8_t *inplace,
 			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 			goto out;
 		}
-		if ((derlen = b64_decode(data + off, blen, der)) < 0 ||
-		    (cms = cs_cms_d2i_exact(der, derlen)) == NULL)
-			goto bad_pem;
+		if ((derlen = b64_decode(data + off, blen, der)) < 0)
+			goto bad;
+	}
+	/* Excess is refused before OpenSSL builds it (issue 19). */
+	if ((r = cs_cms_check_counts(ctx, der, derlen, name,
+	    "outer structure")) != 0)
+		goto out;
+	if ((cms = cs_cms_d2i_exact(der, derlen)) == NULL) {
+		if (cs_cms_has_auth_attrs(der, derlen)) {
+			r = cs_error(ctx, CERTSEAL_E_POLICY, "%s: the "
+			    "AuthEnvelopedData carries authenticated attributes "
+			    "(authAttrs), which certseal does not read; reseal "
+			    "it with content type id-data and no authAttrs",
+			    name);
+			goto out;
+		}
+		goto bad;
 	}
 	dout->p = der;
 	dout->len = derlen;
@@ -245,9 +297,10 @@ parse(certseal_ctx *ctx, const uint8_t *data, size_t len, uint8_t *inplace,
 	cms = NULL;
 	r = 0; /* success */
 	goto out;
- bad_pem:
-	r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: looks like PEM CMS but "
-	    "does not parse; the file is damaged or truncated", name);
+ bad:
+	r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: looks like %s CMS but "
+	    "does not parse; the file is damaged or truncated", name,
+	    der == data ? "DER" : "PEM");
  out:
 	CMS_ContentInfo_free(cms);
 	OPENSSL_free(owned);

@@ -15,6 +15,74 @@
 #define CS_MAX_SEALED_SIZE \
 	(CERTSEAL_MAX_CONFIG_SIZE / 2 * 3 + (size_t)16 * 1024 * 1024)
 
+/*
+ * A BER element (envelope-ber.c): definite or indefinite length.  body to
+ * end is the content (without the end-of-contents octets).
+ */
+struct cs_ber {
+	int			 tag;
+	int			 cls;		/* V_ASN1_UNIVERSAL, ... */
+	int			 cons;		/* constructed */
+	int			 indef;		/* indefinite length */
+	const unsigned char	*start;		/* tag byte */
+	const unsigned char	*body;
+	const unsigned char	*end;		/* end of the content */
+};
+
+/*
+ * Reads the element at *pp (within end) and advances *pp past it (and
+ * past its end-of-contents octets).  -1 on anything that is not BER.
+ */
+int cs_ber_next(const unsigned char **pp, const unsigned char *end,
+    struct cs_ber *e);
+int cs_ber_is(const struct cs_ber *e, int cls, int tag, int cons);
+/*
+ * The value of a small OCTET STRING (primitive or constructed) with the
+ * given class and tag, copied into buf (at most max bytes).
+ */
+int cs_ber_octets(const struct cs_ber *e, int cls, int tag,
+    unsigned char *buf, size_t max, size_t *lenp);
+/* The number of elements in a constructed e; max + 1 when over max. */
+int cs_ber_count(const struct cs_ber *e, size_t max, size_t *np);
+
+/*
+ * Bounds on what a sealed file may carry (issue 19): a certseal file has
+ * one SignerInfo per pair sealed to and a handful of certificates, other
+ * producers are similar.  Checked on the encoding, before OpenSSL parses
+ * (and before any signer is matched), so that excess costs nothing.
+ */
+#define CS_MAX_SIGNER_INFOS	64	/* and as many digest algorithms */
+#define CS_MAX_CMS_CERTS	256	/* SignedData certificates, CRLs */
+#define CS_MAX_ORIGINATOR_CERTS	64	/* OriginatorInfo certs, CRLs */
+
+/*
+ * Checks the counts above on a ContentInfo's encoding: the outer
+ * (Auth)EnvelopedData's OriginatorInfo, or a SignedData's signers,
+ * digest algorithms, certificates and CRLs.  Other content types pass.
+ * CERTSEAL_E_INTEGRITY with a message naming `what` when over a bound;
+ * 0 otherwise, also when the encoding does not parse (OpenSSL says so).
+ */
+int cs_cms_check_counts(certseal_ctx *ctx, const unsigned char *der,
+    long len, const char *name, const char *what);
+
+/*
+ * 1 when der is an AuthEnvelopedData with authAttrs (RFC 5083), which
+ * OpenSSL 3.0 cannot parse: refused by policy, not called damaged.
+ */
+int cs_cms_has_auth_attrs(const unsigned char *der, long len);
+
+/*
+ * Certificates indexed by SKID and by issuer and serial (recipient-id.c):
+ * cs_cert_index_find returns the first certificate of the stack that
+ * cs_recipient_id_matches would find, in logarithmic time.  The index
+ * borrows the certificates; the stack must outlive it.
+ */
+struct cs_cert_index;
+int cs_cert_index_new(STACK_OF(X509) *certs, struct cs_cert_index **out);
+X509 *cs_cert_index_find(const struct cs_cert_index *idx,
+    const struct cs_recipient_id *id);
+void cs_cert_index_free(struct cs_cert_index *idx);
+
 /* What the outer ContentInfo is, and whether policy accepts it. */
 struct cs_outer_info {
 	int		 nid;		/* NID of the outer content type */

@@ -325,6 +325,8 @@ describe_signer(json_t *signers, CMS_SignerInfo *si, X509 *cert, int trusted)
 		json_object_set_new(o, "issuer", json_string(subj));
 	free(subj);
 	json_object_set_new(o, "trusted", json_boolean(trusted));
+	if (CMS_signed_get_attr_count(si) < 0)
+		json_object_set_new(o, "signed_attributes", json_false());
 	idx = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
 	if (idx >= 0 && (attr = CMS_signed_get_attr(si, idx)) != NULL &&
 	    (t = X509_ATTRIBUTE_get0_type(attr, 0)) != NULL &&
@@ -406,25 +408,89 @@ wipe_content(CMS_ContentInfo *cms)
 }
 
 /*
+ * The trusted certificate a SignerInfo names, or NULL.  Every client
+ * holds the decryption key, so a signature made with it proves nothing:
+ * a certificate for the key that opened the file (the same public key,
+ * whatever the certificate's bytes) is never the signer.
+ */
+static X509 *
+trusted_signer(struct open_state *st, const struct cs_cert_index *idx,
+    CMS_SignerInfo *si)
+{
+	ASN1_OCTET_STRING *keyid = NULL;
+	X509_NAME *issuer = NULL;
+	ASN1_INTEGER *sno = NULL;
+	struct cs_recipient_id id;
+	X509 *cert;
+
+	if (CMS_SignerInfo_get0_signer_id(si, &keyid, &issuer, &sno) != 1)
+		return NULL;
+	id.keyid = keyid;
+	id.issuer = issuer;
+	id.serial = sno;
+	if ((cert = cs_cert_index_find(idx, &id)) == NULL)
+		return NULL;
+	if (st->key != NULL && st->key->cert != NULL &&
+	    (X509_cmp(cert, st->key->cert) == 0 ||
+	    EVP_PKEY_eq(X509_get0_pubkey(cert),
+	    X509_get0_pubkey(st->key->cert)) == 1))
+		return NULL;
+	return cert;
+}
+
+/* The certificate the SignedData itself carries for si, or NULL. */
+static X509 *
+own_cert(STACK_OF(X509) *certs, CMS_SignerInfo *si)
+{
+	int j;
+
+	for (j = 0; j < sk_X509_num(certs); j++)
+		if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(certs, j)) == 0)
+			return sk_X509_value(certs, j);
+	return NULL;
+}
+
+/*
+ * One SignerInfo's signature.  With signed attributes (RFC 5652 5.4):
+ * the signature over them and the messageDigest of the content.  Without
+ * (valid, `openssl cms -sign -noattr`): the signature over the content's
+ * digest, which CMS_SignerInfo_verify_content checks itself.
+ */
+static int
+signature_verifies(CMS_SignerInfo *si, BIO *cont)
+{
+	if (CMS_signed_get_attr_count(si) >= 0 &&
+	    CMS_SignerInfo_verify(si) != 1)
+		return 0;
+	return CMS_SignerInfo_verify_content(si, cont) == 1;
+}
+
+/*
  * Verifies the inner SignedData: every SignerInfo whose identifier names
  * a trusted certificate must verify (exact pinning: no chain, no time);
- * at least one must exist.  Fills cfg's signer fields and its plaintext
- * (one copy of the verified content, made once everything verified).
+ * at least one must exist.  Signers are matched through an index, and
+ * their number was bounded before the parse (cs_cms_check_counts), so
+ * the work is linear in the file.  Fills cfg's signer fields and its
+ * plaintext (one copy of the verified content, made once everything
+ * verified).
  */
 static int
 verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
     struct certseal_config *cfg)
 {
 	certseal_ctx *ctx = st->ctx;
-	STACK_OF(X509) *trusted = NULL;
+	STACK_OF(X509) *trusted = NULL, *certs = NULL;
 	STACK_OF(CMS_SignerInfo) *sis;
-	CMS_SignerInfo *si, *good = NULL;
-	X509 *cert, *goodcert = NULL;
+	struct cs_cert_index *idx = NULL;
+	CMS_SignerInfo *si, *good = NULL, *bare = NULL;
+	X509 *cert, *goodcert = NULL, *barecert = NULL;
 	ASN1_OCTET_STRING **pos;
 	BIO *cont = NULL;
 	size_t s;
-	int i, j, nsi, bad = 0, r = CERTSEAL_E_INTERNAL;
+	int i, nsi, bad = 0, strict, r = CERTSEAL_E_INTERNAL;
 
+	strict = (ctx->flags & CERTSEAL_FLAG_ENCRYPTED_ONLY) != 0 &&
+	    (st->opts & CS_OPEN_INSPECT) == 0;
 	if ((trusted = sk_X509_new_null()) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
@@ -434,6 +500,10 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 		(void)cs_source_trusted_signers(ctx->sources[s], trusted);
 	}
 	cs_error_clear(ctx);
+	if (cs_cert_index_new(trusted, &idx) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
 	if ((cont = CMS_dataInit(sd, NULL)) == NULL || drain(cont) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: cannot read the "
 		    "signed content", st->name);
@@ -443,45 +513,25 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 	nsi = sis == NULL ? 0 : sk_CMS_SignerInfo_num(sis);
 	for (i = 0; i < nsi; i++) {
 		si = sk_CMS_SignerInfo_value(sis, i);
-		cert = NULL;
-		for (j = 0; j < sk_X509_num(trusted); j++) {
-			if (CMS_SignerInfo_cert_cmp(si,
-			    sk_X509_value(trusted, j)) == 0) {
-				cert = sk_X509_value(trusted, j);
-				break;
-			}
-		}
-		/*
-		 * Every client holds the decryption key, so a signature made
-		 * with it proves nothing: never trust it as the signer, even
-		 * when a source lists its certificate.
-		 */
-		if (cert != NULL && st->key != NULL && st->key->cert != NULL &&
-		    X509_cmp(cert, st->key->cert) == 0)
-			cert = NULL;
-		if (cert == NULL) {
-			X509 *own = NULL;
-			STACK_OF(X509) *certs = CMS_get1_certs(sd);
-
-			for (j = 0; j < sk_X509_num(certs); j++) {
-				if (CMS_SignerInfo_cert_cmp(si,
-				    sk_X509_value(certs, j)) == 0) {
-					own = sk_X509_value(certs, j);
-					break;
-				}
-			}
-			describe_signer(signers, si, own, 0);
-			sk_X509_pop_free(certs, X509_free);
+		if ((cert = trusted_signer(st, idx, si)) == NULL) {
+			if (signers != NULL && certs == NULL)
+				certs = CMS_get1_certs(sd);
+			describe_signer(signers, si, own_cert(certs, si), 0);
 			continue;
 		}
 		describe_signer(signers, si, cert, 1);
 		CMS_SignerInfo_set1_signer_cert(si, cert);
-		if (CMS_SignerInfo_verify(si) != 1 ||
-		    CMS_SignerInfo_verify_content(si, cont) != 1) {
+		if (!signature_verifies(si, cont)) {
 			bad = 1;
 			continue;
 		}
-		if (good == NULL) {
+		/* A signer with certseal's attributes is preferred. */
+		if (CMS_signed_get_attr_count(si) < 0) {
+			if (bare == NULL) {
+				bare = si;
+				barecert = cert;
+			}
+		} else if (good == NULL) {
 			good = si;
 			goodcert = cert;
 		}
@@ -492,6 +542,24 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 		    "of a trusted signer does not verify; the file was "
 		    "altered or damaged", st->name);
 		goto out;
+	}
+	if (good == NULL && bare != NULL) {
+		/*
+		 * Without signed attributes nothing but the content is
+		 * signed: no configuration name, no sequence, so no
+		 * anti-rollback.  Strict clients want both.
+		 */
+		if (strict) {
+			r = cs_error(ctx, CERTSEAL_E_POLICY, "%s: signed "
+			    "without signed attributes, so no configuration "
+			    "name or sequence is signed (no anti-rollback), "
+			    "and only configurations sealed by certseal-admin "
+			    "are accepted; reseal it with certseal-admin save",
+			    st->name);
+			goto out;
+		}
+		good = bare;
+		goodcert = barecert;
 	}
 	if (good == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_UNTRUSTED, "%s: signed, but by "
@@ -518,6 +586,8 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 	r = 0; /* success */
  out:
 	BIO_free_all(cont);
+	cs_cert_index_free(idx);
+	sk_X509_pop_free(certs, X509_free);
 	sk_X509_pop_free(trusted, X509_free);
 	return r;
 }
@@ -669,9 +739,15 @@ open_common(certseal_ctx *ctx, const uint8_t *data, size_t len,
 	BIO_get_mem_ptr(dec, &bm);
 	if (enid == NID_pkcs7_signed || enid == NID_pkcs7_data) {
 		/*
-		 * openssl cms -encrypt always says id-data: a content that
-		 * parses completely as a SignedData is treated as signed.
+		 * certseal, openssl cms -encrypt and Bouncy Castle for data
+		 * say id-data: a content that parses completely as a
+		 * SignedData (DER or BER) is treated as signed.  Its
+		 * signers and certificates are counted first (issue 19).
 		 */
+		if ((r = cs_cms_check_counts(ctx, (const unsigned char *)
+		    bm->data, (long)bm->length, st.name,
+		    "signed content")) != 0)
+			goto out;
 		inner = cs_cms_d2i_exact((const unsigned char *)bm->data,
 		    (long)bm->length);
 		if (inner != NULL &&

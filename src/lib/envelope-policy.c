@@ -6,7 +6,7 @@
  * content encryption, the structure's version fields and each
  * RecipientInfo's key transport or key agreement parameters.  OpenSSL 3.0
  * exposes no getter for the content-encryption algorithm, so the outer
- * structure is walked in its DER re-encoding.
+ * structure is walked in the bytes it was parsed from (BER or DER).
  */
 #include "config.h"
 
@@ -22,53 +22,30 @@
 #include "internal.h"
 #include "envelope-internal.h"
 
-/* A definite-length DER element. */
-struct der {
-	int			 tag;
-	int			 cls;
-	int			 cons;
-	const unsigned char	*start;		/* tag byte */
-	const unsigned char	*body;
-	long			 len;		/* of body */
-	const unsigned char	*end;		/* after body */
-};
+/*
+ * The walk reads BER (envelope-ber.c): Bouncy Castle and `openssl cms
+ * -stream` write indefinite lengths and constructed OCTET STRINGs.
+ */
+#define der cs_ber
 
-/* Reads the element at *pp (within end); advances *pp past it. */
 static int
 der_next(const unsigned char **pp, const unsigned char *end, struct der *d)
 {
-	const unsigned char *p = *pp;
-	long len;
-	int ret, tag, cls;
-
-	if (p >= end)
-		return -1;
-	d->start = p;
-	ret = ASN1_get_object(&p, &len, &tag, &cls, end - p);
-	/* 0x80: error; 0x21: indefinite length (never in i2d output). */
-	if ((ret & 0x80) != 0 || ret == 0x21 || len > end - p)
-		return -1;
-	d->tag = tag;
-	d->cls = cls;
-	d->cons = (ret & V_ASN1_CONSTRUCTED) != 0;
-	d->body = p;
-	d->len = len;
-	d->end = p + len;
-	*pp = d->end;
-	return 0;
+	return cs_ber_next(pp, end, d);
 }
 
 static int
 der_is(const struct der *d, int cls, int tag, int cons)
 {
-	return d->cls == cls && d->tag == tag && d->cons == cons;
+	return cs_ber_is(d, cls, tag, cons);
 }
 
 /* Small non-negative INTEGER value, or -1. */
 static long
 der_small_int(const struct der *d)
 {
-	if (!der_is(d, V_ASN1_UNIVERSAL, V_ASN1_INTEGER, 0) || d->len != 1 ||
+	if (!der_is(d, V_ASN1_UNIVERSAL, V_ASN1_INTEGER, 0) ||
+	    d->end - d->body != 1 ||
 	    (d->body[0] & 0x80) != 0)
 		return -1;
 	return d->body[0];
@@ -123,7 +100,7 @@ check_originator_key(const struct der *orig)
 	if (der_next(&q, key.end, &alg) != 0 ||
 	    der_next(&q, key.end, &bits) != 0 ||
 	    !der_is(&bits, V_ASN1_UNIVERSAL, V_ASN1_BIT_STRING, 0) ||
-	    bits.len < 1 || bits.body[0] != 0)
+	    bits.end - bits.body < 1 || bits.body[0] != 0)
 		return -1;
 	return 0;
 }
@@ -172,14 +149,21 @@ parse_gcm_params(const struct der *params, size_t *noncelen, size_t *icvlen)
 {
 	const unsigned char *p = params->body;
 	struct der nonce, icv;
+	unsigned char buf[64];
 	long v;
 
 	*icvlen = 12;
+	/* A nonce longer than buf is not 12 bytes either: refused later. */
 	if (!der_is(params, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, 1) ||
-	    der_next(&p, params->end, &nonce) != 0 ||
-	    !der_is(&nonce, V_ASN1_UNIVERSAL, V_ASN1_OCTET_STRING, 0))
+	    der_next(&p, params->end, &nonce) != 0)
 		return -1;
-	*noncelen = (size_t)nonce.len;
+	if (cs_ber_octets(&nonce, V_ASN1_UNIVERSAL, V_ASN1_OCTET_STRING, buf,
+	    sizeof(buf), noncelen) != 0) {
+		if (nonce.cls != V_ASN1_UNIVERSAL ||
+		    nonce.tag != V_ASN1_OCTET_STRING)
+			return -1;
+		*noncelen = sizeof(buf) + 1;
+	}
 	if (p < params->end) {
 		if (der_next(&p, params->end, &icv) != 0 ||
 		    (v = der_small_int(&icv)) < 0)
@@ -205,7 +189,8 @@ cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms,
 	struct der ci, type, expl, env, ver, el, eci, ctype, alg, aoid, params;
 	struct der mac;
 	ASN1_OBJECT *obj = NULL;
-	size_t noncelen = 0, icvlen = 0;
+	unsigned char macbuf[64];
+	size_t noncelen = 0, icvlen = 0, maclen = 0;
 	long v;
 	int cnid, r = CERTSEAL_E_INTERNAL;
 
@@ -225,6 +210,7 @@ cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms,
 	    "envelopedData" : "authEnvelopedData";
 	p = der->p;
 	end = der->p + der->len;
+	memset(&params, 0, sizeof(params));
 	/* ContentInfo { contentType, [0] EXPLICIT content } */
 	if (der_next(&p, end, &ci) != 0 || (q = ci.body,
 	    der_next(&q, ci.end, &type) != 0) ||
@@ -265,7 +251,6 @@ cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms,
 	set_oid_text(info->content_encryption_oid,
 	    sizeof(info->content_encryption_oid), obj);
 	cnid = OBJ_obj2nid(obj);
-	memset(&params, 0, sizeof(params));
 	if (p < alg.end && der_next(&p, alg.end, &params) != 0)
 		goto bad;
 	if (info->nid == NID_id_smime_ct_authEnvelopedData) {
@@ -292,14 +277,19 @@ cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms,
 			if (der_next(&q, env.end, &mac) != 0)
 				goto bad;
 		} while (der_is(&mac, V_ASN1_CONTEXT_SPECIFIC, 1, 1));
-		if (!der_is(&mac, V_ASN1_UNIVERSAL, V_ASN1_OCTET_STRING, 0))
+		if (mac.cls != V_ASN1_UNIVERSAL ||
+		    mac.tag != V_ASN1_OCTET_STRING)
 			goto bad;
+		/* A tag longer than 16 bytes is refused below. */
+		if (cs_ber_octets(&mac, V_ASN1_UNIVERSAL, V_ASN1_OCTET_STRING,
+		    macbuf, sizeof(macbuf), &maclen) != 0)
+			maclen = sizeof(macbuf) + 1;
 		/*
 		 * OpenSSL accepts any tag length from 1 to 16; RFC 5084 allows
 		 * 12 to 16, and the tag must be as long as the file says.
 		 */
 		if (noncelen != 12 || icvlen < 12 || icvlen > 16 ||
-		    (size_t)mac.len != icvlen) {
+		    maclen != icvlen) {
 			info->reason = "AES-GCM nonce or tag length not allowed";
 			r = 0;
 			goto out;
@@ -322,8 +312,9 @@ cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms,
 			r = 0;
 			goto out;
 		}
-		if (params.start == NULL || !der_is(&params, V_ASN1_UNIVERSAL,
-		    V_ASN1_OCTET_STRING, 0) || params.len != 16)
+		if (params.start == NULL || cs_ber_octets(&params,
+		    V_ASN1_UNIVERSAL, V_ASN1_OCTET_STRING, macbuf,
+		    sizeof(macbuf), &maclen) != 0 || maclen != 16)
 			goto bad;
 		info->cbc = 1;
 	}

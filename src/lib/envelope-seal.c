@@ -466,8 +466,14 @@ seal_common(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 		if ((r = add_recipient(ctx, env, &params->recipients[i])) != 0)
 			goto out;
 	}
-	if (CMS_set1_eContentType(env, OBJ_nid2obj(NID_pkcs7_signed)) != 1 ||
-	    CMS_set_detached(env, 0) != 1) {
+	/*
+	 * The EncryptedContentInfo type stays id-data although the content
+	 * is a SignedData: RFC 5083 2.1 wants authAttrs for any other type
+	 * (Bouncy Castle refuses the file without them), and OpenSSL 3.0
+	 * cannot read authAttrs.  Readers recognise the SignedData by
+	 * parsing it, as for `openssl cms -encrypt` files.
+	 */
+	if (CMS_set_detached(env, 0) != 1) {
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "encryption failed");
 		goto out;
 	}

@@ -35,6 +35,8 @@ libcertseal_core_la_SOURCES += \
 	src/lib/envelope-internal.h \
 	src/lib/envelope-seal.c \
 	src/lib/envelope-detect.c \
+	src/lib/envelope-ber.c \
+	src/lib/envelope-limits.c \
 	src/lib/envelope-open.c \
 	src/lib/envelope-policy.c \
 	src/lib/envelope-inspect.c \

@@ -608,23 +608,26 @@ integrity_family(int r)
  * when the file no longer looks sealed (then the bytes are the changed
  * file itself, never the configuration).
  */
-/* 1 when b differs from a only in the eContentType id-signedData, now
- * id-data. */
+/*
+ * 1 when b differs from a only in the eContentType, id-data (what
+ * certseal writes) now id-signedData or the other way round.
+ */
 static int
-only_econtent_type_to_data(const uint8_t *a, const uint8_t *b, size_t len)
+only_econtent_type_changed(const uint8_t *a, const uint8_t *b, size_t len)
 {
-	static const uint8_t signed_oid[] = { 0x06, 0x09, 0x2a, 0x86, 0x48,
-	    0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02 };
-	const uint8_t *hit = memmem(a, len, signed_oid, sizeof(signed_oid));
+	static const uint8_t pkcs7_oid[] = { 0x06, 0x09, 0x2a, 0x86, 0x48,
+	    0x86, 0xf7, 0x0d, 0x01, 0x07 };
+	const uint8_t *hit = memmem(a, len, pkcs7_oid, sizeof(pkcs7_oid));
 	size_t pos, i;
 
 	if (hit == NULL)
 		return 0;
-	pos = (size_t)(hit - a) + sizeof(signed_oid) - 1;
+	pos = (size_t)(hit - a) + sizeof(pkcs7_oid);
 	for (i = 0; i < len; i++)
 		if (i != pos && a[i] != b[i])
 			return 0;
-	return b[pos] == 0x01;
+	return (a[pos] == 0x01 && b[pos] == 0x02) ||
+	    (a[pos] == 0x02 && b[pos] == 0x01);
 }
 
 static void
@@ -690,6 +693,11 @@ flip_all(int who, const char *uri)
 			counts[3]++;
 		}
 	}
+	/*
+	 * No single flip makes a sealed file plaintext: the first two bytes
+	 * are backed by the content-type OID and the other way round.
+	 */
+	CU_ASSERT_EQUAL(counts[0], 0);
 	fprintf(stderr, "\n  %zu flips: %d plaintext, %d no-key, "
 	    "%d algorithm, %d integrity ", derlen, counts[0], counts[1],
 	    counts[2], counts[3]);
@@ -699,6 +707,15 @@ flip_all(int who, const char *uri)
 	for (i = 0; i < pemlen; i++) {
 		memcpy(buf, pem, pemlen);
 		buf[i] ^= 0x01;
+		/* Not strict either: never plaintext (BEGIN or END holds). */
+		cfg = NULL;
+		if (certseal_open_mem(ctx, buf, pemlen, "t", &cfg) == 0) {
+			if (!certseal_config_is_sealed(cfg))
+				fprintf(stderr, "PEM flip at %zu: plaintext\n",
+				    i);
+			CU_ASSERT(certseal_config_is_sealed(cfg));
+		}
+		certseal_config_free(cfg);
 		cfg = NULL;
 		r = certseal_open_mem(strict, buf, pemlen, "t", &cfg);
 		der2 = tu_pem_to_der(buf, pemlen, &der2len);
@@ -708,12 +725,13 @@ flip_all(int who, const char *uri)
 			if (r == 0)
 				assert_plain(cfg, "k=v\n", 4);
 		} else if (r == 0 && der2 != NULL && der2len == derlen &&
-		    only_econtent_type_to_data(der, der2, derlen)) {
+		    only_econtent_type_changed(der, der2, derlen)) {
 			/*
-			 * id-signedData -> id-data in the eContentType, which
-			 * GCM does not authenticate (RFC 5083): treated alike
-			 * on purpose, because openssl cms -encrypt always
-			 * writes id-data; the signature is still verified.
+			 * id-data <-> id-signedData in the eContentType,
+			 * which GCM does not authenticate (RFC 5083):
+			 * treated alike on purpose (certseal and openssl cms
+			 * -encrypt write id-data, older certseal files
+			 * id-signedData); the signature is still verified.
 			 */
 			assert_plain(cfg, "k=v\n", 4);
 			CU_ASSERT(certseal_config_is_signed(cfg));
@@ -769,6 +787,8 @@ test_truncations(void)
 		CU_ASSERT(certseal_open_mem(strict, der, i, "t", &cfg) != 0);
 		CU_ASSERT(cfg == NULL);
 		r = certseal_open_mem(ctx, der, i, "t", &cfg);
+		/* From two bytes on (30 82) it looks sealed (DESIGN.md 3). */
+		CU_ASSERT(i < 2 || r == CERTSEAL_E_INTEGRITY);
 		if (r == 0) {
 			/* Too short to look sealed: passed through as is. */
 			CU_ASSERT(!cs_envelope_looks_sealed(der, i));
@@ -779,8 +799,11 @@ test_truncations(void)
 		} else
 			CU_ASSERT(r == CERTSEAL_E_INTEGRITY);
 	}
-	/* PEM cut anywhere after the header is damaged, not plaintext. */
-	for (i = 19; i < pemlen - 1; i++) {
+	/*
+	 * PEM cut anywhere from "----" on is damaged, not plaintext ("---"
+	 * alone is a YAML document).
+	 */
+	for (i = 4; i < pemlen - 1; i++) {
 		cfg = NULL;
 		r = certseal_open_mem(ctx, pem, i, "t", &cfg);
 		CU_ASSERT(r == CERTSEAL_E_INTEGRITY);
