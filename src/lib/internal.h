@@ -64,6 +64,19 @@ int cs_error(certseal_ctx *ctx, int err, const char *fmt, ...)
 void cs_error_prefix(certseal_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * A copy of s (malloc'ed; NULL on no memory) with the value of every
+ * pin-value attribute replaced by REDACTED: for every message and every
+ * URI either tool prints.  cs_error, cs_error_prefix and cs_warn apply it.
+ */
+char *cs_redact(const char *s);
+
+/*
+ * msg into buf of size bytes; when too long, the head and the tail are
+ * kept ("head...tail"), so that the reason at the end survives.
+ */
+void cs_message_fit(char *buf, size_t size, const char *msg);
+
 /* Sends a warning to the log callback, if any.  Never pass a secret. */
 void cs_warn(certseal_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
