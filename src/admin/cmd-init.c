@@ -341,7 +341,7 @@ cmd_init(int argc, char **argv)
 		goto out;
 	}
 	fprintf(stderr, "certseal-admin: profile %s created for token %s\n",
-	    path, p->token_uri);
+	    path, cli_redacted(p->token_uri));
 	/*
 	 * SoftHSM2 rewrites its object files in place; a crash at the wrong
 	 * moment can empty them (docs/SECURITY.md).  The signing keys cannot

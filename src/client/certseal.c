@@ -102,7 +102,7 @@ client_ctx_new(certseal_ctx **out)
 	unsigned int flags = 0;
 	char dir[4096];
 	size_t i;
-	int r, code = CLI_EXIT_OTHER;
+	int r, strict = 0, code = CLI_EXIT_OTHER;
 
 	*out = NULL;
 	if ((r = cli_ctx_new(&ctx)) != 0) {
@@ -120,8 +120,14 @@ client_ctx_new(certseal_ctx **out)
 		code = cli_fail(ctx, r, "CERTSEAL_CERTIFICATE_SOURCE");
 		goto out;
 	}
-	if (client_opts.encrypted_only ||
-	    cli_env_true("CERTSEAL_ACCEPT_ENCRYPTED_DATA_ONLY"))
+	if (cli_env_bool("CERTSEAL_ACCEPT_ENCRYPTED_DATA_ONLY", &strict) != 0) {
+		/* Never silently non-strict on a typo. */
+		code = cli_usage_error("CERTSEAL_ACCEPT_ENCRYPTED_DATA_ONLY="
+		    "'%.64s' is neither true nor false (use 1/0, true/false, "
+		    "yes/no)", getenv("CERTSEAL_ACCEPT_ENCRYPTED_DATA_ONLY"));
+		goto out;
+	}
+	if (client_opts.encrypted_only || strict)
 		flags |= CERTSEAL_FLAG_ENCRYPTED_ONLY;
 	if (client_opts.allow_rollback)
 		flags |= CERTSEAL_FLAG_ALLOW_ROLLBACK;

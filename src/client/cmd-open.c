@@ -116,6 +116,9 @@ cmd_check(int argc, char **argv)
 	path = argv[optind];
 	if ((code = client_ctx_new(&ctx)) != 0)
 		goto out;
+	/* A check tells whether a rollback would be refused, never records. */
+	certseal_ctx_set_flags(ctx, certseal_ctx_get_flags(ctx) |
+	    CERTSEAL_FLAG_STATE_READ_ONLY);
 	cli_heap_reserve(path);
 	if ((r = certseal_open_file(ctx, path, &cfg)) != 0) {
 		code = cli_fail(ctx, r, "%s", path);

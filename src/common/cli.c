@@ -42,10 +42,104 @@ const char *cli_progname = "certseal";
 #define HEAP_PER_BYTE	4
 #define HEAP_MAX	(4 * 1024 * 1024)
 
+/*
+ * Warnings wait here until the command ends: printed on their own lines
+ * when it succeeds (or before a prompt), folded into the one error line
+ * when it fails, so that every failure is exactly one line on stderr.
+ */
+#define WARN_MAX	16
+static char	*warnings[WARN_MAX];
+static size_t	 nwarnings, dropped;
+
+/* Prints the pending warnings on their own lines, and forgets them. */
+static void
+flush_warnings(void)
+{
+	size_t i;
+
+	for (i = 0; i < nwarnings; i++) {
+		fprintf(stderr, "%s: warning: %s\n", cli_progname,
+		    warnings[i]);
+		free(warnings[i]);
+		warnings[i] = NULL;
+	}
+	if (dropped > 0)
+		fprintf(stderr, "%s: warning: %zu more warning(s)\n",
+		    cli_progname, dropped);
+	nwarnings = dropped = 0;
+}
+
+/* The pending warnings as "; warning: A; warning: B" (malloc'ed). */
+static char *
+take_warnings(void)
+{
+	char *all = NULL, *grown;
+	size_t i;
+
+	if (nwarnings == 0)
+		return NULL;
+	for (i = 0; i < nwarnings; i++) {
+		if (asprintf(&grown, "%s; warning: %s", all != NULL ? all : "",
+		    warnings[i]) < 0)
+			grown = NULL;
+		free(all);
+		all = grown;
+		free(warnings[i]);
+		warnings[i] = NULL;
+		if (all == NULL)
+			break;
+	}
+	nwarnings = dropped = 0;
+	return all;
+}
+
+static void
+queue_warning(const char *text)
+{
+	char *clean;
+
+	if (nwarnings == WARN_MAX) {
+		dropped++;
+		return;
+	}
+	if ((clean = cs_redact(text)) != NULL)
+		warnings[nwarnings++] = clean;
+}
+
+/* One line on stderr: "PROG: TEXT[; warning: ...]", redacted. */
+static void
+print_line(const char *text)
+{
+	char *pending = take_warnings(), *clean;
+
+	clean = cs_redact(text);
+	fprintf(stderr, "%s: %s%s\n", cli_progname,
+	    clean != NULL ? clean : "(message withheld: out of memory)",
+	    pending != NULL ? pending : "");
+	free(clean);
+	free(pending);
+}
+
+const char *
+cli_redacted(const char *uri)
+{
+	static char buf[8192];
+	char *clean;
+
+	if ((clean = cs_redact(uri)) == NULL)
+		return "(withheld: out of memory)";
+	cs_message_fit(buf, sizeof(buf), clean);
+	free(clean);
+	return buf;
+}
+
 void
 cli_harden(void)
 {
 	struct rlimit rl = { 0, 0 };
+
+	/* Warnings of a command that succeeded are printed as it exits. */
+	(void)atexit(flush_warnings);
 
 	/* A core file would hold PINs, keys and plaintext. */
 	(void)setrlimit(RLIMIT_CORE, &rl);
@@ -91,6 +185,8 @@ cli_prompt(const char *what, char *buf, size_t buflen, void *arg)
 	ssize_t n;
 
 	(void)arg;
+	/* What was said so far is what the user answers to. */
+	flush_warnings();
 	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0)
 		return -1;
 	if (tcgetattr(fd, &old) == 0) {
@@ -130,7 +226,7 @@ void
 cli_log(const char *message, void *arg)
 {
 	(void)arg;
-	fprintf(stderr, "%s: warning: %s\n", cli_progname, message);
+	queue_warning(message);
 }
 
 int
@@ -152,48 +248,68 @@ int
 cli_fail(certseal_ctx *ctx, int err, const char *fmt, ...)
 {
 	const char *detail = certseal_ctx_last_error(ctx);
-	char what[1024];
+	char *what = NULL, *line = NULL;
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	n = vasprintf(&what, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		what = NULL;
 	/* The library often names the file already: say it once. */
-	if (detail != NULL && *detail != '\0' &&
+	if (what == NULL)
+		n = asprintf(&line, "%s", detail != NULL && *detail != '\0' ?
+		    detail : certseal_strerror(err));
+	else if (detail != NULL && *detail != '\0' &&
 	    strncmp(detail, what, strlen(what)) == 0 &&
 	    detail[strlen(what)] == ':')
-		fprintf(stderr, "%s: %s\n", cli_progname, detail);
+		n = asprintf(&line, "%s", detail);
 	else if (detail != NULL && *detail != '\0')
-		fprintf(stderr, "%s: %s: %s\n", cli_progname, what, detail);
+		n = asprintf(&line, "%s: %s", what, detail);
 	else
-		fprintf(stderr, "%s: %s: %s\n", cli_progname, what,
-		    certseal_strerror(err));
+		n = asprintf(&line, "%s: %s", what, certseal_strerror(err));
+	print_line(n >= 0 ? line : certseal_strerror(err));
+	if (n < 0)
+		line = NULL;
+	free(line);
+	free(what);
 	return certseal_exit_code(err);
 }
 
 int
 cli_usage_error(const char *fmt, ...)
 {
+	char *text = NULL, *line = NULL;
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "%s: ", cli_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&text, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (try '%s --help')\n", cli_progname);
+	if (n < 0 || asprintf(&line, "%s (try '%s --help')", text,
+	    cli_progname) < 0)
+		line = NULL;
+	print_line(line != NULL ? line : "usage error");
+	free(line);
+	free(n < 0 ? NULL : text);
 	return CLI_EXIT_USAGE;
 }
 
 void
 cli_warn(const char *fmt, ...)
 {
+	char *text = NULL;
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "%s: warning: ", cli_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&text, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n < 0)
+		return;
+	queue_warning(text);
+	free(text);
 }
 
 int
@@ -233,6 +349,28 @@ cli_print_json(json_t *value)
 	    CERTSEAL_E_IO : 0;
 	free(text);
 	return r;
+}
+
+int
+cli_env_bool(const char *name, int *valuep)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+	const char *v = getenv(name);
+	size_t i;
+
+	*valuep = 0;
+	if (v == NULL)
+		return 0;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*valuep = 1;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -1;
 }
 
 int

@@ -55,7 +55,7 @@ void cli_heap_reserve(const char *path);
 /* The terminal prompt: reads from /dev/tty with echo off. */
 int cli_prompt(const char *what, char *buf, size_t buflen, void *arg);
 
-/* Prints library warnings on stderr. */
+/* Library warnings: as cli_warn. */
 void cli_log(const char *message, void *arg);
 
 /* A context with the prompt and warnings wired to the terminal. */
@@ -72,7 +72,10 @@ int cli_fail(certseal_ctx *ctx, int err, const char *fmt, ...)
 int cli_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
-/* Prints a warning line. */
+/*
+ * A warning: printed when the command ends (or before a prompt); when the
+ * command fails, folded into its one error line instead.
+ */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
@@ -87,6 +90,19 @@ int cli_same_file(const char *a, const char *b);
 
 /* Prints a JSON value on stdout, indented, with a newline. */
 int cli_print_json(json_t *value);
+
+/*
+ * A yes/no environment variable: *valuep is 1 for 1/true/yes/on, 0 for
+ * 0/false/no/off or when unset (any case).  -1 for anything else, which
+ * the caller reports as a usage error: never guessed.
+ */
+int cli_env_bool(const char *name, int *valuep);
+
+/*
+ * uri with every pin-value redacted, for printing (a static buffer,
+ * valid until the next call).
+ */
+const char *cli_redacted(const char *uri);
 
 /* 1 when an environment variable is set to 1/true/yes/on. */
 int cli_env_true(const char *name);

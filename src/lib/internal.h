@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <openssl/x509.h>
@@ -63,6 +64,19 @@ int cs_error(certseal_ctx *ctx, int err, const char *fmt, ...)
 void cs_error_prefix(certseal_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * A copy of s (malloc'ed; NULL on no memory) with the value of every
+ * pin-value attribute replaced by REDACTED: for every message and every
+ * URI either tool prints.  cs_error, cs_error_prefix and cs_warn apply it.
+ */
+char *cs_redact(const char *s);
+
+/*
+ * msg into buf of size bytes; when too long, the head and the tail are
+ * kept ("head...tail"), so that the reason at the end survives.
+ */
+void cs_message_fit(char *buf, size_t size, const char *msg);
+
 /* Sends a warning to the log callback, if any.  Never pass a secret. */
 void cs_warn(certseal_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -83,6 +97,27 @@ struct cs_secret {
 int cs_secret_new(size_t len, struct cs_secret **out);
 int cs_secret_from(const void *data, size_t len, struct cs_secret **out);
 void cs_secret_free(struct cs_secret *s);
+
+/*
+ * Opens an input file (input-file.c): path below dirfd (AT_FDCWD for a
+ * plain path), read-only, never blocking on open, and refused at once
+ * unless it is a regular file (a FIFO, device, directory or socket is
+ * CERTSEAL_E_IO naming what it is).  flags may add O_NOFOLLOW.  shown is
+ * the name for messages (NULL: path).  ENOENT is CERTSEAL_E_NOT_FOUND,
+ * EACCES CERTSEAL_E_PERMISSION.  *stp (optional) receives the fstat.
+ */
+int cs_input_open(certseal_ctx *ctx, int dirfd, const char *path,
+    const char *shown, int flags, int *fdp, struct stat *stp);
+
+/* "a FIFO (named pipe)", "a directory"...: what a mode says a file is. */
+const char *cs_file_kind(mode_t mode);
+
+/*
+ * Reads fd (opened by cs_input_open, or stdin) to its end into a wiped
+ * buffer of at most max bytes; shown names it in messages.
+ */
+int cs_read_secret_fd(certseal_ctx *ctx, int fd, const char *shown,
+    size_t max, struct cs_secret **out);
 
 /* Reads a whole file into *out (at most max bytes; else E_TOO_LARGE). */
 int cs_read_file(certseal_ctx *ctx, const char *path, size_t max,
@@ -155,6 +190,13 @@ struct cs_key {
 	char		*label;		/* for messages; may be NULL */
 	char		 keyid_hex[2 * 64 + 1];	/* hex SKID of cert */
 };
+
+/*
+ * 1 when cert's public key is pkey's (EVP_PKEY_eq), whatever the
+ * certificate's bytes, subject or serial: the test for "a certificate of
+ * a key this source holds", which is never a trusted signer.
+ */
+int cs_cert_has_key(X509 *cert, const EVP_PKEY *pkey);
 
 /* Fills key->keyid_hex from key->cert's SKID (empty if none). */
 void cs_key_set_keyid(struct cs_key *key);

@@ -38,9 +38,26 @@ cs_keyfile_free(struct cs_keyfile *kf)
 	free(kf);
 }
 
+int
+cs_cert_has_key(X509 *cert, const EVP_PKEY *pkey)
+{
+	EVP_PKEY *pub;
+	int r;
+
+	if (cert == NULL || pkey == NULL ||
+	    (pub = X509_get0_pubkey(cert)) == NULL)
+		return 0;
+	r = EVP_PKEY_eq(pub, pkey) == 1;
+	ERR_clear_error();
+	return r;
+}
+
 /*
  * Moves the certificate matching pkey out of certs into kf->cert (if
- * kf->cert is not set yet), and the rest into kf->extra.
+ * kf->cert is not set yet), and the rest into kf->extra.  Every client of
+ * a bundle holds its key, so any certificate for that key - the key's own
+ * certificate again, or another one with other bytes, subject or serial -
+ * is dropped: it must never become a trusted signer.
  */
 static int
 sort_certs(struct cs_keyfile *kf, STACK_OF(X509) *certs)
@@ -49,11 +66,12 @@ sort_certs(struct cs_keyfile *kf, STACK_OF(X509) *certs)
 
 	while (certs != NULL && sk_X509_num(certs) > 0) {
 		x = sk_X509_shift(certs);
-		if (kf->cert == NULL && X509_check_private_key(x, kf->pkey) == 1)
-			kf->cert = x;
-		else if (kf->cert != NULL && X509_cmp(x, kf->cert) == 0)
-			X509_free(x);	/* the key's own certificate again */
-		else if (!sk_X509_push(kf->extra, x)) {
+		if (cs_cert_has_key(x, kf->pkey)) {
+			if (kf->cert == NULL)
+				kf->cert = x;
+			else
+				X509_free(x);
+		} else if (!sk_X509_push(kf->extra, x)) {
 			X509_free(x);
 			return -1;
 		}
@@ -149,7 +167,7 @@ cs_keyfile_load_p12(certseal_ctx *ctx, const uint8_t *der, size_t len,
 		    "no private key", name);
 		goto out;
 	}
-	if (cert != NULL && X509_check_private_key(cert, kf->pkey) == 1) {
+	if (cert != NULL && cs_cert_has_key(cert, kf->pkey)) {
 		kf->cert = cert;
 		cert = NULL;
 	}
@@ -315,17 +333,21 @@ cs_keyfile_load(certseal_ctx *ctx, const char *path, const char *cert_path,
 {
 	struct cs_secret *text = NULL;
 	struct stat st;
-	int r;
+	int fd = -1, r;
 
 	*out = NULL;
-	if (stat(path, &st) != 0)
-		return cs_error(ctx, errno == ENOENT ? CERTSEAL_E_NOT_FOUND :
-		    CERTSEAL_E_IO, "%s: %s", path, strerror(errno));
-	if ((st.st_mode & 077) != 0)
+	/* One open: the mode checked is the mode of the file read. */
+	if ((r = cs_input_open(ctx, AT_FDCWD, path, NULL, 0, &fd, &st)) != 0)
+		return r;
+	if ((st.st_mode & 077) != 0) {
+		close(fd);
 		return cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: the key file "
 		    "is readable by others (mode %03o); run chmod 600 %s",
 		    path, (unsigned int)(st.st_mode & 0777), path);
-	if ((r = cs_read_secret_file(ctx, path, KEYFILE_MAX, &text)) != 0)
+	}
+	r = cs_read_secret_fd(ctx, fd, path, KEYFILE_MAX, &text);
+	close(fd);
+	if (r != 0)
 		return r;
 	/* DER means PKCS#12; everything else is read as PEM. */
 	if (text->len > 0 && text->data[0] == 0x30)

@@ -56,3 +56,5 @@ libcertseal_core_la_SOURCES += \
 	src/lib/store-path.c \
 	src/lib/store.c \
 	src/lib/store-admin.c
+# every input file is opened through one helper (issue 11)
+libcertseal_core_la_SOURCES += src/lib/input-file.c

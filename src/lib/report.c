@@ -440,17 +440,9 @@ read_regular(struct reader *rd, size_t max, char **out, size_t *lenp)
 
 	*out = NULL;
 	*lenp = 0;
-	fd = open(rd->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
-	    O_NOFOLLOW);
-	if (fd < 0)
-		return cs_error(rd->ctx, errno == ENOENT ?
-		    CERTSEAL_E_NOT_FOUND : CERTSEAL_E_IO, "%s: %s", rd->path,
-		    strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		r = cs_error(rd->ctx, CERTSEAL_E_IO, "%s: not a regular file",
-		    rd->path);
-		goto out;
-	}
+	if ((r = cs_input_open(rd->ctx, AT_FDCWD, rd->path, NULL, O_NOFOLLOW,
+	    &fd, &st)) != 0)
+		return r;
 	if ((uint64_t)st.st_size > max) {
 		r = cs_error(rd->ctx, CERTSEAL_E_TOO_LARGE, "%s: report of "
 		    "%llu bytes is over the limit of %zu bytes; remove it",

@@ -7,30 +7,44 @@
  * The name comes from a signed attribute, but is still encoded so that no
  * name can reach outside the directory: [A-Za-z0-9_-] and inner dots stay,
  * everything else becomes %XX.
+ *
+ * The state only ever goes up.  Two clients opening files of different
+ * sequences at once must not leave the lower one recorded, so the update
+ * takes an exclusive flock(2) on the state directory, reads the state
+ * again under it and writes only a higher sequence.  Whoever can write
+ * the state can undo anti-rollback, so, as OpenSSH's StrictModes, the
+ * directory, its parents and the state file must belong to the effective
+ * user or root and be writable by nobody else (a sticky parent such as
+ * /tmp excepted).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "envelope-internal.h"
 
 #define STATE_FILE_MAX	64
 
+/* "<encoded name>.seq" (malloc'ed). */
 static int
-state_path(certseal_ctx *ctx, const char *name, char **out)
+state_name(certseal_ctx *ctx, const char *name, char **out)
 {
 	static const char digits[] = "0123456789ABCDEF";
 	size_t i, n = strlen(name), o = 0;
 	char *enc;
 	unsigned char c;
-	int r;
 
 	*out = NULL;
-	if ((enc = malloc(3 * n + 1)) == NULL)
+	if ((enc = malloc(3 * n + sizeof(".seq"))) == NULL)
 		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)name[i];
@@ -44,50 +58,199 @@ state_path(certseal_ctx *ctx, const char *name, char **out)
 			enc[o++] = digits[c & 0x0f];
 		}
 	}
-	enc[o] = '\0';
-	r = asprintf(out, "%s/%s.seq", ctx->state_dir, enc);
-	free(enc);
-	if (r < 0) {
-		*out = NULL;
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
-	}
+	memcpy(enc + o, ".seq", sizeof(".seq"));
+	*out = enc;
 	return 0;
 }
 
-/* Reads the stored sequence; *have = 0 when there is none yet. */
+/* Owned by us or root, and writable by nobody else. */
 static int
-read_state(certseal_ctx *ctx, const char *path, uint64_t *seqp, int *have)
+check_strict(certseal_ctx *ctx, const struct stat *st, const char *what,
+    const char *path, int sticky_ok)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0, i;
+	uid_t me = geteuid();
+
+	if (st->st_uid != me && st->st_uid != 0)
+		return cs_error(ctx, CERTSEAL_E_PERMISSION, "anti-rollback "
+		    "state: %s %s belongs to uid %lu, not to uid %lu or root; "
+		    "its owner could undo anti-rollback (keep the state where "
+		    "only this user or root can write)", what, path,
+		    (unsigned long)st->st_uid, (unsigned long)me);
+	if ((st->st_mode & 022) != 0 &&
+	    !(sticky_ok && (st->st_mode & S_ISVTX) != 0))
+		return cs_error(ctx, CERTSEAL_E_PERMISSION, "anti-rollback "
+		    "state: %s %s is writable by %s (mode %03o); run chmod "
+		    "go-w %s", what, path, (st->st_mode & 002) != 0 ?
+		    "others" : "its group", (unsigned int)(st->st_mode & 0777),
+		    path);
+	return 0;
+}
+
+/* Every directory above real (an absolute, resolved path). */
+static int
+check_parents(certseal_ctx *ctx, const char *real)
+{
+	struct stat st;
+	char *copy, *slash;
+	int r = 0;
+
+	if ((copy = strdup(real)) == NULL)
+		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+	while (r == 0 && (slash = strrchr(copy, '/')) != NULL) {
+		if (slash == copy)
+			slash[1] = '\0';	/* "/" itself */
+		else
+			*slash = '\0';
+		if (stat(copy, &st) != 0)
+			r = cs_error(ctx, CERTSEAL_E_IO, "anti-rollback state: "
+			    "%s: %s", copy, strerror(errno));
+		else
+			r = check_strict(ctx, &st, "directory", copy, 1);
+		if (slash == copy)
+			break;
+	}
+	free(copy);
+	return r;
+}
+
+/*
+ * Opens the state directory, checked; create makes it (0700) when it is
+ * missing.  Without create, a missing directory is CERTSEAL_E_NOT_FOUND
+ * with no message: there is no state yet.
+ */
+static int
+open_state_dir(certseal_ctx *ctx, int create, int *fdp)
+{
+	struct stat st;
+	char *real = NULL;
+	int fd = -1, r = CERTSEAL_E_INTERNAL;
+
+	*fdp = -1;
+	if (create && (r = cs_mkdir_p(ctx, ctx->state_dir, 0700)) != 0) {
+		cs_error_prefix(ctx, "anti-rollback state");
+		goto out;
+	}
+	if ((real = realpath(ctx->state_dir, NULL)) == NULL) {
+		if (errno == ENOENT && !create) {
+			r = CERTSEAL_E_NOT_FOUND;
+			goto out;
+		}
+		r = cs_error(ctx, CERTSEAL_E_IO, "anti-rollback state: %s: %s",
+		    ctx->state_dir, strerror(errno));
+		goto out;
+	}
+	if ((r = check_parents(ctx, real)) != 0)
+		goto out;
+	if ((fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "anti-rollback state: %s: %s",
+		    ctx->state_dir, strerror(errno));
+		goto out;
+	}
+	if ((r = check_strict(ctx, &st, "directory", ctx->state_dir, 0)) != 0)
+		goto out;
+	*fdp = fd;
+	fd = -1;
+	r = 0; /* success */
+ out:
+	if (fd >= 0)
+		close(fd);
+	free(real);
+	return r;
+}
+
+/* Reads the stored sequence below dirfd; *have = 0 when there is none. */
+static int
+read_state_at(certseal_ctx *ctx, int dirfd, const char *file,
+    uint64_t *seqp, int *have)
+{
+	struct cs_secret *buf = NULL;
+	struct stat st;
+	char shown[PATH_MAX];
+	size_t len, i;
 	uint64_t v = 0;
-	int r;
+	int fd = -1, r;
 
 	*have = 0;
 	*seqp = 0;
-	if ((r = cs_read_file(ctx, path, STATE_FILE_MAX, &buf, &len)) != 0) {
+	snprintf(shown, sizeof(shown), "%s/%s", ctx->state_dir, file);
+	if ((r = cs_input_open(ctx, dirfd, file, shown, O_NOFOLLOW, &fd,
+	    &st)) != 0) {
 		if (r == CERTSEAL_E_NOT_FOUND) {
 			cs_error_clear(ctx);
 			return 0;
 		}
+		cs_error_prefix(ctx, "anti-rollback state");
 		return r;
 	}
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+	if ((r = check_strict(ctx, &st, "file", shown, 0)) != 0 ||
+	    (r = cs_read_secret_fd(ctx, fd, shown, STATE_FILE_MAX,
+	    &buf)) != 0)
+		goto out;
+	len = buf->len;
+	while (len > 0 && (buf->data[len - 1] == '\n' ||
+	    buf->data[len - 1] == '\r'))
 		len--;
 	for (i = 0; i < len; i++) {
-		if (buf[i] < '0' || buf[i] > '9' ||
-		    v > (UINT64_MAX - (uint64_t)(buf[i] - '0')) / 10) {
+		if (buf->data[i] < '0' || buf->data[i] > '9' ||
+		    v > (UINT64_MAX - (uint64_t)(buf->data[i] - '0')) / 10) {
 			len = 0;
 			break;
 		}
-		v = v * 10 + (uint64_t)(buf[i] - '0');
+		v = v * 10 + (uint64_t)(buf->data[i] - '0');
 	}
-	free(buf);
-	if (len == 0)
-		return cs_error(ctx, CERTSEAL_E_IO, "anti-rollback state %s is "
-		    "damaged; remove it to accept the current sequence", path);
+	if (len == 0) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "anti-rollback state %s is "
+		    "damaged; remove it to accept the current sequence",
+		    shown);
+		goto out;
+	}
 	*seqp = v;
 	*have = 1;
+	r = 0; /* success */
+ out:
+	cs_secret_free(buf);
+	close(fd);
+	return r;
+}
+
+/*
+ * Replaces dirfd/file with sequence: a temp file written, fsync'ed and
+ * renamed over it, then the directory fsync'ed.  Called with the
+ * directory's lock held, so one temp name per file is enough.
+ */
+static int
+write_state_locked(certseal_ctx *ctx, int dirfd, const char *file,
+    uint64_t sequence)
+{
+	char tmp[PATH_MAX], buf[32];
+	int fd = -1, n, r = CERTSEAL_E_INTERNAL;
+
+	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)sequence);
+	if (snprintf(tmp, sizeof(tmp), ".%s.tmp", file) >= (int)sizeof(tmp))
+		return cs_error(ctx, CERTSEAL_E_IO, "anti-rollback state: "
+		    "name too long");
+	(void)unlinkat(dirfd, tmp, 0);	/* left by a crash */
+	if ((fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) < 0 ||
+	    cs_write_all(fd, buf, (size_t)n) != 0 || fsync(fd) != 0 ||
+	    close(fd) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "anti-rollback state %s/%s: "
+		    "%s", ctx->state_dir, file, strerror(errno));
+		if (fd >= 0)
+			(void)close(fd);
+		(void)unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	if (renameat(dirfd, tmp, dirfd, file) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "anti-rollback state %s/%s: "
+		    "%s", ctx->state_dir, file, strerror(errno));
+		(void)unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	if (fsync(dirfd) != 0)
+		return cs_error(ctx, CERTSEAL_E_IO, "anti-rollback state %s: "
+		    "%s", ctx->state_dir, strerror(errno));
 	return 0;
 }
 
@@ -95,15 +258,19 @@ int
 cs_rollback_check(certseal_ctx *ctx, const char *name, uint64_t sequence,
     int *newerp)
 {
-	char *path = NULL;
+	char *file = NULL;
 	uint64_t stored = 0;
-	int have = 0, r;
+	int dirfd = -1, have = 0, r;
 
 	*newerp = 0;
 	if (ctx->state_dir == NULL)
 		return 0;
-	if ((r = state_path(ctx, name, &path)) != 0 ||
-	    (r = read_state(ctx, path, &stored, &have)) != 0)
+	if ((r = state_name(ctx, name, &file)) != 0)
+		goto out;
+	if ((r = open_state_dir(ctx, 0, &dirfd)) == CERTSEAL_E_NOT_FOUND)
+		r = 0;	/* no state yet */
+	else if (r != 0 ||
+	    (r = read_state_at(ctx, dirfd, file, &stored, &have)) != 0)
 		goto out;
 	if (have && sequence < stored &&
 	    (ctx->flags & CERTSEAL_FLAG_ALLOW_ROLLBACK) == 0) {
@@ -117,30 +284,44 @@ cs_rollback_check(certseal_ctx *ctx, const char *name, uint64_t sequence,
 	*newerp = !have || sequence > stored;
 	r = 0; /* success */
  out:
-	free(path);
+	if (dirfd >= 0)
+		close(dirfd);
+	free(file);
 	return r;
 }
 
 int
 cs_rollback_store(certseal_ctx *ctx, const char *name, uint64_t sequence)
 {
-	char *path = NULL, buf[32];
-	int n, r;
+	char *file = NULL;
+	uint64_t stored = 0;
+	int dirfd = -1, have = 0, r;
 
-	if (ctx->state_dir == NULL)
+	/* check and inspect look; only an open remembers. */
+	if (ctx->state_dir == NULL ||
+	    (ctx->flags & CERTSEAL_FLAG_STATE_READ_ONLY) != 0)
 		return 0;
-	if ((r = state_path(ctx, name, &path)) != 0)
-		return r;
-	/* The state is private: who may roll back is nobody's business. */
-	if ((r = cs_mkdir_p(ctx, ctx->state_dir, 0700)) != 0) {
-		cs_error_prefix(ctx, "anti-rollback state");
-		free(path);
-		return r;
+	if ((r = state_name(ctx, name, &file)) != 0 ||
+	    (r = open_state_dir(ctx, 1, &dirfd)) != 0)
+		goto out;
+	while ((r = flock(dirfd, LOCK_EX)) != 0 && errno == EINTR)
+		;
+	if (r != 0) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "anti-rollback state %s: "
+		    "cannot lock: %s", ctx->state_dir, strerror(errno));
+		goto out;
 	}
-	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)sequence);
-	r = cs_atomic_write(ctx, path, buf, (size_t)n, 0600);
-	if (r != 0)
-		cs_error_prefix(ctx, "anti-rollback state");
-	free(path);
+	/* Another client may have recorded a higher one meanwhile. */
+	if ((r = read_state_at(ctx, dirfd, file, &stored, &have)) != 0)
+		goto out;
+	if (have && stored >= sequence) {
+		r = 0;
+		goto out;
+	}
+	r = write_state_locked(ctx, dirfd, file, sequence);
+ out:
+	if (dirfd >= 0)
+		close(dirfd);	/* and the lock with it */
+	free(file);
 	return r;
 }

@@ -67,8 +67,8 @@ cs_secret_free(struct cs_secret *s)
  * sized from fstat when possible and grown by copying (never realloc, so
  * that no unwiped copy of a secret is left behind by the allocator).
  */
-static int
-read_fd(certseal_ctx *ctx, int fd, const char *path, size_t max,
+int
+cs_read_secret_fd(certseal_ctx *ctx, int fd, const char *path, size_t max,
     struct cs_secret **out)
 {
 	struct cs_secret *buf = NULL, *bigger = NULL;
@@ -152,12 +152,12 @@ cs_read_secret_file(certseal_ctx *ctx, const char *path, size_t max,
 
 	*out = NULL;
 	if (strcmp(path, "-") == 0)
-		return read_fd(ctx, STDIN_FILENO, "(stdin)", max, out);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
-		return cs_error(ctx, errno == ENOENT ? CERTSEAL_E_NOT_FOUND :
-		    CERTSEAL_E_IO, "%s: %s", path, strerror(errno));
-	}
-	r = read_fd(ctx, fd, path, max, out);
+		return cs_read_secret_fd(ctx, STDIN_FILENO, "(stdin)", max,
+		    out);
+	if ((r = cs_input_open(ctx, AT_FDCWD, path, NULL, 0, &fd,
+	    NULL)) != 0)
+		return r;
+	r = cs_read_secret_fd(ctx, fd, path, max, out);
 	close(fd);
 	return r;
 }

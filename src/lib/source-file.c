@@ -261,6 +261,9 @@ file_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 		return r;
 	for (i = 0; i < sk_X509_num(fs->kf->extra); i++) {
 		x = sk_X509_value(fs->kf->extra, i);
+		/* Never the bundle's own key (keyfile.c drops it already). */
+		if (cs_cert_has_key(x, fs->kf->pkey))
+			continue;
 		if (!X509_up_ref(x))
 			return CERTSEAL_E_INTERNAL;
 		if (!sk_X509_push(into, x)) {

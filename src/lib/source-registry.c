@@ -44,8 +44,6 @@ windows_store_spelling(const char *uri, char **out)
 	return 0;
 }
 
-static void redact_errmsg(certseal_ctx *ctx);
-
 int
 cs_source_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
 {
@@ -78,58 +76,9 @@ cs_source_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
 	    "CertificateSource scheme: use pkcs11:, file: or store:",
 	    (int)len, uri);
  out:
-	if (r != 0)
-		redact_errmsg(ctx);
+	/* Messages never hold a pin-value: cs_error redacts them. */
 	free(rewritten);
 	return r;
-}
-
-/*
- * Replaces the value of every pin-value=... in s (any case, up to the
- * next '&', ';', quote or blank) with REDACTED, so that a PIN never
- * reaches a message - also when it sits where the URI syntax does not
- * allow it and a provider echoes that part back.
- */
-static char *
-redact_uri(const char *s)
-{
-	static const char key[] = "pin-value=";
-	const size_t klen = sizeof(key) - 1;
-	const char *p, *end;
-	char *out, *o;
-	size_t n = 0;
-
-	for (p = s; (p = strcasestr(p, key)) != NULL; p += klen)
-		n++;
-	if ((out = malloc(strlen(s) + n * 8 + 1)) == NULL)
-		return NULL;
-	for (o = out, p = s; (end = strcasestr(p, key)) != NULL; ) {
-		end += klen;
-		memcpy(o, p, (size_t)(end - p));
-		o += end - p;
-		memcpy(o, "REDACTED", 8);
-		o += 8;
-		p = end + strcspn(end, "&;'\" \t\r\n");
-	}
-	strcpy(o, p);
-	return out;
-}
-
-/* The same for the context's error message, after a provider failed. */
-static void
-redact_errmsg(certseal_ctx *ctx)
-{
-	char *clean;
-
-	if (ctx == NULL || strcasestr(ctx->errmsg, "pin-value=") == NULL)
-		return;
-	if ((clean = redact_uri(ctx->errmsg)) == NULL) {
-		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "bad "
-		    "CertificateSource URI (message withheld: it held a PIN)");
-		return;
-	}
-	snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", clean);
-	free(clean);
 }
 
 int
@@ -138,7 +87,7 @@ cs_source_init(struct cs_source *src, const struct cs_source_ops *ops,
 {
 	src->ops = ops;
 	src->ctx = ctx;
-	if ((src->uri = redact_uri(uri)) == NULL)
+	if ((src->uri = cs_redact(uri)) == NULL)
 		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 	return 0;
 }

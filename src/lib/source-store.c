@@ -144,6 +144,18 @@ store_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 	return r;
 }
 
+/* 1 when cert is for one of the keys this source has loaded. */
+static int
+holds_key(const struct store_source *ss, X509 *cert)
+{
+	size_t i;
+
+	for (i = 0; i < ss->nkeys; i++)
+		if (cs_cert_has_key(cert, ss->keys[i]->pkey))
+			return 1;
+	return 0;
+}
+
 static int
 store_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 {
@@ -166,6 +178,13 @@ store_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 	}
 	for (i = 0; i < sk_X509_num(ss->signers); i++) {
 		cert = sk_X509_value(ss->signers, i);
+		/*
+		 * A key this store gave out (the one that decrypted the file
+		 * among them) is every client's: its certificate, whatever its
+		 * bytes, never vouches for a file.
+		 */
+		if (holds_key(ss, cert))
+			continue;
 		if (X509_up_ref(cert) != 1)
 			return cs_error(src->ctx, CERTSEAL_E_INTERNAL,
 			    "cannot reference a certificate");

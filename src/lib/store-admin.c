@@ -348,6 +348,74 @@ import_signer(certseal_ctx *ctx, const struct cs_store_path *sp,
 	return r;
 }
 
+/* 1 when one of certs has the public key of cert. */
+static int
+certs_have_key(STACK_OF(X509) *certs, X509 *cert)
+{
+	EVP_PKEY *pub = X509_get0_pubkey(cert);
+	int i;
+
+	for (i = 0; pub != NULL && i < sk_X509_num(certs); i++)
+		if (cs_cert_has_key(sk_X509_value(certs, i), pub))
+			return 1;
+	return 0;
+}
+
+/* The certificates of every key in the store (a scan: import only). */
+static int
+store_key_certs(certseal_ctx *ctx, const struct cs_store_path *sp,
+    STACK_OF(X509) **out)
+{
+	STACK_OF(X509) *certs;
+	int r;
+
+	*out = NULL;
+	if ((certs = sk_X509_new_null()) == NULL)
+		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+	if ((r = cs_store_list_certs(ctx, sp, certs)) != 0) {
+		sk_X509_pop_free(certs, X509_free);
+		return r;
+	}
+	*out = certs;
+	return 0;
+}
+
+/*
+ * A bundle whose key is the key of a signer the store trusts would make
+ * that signer every client's: refused, rather than silently untrusting
+ * the signer.
+ */
+static int
+check_key_not_signer(certseal_ctx *ctx, const struct cs_store_path *sp,
+    const struct cs_keyfile *kf, const char *p12_path)
+{
+	STACK_OF(X509) *signers;
+	char *subject = NULL;
+	int i, r;
+
+	if ((signers = sk_X509_new_null()) == NULL)
+		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+	if ((r = cs_store_load_signers(ctx, sp, signers)) != 0)
+		goto out;
+	for (i = 0; i < sk_X509_num(signers); i++) {
+		if (!cs_cert_has_key(sk_X509_value(signers, i), kf->pkey))
+			continue;
+		subject = cs_store_name_oneline(X509_get_subject_name(
+		    sk_X509_value(signers, i)));
+		r = cs_error(ctx, CERTSEAL_E_POLICY, "%s: the bundle's key is "
+		    "the key of the trusted signer '%s'; a decryption key "
+		    "cannot also sign: remove that signer (certseal store "
+		    "remove) or use another bundle", p12_path,
+		    subject != NULL ? subject : "?");
+		goto out;
+	}
+	r = 0; /* success */
+ out:
+	free(subject);
+	sk_X509_pop_free(signers, X509_free);
+	return r;
+}
+
 int
 cs_store_import(certseal_ctx *ctx, const char *location, const char *name,
     const char *p12_path, const char *pin_source,
@@ -358,6 +426,7 @@ cs_store_import(certseal_ctx *ctx, const char *location, const char *name,
 	struct import_dirs d = { -1, -1, -1, -1 };
 	struct cs_secret *p12 = NULL;
 	struct cs_keyfile *kf = NULL;
+	STACK_OF(X509) *keycerts = NULL;
 	X509 *extra;
 	const char *base;
 	char hex[CS_STORE_ID_MAX + 1], now[32], *subject = NULL;
@@ -408,6 +477,9 @@ cs_store_import(certseal_ctx *ctx, const char *location, const char *name,
 		now[0] = '\0';
 	if ((r = import_dirs_open(ctx, &sp, &d)) != 0)
 		goto out;
+	if ((r = check_key_not_signer(ctx, &sp, kf, p12_path)) != 0 ||
+	    (r = store_key_certs(ctx, &sp, &keycerts)) != 0)
+		goto out;
 	if ((r = import_key(ctx, &sp, &d, kf, hex, base, now,
 	    &info->key)) != 0)
 		goto out;
@@ -420,8 +492,18 @@ cs_store_import(certseal_ctx *ctx, const char *location, const char *name,
 	}
 	for (i = 0; i < n; i++) {
 		extra = sk_X509_value(kf->extra, i);
-		if (X509_cmp(extra, kf->cert) == 0)
+		/*
+		 * A certificate for a decryption key - this bundle's or one
+		 * already in the store - is every client's to sign with:
+		 * never a trusted signer, whatever its bytes.
+		 */
+		if (cs_cert_has_key(extra, kf->pkey) ||
+		    certs_have_key(keycerts, extra)) {
+			cs_warn(ctx, "%s: a certificate for a decryption key of "
+			    "the store is not imported as a trusted signer",
+			    base);
 			continue;
+		}
 		if ((r = import_signer(ctx, &sp, &d, extra, base, now,
 		    &info->signers[info->nsigners])) != 0)
 			goto out;
@@ -432,6 +514,7 @@ cs_store_import(certseal_ctx *ctx, const char *location, const char *name,
 	r = 0; /* success */
  out:
 	import_dirs_close(&d);
+	sk_X509_pop_free(keycerts, X509_free);
 	free(subject);
 	cs_keyfile_free(kf);
 	cs_secret_free(p12);

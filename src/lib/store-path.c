@@ -391,33 +391,10 @@ cs_store_read_at(certseal_ctx *ctx, int dirfd, const char *name,
 	int fd = -1, r = CERTSEAL_E_INTERNAL;
 
 	*out = NULL;
-	/* O_NONBLOCK: a FIFO planted in the store must not hang us. */
-	fd = openat(dirfd, name,
-	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			r = cs_error(ctx, CERTSEAL_E_NOT_FOUND,
-			    "%s: no such file", shown);
-		else if (errno == EACCES)
-			r = cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: "
-			    "permission denied: run as the store's owner",
-			    shown);
-		else
-			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", shown,
-			    errno == ELOOP ? "a symbolic link, not a file" :
-			    strerror(errno));
+	/* Inside a store nothing is a symlink, FIFO or device. */
+	if ((r = cs_input_open(ctx, dirfd, name, shown, O_NOFOLLOW, &fd,
+	    &st)) != 0)
 		goto out;
-	}
-	if (fstat(fd, &st) != 0) {
-		r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", shown,
-		    strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = cs_error(ctx, CERTSEAL_E_IO, "%s: not a regular file",
-		    shown);
-		goto out;
-	}
 	if ((r = check_owner_mode(ctx, &st, shown)) != 0)
 		goto out;
 	if ((uint64_t)st.st_size > max) {

@@ -19,6 +19,7 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -577,6 +578,43 @@ cs_store_errmsg(certseal_ctx *ctx)
 	return ctx != NULL ? ctx->errmsg : "";
 }
 
+/*
+ * 1 when the store holds a decryption key for cert's public key, looked
+ * up where an import puts it: under cert's own subjectKeyIdentifier and
+ * under the usual one (SHA-1 of the key, RFC 5280 4.2.1.2), one open()
+ * each.  cs_store_import keeps such signers out; this catches stores
+ * written before it did, or by hand.
+ */
+static int
+signer_is_store_key(const struct cs_store_path *sp, int keysfd, X509 *cert)
+{
+	struct cs_key *key = NULL;
+	char hex[2][CS_STORE_ID_MAX + 1];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	int i, hit = 0;
+
+	if (keysfd < 0)
+		return 0;
+	if (cs_store_skid_hex(cert, hex[0]) != 0)
+		hex[0][0] = '\0';
+	hex[1][0] = '\0';
+	if (X509_pubkey_digest(cert, EVP_sha1(), md, &mdlen) == 1)
+		cs_hex(md, mdlen, hex[1], sizeof(hex[1]));
+	for (i = 0; i < 2 && !hit; i++) {
+		if (hex[i][0] == '\0' || (i == 1 && strcmp(hex[0],
+		    hex[1]) == 0))
+			continue;
+		if (cs_store_load_key_entry(NULL, sp, keysfd, hex[i],
+		    &key) == 0)
+			hit = cs_cert_has_key(cert, key->pkey);
+		cs_store_key_free(key);
+		key = NULL;
+	}
+	ERR_clear_error();
+	return hit;
+}
+
 int
 cs_store_load_signers(certseal_ctx *ctx, const struct cs_store_path *sp,
     STACK_OF(X509) *into)
@@ -584,7 +622,7 @@ cs_store_load_signers(certseal_ctx *ctx, const struct cs_store_path *sp,
 	char **names = NULL, shown[PATH_MAX];
 	X509 *cert = NULL;
 	size_t i, n = 0;
-	int storefd = -1, fd = -1, r = CERTSEAL_E_INTERNAL;
+	int storefd = -1, fd = -1, keysfd = -1, r = CERTSEAL_E_INTERNAL;
 
 	if ((r = cs_store_open_sub(ctx, sp, SIGNERS_DIR, &storefd, &fd)) != 0) {
 		if (r == CERTSEAL_E_NOT_FOUND) {
@@ -598,11 +636,23 @@ cs_store_load_signers(certseal_ctx *ctx, const struct cs_store_path *sp,
 	if ((r = cs_store_list_names(ctx, fd, shown, SHA256_HEX, SIGNERS_MAX,
 	    &names, &n)) != 0)
 		goto out;
+	cs_store_shown(shown, sizeof(shown), sp, KEYS_DIR, NULL);
+	if (n > 0 && cs_store_open_dir(NULL, storefd, KEYS_DIR, shown,
+	    &keysfd) != 0)
+		keysfd = -1;	/* no keys: nothing to exclude */
 	for (i = 0; i < n; i++) {
 		if (cs_store_load_signer_entry(ctx, sp, fd, names[i],
 		    &cert) != 0) {
 			cs_warn(ctx, "store %s/%s: skipping signer: %s",
 			    sp->location, sp->name, cs_store_errmsg(ctx));
+			continue;
+		}
+		if (signer_is_store_key(sp, keysfd, cert)) {
+			cs_warn(ctx, "store %s/%s: signer %.*s is not trusted: "
+			    "its public key is a decryption key of this store",
+			    sp->location, sp->name, SHA256_HEX, names[i]);
+			X509_free(cert);
+			cert = NULL;
 			continue;
 		}
 		if (sk_X509_push(into, cert) <= 0) {
@@ -616,6 +666,7 @@ cs_store_load_signers(certseal_ctx *ctx, const struct cs_store_path *sp,
  out:
 	X509_free(cert);
 	cs_store_free_names(names, n);
+	cs_store_close(&keysfd);
 	cs_store_close(&fd);
 	cs_store_close(&storefd);
 	return r;

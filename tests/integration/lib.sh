@@ -119,9 +119,11 @@ make_p12() {
 	pass=$2
 	shift 2
 	extra=""
-	for c in "$@"; do
-		extra="$extra -certfile $c"
-	done
+	# openssl keeps only the last -certfile: one file with them all.
+	if [ $# -gt 0 ]; then
+		cat "$@" >"$T/$name.extra.pem"
+		extra="-certfile $T/$name.extra.pem"
+	fi
 	# shellcheck disable=SC2086
 	(umask 077 && openssl pkcs12 -export -inkey "$T/$name.key" \
 		-in "$T/$name.crt" $extra -passout "pass:$pass" \

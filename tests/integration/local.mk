@@ -28,3 +28,6 @@ INTEGRATION_TESTS += tests/integration/test-faults.sh \
 	tests/integration/test-concurrency.sh
 EXTRA_DIST += tests/fault/failwrite.c
 INTEGRATION_TESTS += tests/integration/test-hygiene.sh
+# Issue 11 (client side): signer trust by public key, special files.
+INTEGRATION_TESTS += tests/integration/test-client-trust.sh
+INTEGRATION_TESTS += tests/integration/test-client-state.sh

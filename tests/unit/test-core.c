@@ -165,18 +165,34 @@ static void
 test_read_pipe_limit(void)
 {
 	char path[PATH_MAX], cmd[PATH_MAX * 2];
+	struct cs_secret *s = NULL;
 	uint8_t *data = NULL;
 	size_t len = 0;
+	FILE *p;
 
+	/* A FIFO by name is refused at once, even with a writer. */
 	snprintf(path, sizeof(path), "%s/fifo", tmpdir);
 	CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
 	snprintf(cmd, sizeof(cmd),
 	    "head -c 100000 /dev/zero > '%s' 2>/dev/null &", path);
 	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
 	CU_ASSERT_EQUAL(cs_read_file(NULL, path, 5000, &data, &len),
-	    CERTSEAL_E_TOO_LARGE);
+	    CERTSEAL_E_IO);
 	CU_ASSERT_PTR_NULL(data);
+	/* Let the writer go (it waits for a reader to open). */
+	{
+		int fd = open(path, O_RDONLY | O_NONBLOCK);
+		if (fd >= 0)
+			close(fd);
+	}
 	unlink(path);
+	/* A pipe handed over as a descriptor (stdin) is read, bounded. */
+	p = popen("head -c 100000 /dev/zero", "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(cs_read_secret_fd(NULL, fileno(p), "pipe", 5000, &s),
+	    CERTSEAL_E_TOO_LARGE);
+	CU_ASSERT_PTR_NULL(s);
+	pclose(p);
 }
 
 /* ---- PIN sources ------------------------------------------------------ */

@@ -68,6 +68,8 @@ extern "C" {
 #define CERTSEAL_FLAG_ENCRYPTED_ONLY	0x01u	/* refuse plaintext/unsigned */
 #define CERTSEAL_FLAG_ALLOW_ROLLBACK	0x02u	/* accept older sequence */
 #define CERTSEAL_FLAG_NO_PROMPT		0x04u	/* never call the prompt */
+/* check the anti-rollback state but never write it (certseal check) */
+#define CERTSEAL_FLAG_STATE_READ_ONLY	0x08u
 
 typedef struct certseal_ctx certseal_ctx;
 typedef struct certseal_config certseal_config;
