@@ -73,7 +73,10 @@ jstr(json_t *o, const char *key)
 	return s != NULL ? s : "";
 }
 
-/* "key", "signer", "key and signer", or "damaged report". */
+/*
+ * "missing key", "missing signer", both, "damaged report" or "report
+ * refused: it claims to be HOST".
+ */
 static void
 put_missing(FILE *fp, json_t *host, int verbose)
 {
@@ -92,6 +95,14 @@ put_missing(FILE *fp, json_t *host, int verbose)
 				put_safe(fp, s);
 			else
 				fputs("damaged report", fp);
+		} else if (strncmp(s, "refused", 7) == 0) {
+			/* One client answering for another: name both. */
+			if (verbose)
+				put_safe(fp, s);
+			else {
+				fputs("report refused: it claims to be ", fp);
+				put_safe(fp, jstr(host, "claims"));
+			}
 		} else {
 			fputs("missing ", fp);
 			put_safe(fp, s);
