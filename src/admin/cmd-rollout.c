@@ -191,6 +191,18 @@ rollout_check_ready(struct admin *a, const struct pair *pair, int *ready,
 		}
 		return 0;
 	}
+	if (r == CERTSEAL_E_TOO_LARGE) {
+		/*
+		 * Any client can fill the directory: that makes nobody
+		 * ready, but must not keep --force from activating.
+		 */
+		if ((*summary = strdup(certseal_ctx_last_error(a->ctx))) ==
+		    NULL)
+			return cs_error(a->ctx, CERTSEAL_E_NOMEM,
+			    "out of memory");
+		cs_error_clear(a->ctx);
+		return 0;
+	}
 	if (r != 0)
 		return r;
 	if ((r = summary_text(res, pair->id, dir, summary)) != 0) {

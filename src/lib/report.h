@@ -48,10 +48,12 @@
  * What one evaluation reads; more is refused, not truncated.  Each
  * (device, inode) is read once however many names it has, and only a
  * verdict per file is kept, so memory is bounded by the number of files
- * (names and a short reason each) and one report being parsed.
+ * (names and a short reason each) and one report being parsed.  A
+ * report is typically 0.5-3 KiB: 64 MiB is tens of thousands of hosts,
+ * and about 5 s of parsing for reports crafted to be slow (10 000 keys).
  */
 #define CS_REPORT_MAX_FILES	100000
-#define CS_REPORT_MAX_TOTAL	((unsigned long long)256 * 1024 * 1024)
+#define CS_REPORT_MAX_TOTAL	((unsigned long long)64 * 1024 * 1024)
 
 struct cs_report_key {
 	char	*key_id;	/* lowercase hex SKID, may be empty */

@@ -8,6 +8,9 @@ INTEGRATION_TESTS += tests/integration/test-bad-input.sh
 check_PROGRAMS += mutate-open
 mutate_open_SOURCES = tests/integration/mutate-open.c
 INTEGRATION_TESTS += tests/integration/test-rollout.sh
+# issue 19.2 / 11: hard-linked, oversized and misnamed reports, with time
+# and memory bounds
+INTEGRATION_TESTS += tests/integration/test-hostile-reports.sh
 check_PROGRAMS += rollout-eval
 rollout_eval_SOURCES = tests/integration/rollout-eval.c
 rollout_eval_LDADD = libcertseal-core.la $(CS_LIBS)
