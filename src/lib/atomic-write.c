@@ -297,8 +297,13 @@ cs_atomic_write_opts(certseal_ctx *ctx, const char *path, const void *data,
 	/* Opened once; every later step is relative to this descriptor. */
 	if ((r = cs_dir_open_safe(ctx, dir, o->uid, &dirfd)) != 0)
 		goto out;
-	/* A link at the name is replaced, not written through. */
-	if (fstatat(dirfd, base, &st, 0) == 0 && !S_ISREG(st.st_mode)) {
+	/*
+	 * The rename replaces what is at the name: a file, or a symlink
+	 * (never written through, wherever it points).  A directory or a
+	 * special file there is a mistake worth saying.
+	 */
+	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
 		r = cs_error(ctx, CERTSEAL_E_IO, "%s: not a regular file",
 		    path);
 		goto out;
