@@ -73,7 +73,10 @@ jstr(json_t *o, const char *key)
 	return s != NULL ? s : "";
 }
 
-/* "key", "signer", "key and signer", or "damaged report". */
+/*
+ * "missing key", "missing signer", both, "damaged report" or "report
+ * refused: it claims to be HOST".
+ */
 static void
 put_missing(FILE *fp, json_t *host, int verbose)
 {
@@ -92,6 +95,14 @@ put_missing(FILE *fp, json_t *host, int verbose)
 				put_safe(fp, s);
 			else
 				fputs("damaged report", fp);
+		} else if (strncmp(s, "refused", 7) == 0) {
+			/* One client answering for another: name both. */
+			if (verbose)
+				put_safe(fp, s);
+			else {
+				fputs("report refused: it claims to be ", fp);
+				put_safe(fp, jstr(host, "claims"));
+			}
 		} else {
 			fputs("missing ", fp);
 			put_safe(fp, s);
@@ -178,6 +189,18 @@ rollout_check_ready(struct admin *a, const struct pair *pair, int *ready,
 			return cs_error(a->ctx, CERTSEAL_E_NOMEM,
 			    "out of memory");
 		}
+		return 0;
+	}
+	if (r == CERTSEAL_E_TOO_LARGE) {
+		/*
+		 * Any client can fill the directory: that makes nobody
+		 * ready, but must not keep --force from activating.
+		 */
+		if ((*summary = strdup(certseal_ctx_last_error(a->ctx))) ==
+		    NULL)
+			return cs_error(a->ctx, CERTSEAL_E_NOMEM,
+			    "out of memory");
+		cs_error_clear(a->ctx);
 		return 0;
 	}
 	if (r != 0)

@@ -5,7 +5,16 @@
  * The new content goes into an unnamed O_TMPFILE in the target's directory,
  * so a crash before the rename leaves nothing behind; it is fsync'ed, given
  * a temporary name, renamed over the target, and the directory is fsync'ed.
- * Where O_TMPFILE is not supported a named mkstemp file is used instead.
+ * Where O_TMPFILE is not supported a named O_EXCL file is used instead.
+ *
+ * The directory is opened once (O_DIRECTORY|O_NOFOLLOW) and every step -
+ * create, link, rename, fsync - is relative to that descriptor: a symlink
+ * or directory swapped in by whoever can write the parent changes nothing
+ * once it is open.  A directory that is a symlink, or that belongs to a
+ * user other than root and this one, is refused (issue 19.4): its owner
+ * could swap the file between our write and the reader.  Owner and mode
+ * are set on the descriptor before the file has a name (issue 19.1): a
+ * path-based chown afterwards could be pointed at any file.
  *
  * The temporary name carries the writer's PID (.base.PID-RANDOM.tmp): a
  * writer killed between the link and the rename leaves that name behind,
@@ -17,6 +26,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,9 +157,124 @@ link_tmpfile(int fd, int dirfd, const char *base, char *tmpname,
 	return -1;
 }
 
+/*
+ * The name, for messages, of the user that owns a file: "uid 1000 (app)".
+ */
+static void
+owner_text(uid_t uid, char *buf, size_t size)
+{
+	struct passwd pw, *res = NULL;
+	char pwbuf[1024];
+
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &res) == 0 &&
+	    res != NULL)
+		snprintf(buf, size, "uid %lu (%s)", (unsigned long)uid,
+		    res->pw_name);
+	else
+		snprintf(buf, size, "uid %lu", (unsigned long)uid);
+}
+
 int
-cs_atomic_write(certseal_ctx *ctx, const char *path, const void *data,
-    size_t len, mode_t mode)
+cs_dir_open_safe(certseal_ctx *ctx, const char *dir, uid_t also, int *fdp)
+{
+	struct stat st;
+	char who[300];
+	int fd = -1, r;
+
+	*fdp = -1;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		/* ELOOP/ENOTDIR from O_NOFOLLOW: say it is a symlink. */
+		if ((errno == ELOOP || errno == ENOTDIR) &&
+		    lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+			return cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: the "
+			    "directory is a symbolic link; refusing to write "
+			    "through it (give the real directory)", dir);
+		return cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
+		    strerror(errno));
+	}
+	if (fstat(fd, &st) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
+		    strerror(errno));
+		goto out;
+	}
+	/*
+	 * Whoever owns the directory can swap what is in it; only root,
+	 * this user, or the user the file is for (--owner) may.
+	 */
+	if (st.st_uid != 0 && st.st_uid != geteuid() &&
+	    (also == (uid_t)-1 || st.st_uid != also)) {
+		owner_text(st.st_uid, who, sizeof(who));
+		r = cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: the directory "
+		    "belongs to %s, not to root or to this user; refusing "
+		    "to write there (give a directory of your own)", dir,
+		    who);
+		goto out;
+	}
+	*fdp = fd;
+	fd = -1;
+	r = 0; /* success */
+ out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* A new temp file in dirfd: unnamed (O_TMPFILE) when the fs allows it. */
+static int
+open_tmp(int dirfd, const char *base, mode_t mode, char *tmpname,
+    size_t tmpsize, int *namedp)
+{
+	unsigned char rnd[6];
+	int fd, tries;
+
+	*namedp = 0;
+	tmpname[0] = '\0';
+	fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode & 0700);
+	if (fd >= 0)
+		return fd;
+	/* Filesystem without O_TMPFILE: a named file, never a link. */
+	for (tries = 0; tries < 16; tries++) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+			return -1;
+		snprintf(tmpname, tmpsize, ".%s.%ld-%02x%02x%02x%02x%02x%02x"
+		    ".tmp", base, (long)getpid(), rnd[0], rnd[1], rnd[2],
+		    rnd[3], rnd[4], rnd[5]);
+		fd = openat(dirfd, tmpname, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			*namedp = 1;
+			return fd;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	tmpname[0] = '\0';
+	return -1;
+}
+
+/* Owner first: fchown clears set-id bits, and the mode is then exact. */
+static int
+set_owner_mode(certseal_ctx *ctx, int fd, const char *path,
+    const struct cs_write_opts *o)
+{
+	if ((o->uid != (uid_t)-1 || o->gid != (gid_t)-1) &&
+	    fchown(fd, o->uid, o->gid) != 0)
+		return cs_error(ctx, errno == EPERM ? CERTSEAL_E_PERMISSION :
+		    CERTSEAL_E_IO, "%s: cannot give the file to uid %ld, gid "
+		    "%ld: %s; the old file is unchanged", path,
+		    o->uid == (uid_t)-1 ? -1L : (long)o->uid,
+		    o->gid == (gid_t)-1 ? -1L : (long)o->gid,
+		    strerror(errno));
+	if (fchmod(fd, o->mode) != 0)
+		return cs_error(ctx, CERTSEAL_E_IO, "%s: chmod: %s; the old "
+		    "file is unchanged", path, strerror(errno));
+	return 0;
+}
+
+int
+cs_atomic_write_opts(certseal_ctx *ctx, const char *path, const void *data,
+    size_t len, const struct cs_write_opts *o)
 {
 	char *dir = NULL, tmpname[4096] = "";
 	const char *base;
@@ -158,37 +283,42 @@ cs_atomic_write(certseal_ctx *ctx, const char *path, const void *data,
 
 	if (split_path(path, &dir, &base) != 0)
 		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
-	if (*base == '\0') {
+	if (*base == '\0' || strcmp(base, ".") == 0 ||
+	    strcmp(base, "..") == 0) {
 		r = cs_error(ctx, CERTSEAL_E_USAGE, "%s: not a file name",
 		    path);
 		goto out;
 	}
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (o->mode & ~(mode_t)0777) {
+		r = cs_error(ctx, CERTSEAL_E_USAGE, "%s: mode %04o has more "
+		    "than permission bits", path, (unsigned int)o->mode);
+		goto out;
+	}
+	/* Opened once; every later step is relative to this descriptor. */
+	if ((r = cs_dir_open_safe(ctx, dir, o->uid, &dirfd)) != 0)
+		goto out;
+	/*
+	 * The rename replaces what is at the name: a file, or a symlink
+	 * (never written through, wherever it points).  A directory or a
+	 * special file there is a mistake worth saying.
+	 */
+	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
 		r = cs_error(ctx, CERTSEAL_E_IO, "%s: not a regular file",
 		    path);
 		goto out;
 	}
-	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+	remove_stale_tmp(dirfd, base);
+	if ((fd = open_tmp(dirfd, base, o->mode, tmpname, sizeof(tmpname),
+	    &named)) < 0) {
 		r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
 		    strerror(errno));
 		goto out;
 	}
-	remove_stale_tmp(dirfd, base);
-	fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
-	if (fd < 0) {
-		/* Filesystem without O_TMPFILE: fall back to a named file. */
-		snprintf(tmpname, sizeof(tmpname), "%s/.%s.%ld-XXXXXX.tmp",
-		    dir, base, (long)getpid());
-		if ((fd = mkstemps(tmpname, 4)) < 0) {
-			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
-			    strerror(errno));
-			tmpname[0] = '\0';
-			goto out;
-		}
-		named = 1;
-	}
-	if (fchmod(fd, mode) != 0 || cs_write_all(fd, data, len) != 0 ||
-	    fsync(fd) != 0) {
+	/* Owner and mode are set before the file has a name anyone sees. */
+	if ((r = set_owner_mode(ctx, fd, path, o)) != 0)
+		goto out;
+	if (cs_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_IO, "%s: writing: %s; the old "
 		    "file is unchanged", path, strerror(errno));
 		goto out;
@@ -202,18 +332,10 @@ cs_atomic_write(certseal_ctx *ctx, const char *path, const void *data,
 			goto out;
 		}
 		named = 1;
-		if (renameat(dirfd, tmpname, dirfd, base) != 0) {
-			r = cs_error(ctx, CERTSEAL_E_IO, "%s: rename: %s; the "
-			    "old file is unchanged", path, strerror(errno));
-			unlinkat(dirfd, tmpname, 0);
-			tmpname[0] = '\0';
-			goto out;
-		}
-	} else if (rename(tmpname, path) != 0) {
+	}
+	if (renameat(dirfd, tmpname, dirfd, base) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_IO, "%s: rename: %s; the old "
 		    "file is unchanged", path, strerror(errno));
-		unlink(tmpname);
-		tmpname[0] = '\0';
 		goto out;
 	}
 	tmpname[0] = '\0';
@@ -227,11 +349,20 @@ cs_atomic_write(certseal_ctx *ctx, const char *path, const void *data,
 	if (fd >= 0)
 		close(fd);
 	if (tmpname[0] != '\0' && named)
-		unlink(tmpname);
+		(void)unlinkat(dirfd, tmpname, 0);
 	if (dirfd >= 0)
 		close(dirfd);
 	free(dir);
 	return r;
+}
+
+int
+cs_atomic_write(certseal_ctx *ctx, const char *path, const void *data,
+    size_t len, mode_t mode)
+{
+	struct cs_write_opts o = { mode, (uid_t)-1, (gid_t)-1 };
+
+	return cs_atomic_write_opts(ctx, path, data, len, &o);
 }
 
 int

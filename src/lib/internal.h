@@ -136,6 +136,28 @@ int cs_read_secret_file(certseal_ctx *ctx, const char *path, size_t max,
 int cs_atomic_write(certseal_ctx *ctx, const char *path, const void *data,
     size_t len, mode_t mode);
 
+/*
+ * The same with an owner: uid/gid ((uid_t)-1 / (gid_t)-1: the writer's)
+ * are set with fchown on the temp file before it is linked into place.
+ * The directory must not be a symlink and must belong to root, this user
+ * or uid (else CERTSEAL_E_PERMISSION); mode holds permission bits only.
+ */
+struct cs_write_opts {
+	mode_t	mode;
+	uid_t	uid;
+	gid_t	gid;
+};
+int cs_atomic_write_opts(certseal_ctx *ctx, const char *path,
+    const void *data, size_t len, const struct cs_write_opts *o);
+
+/*
+ * Opens dir for writing into (O_DIRECTORY|O_NOFOLLOW): refused when it is
+ * a symlink or belongs to neither root, this user, nor also ((uid_t)-1:
+ * nobody else).  *fdp is the descriptor.
+ */
+int cs_dir_open_safe(certseal_ctx *ctx, const char *dir, uid_t also,
+    int *fdp);
+
 /* Writes all of data to fd, retrying short writes and EINTR; -1 on error. */
 int cs_write_all(int fd, const void *data, size_t len);
 

@@ -167,7 +167,7 @@ add_certs(json_t *into, STACK_OF(X509) *certs, const char *uri,
 	int i;
 
 	for (i = 0; i < sk_X509_num(certs); i++) {
-		if (json_array_size(into) >= CS_REPORT_MAX_ITEMS)
+		if (json_array_size(into) >= CS_REPORT_MAX_KEYS)
 			break;	/* the reader would refuse the report */
 		if ((o = fn(sk_X509_value(certs, i), uri)) == NULL ||
 		    json_array_append_new(into, o) != 0)
@@ -273,6 +273,12 @@ cs_report_build(certseal_ctx *ctx, json_t **out)
 			goto out;
 		}
 	}
+	if (ctx->nsources > CS_REPORT_MAX_SOURCES) {
+		r = cs_error(ctx, CERTSEAL_E_USAGE, "report: %zu sources, "
+		    "more than a report may hold (%d)", ctx->nsources,
+		    CS_REPORT_MAX_SOURCES);
+		goto out;
+	}
 	for (i = 0; i < ctx->nsources; i++) {
 		if (json_array_append_new(sources,
 		    cs_report_jstr(cs_source_uri(ctx->sources[i]))) != 0 ||
@@ -297,8 +303,8 @@ cs_report_build(certseal_ctx *ctx, json_t **out)
  * leading dot, which would hide the file) as _XX.  '_' itself is escaped,
  * so the mapping is one to one.
  */
-static char *
-host_file_name(const char *host)
+char *
+cs_report_file_name(const char *host)
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned char c;
@@ -359,7 +365,7 @@ cs_report_write(certseal_ctx *ctx, const char *dir, json_t *report,
 		    "missing or longer than %d bytes", CS_REPORT_MAX_HOST);
 		goto out;
 	}
-	if ((name = host_file_name(host)) == NULL) {
+	if ((name = cs_report_file_name(host)) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -424,25 +430,28 @@ damaged(struct reader *rd, const char *fmt, ...)
 }
 
 /*
- * Reads at most max bytes of a regular file; never blocks on a FIFO and
- * never follows a symlink (reports are plain files written by
- * cs_report_write; a link planted in a shared directory must not make the
- * admin read something else).
+ * Reads at most max bytes from fd, which must be a regular file (a FIFO
+ * or device would block or never end).  The caller opened it without
+ * following symlinks: reports are plain files written by cs_report_write,
+ * and a link planted in a shared directory must not make the admin read
+ * something else.
  */
 static int
-read_regular(struct reader *rd, size_t max, char **out, size_t *lenp)
+read_fd(struct reader *rd, int fd, size_t max, char **out, size_t *lenp)
 {
 	struct stat st;
 	char *buf = NULL;
 	size_t used = 0;
 	ssize_t n;
-	int fd, r;
+	int r;
 
 	*out = NULL;
 	*lenp = 0;
-	if ((r = cs_input_open(rd->ctx, AT_FDCWD, rd->path, NULL, O_NOFOLLOW,
-	    &fd, &st)) != 0)
-		return r;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		r = cs_error(rd->ctx, CERTSEAL_E_IO, "%s: not a regular file",
+		    rd->path);
+		goto out;
+	}
 	if ((uint64_t)st.st_size > max) {
 		r = cs_error(rd->ctx, CERTSEAL_E_TOO_LARGE, "%s: report of "
 		    "%llu bytes is over the limit of %zu bytes; remove it",
@@ -450,12 +459,12 @@ read_regular(struct reader *rd, size_t max, char **out, size_t *lenp)
 		goto out;
 	}
 	/* One spare byte shows a file that grew past the limit. */
-	if ((buf = malloc(max + 1)) == NULL) {
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
 		r = cs_error(rd->ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
 	}
 	for (;;) {
-		n = read(fd, buf + used, max + 1 - used);
+		n = read(fd, buf + used, (size_t)st.st_size + 1 - used);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -466,10 +475,9 @@ read_regular(struct reader *rd, size_t max, char **out, size_t *lenp)
 		if (n == 0)
 			break;
 		used += (size_t)n;
-		if (used > max) {
-			r = cs_error(rd->ctx, CERTSEAL_E_TOO_LARGE, "%s: "
-			    "report over the limit of %zu bytes; remove it",
-			    rd->path, max);
+		if (used > (size_t)st.st_size) {
+			r = cs_error(rd->ctx, CERTSEAL_E_IO, "%s: the report "
+			    "grew while it was read; try again", rd->path);
 			goto out;
 		}
 	}
@@ -479,7 +487,6 @@ read_regular(struct reader *rd, size_t max, char **out, size_t *lenp)
 	r = 0; /* success */
  out:
 	free(buf);
-	close(fd);
 	return r;
 }
 
@@ -546,9 +553,10 @@ get_hex(struct reader *rd, json_t *o, const char *where, const char *key,
 	return 0;
 }
 
-/* An array member with at most CS_REPORT_MAX_ITEMS elements. */
+/* An array member with at most max elements. */
 static int
-get_array(struct reader *rd, json_t *root, const char *key, json_t **out)
+get_array(struct reader *rd, json_t *root, const char *key, size_t max,
+    json_t **out)
 {
 	json_t *v = json_object_get(root, key);
 
@@ -557,9 +565,9 @@ get_array(struct reader *rd, json_t *root, const char *key, json_t **out)
 		return damaged(rd, "'%s' is missing", key);
 	if (!json_is_array(v))
 		return damaged(rd, "'%s' is not an array", key);
-	if (json_array_size(v) > CS_REPORT_MAX_ITEMS)
-		return damaged(rd, "'%s' has %zu entries, more than %d", key,
-		    json_array_size(v), CS_REPORT_MAX_ITEMS);
+	if (json_array_size(v) > max)
+		return damaged(rd, "'%s' has %zu entries, more than %zu", key,
+		    json_array_size(v), max);
 	*out = v;
 	return 0;
 }
@@ -573,7 +581,7 @@ read_keys(struct reader *rd, json_t *root, struct cs_report *rep)
 	size_t i;
 	int r;
 
-	if ((r = get_array(rd, root, "keys", &arr)) != 0)
+	if ((r = get_array(rd, root, "keys", CS_REPORT_MAX_KEYS, &arr)) != 0)
 		return r;
 	if (json_array_size(arr) > 0 && (rep->keys = calloc(
 	    json_array_size(arr), sizeof(*rep->keys))) == NULL)
@@ -607,7 +615,8 @@ read_signers(struct reader *rd, json_t *root, struct cs_report *rep)
 	size_t i;
 	int r;
 
-	if ((r = get_array(rd, root, "signers", &arr)) != 0)
+	if ((r = get_array(rd, root, "signers",
+	    CS_REPORT_MAX_SIGNERS, &arr)) != 0)
 		return r;
 	if (json_array_size(arr) > 0 && (rep->signers = calloc(
 	    json_array_size(arr), sizeof(*rep->signers))) == NULL)
@@ -635,7 +644,8 @@ read_sources(struct reader *rd, json_t *root, struct cs_report *rep)
 	size_t i;
 	int r;
 
-	if ((r = get_array(rd, root, "sources", &arr)) != 0)
+	if ((r = get_array(rd, root, "sources",
+	    CS_REPORT_MAX_SOURCES, &arr)) != 0)
 		return r;
 	if (json_array_size(arr) > 0 && (rep->sources = calloc(
 	    json_array_size(arr), sizeof(*rep->sources))) == NULL)
@@ -662,7 +672,8 @@ read_errors(struct reader *rd, json_t *root, struct cs_report *rep)
 	size_t i;
 	int r;
 
-	if ((r = get_array(rd, root, "errors", &arr)) != 0)
+	if ((r = get_array(rd, root, "errors",
+	    CS_REPORT_MAX_ERRORS, &arr)) != 0)
 		return r;
 	json_array_foreach(arr, i, o) {
 		snprintf(where, sizeof(where), "errors[%zu]", i);
@@ -745,7 +756,8 @@ read_report(struct reader *rd, json_t *root, struct cs_report *rep)
 }
 
 int
-cs_report_read(certseal_ctx *ctx, const char *path, struct cs_report **out)
+cs_report_read_fd(certseal_ctx *ctx, int fd, const char *path,
+    struct cs_report **out)
 {
 	struct reader rd = { ctx, path };
 	struct cs_report *rep = NULL;
@@ -756,7 +768,7 @@ cs_report_read(certseal_ctx *ctx, const char *path, struct cs_report **out)
 	int r;
 
 	*out = NULL;
-	if ((r = read_regular(&rd, CS_REPORT_MAX_SIZE, &data, &len)) != 0)
+	if ((r = read_fd(&rd, fd, CS_REPORT_MAX_SIZE, &data, &len)) != 0)
 		goto out;
 	if ((root = json_loadb(data, len, JSON_REJECT_DUPLICATES,
 	    &jerr)) == NULL) {
@@ -768,6 +780,9 @@ cs_report_read(certseal_ctx *ctx, const char *path, struct cs_report **out)
 		r = damaged(&rd, "line %d: %s", jerr.line, jerr.text);
 		goto out;
 	}
+	/* The text is parsed; only the tree is needed from here. */
+	free(data);
+	data = NULL;
 	if ((rep = calloc(1, sizeof(*rep))) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
@@ -781,6 +796,20 @@ cs_report_read(certseal_ctx *ctx, const char *path, struct cs_report **out)
 	cs_report_free(rep);
 	json_decref(root);
 	free(data);
+	return r;
+}
+
+int
+cs_report_read(certseal_ctx *ctx, const char *path, struct cs_report **out)
+{
+	int fd, r;
+
+	*out = NULL;
+	if ((r = cs_input_open(ctx, AT_FDCWD, path, NULL, O_NOFOLLOW, &fd,
+	    NULL)) != 0)
+		return r;
+	r = cs_report_read_fd(ctx, fd, path, out);
+	close(fd);
 	return r;
 }
 

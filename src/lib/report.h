@@ -35,9 +35,25 @@
 #define CS_REPORT_FORMAT	1
 #define CS_REPORT_MAX_SIZE	((size_t)1024 * 1024)
 #define CS_REPORT_MAX_HOST	255
-#define CS_REPORT_MAX_ITEMS	10000
-/* Reports read by one evaluation; more is refused, not truncated. */
+/*
+ * What one report may hold (issue 19.2): a client has a few sources, keys
+ * and signers; a store with thousands of certificates is already rare.
+ */
+#define CS_REPORT_MAX_KEYS	10000
+#define CS_REPORT_MAX_SIGNERS	10000
+#define CS_REPORT_MAX_SOURCES	256
+/* Two errors per source at most (keys, signers), one for the default. */
+#define CS_REPORT_MAX_ERRORS	(2 * CS_REPORT_MAX_SOURCES + 1)
+/*
+ * What one evaluation reads; more is refused, not truncated.  Each
+ * (device, inode) is read once however many names it has, and only a
+ * verdict per file is kept, so memory is bounded by the number of files
+ * (names and a short reason each) and one report being parsed.  A
+ * report is typically 0.5-3 KiB: 64 MiB is tens of thousands of hosts,
+ * and about 5 s of parsing for reports crafted to be slow (10 000 keys).
+ */
 #define CS_REPORT_MAX_FILES	100000
+#define CS_REPORT_MAX_TOTAL	((unsigned long long)64 * 1024 * 1024)
 
 struct cs_report_key {
 	char	*key_id;	/* lowercase hex SKID, may be empty */
@@ -96,6 +112,9 @@ int cs_report_write(certseal_ctx *ctx, const char *dir, json_t *report,
  */
 int cs_report_read(certseal_ctx *ctx, const char *path,
     struct cs_report **out);
+/* The same from an open descriptor; path names it in messages. */
+int cs_report_read_fd(certseal_ctx *ctx, int fd, const char *path,
+    struct cs_report **out);
 void cs_report_free(struct cs_report *rep);
 
 /*
@@ -103,8 +122,11 @@ void cs_report_free(struct cs_report *rep);
  * symlinks and other file types are skipped) and decides, per host,
  * whether it is ready for a pair: it holds the key enc_key_id_hex and
  * trusts the signer sign_fingerprint_hex (NULL: no signer required).
- * When a host reported more than once the newest "time" wins; a damaged
- * report makes its host not ready.  *out:
+ * A report speaks only for the host its file name names: one whose
+ * "host" is another is refused (its file's host is not ready, and the
+ * claimed host is named); a damaged report makes its host not ready.
+ * Over CS_REPORT_MAX_FILES files or CS_REPORT_MAX_TOTAL bytes is
+ * CERTSEAL_E_TOO_LARGE.  *out:
  *
  *	{ "pair_key_id", "signer_fingerprint", "hosts": N, "ready": N,
  *	  "not_ready": N, "ready_hosts": [ "web-1" ],
@@ -118,6 +140,12 @@ int cs_rollout_evaluate(certseal_ctx *ctx, const char *dir,
     json_t **out);
 
 /* Helpers shared by report.c and report-eval.c. */
+
+/*
+ * The report file name of a host ("<escaped host>.json", see
+ * cs_report_write); one to one, so a file names exactly one host.
+ */
+char *cs_report_file_name(const char *host);
 
 /* A JSON string for s; if s is not UTF-8, non-ASCII bytes become '?'. */
 json_t *cs_report_jstr(const char *s);

@@ -8,6 +8,11 @@ INTEGRATION_TESTS += tests/integration/test-bad-input.sh
 check_PROGRAMS += mutate-open
 mutate_open_SOURCES = tests/integration/mutate-open.c
 INTEGRATION_TESTS += tests/integration/test-rollout.sh
+# issue 19.2 / 11: hard-linked, oversized and misnamed reports, with time
+# and memory bounds
+INTEGRATION_TESTS += tests/integration/test-hostile-reports.sh
+# issue 19.1 / 19.4: a second local user races root-run certseal
+INTEGRATION_TESTS += tests/integration/test-second-user.sh
 check_PROGRAMS += rollout-eval
 rollout_eval_SOURCES = tests/integration/rollout-eval.c
 rollout_eval_LDADD = libcertseal-core.la $(CS_LIBS)

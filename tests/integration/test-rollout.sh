@@ -96,8 +96,11 @@ grep -q '"store:LocalMachine/My"' "$R/h7-store.json" && ok ||
 ls -a "$R" | grep -q '\.tmp$' && fail "a temp file was left behind" || ok
 
 # --- counting -------------------------------------------------------------
-# A copy of h1's report from an older run, holding only the old pair:
-# the newest report of a host counts.
+# A report speaks only for the host its file name names (issue 11): a
+# copy of h2's report that claims to be h1-ready, under another name, is
+# refused and names h1-ready; h1-ready's own report still counts.  Same for
+# h9-updated: its old report under another name is refused, its own file
+# counts.
 sed -e 's/"time": "[^"]*"/"time": "2001-01-01T00:00:00Z"/' \
 	-e "s/$NEW_KEY/$OLD_KEY/" "$R/h2-old.json" |
 	sed 's/"host": "h2-old"/"host": "h1-ready"/' >"$R/h1-ready-old.json"
@@ -117,9 +120,9 @@ ln -s /etc/passwd "$R/h13-link.json"
 mkfifo "$R/h14-fifo.json"
 
 expect 1 "evaluate" -- "$EVAL" "$R" "$NEW_KEY" "$NEW_SIGN"
-# Damage messages are long: keep their first word.
-sed 's/\(damaged:\).*/\1/' "$T/out" >"$T/got"
-if grep -q '^hosts 11 ready 6 not_ready 5$' "$T/got"; then ok; else
+# Damage and refusal messages are long: keep their first word.
+sed -e 's/\(damaged:\).*/\1/' -e 's/\(refused:\).*/\1/' "$T/out" >"$T/got"
+if grep -q '^hosts 13 ready 6 not_ready 7$' "$T/got"; then ok; else
 	fail "evaluate: counts: $(head -n 1 "$T/got")"; fi
 for h in h1-ready h4-both h5-broken h7-store h8-env h9-updated; do
 	grep -qx "ready $h" "$T/got" && ok || fail "evaluate: $h not ready"
@@ -136,9 +139,15 @@ grep -qx "not-ready h11-types h11-types.json damaged:" "$T/got" && ok ||
 	fail "evaluate: h11-types"
 grep -q "keys\[0\].key_id" "$T/out" && ok ||
 	fail "evaluate: the damaged member is not named"
+for f in h1-ready-old:h1-ready h9-updated-old:h9-updated; do
+	grep -qx "not-ready ${f%:*} ${f%:*}.json refused:" "$T/got" && ok ||
+		fail "evaluate: ${f%:*}.json not refused: $(grep "${f%:*}" "$T/got")"
+	grep -q "${f%:*}.json: the report claims to be host '${f#*:}'" \
+		"$T/out" && ok || fail "evaluate: ${f%:*}: claimed host not named"
+done
 # The old pair: h2, h3 and h4 hold it.
 expect 1 "evaluate old pair" -- "$EVAL" "$R" "$OLD_KEY" "$OLD_SIGN"
-grep -q '^hosts 11 ready 3 ' "$T/out" && ok ||
+grep -q '^hosts 13 ready 3 ' "$T/out" && ok ||
 	fail "evaluate old pair: $(head -n 1 "$T/out")"
 # Only the ready ones left: all ready.
 mkdir "$T/ready"
@@ -196,6 +205,16 @@ grep -q '"all_ready": false' "$T/out" && ok || fail "status --json: $(cat "$T/ou
 grep -q '"ready": 2' "$T/out" && ok || fail "status --json counts"
 expect 5 "activate refused" -- "$CERTSEAL_ADMIN" pair activate "$PAIR"
 grep -q "a3" "$T/err" && ok || fail "activate: a3 not named: $(cat "$T/err")"
+# A copy of a1's report under another name speaks for nobody: refused,
+# and both names are said, by status and by activate.
+cp "$AR/a1.json" "$AR/a4.json"
+expect 1 "status, a report for another host" -- "$CERTSEAL_ADMIN" rollout status
+grep -q "a4 (report refused: it claims to be a1)" "$T/out" && ok ||
+	fail "status: a4's claim not named: $(cat "$T/out")"
+expect 5 "activate refused, a4" -- "$CERTSEAL_ADMIN" pair activate "$PAIR"
+grep -q "a4 (report refused: it claims to be a1)" "$T/err" && ok ||
+	fail "activate: a4's claim not named: $(cat "$T/err")"
+rm -f "$AR/a4.json"
 expect 1 "status --pair unknown" -- "$CERTSEAL_ADMIN" rollout status \
 	--pair 0000ffff0000
 expect_clean_failure "status --pair unknown"

@@ -466,6 +466,49 @@ test_atomic_write_failures(void)
 	free(data);
 }
 
+/*
+ * Issue 19.1/19.4: the directory is opened once without following a
+ * symlink, a directory another user owns is refused, and owner and mode
+ * are set on the descriptor before the file has a name.
+ */
+static void
+test_atomic_write_dir_safety(void)
+{
+	char dir[512], link[512], path[PATH_MAX];
+	struct cs_write_opts o = { 0640, (uid_t)-1, (gid_t)-1 };
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s/safety", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0755), 0);
+	snprintf(link, sizeof(link), "%s/safety-link", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(symlink(dir, link), 0);
+	snprintf(path, sizeof(path), "%s/out", link);
+	CU_ASSERT_EQUAL(cs_atomic_write(NULL, path, "x", 1, 0600),
+	    CERTSEAL_E_PERMISSION);
+	snprintf(path, sizeof(path), "%s/out", dir);
+	CU_ASSERT_EQUAL(lstat(path, &st), -1);
+	/* Permission bits only. */
+	o.mode = 04755;
+	CU_ASSERT_EQUAL(cs_atomic_write_opts(NULL, path, "x", 1, &o),
+	    CERTSEAL_E_USAGE);
+	o.mode = 0640;
+	CU_ASSERT_EQUAL(cs_atomic_write_opts(NULL, path, "x", 1, &o), 0);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0640);
+	if (geteuid() != 0)
+		return;	/* the rest needs a second owner */
+	CU_ASSERT_EQUAL_FATAL(chown(dir, 65534, 65534), 0);
+	CU_ASSERT_EQUAL(cs_atomic_write(NULL, path, "y", 1, 0600),
+	    CERTSEAL_E_PERMISSION);
+	/* For that user the directory is fine: the file is theirs anyway. */
+	o.uid = 65534;
+	o.gid = 65534;
+	CU_ASSERT_EQUAL(cs_atomic_write_opts(NULL, path, "z", 1, &o), 0);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT(st.st_uid == 65534 && st.st_gid == 65534 &&
+	    (st.st_mode & 07777) == 0640 && st.st_size == 1);
+}
+
 /* ---- the source registry ---------------------------------------------- */
 
 static void
@@ -587,6 +630,8 @@ main(void)
 	static const struct cu_case atomic[] = {
 		{ "replace", test_atomic_write },
 		{ "failures keep the old file", test_atomic_write_failures },
+		{ "directory safety, owner and mode",
+		    test_atomic_write_dir_safety },
 	};
 	static const struct cu_case registry[] = {
 		{ "rejects bad URIs", test_registry_rejects },

@@ -1,0 +1,221 @@
+#!/bin/sh
+# A second local user against root-run certseal (issue 19.1, 19.4).
+#
+# The shipped systemd unit ran `certseal open -o /run/app/app.conf` as
+# root and then `chown app:app` on that path: the service user owns
+# /run/app and could swap the file for a symlink between the two commands
+# and take any file on the machine.  certseal now sets owner and mode on
+# the new file (--owner/--mode, fchown/fchmod before the rename), opens
+# the output directory once without following a symlink, and refuses a
+# directory that belongs to another user.  Here a throw-away user races
+# symlink swaps of the file and of the directory while root runs the
+# unit's own ExecStartPre line, and plants a symlink at a reports path.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+UNIT="$top_srcdir/contrib/systemd/app-with-certseal.service"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "$(basename "$0"): SKIP: needs root (to create a throw-away" \
+		"user with useradd and run certseal as root against it)" >&2
+	exit 77
+fi
+for tool in useradd userdel setpriv; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "$(basename "$0"): SKIP: $tool is missing" >&2
+		exit 77
+	fi
+done
+
+U="csrace$$"
+W=$(mktemp -d "${TMPDIR:-/tmp}/cs-2u-XXXXXX")
+chmod 755 "$W"
+RACER=""
+cleanup() {
+	[ -n "$RACER" ] && kill "$RACER" 2>/dev/null && wait "$RACER" 2>/dev/null
+	userdel "$U" 2>/dev/null
+	rm -rf "$T" "$W"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+if ! useradd --system --no-create-home --user-group \
+	--shell /usr/sbin/nologin "$U"; then
+	echo "$(basename "$0"): SKIP: useradd $U failed" >&2
+	exit 77
+fi
+UID2=$(id -u "$U")
+GID2=$(id -g "$U")
+# as_user COMMAND...: runs COMMAND as the throw-away user.
+as_user() {
+	setpriv --reuid="$UID2" --regid="$GID2" --clear-groups -- "$@"
+}
+
+# A sealed configuration and a client source for it, as a real admin
+# makes them (embedded SoftHSM2 token, exported pair).
+unset SOFTHSM2_CONF
+export CERTSEAL_PROFILE="$T/admin/profile.json"
+mkdir -p "$T/admin"
+printf 'listen = 8443\nsecret = 42\n' >"$T/app.plain"
+admin_with_pair "$T/app.sealed" "$T/app.plain"
+export CERTSEAL_CERTIFICATE_SOURCE="$S1"
+export CERTSEAL_ACCEPT_ENCRYPTED_DATA_ONLY=1
+
+# What a symlink must never reach: a root file and a root directory.
+V="$W/victim"
+mkdir "$V"
+printf 'root data\n' >"$V/victim"
+chmod 644 "$V/victim"
+victim_intact() {
+	[ "$(stat -c '%u:%g %a' "$V/victim")" = "0:0 644" ] &&
+		[ "$(cat "$V/victim")" = "root data" ] && ok ||
+		fail "$1: the victim changed: $(stat -c '%u:%g %a' "$V/victim")"
+	n=$(ls -A "$V" | wc -l)
+	[ "$n" -eq 1 ] && ok || fail "$1: written into the victim directory: $(ls -A "$V")"
+}
+
+# --- the shipped unit -------------------------------------------------
+# No path-based chown/chmod after root's write, no StateDirectory= the
+# service user could empty (it would now be refused, too).
+if grep -Eq '^Exec[A-Za-z]*=.*(chown|chmod)' "$UNIT"; then
+	fail "the unit still changes ownership by path: $(grep -E '^Exec.*(chown|chmod)' "$UNIT")"
+else
+	ok
+fi
+grep -q '^StateDirectory=' "$UNIT" && fail "the unit keeps state in a StateDirectory" || ok
+grep '^ExecStartPre=+' "$UNIT" >"$T/pre"
+[ "$(wc -l <"$T/pre")" -eq 1 ] && ok || fail "the unit's ExecStartPre: $(cat "$T/pre")"
+# The unit's line, for this machine: %t, the user, the files.
+RUN="$W/run"
+mkdir -p "$RUN"
+sed -e 's/^ExecStartPre=+//' -e "s|%t|$RUN|g" -e "s|app:app|$U:$U|g" \
+	-e "s|/etc/app/app.sealed|$T/app.sealed|" \
+	-e "s|^/usr/bin/certseal|$CERTSEAL|" "$T/pre" >"$T/pre.cmd"
+# systemd's RuntimeDirectory=app: the service user's, 0700.
+R="$RUN/app"
+install -d -o "$U" -g "$U" -m 0700 "$R"
+unit_open() {
+	# shellcheck disable=SC2046
+	$(cat "$T/pre.cmd")
+}
+expect 0 "the unit's ExecStartPre" -- unit_open
+[ "$(stat -c '%F %u:%g %a' "$R/app.conf")" = "regular file $UID2:$GID2 400" ] &&
+	ok || fail "unit: app.conf is $(stat -c '%F %u:%g %a' "$R/app.conf")"
+same_bytes "$R/app.conf" "$T/app.plain" "unit: app.conf"
+
+# The old unit's way (root writes, then chown by path) fails closed now:
+# without --owner, a directory the service user owns is refused.
+rm -f "$R/app.conf"
+expect 1 "root -o into the user's directory without --owner" -- \
+	"$CERTSEAL" open "$T/app.sealed" -o "$R/app.conf"
+expect_clean_failure "root -o into the user's directory without --owner"
+grep -q "belongs to uid $UID2 ($U)" "$T/err" && ok || fail "no owner named: $(cat "$T/err")"
+[ -e "$R/app.conf" ] && fail "a file was written anyway" || ok
+
+# --- the user swaps the file for symlinks while root writes ------------
+# shellcheck disable=SC2016
+as_user sh -c 'end=$(($(date +%s) + 3)); while [ "$(date +%s)" -lt "$end" ]; do
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		ln -sfn "$1/victim" "$2/app.conf"; ln -sfn "$1/planted" "$2/app.conf"
+		rm -f "$2/app.conf"; ln -sfn "$1" "$2/app.conf"
+	done
+done' racer "$V" "$R" 2>/dev/null &
+RACER=$!
+runs=0
+good=0
+while kill -0 "$RACER" 2>/dev/null && [ $runs -lt 40 ]; do
+	runs=$((runs + 1))
+	unit_open >/dev/null 2>"$T/err" && good=$((good + 1))
+done
+wait "$RACER" 2>/dev/null
+RACER=""
+echo "$(basename "$0"): $runs opens raced by symlink swaps, $good succeeded"
+[ $runs -ge 5 ] && ok || fail "only $runs opens while the user raced"
+# A symlink at the name is replaced, wherever it points: every open works.
+[ $good -eq $runs ] && ok || fail "$((runs - good)) opens failed: $(cat "$T/err")"
+victim_intact "file swaps"
+expect 0 "open after the race" -- unit_open
+[ "$(stat -c '%F %u:%g %a' "$R/app.conf")" = "regular file $UID2:$GID2 400" ] &&
+	ok || fail "after the race: $(stat -c '%F %u:%g %a' "$R/app.conf")"
+
+# --- the user swaps the directory itself -------------------------------
+P="$W/parent"
+install -d -o "$U" -g "$U" -m 0755 "$P"
+# shellcheck disable=SC2016
+as_user sh -c 'end=$(($(date +%s) + 3)); while [ "$(date +%s)" -lt "$end" ]; do
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		rm -rf "$2/run"; ln -s "$1" "$2/run"; rm -f "$2/run"; mkdir "$2/run"
+	done
+done' racer "$V" "$P" 2>/dev/null &
+RACER=$!
+runs=0
+while kill -0 "$RACER" 2>/dev/null && [ $runs -lt 40 ]; do
+	runs=$((runs + 1))
+	"$CERTSEAL" open "$T/app.sealed" -o "$P/run/app.conf" \
+		--owner "$U" --mode 0640 >/dev/null 2>&1
+	"$CERTSEAL" open "$T/app.sealed" -o "$P/run/app.conf" \
+		>/dev/null 2>&1
+done
+wait "$RACER" 2>/dev/null
+RACER=""
+echo "$(basename "$0"): $runs directory-swap rounds"
+victim_intact "directory swaps"
+rm -rf "$P/run"
+ln -s "$V" "$P/run"
+expect 1 "-o through a symlinked directory" -- "$CERTSEAL" open \
+	"$T/app.sealed" -o "$P/run/app.conf" --owner "$U"
+expect_clean_failure "-o through a symlinked directory"
+grep -q "symbolic link" "$T/err" && ok || fail "symlink not said: $(cat "$T/err")"
+victim_intact "symlinked directory"
+
+# --- reports (19.4) ------------------------------------------------------
+rm -f "$P/run"
+as_user ln -s "$V" "$P/reports"
+expect 1 "report --out a planted symlink" -- "$CERTSEAL" report \
+	--out "$P/reports" --host h1
+expect_clean_failure "report --out a planted symlink"
+grep -q "symbolic link" "$T/err" && ok || fail "report symlink: $(cat "$T/err")"
+victim_intact "report into a symlink"
+as_user rm -f "$P/reports"
+as_user mkdir "$P/reports"
+expect 1 "report --out the user's directory" -- "$CERTSEAL" report \
+	--out "$P/reports" --host h1
+expect_clean_failure "report --out the user's directory"
+grep -q "belongs to uid $UID2 ($U)" "$T/err" && ok || fail "report owner: $(cat "$T/err")"
+[ -z "$(ls -A "$P/reports")" ] && ok || fail "report written into the user's directory"
+# The user's own report into the user's own directory is fine.
+expect 0 "the user's report" -- as_user env -u CERTSEAL_CERTIFICATE_SOURCE \
+	"$CERTSEAL" report --out "$P/reports" --host h2
+[ "$(stat -c '%u %a' "$P/reports/h2.json")" = "$UID2 644" ] && ok ||
+	fail "user's report: $(stat -c '%u %a' "$P/reports/h2.json")"
+# And root's into root's.
+expect 0 "root's report" -- "$CERTSEAL" report --out "$W/reports" --host h3
+[ "$(stat -c '%u %a' "$W/reports/h3.json")" = "0 644" ] && ok ||
+	fail "root's report: $(stat -c '%u %a' "$W/reports/h3.json")"
+
+# --- --owner and --mode on their own ----------------------------------
+expect 0 "--owner USER alone: the login group" -- "$CERTSEAL" open \
+	"$T/app.sealed" -o "$W/o1" --owner "$U"
+[ "$(stat -c '%u:%g %a' "$W/o1")" = "$UID2:$GID2 600" ] && ok ||
+	fail "--owner USER: $(stat -c '%u:%g %a' "$W/o1")"
+expect 0 "--owner UID:GID, --mode 0640" -- "$CERTSEAL" open \
+	"$T/app.sealed" -o "$W/o2" --owner "$UID2:0" --mode 0640
+[ "$(stat -c '%u:%g %a' "$W/o2")" = "$UID2:0 640" ] && ok ||
+	fail "--owner UID:GID: $(stat -c '%u:%g %a' "$W/o2")"
+expect 2 "--owner unknown" -- "$CERTSEAL" open "$T/app.sealed" -o "$W/o3" \
+	--owner no-such-user-cs
+expect_clean_failure "--owner unknown"
+expect 2 "--mode 4755" -- "$CERTSEAL" open "$T/app.sealed" -o "$W/o3" \
+	--mode 4755
+expect_clean_failure "--mode 4755"
+expect 2 "--owner without -o" -- "$CERTSEAL" open "$T/app.sealed" --owner "$U"
+expect_clean_failure "--owner without -o"
+[ -e "$W/o3" ] && fail "a refused open wrote o3" || ok
+# Not root: giving a file away is refused, nothing is left behind.
+install -d -o "$U" -g "$U" -m 0700 "$W/udir"
+cp "$T/app.plain" "$W/udir/plain"
+chown "$U" "$W/udir/plain"
+expect 1 "a user gives a file to root" -- as_user env \
+	-u CERTSEAL_CERTIFICATE_SOURCE CERTSEAL_ACCEPT_ENCRYPTED_DATA_ONLY=0 \
+	"$CERTSEAL" open "$W/udir/plain" -o "$W/udir/out" --owner root
+expect_clean_failure "a user gives a file to root"
+[ -z "$(ls -A "$W/udir" | grep -v '^plain$')" ] && ok ||
+	fail "left behind: $(ls -A "$W/udir")"
+finish
