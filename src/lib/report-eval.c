@@ -121,7 +121,7 @@ host_of_file(const char *name)
 	if ((host = malloc(n + 1)) == NULL)
 		return NULL;
 	for (i = 0, o = host; i < n; i++) {
-		if (name[i] == '_' && i + 2 < n + 1 &&
+		if (name[i] == '_' && i + 2 < n &&
 		    (hi = hexval(name[i + 1])) >= 0 &&
 		    (lo = hexval(name[i + 2])) >= 0 && (hi | lo) != 0) {
 			*o++ = (char)(hi << 4 | lo);

@@ -130,7 +130,8 @@ void cs_report_free(struct cs_report *rep);
  *
  *	{ "pair_key_id", "signer_fingerprint", "hosts": N, "ready": N,
  *	  "not_ready": N, "ready_hosts": [ "web-1" ],
- *	  "not_ready_hosts": [ { "host", "file", "missing": [ "key" ] } ] }
+ *	  "not_ready_hosts": [ { "host", "file", "missing": [ "key" ],
+ *	                         "claims": "host a refused report claims" } ] }
  *
  * sorted by host.  Errors: CERTSEAL_E_USAGE for bad hex arguments,
  * CERTSEAL_E_NOT_FOUND / CERTSEAL_E_IO when dir cannot be read.

@@ -115,6 +115,17 @@ measured "21 distinct copies of the 928 KiB report" 1 -- \
 grep -qx 'hosts 21 ready 1 not_ready 20' "$T/out" && ok ||
 	fail "copies: $(head -n 1 "$T/out")"
 
+# --- escaped host names speak for their host -----------------------------
+E="$T/escaped"
+expect 0 "report --host 'web 1'" -- "$CERTSEAL" report --out "$E" --host "web 1"
+[ -f "$E/web_201.json" ] && ok || fail "escaped name: $(ls "$E")"
+cp "$E/web_201.json" "$E/web_202.json"
+expect 1 "evaluate escaped names" -- "$EVAL" "$E" "$KEY"
+grep -qx 'not-ready web 1 web_201.json key' "$T/out" && ok ||
+	fail "escaped: web 1 not judged on its own report: $(cat "$T/out")"
+grep -q "^not-ready web 2 web_202.json refused: .*claims to be host 'web 1'" \
+	"$T/out" && ok || fail "escaped: web_202.json not refused: $(cat "$T/out")"
+
 # --- the admin: rollout status and pair activate on the hard links -------
 unset SOFTHSM2_CONF
 export CERTSEAL_PROFILE="$T/admin/profile.json"

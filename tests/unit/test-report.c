@@ -650,7 +650,10 @@ test_evaluate(void)
 	write_text(path, "{\"format\": 1, \"host\": \"web-4\", ");
 	snprintf(path, sizeof(path), "%s/web-5.json", dir);
 	write_text(path, "{\"format\": 1, \"host\": [\"web-5\"]}");
-	/* web-6: the newer report lost the key; web-7: the newer has it. */
+	/*
+	 * A report speaks only for the host its file name names: web-6's
+	 * newer copy and web-7's old one, under other names, are refused.
+	 */
 	put_report(dir, "web-6.json", "web-6", "2026-01-01T00:00:00Z", 1, 1);
 	put_report(dir, "web-6-copy.json", "web-6", "2026-02-01T00:00:00Z",
 	    0, 1);
@@ -699,16 +702,17 @@ test_evaluate(void)
 	    &res) == 0);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(res,
 	    "pair_key_id")), enc_keyid);
-	CU_ASSERT(json_integer_value(json_object_get(res, "hosts")) == 8);
-	CU_ASSERT(json_integer_value(json_object_get(res, "ready")) == 2);
+	CU_ASSERT(json_integer_value(json_object_get(res, "hosts")) == 10);
+	CU_ASSERT(json_integer_value(json_object_get(res, "ready")) == 3);
 	CU_ASSERT(json_integer_value(json_object_get(res, "not_ready")) ==
-	    6);
+	    7);
 	h = json_object_get(res, "ready_hosts");
-	CU_ASSERT(json_array_size(h) == 2);
+	CU_ASSERT(json_array_size(h) == 3);
 	CU_ASSERT_STRING_EQUAL(str_at(h, 0), "web-1");
-	CU_ASSERT_STRING_EQUAL(str_at(h, 1), "web-7");
+	CU_ASSERT_STRING_EQUAL(str_at(h, 1), "web-6");
+	CU_ASSERT_STRING_EQUAL(str_at(h, 2), "web-7");
 	nr = json_object_get(res, "not_ready_hosts");
-	CU_ASSERT_FATAL(json_array_size(nr) == 6);
+	CU_ASSERT_FATAL(json_array_size(nr) == 7);
 	{
 		static const struct {
 			const char *host, *file, *missing;
@@ -718,11 +722,12 @@ test_evaluate(void)
 			{ "web-3", "web-3.json", "signer" },
 			{ "web-4", "web-4.json", "damaged: " },
 			{ "web-5", "web-5.json", "damaged: " },
-			{ "web-6", "web-6-copy.json", "key" },
+			{ "web-6-copy", "web-6-copy.json", "refused: " },
+			{ "web-7-old", "web-7-old.json", "refused: " },
 		};
 		json_t *m;
 
-		for (i = 0; i < 6; i++) {
+		for (i = 0; i < 7; i++) {
 			h = json_array_get(nr, i);
 			m = json_object_get(h, "missing");
 			CU_ASSERT_STRING_EQUAL(json_string_value(
@@ -737,6 +742,11 @@ test_evaluate(void)
 		    "missing"), 0), "'host'") != NULL);
 		CU_ASSERT(strstr(str_at(json_object_get(json_array_get(nr, 0),
 		    "missing"), 0), "10000") != NULL);
+		/* The claimed host is named. */
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+		    json_array_get(nr, 5), "claims")), "web-6");
+		CU_ASSERT(strstr(str_at(json_object_get(json_array_get(nr, 6),
+		    "missing"), 0), "claims to be host 'web-7'") != NULL);
 	}
 	json_decref(res);
 	res = NULL;
@@ -744,7 +754,7 @@ test_evaluate(void)
 	/* Without a signer requirement web-3 is ready too. */
 	CU_ASSERT_FATAL(cs_rollout_evaluate(ctx, dir, enc_keyid, NULL,
 	    &res) == 0);
-	CU_ASSERT(json_integer_value(json_object_get(res, "ready")) == 3);
+	CU_ASSERT(json_integer_value(json_object_get(res, "ready")) == 4);
 	CU_ASSERT(json_is_null(json_object_get(res, "signer_fingerprint")));
 	json_decref(res);
 	res = NULL;
@@ -781,7 +791,10 @@ test_evaluate(void)
 	certseal_ctx_free(ctx);
 }
 
-/* A damaged report beside a valid one for the same host: not ready. */
+/*
+ * A second report claiming db-1, under another name, never counts for
+ * db-1 (issue 11); db-1's own damaged report makes it not ready.
+ */
 static void
 test_evaluate_damaged_duplicate(void)
 {
@@ -797,16 +810,19 @@ test_evaluate_damaged_duplicate(void)
 	CU_ASSERT_FATAL(certseal_ctx_new(&ctx) == 0);
 	CU_ASSERT_FATAL(cs_rollout_evaluate(ctx, dir, enc_keyid, sign_fp,
 	    &res) == 0);
-	CU_ASSERT(json_integer_value(json_object_get(res, "hosts")) == 1);
+	CU_ASSERT(json_integer_value(json_object_get(res, "hosts")) == 2);
 	CU_ASSERT(json_integer_value(json_object_get(res, "ready")) == 1);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+	    json_array_get(json_object_get(res, "not_ready_hosts"), 0),
+	    "claims")), "db-1");
 	json_decref(res);
 	res = NULL;
-	/* db-1's own file damaged: db-1 is not ready, counted once. */
+	/* db-1's own file damaged: the valid copy does not rescue it. */
 	snprintf(path, sizeof(path), "%s/db-1.json", dir);
 	write_text(path, "{");
 	CU_ASSERT_FATAL(cs_rollout_evaluate(ctx, dir, enc_keyid, sign_fp,
 	    &res) == 0);
-	CU_ASSERT(json_integer_value(json_object_get(res, "hosts")) == 1);
+	CU_ASSERT(json_integer_value(json_object_get(res, "hosts")) == 2);
 	CU_ASSERT(json_integer_value(json_object_get(res, "ready")) == 0);
 	json_decref(res);
 	certseal_ctx_free(ctx);
@@ -826,7 +842,7 @@ main(void)
 	};
 	static const struct cu_case eval_cases[] = {
 		{ "evaluate a directory", test_evaluate },
-		{ "damaged duplicate", test_evaluate_damaged_duplicate },
+		{ "a report for another host", test_evaluate_damaged_duplicate },
 	};
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
