@@ -276,6 +276,7 @@ cmd_init(int argc, char **argv)
 	char *tokdir = NULL, *lock = NULL;
 	struct stat st;
 	int c, r, made_profile_dir = 0, made_token_dir = 0, locked = 0;
+	int wrote_profile = 0;
 	int code = CLI_EXIT_OTHER;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -359,12 +360,14 @@ cmd_init(int argc, char **argv)
 	}
 	p->softhsm_conf = conf;
 	conf = NULL;
+	/* A save that fails after its rename leaves the file: ours too. */
+	wrote_profile = 1;
 	if ((r = profile_save(ctx, p)) != 0) {
 		code = cli_fail(ctx, r, "init");
 		goto out;
 	}
 	/* The profile exists: from here on nothing is undone. */
-	made_profile_dir = made_token_dir = locked = 0;
+	made_profile_dir = made_token_dir = locked = wrote_profile = 0;
 	/* The first verified copy of the new token (token-backup.c). */
 	if (p->softhsm_conf != NULL &&
 	    cs_p11_uri_parse(ctx, p->token_uri, &puri) == 0 &&
@@ -392,6 +395,8 @@ cmd_init(int argc, char **argv)
 	 * no lock file, no directory it made.  (Unlinking the lock while it
 	 * is held: profile_lock re-checks the inode it locked.)
 	 */
+	if (wrote_profile)
+		(void)unlink(path);
 	if (made_token_dir)
 		admin_rm_tree(tokdir);
 	if (locked)
