@@ -22,6 +22,8 @@ struct admin {
 	struct profile		*profile;
 	struct cs_p11_uri	*uri;
 	struct cs_p11_token	*tok;
+	/* highest sequence seen in an own file at the configuration path */
+	uint64_t		 seen_sequence;
 };
 
 #define ADMIN_LOCK	0x01	/* hold the profile lock until close */
@@ -34,8 +36,41 @@ struct admin {
 int admin_open(struct admin *a, unsigned int flags);
 void admin_close(struct admin *a);
 
-/* Points the SoftHSM2 module at an embedded token's configuration. */
+/*
+ * Points the SoftHSM2 module at an embedded token's configuration; it
+ * wins over an exported SOFTHSM2_CONF, which is remembered.
+ */
 void admin_use_softhsm_conf(const char *conf);
+
+/*
+ * CERTSEAL_E_USAGE when the token uri_text may be a SoftHSM2 token of
+ * the exported configuration while the admin token needs the profile's:
+ * one process cannot use both.  `what` begins the message.
+ */
+int admin_softhsm_conflict(struct admin *a, const char *uri_text,
+    const char *what);
+
+/*
+ * Takes a verified copy of the embedded token (token-backup.c) after the
+ * command changed its objects; a failure is a warning already printed.
+ */
+int admin_token_changed(struct admin *a);
+
+/* rm -r without following symlinks; system calls only (signal-safe). */
+void admin_rm_tree(const char *dir);
+
+/* ---- token-backup.c ---- */
+
+int token_backup_take(certseal_ctx *ctx, const struct profile *p,
+    struct cs_p11_token *tok);
+
+/*
+ * Before the module loads: restores from the copy what a crash left
+ * missing, empty or altered (and says so); *backup_due is set when a new
+ * copy should be taken (none yet, restored, or objects it lacks).
+ */
+int token_backup_check(certseal_ctx *ctx, const struct profile *p,
+    int *backup_due);
 
 /* ---- pairs.c: certificate pairs on the token ---- */
 
@@ -72,12 +107,49 @@ int hex_decode(const char *hex, uint8_t *out, size_t outlen);
 int admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
     int include_pending, const char *out);
 
+/* ---- own-config.c: the admin opens what it wrote ---- */
+
+#define OWN_ALLOW_ROLLBACK	0x01	/* --allow-rollback */
+#define OWN_MIGRATE		0x02	/* --migrate-plaintext */
+#define OWN_MISSING_OK		0x04	/* a missing file is empty (edit) */
+#define OWN_ANY			0x08	/* show FILE: anything, with a note */
+
+struct own_config {
+	struct cs_secret *plain;
+	int		 own;		/* sealed and signed by the profile */
+	uint64_t	 sequence;	/* when own */
+	char		 note[512];	/* why not own, for show */
+};
+
 /*
- * Opens a sealed configuration with the admin's token (any pair, also
- * retired ones).  Plaintext input is returned as is.
+ * The plaintext of path as the admin may take it.  At the profile's
+ * configuration path (whatever the spelling): sealed, signed only by the
+ * profile's pairs, with the profile's name (else CERTSEAL_E_UNTRUSTED,
+ * exit 4), and not older than the sequence the profile last wrote there
+ * (else CERTSEAL_E_ROLLBACK, exit 5, unless OWN_ALLOW_ROLLBACK); plaintext
+ * there only with OWN_MIGRATE and before the profile ever sealed there.
+ * Another path: plaintext is taken (named on purpose); a sealed file must
+ * be the profile's unless OWN_ANY, which opens whatever the token can and
+ * says why it is not the profile's in oc->note.  oc->plain is the caller's.
  */
-int admin_open_config(struct admin *a, const char *path,
-    certseal_config **out);
+int admin_open_own(struct admin *a, const char *path, unsigned int flags,
+    struct own_config *oc);
+
+/* 1 when path is the profile's configuration path (device and inode). */
+int admin_is_config_path(struct admin *a, const char *path);
+
+/* 1 when a and b name one file (inode, or resolved place if missing). */
+int admin_same_file(const char *a, const char *b);
+
+/*
+ * Refuses (CERTSEAL_E_USAGE) an output onto the configuration path or
+ * onto the profile's own files: the profile, its lock, the PIN file, the
+ * embedded token directory and its backup.
+ */
+int admin_check_output(struct admin *a, const char *out);
+
+/* The embedded token's directory (softhsm2.conf's), or NULL. */
+char *admin_token_dir(const struct profile *p);
 
 int cmd_seal(int argc, char **argv);
 int cmd_init(int argc, char **argv);

@@ -161,8 +161,9 @@ init_softhsm_token(certseal_ctx *ctx, const char *so_pin,
  */
 static int
 create_embedded_token(certseal_ctx *ctx, const char *profile_dir,
-    char **uri_out, char **conf_out)
+    char **uri_out, char **conf_out, int *made_dir)
 {
+	struct stat st;
 	char *dir = NULL, *tokens = NULL, *conf = NULL, *text = NULL;
 	char *pinpath = NULL, *sopath = NULL, *esc = NULL;
 	char pin[33], so_pin[33];
@@ -181,18 +182,20 @@ create_embedded_token(certseal_ctx *ctx, const char *profile_dir,
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
 	}
+	/* Never over (or into) a token someone may still need. */
+	if (lstat(dir, &st) == 0) {
+		r = cs_error(ctx, CERTSEAL_E_STATE, "%s already exists; move "
+		    "it away (it may hold keys), or give --token", dir);
+		goto out;
+	}
+	*made_dir = 1;
 	if ((r = cs_mkdir_p(ctx, tokens, 0700)) != 0 ||
 	    (r = cs_atomic_write(ctx, conf, text, strlen(text), 0600)) != 0 ||
 	    (r = write_random_pin(ctx, pinpath, pin, sizeof(pin))) != 0 ||
 	    (r = write_random_pin(ctx, sopath, so_pin, sizeof(so_pin))) != 0)
 		goto out;
+	/* The embedded token's configuration wins over an exported one. */
 	admin_use_softhsm_conf(conf);
-	if (strcmp(getenv("SOFTHSM2_CONF"), conf) != 0) {
-		r = cs_error(ctx, CERTSEAL_E_USAGE, "SOFTHSM2_CONF is set to "
-		    "another configuration; unset it to create the embedded "
-		    "token, or give --token");
-		goto out;
-	}
 	if ((r = init_softhsm_token(ctx, so_pin, pin)) != 0)
 		goto out;
 	if ((esc = uri_escape(pinpath)) == NULL) {
@@ -267,9 +270,14 @@ cmd_init(int argc, char **argv)
 	const char *reports = NULL;
 	certseal_ctx *ctx = NULL;
 	struct profile *p = NULL;
+	struct cs_p11_uri *puri = NULL;
+	struct cs_p11_token *tok = NULL;
 	char *path = NULL, *dir = NULL, *uri = NULL, *conf = NULL;
+	char *tokdir = NULL, *lock = NULL;
 	struct stat st;
-	int c, r, code = CLI_EXIT_OTHER;
+	int c, r, made_profile_dir = 0, made_token_dir = 0, locked = 0;
+	int wrote_profile = 0;
+	int code = CLI_EXIT_OTHER;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -296,20 +304,36 @@ cmd_init(int argc, char **argv)
 		code = cli_fail(ctx, CERTSEAL_E_NOMEM, "init");
 		goto out;
 	}
+	if (asprintf(&tokdir, "%s/token", dir) < 0 ||
+	    asprintf(&lock, "%s.lock", path) < 0) {
+		tokdir = lock = NULL;
+		code = cli_fail(ctx, CERTSEAL_E_NOMEM, "init");
+		goto out;
+	}
+	made_profile_dir = lstat(dir, &st) != 0;
 	if ((r = cs_mkdir_p(ctx, dir, 0700)) != 0 ||
-	    (r = profile_new(ctx, path, &p)) != 0 ||
-	    (r = profile_lock(ctx, p)) != 0) {
+	    (r = profile_new(ctx, path, &p)) != 0) {
+		code = cli_fail(ctx, r, "init");
+		goto out;
+	}
+	/* A lock file that was there before is not ours to remove. */
+	locked = lstat(lock, &st) != 0;
+	if ((r = profile_lock(ctx, p)) != 0) {
+		locked = 0;
 		code = cli_fail(ctx, r, "init");
 		goto out;
 	}
 	/* Checked under the lock: two inits cannot both create one. */
 	if (stat(path, &st) == 0) {
+		locked = 0;	/* the lock belongs to that profile */
+		made_profile_dir = 0;
 		code = cli_fail(ctx, CERTSEAL_E_STATE, "%s: a profile already "
 		    "exists; use it, or choose another with --profile", path);
 		goto out;
 	}
 	if (token == NULL) {
-		if ((r = create_embedded_token(ctx, dir, &uri, &conf)) != 0) {
+		if ((r = create_embedded_token(ctx, dir, &uri, &conf,
+		    &made_token_dir)) != 0) {
 			code = cli_fail(ctx, r, "init: embedded SoftHSM2 "
 			    "token");
 			goto out;
@@ -336,10 +360,21 @@ cmd_init(int argc, char **argv)
 	}
 	p->softhsm_conf = conf;
 	conf = NULL;
+	/* A save that fails after its rename leaves the file: ours too. */
+	wrote_profile = 1;
 	if ((r = profile_save(ctx, p)) != 0) {
 		code = cli_fail(ctx, r, "init");
 		goto out;
 	}
+	/* The profile exists: from here on nothing is undone. */
+	made_profile_dir = made_token_dir = locked = wrote_profile = 0;
+	/* The first verified copy of the new token (token-backup.c). */
+	if (p->softhsm_conf != NULL &&
+	    cs_p11_uri_parse(ctx, p->token_uri, &puri) == 0 &&
+	    cs_p11_token_open(ctx, puri, &tok) == 0 &&
+	    cs_p11_token_login(ctx, tok, cs_p11_uri_pin_source(puri),
+	    cs_p11_uri_pin_value(puri)) == 0)
+		(void)token_backup_take(ctx, p, tok);
 	fprintf(stderr, "certseal-admin: profile %s created for token %s\n",
 	    path, cli_redacted(p->token_uri));
 	/*
@@ -350,10 +385,29 @@ cmd_init(int argc, char **argv)
 	if (p->softhsm_conf != NULL)
 		fprintf(stderr, "certseal-admin: back up %s/token (the "
 		    "SoftHSM2 token with the signing keys, and its PIN) "
-		    "somewhere safe; it cannot be recreated\n", dir);
+		    "somewhere safe; it cannot be recreated (certseal-admin "
+		    "keeps a copy in %s/token/backup against crashes, not "
+		    "against losing the disk)\n", dir, dir);
 	code = CLI_EXIT_OK;
  out:
+	/*
+	 * A failed init leaves nothing behind: no half-made token directory,
+	 * no lock file, no directory it made.  (Unlinking the lock while it
+	 * is held: profile_lock re-checks the inode it locked.)
+	 */
+	if (wrote_profile)
+		(void)unlink(path);
+	if (made_token_dir)
+		admin_rm_tree(tokdir);
+	if (locked)
+		(void)unlink(lock);
+	cs_p11_token_unref(tok);
+	cs_p11_uri_free(puri);
 	profile_free(p);
+	if (made_profile_dir)
+		(void)rmdir(dir);
+	free(tokdir);
+	free(lock);
 	free(path);
 	free(dir);
 	free(uri);

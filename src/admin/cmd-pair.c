@@ -22,7 +22,7 @@
 	"       certseal-admin pair export ID (-o FILE.p12 [--password-file F]" \
 	" [--legacy] | --to PKCS11-URI)\n" \
 	"       certseal-admin pair activate ID [--force]\n" \
-	"       certseal-admin pair retire ID | pair remove ID"
+	"       certseal-admin pair retire ID [--force] | pair remove ID"
 
 static const struct option pair_longopts[] = {
 	{ "algorithm",		required_argument, NULL, 'a' },
@@ -101,6 +101,8 @@ pair_generate_cmd(const struct pair_options *o)
 		code = cli_fail(a.ctx, r, "pair generate");
 		goto out;
 	}
+	/* The signing key exists nowhere else: copy the token now. */
+	(void)admin_token_changed(&a);
 	/* Only once the profile holds it: a failure prints nothing. */
 	printf("%s\n", id);
 	code = CLI_EXIT_OK;
@@ -319,6 +321,12 @@ pair_export_cmd(const struct pair_options *o, const char *id)
 		    "export the active or a pending pair", pair->id);
 		goto out;
 	}
+	if ((r = admin_check_output(&a, o->output)) != 0 ||
+	    (o->to != NULL && (r = admin_softhsm_conflict(&a, o->to,
+	    "pair export --to")) != 0)) {
+		code = cli_fail(a.ctx, r, "pair export");
+		goto out;
+	}
 	kidlen = hex_decode(pair->enc_key_id, kid, sizeof(kid));
 	if ((r = pair_certs(&a, pair, &enc, &sign)) != 0 ||
 	    (r = cs_p11_export_key(a.ctx, a.tok, kid, (size_t)kidlen,
@@ -345,6 +353,42 @@ pair_export_cmd(const struct pair_options *o, const char *id)
 	return code;
 }
 
+/*
+ * The pair's keys and certificates are on the admin token (a retired
+ * pair's may have been deleted outside certseal-admin).  Opens a session
+ * of its own: activate does not otherwise need the token.
+ */
+static int
+keys_on_token(struct admin *a, const struct pair *pair)
+{
+	EVP_PKEY *pkey = NULL;
+	X509 *enc = NULL, *sign = NULL, *scert = NULL;
+	int r, code;
+
+	if (a->tok == NULL) {
+		admin_use_softhsm_conf(a->profile->softhsm_conf);
+		if ((r = cs_p11_uri_parse(a->ctx, a->profile->token_uri,
+		    &a->uri)) != 0 ||
+		    (r = cs_p11_token_open(a->ctx, a->uri, &a->tok)) != 0 ||
+		    (r = cs_p11_token_login(a->ctx, a->tok,
+		    cs_p11_uri_pin_source(a->uri),
+		    cs_p11_uri_pin_value(a->uri))) != 0)
+			return cli_fail(a->ctx, r, "admin token");
+	}
+	if ((r = pair_certs(a, pair, &enc, &sign)) != 0 ||
+	    (r = pair_signing_key(a, pair, &pkey, &scert)) != 0)
+		code = cli_fail(a->ctx, r, "pair %s is retired and its keys "
+		    "are not all on the token any more; generate a new pair",
+		    pair->id);
+	else
+		code = 0;
+	EVP_PKEY_free(pkey);
+	X509_free(enc);
+	X509_free(sign);
+	X509_free(scert);
+	return code;
+}
+
 static int
 pair_activate_cmd(const struct pair_options *o, const char *id)
 {
@@ -363,12 +407,14 @@ pair_activate_cmd(const struct pair_options *o, const char *id)
 		code = CLI_EXIT_OK;
 		goto out;
 	}
-	if (pair->state != PAIR_PENDING) {
-		code = cli_fail(a.ctx, CERTSEAL_E_STATE, "pair %s is %s; only "
-		    "a pending pair can be activated", pair->id,
-		    pair_state_name(pair->state));
+	/*
+	 * The way back from a retirement: a retired pair whose keys are
+	 * still on the token becomes active again (clients that removed its
+	 * key are not ready, as for a pending pair).
+	 */
+	if (pair->state == PAIR_RETIRED &&
+	    (code = keys_on_token(&a, pair)) != 0)
 		goto out;
-	}
 	if (pair->not_after != 0 && pair->not_after < time(NULL)) {
 		code = cli_fail(a.ctx, CERTSEAL_E_EXPIRED, "pair %s expired; "
 		    "generate a new pair", pair->id);
@@ -393,6 +439,7 @@ pair_activate_cmd(const struct pair_options *o, const char *id)
 	}
 	pair->state = PAIR_ACTIVE;
 	pair->activated = time(NULL);
+	pair->retired = 0;
 	if ((r = profile_save(a.ctx, a.profile)) != 0) {
 		code = cli_fail(a.ctx, r, "pair activate");
 		goto out;
@@ -409,7 +456,7 @@ pair_activate_cmd(const struct pair_options *o, const char *id)
 }
 
 static int
-pair_retire_cmd(const char *id)
+pair_retire_cmd(const struct pair_options *o, const char *id)
 {
 	struct admin a;
 	struct pair *pair;
@@ -423,9 +470,19 @@ pair_retire_cmd(const char *id)
 		code = CLI_EXIT_OK;
 		goto out;
 	}
+	/* Without an active pair nothing can be saved: not by accident. */
+	if (pair->state == PAIR_ACTIVE && !o->force) {
+		code = cli_fail(a.ctx, CERTSEAL_E_STATE, "pair %s is the "
+		    "active pair, and `save` needs one: activate another "
+		    "pair (which retires this one), or use --force (`pair "
+		    "activate %s` brings it back while its keys are on the "
+		    "token)", pair->id, pair->id);
+		goto out;
+	}
 	if (pair->state == PAIR_ACTIVE)
-		cli_warn("pair %s was active; `save` needs an active pair: "
-		    "activate another one", pair->id);
+		cli_warn("pair %s was active; nothing can be saved until a "
+		    "pair is activated (`pair activate %s` brings it back)",
+		    pair->id, pair->id);
 	pair->state = PAIR_RETIRED;
 	pair->retired = time(NULL);
 	if ((r = profile_save(a.ctx, a.profile)) != 0) {
@@ -465,6 +522,8 @@ pair_remove_cmd(const char *id)
 		code = cli_fail(a.ctx, r, "pair remove");
 		goto out;
 	}
+	/* Else a restore from the old copy would bring the keys back. */
+	(void)admin_token_changed(&a);
 	code = CLI_EXIT_OK;
  out:
 	admin_close(&a);
@@ -526,7 +585,7 @@ cmd_pair(int argc, char **argv)
 	if (strcmp(verb, "activate") == 0)
 		return pair_activate_cmd(&o, argv[optind]);
 	if (strcmp(verb, "retire") == 0)
-		return pair_retire_cmd(argv[optind]);
+		return pair_retire_cmd(&o, argv[optind]);
 	if (strcmp(verb, "remove") == 0)
 		return pair_remove_cmd(argv[optind]);
 	return cli_usage_error("pair: unknown verb '%s'", verb);

@@ -25,14 +25,18 @@
 #include "admin.h"
 #include "envelope.h"
 
-#define SAVE_SYNOPSIS "save [PLAINFILE|-] [-o SEALED] [--include-pending]"
-#define SHOW_SYNOPSIS "show [SEALED] [-o OUT]"
-#define EDIT_SYNOPSIS "edit [SEALED] [--include-pending]"
+#define SAVE_SYNOPSIS "save [PLAINFILE|-] [-o SEALED] [--include-pending] " \
+	"[--allow-rollback] [--migrate-plaintext]"
+#define SHOW_SYNOPSIS "show [SEALED] [-o OUT] [--allow-rollback]"
+#define EDIT_SYNOPSIS "edit [SEALED] [--include-pending] [--allow-rollback] " \
+	"[--migrate-plaintext]"
 
 static const struct option save_longopts[] = {
 	{ "output",		required_argument, NULL, 'o' },
 	{ "include-pending",	no_argument,	NULL, 'P' },
 	{ "json",		no_argument,	NULL, 'j' },
+	{ "allow-rollback",	no_argument,	NULL, 'R' },
+	{ "migrate-plaintext",	no_argument,	NULL, 'M' },
 	{ "help",		no_argument,	NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -42,6 +46,7 @@ struct save_options {
 	const char	*file;
 	int		 include_pending;
 	int		 json;
+	unsigned int	 own_flags;	/* OWN_ALLOW_ROLLBACK, OWN_MIGRATE */
 };
 
 static int
@@ -56,6 +61,8 @@ parse(int argc, char **argv, const char *synopsis, struct save_options *o)
 		case 'o': o->output = optarg; break;
 		case 'P': o->include_pending = 1; break;
 		case 'j': o->json = 1; break;
+		case 'R': o->own_flags |= OWN_ALLOW_ROLLBACK; break;
+		case 'M': o->own_flags |= OWN_MIGRATE; break;
 		case 'h':
 			printf("usage: certseal-admin %s\n", synopsis);
 			exit(CLI_EXIT_OK);
@@ -70,74 +77,43 @@ parse(int argc, char **argv, const char *synopsis, struct save_options *o)
 	return 0;
 }
 
-/*
- * The plaintext of `path`: decrypted with the admin token when sealed,
- * as is otherwise.  A missing file is an empty configuration when
- * missing_ok.
- */
-static int
-read_plaintext(struct admin *a, const char *path, int missing_ok,
-    struct cs_secret **out)
-{
-	certseal_config *cfg = NULL;
-	struct cs_secret *raw = NULL;
-	const uint8_t *data;
-	size_t len;
-	int r;
-
-	*out = NULL;
-	r = cs_read_secret_file(a->ctx, path, CERTSEAL_MAX_CONFIG_SIZE, &raw);
-	if (r == CERTSEAL_E_NOT_FOUND && missing_ok) {
-		cs_error_clear(a->ctx);
-		return cs_secret_new(0, out);
-	}
-	if (r != 0)
-		return r;
-	if (!cs_envelope_looks_sealed(raw->data, raw->len)) {
-		*out = raw;
-		return 0;
-	}
-	if ((r = admin_open_config(a, path, &cfg)) == 0) {
-		data = certseal_config_data(cfg, &len);
-		r = cs_secret_from(data, len, out);
-	}
-	certseal_config_free(cfg);
-	cs_secret_free(raw);
-	return r;
-}
-
 int
 cmd_save(int argc, char **argv)
 {
 	struct save_options o;
 	struct admin a;
-	struct cs_secret *plain = NULL;
+	struct own_config oc;
 	const char *in;
 	int r, code;
 
+	memset(&oc, 0, sizeof(oc));
 	if ((code = parse(argc, argv, SAVE_SYNOPSIS, &o)) != 0)
 		return code;
 	if ((code = admin_open(&a, ADMIN_LOCK | ADMIN_TOKEN)) != 0)
 		goto out;
+	if ((r = admin_check_output(&a, o.output)) != 0) {
+		code = cli_fail(a.ctx, r, "save");
+		goto out;
+	}
 	in = o.file != NULL ? o.file : a.profile->config_path;
 	if (in == NULL) {
 		code = cli_usage_error("save: the profile names no "
 		    "configuration; give PLAINFILE");
 		goto out;
 	}
-	if ((r = read_plaintext(&a, in, 0, &plain)) != 0) {
+	if ((r = admin_open_own(&a, in, o.own_flags, &oc)) != 0) {
 		code = cli_fail(a.ctx, r, "%s", strcmp(in, "-") == 0 ?
 		    "standard input" : in);
 		goto out;
 	}
-	if ((r = admin_seal_and_write(&a, plain->data, plain->len,
+	if ((r = admin_seal_and_write(&a, oc.plain->data, oc.plain->len,
 	    o.include_pending, o.output)) != 0) {
 		code = cli_fail(a.ctx, r, "save");
 		goto out;
 	}
 	code = CLI_EXIT_OK;
  out:
-	cs_secret_free(plain);
+	cs_secret_free(oc.plain);
 	admin_close(&a);
 	return code;
 }
@@ -147,29 +123,42 @@ cmd_show(int argc, char **argv)
 {
 	struct save_options o;
 	struct admin a;
-	certseal_config *cfg = NULL;
-	const uint8_t *data;
+	struct own_config oc;
 	const char *path;
-	size_t len;
 	int r, code;
 
+	memset(&oc, 0, sizeof(oc));
 	if ((code = parse(argc, argv, SHOW_SYNOPSIS, &o)) != 0)
 		return code;
 	if ((code = admin_open(&a, ADMIN_TOKEN)) != 0)
 		goto out;
-	path = o.file != NULL ? o.file : a.profile->config_path;
-	if ((r = admin_open_config(&a, path, &cfg)) != 0) {
-		code = cli_fail(a.ctx, r, "%s", path);
-		goto out;
-	}
-	data = certseal_config_data(cfg, &len);
-	if ((r = cli_write_output(a.ctx, o.output, data, len, 0600)) != 0) {
+	if ((r = admin_check_output(&a, o.output)) != 0) {
 		code = cli_fail(a.ctx, r, "show");
 		goto out;
 	}
+	path = o.file != NULL ? o.file : a.profile->config_path;
+	if (path == NULL) {
+		code = cli_usage_error("show: the profile names no "
+		    "configuration; give SEALED");
+		goto out;
+	}
+	/* A file named on purpose is shown whatever it is, and said so. */
+	if ((r = admin_open_own(&a, path, (o.own_flags & OWN_ALLOW_ROLLBACK) |
+	    (o.file != NULL ? OWN_ANY : 0), &oc)) != 0) {
+		code = cli_fail(a.ctx, r, "%s", path);
+		goto out;
+	}
+	if ((r = cli_write_output(a.ctx, o.output, oc.plain->data,
+	    oc.plain->len, 0600)) != 0) {
+		code = cli_fail(a.ctx, r, "show");
+		goto out;
+	}
+	if (!oc.own)
+		fprintf(stderr, "certseal-admin: note: %s was not signed by "
+		    "this profile (%s)\n", path, oc.note);
 	code = CLI_EXIT_OK;
  out:
-	certseal_config_free(cfg);
+	cs_secret_free(oc.plain);
 	admin_close(&a);
 	return code;
 }
@@ -183,7 +172,7 @@ cmd_inspect(int argc, char **argv)
 	uint8_t *data = NULL;
 	const char *path;
 	size_t len = 0;
-	int r, code;
+	int r, code, due;
 
 	if ((code = parse(argc, argv, "inspect [SEALED] [--json]", &o)) != 0)
 		return code;
@@ -191,6 +180,10 @@ cmd_inspect(int argc, char **argv)
 		goto out;
 	path = o.file != NULL ? o.file : a.profile->config_path;
 	admin_use_softhsm_conf(a.profile->softhsm_conf);
+	if ((r = token_backup_check(a.ctx, a.profile, &due)) != 0) {
+		code = cli_fail(a.ctx, r, "embedded token");
+		goto out;
+	}
 	if ((r = certseal_ctx_add_source(a.ctx, a.profile->token_uri)) != 0 ||
 	    (r = cs_read_file(a.ctx, path, CERTSEAL_MAX_CONFIG_SIZE, &data,
 	    &len)) != 0 ||
@@ -208,7 +201,12 @@ cmd_inspect(int argc, char **argv)
 
 /* ---- edit ------------------------------------------------------------- */
 
-/* Paths the signal handler removes; set before the plaintext is written. */
+/*
+ * The private directory holds the plaintext and whatever the editor puts
+ * next to it (vim's .config.swp and 4913, backups config~, undo files);
+ * it is removed with everything in it on every path, signals included,
+ * and so are the directories of editors that died (SIGKILL) before.
+ */
 static char edit_dir[4000], edit_file[4096];
 static volatile sig_atomic_t edit_armed;
 
@@ -218,14 +216,13 @@ edit_cleanup(void)
 	if (!edit_armed)
 		return;
 	edit_armed = 0;
-	(void)unlink(edit_file);
-	(void)rmdir(edit_dir);
+	admin_rm_tree(edit_dir);
 }
 
 static void
 edit_on_signal(int sig)
 {
-	/* unlink and rmdir are async-signal-safe. */
+	/* open, getdents64, unlinkat, rmdir: async-signal-safe calls. */
 	edit_cleanup();
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -235,15 +232,10 @@ edit_on_signal(int sig)
 static int
 run_editor(const char *file)
 {
-	const char *editor = getenv("VISUAL");
 	struct sigaction ign, old_int, old_quit;
 	pid_t pid;
 	int status;
 
-	if (editor == NULL || *editor == '\0')
-		editor = getenv("EDITOR");
-	if (editor == NULL || *editor == '\0')
-		editor = "vi";
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
 	/* Like system(): ^C belongs to the editor while it runs. */
@@ -258,6 +250,16 @@ run_editor(const char *file)
 		sigaction(SIGQUIT, &old_quit, NULL);
 		/* The editor needs no secret of ours. */
 		unsetenv("CERTSEAL_PIN");
+		/*
+		 * What can be set without knowing the editor: its temporary
+		 * files go to the private directory too.  History and swap
+		 * files an editor keeps elsewhere need its own settings
+		 * (certseal-admin(8), EDIT).
+		 */
+		setenv("TMPDIR", edit_dir, 1);
+		setenv("TMP", edit_dir, 1);
+		setenv("TEMP", edit_dir, 1);
+		setenv("CERTSEAL_EDIT_DIR", edit_dir, 1);
 		execl("/bin/sh", "sh", "-c", "exec $CERTSEAL_EDITOR \"$1\"",
 		    "sh", file, (char *)NULL);
 		_exit(127);
@@ -278,7 +280,7 @@ run_editor(const char *file)
 /*
  * SIGKILL cannot be caught: an edit killed that way leaves its directory.
  * The next edit removes the directories of editors that are gone (their
- * pid is in the name), so plaintext does not linger.
+ * pid is in the name) with all they hold, so plaintext does not linger.
  */
 static void
 remove_stale_edit_dirs(const char *tmp)
@@ -300,10 +302,7 @@ remove_stale_edit_dirs(const char *tmp)
 		if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) ||
 		    st.st_uid != geteuid())
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/config", tmp, e->d_name);
-		(void)unlink(path);
-		snprintf(path, sizeof(path), "%s/%s", tmp, e->d_name);
-		(void)rmdir(path);
+		admin_rm_tree(path);
 	}
 	closedir(d);
 }
@@ -311,22 +310,14 @@ remove_stale_edit_dirs(const char *tmp)
 static int
 write_private_file(const char *path, const uint8_t *data, size_t len)
 {
-	ssize_t n;
 	int fd;
 
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
 	    O_NOFOLLOW, 0600)) < 0)
 		return -1;
-	while (len > 0) {
-		n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			close(fd);
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
+	if (cs_write_all(fd, data, len) != 0) {
+		close(fd);
+		return -1;
 	}
 	return close(fd);
 }
@@ -336,12 +327,14 @@ cmd_edit(int argc, char **argv)
 {
 	struct save_options o;
 	struct admin a;
-	struct cs_secret *before = NULL, *after = NULL;
+	struct own_config oc;
+	struct cs_secret *after = NULL;
 	struct sigaction sa;
 	const char *path, *tmp, *editor;
 	int r, code, status, sigs[] = { SIGHUP, SIGTERM, SIGPIPE, SIGALRM };
 	size_t i;
 
+	memset(&oc, 0, sizeof(oc));
 	if ((code = parse(argc, argv, EDIT_SYNOPSIS, &o)) != 0)
 		return code;
 	editor = getenv("VISUAL");
@@ -352,7 +345,13 @@ cmd_edit(int argc, char **argv)
 	if ((code = admin_open(&a, ADMIN_LOCK | ADMIN_TOKEN)) != 0)
 		goto out;
 	path = o.file != NULL ? o.file : a.profile->config_path;
-	if ((r = read_plaintext(&a, path, 1, &before)) != 0) {
+	if (path == NULL) {
+		code = cli_usage_error("edit: the profile names no "
+		    "configuration; give SEALED");
+		goto out;
+	}
+	if ((r = admin_open_own(&a, path, o.own_flags | OWN_MISSING_OK,
+	    &oc)) != 0) {
 		code = cli_fail(a.ctx, r, "%s", path);
 		goto out;
 	}
@@ -376,7 +375,8 @@ cmd_edit(int argc, char **argv)
 	}
 	snprintf(edit_file, sizeof(edit_file), "%s/config", edit_dir);
 	edit_armed = 1;
-	if (write_private_file(edit_file, before->data, before->len) != 0) {
+	if (write_private_file(edit_file, oc.plain->data,
+	    oc.plain->len) != 0) {
 		code = cli_fail(a.ctx, CERTSEAL_E_IO, "edit: %s: %s",
 		    edit_file, strerror(errno));
 		goto out;
@@ -391,8 +391,10 @@ cmd_edit(int argc, char **argv)
 		code = cli_fail(a.ctx, r, "edit");
 		goto out;
 	}
-	if (after->len == before->len && CRYPTO_memcmp(after->data,
-	    before->data, after->len) == 0) {
+	/* The plaintext on disk is not needed any more. */
+	edit_cleanup();
+	if (after->len == oc.plain->len && CRYPTO_memcmp(after->data,
+	    oc.plain->data, after->len) == 0) {
 		fprintf(stderr, "certseal-admin: no change; %s left as it "
 		    "was\n", path);
 		code = CLI_EXIT_OK;
@@ -406,7 +408,7 @@ cmd_edit(int argc, char **argv)
 	code = CLI_EXIT_OK;
  out:
 	edit_cleanup();
-	cs_secret_free(before);
+	cs_secret_free(oc.plain);
 	cs_secret_free(after);
 	admin_close(&a);
 	return code;

@@ -7,6 +7,8 @@ certseal_admin_SOURCES = \
 	src/admin/profile.c \
 	src/admin/pairs.c \
 	src/admin/seal-profile.c \
+	src/admin/own-config.c \
+	src/admin/token-backup.c \
 	src/admin/certseal-admin.c \
 	src/admin/cmd-init.c \
 	src/admin/cmd-pair.c \

@@ -119,25 +119,38 @@ int
 profile_lock(certseal_ctx *ctx, struct profile *p)
 {
 	char *lockpath = NULL;
+	struct stat fst, lst;
 	int fd = -1, r;
 
 	if (p->lock_fd >= 0)
 		return 0;
 	if (asprintf(&lockpath, "%s.lock", p->path) < 0)
 		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
-	fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", lockpath,
-		    strerror(errno));
-		goto out;
-	}
-	/* Another admin holds it: wait; their change lands first. */
-	while (flock(fd, LOCK_EX) != 0) {
-		if (errno != EINTR) {
-			r = cs_error(ctx, CERTSEAL_E_IO, "%s: lock: %s",
-			    lockpath, strerror(errno));
+	for (;;) {
+		fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		    0600);
+		if (fd < 0) {
+			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", lockpath,
+			    strerror(errno));
 			goto out;
 		}
+		/* Another admin holds it: wait; their change lands first. */
+		while (flock(fd, LOCK_EX) != 0) {
+			if (errno != EINTR) {
+				r = cs_error(ctx, CERTSEAL_E_IO, "%s: lock: "
+				    "%s", lockpath, strerror(errno));
+				goto out;
+			}
+		}
+		/*
+		 * A failed init removes the lock file it made while holding
+		 * it: a lock on that unlinked file locks nothing.
+		 */
+		if (fstat(fd, &fst) == 0 && lstat(lockpath, &lst) == 0 &&
+		    fst.st_dev == lst.st_dev && fst.st_ino == lst.st_ino)
+			break;
+		close(fd);
+		fd = -1;
 	}
 	p->lock_fd = fd;
 	fd = -1;
@@ -324,6 +337,18 @@ read_profile(certseal_ctx *ctx, struct profile *p, json_t *root)
 	if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0))
 		return bad(ctx, p->path, "'sequence' is not a count");
 	p->sequence = v == NULL ? 0 : (uint64_t)json_integer_value(v);
+	/*
+	 * A profile from before config_sequence: its last save most likely
+	 * went to the configuration path (an older file there is then seen
+	 * as a rollback, which --allow-rollback takes once).
+	 */
+	v = json_object_get(root, "config_sequence");
+	if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    (uint64_t)json_integer_value(v) > p->sequence))
+		return bad(ctx, p->path, "'config_sequence' is not a count up "
+		    "to 'sequence'");
+	p->config_sequence = v == NULL ? p->sequence :
+	    (uint64_t)json_integer_value(v);
 	pairs = json_object_get(root, "pairs");
 	if (pairs == NULL)
 		return 0;
@@ -457,7 +482,9 @@ profile_save(certseal_ctx *ctx, const struct profile *p)
 	    set_opt_string(root, "reports_dir", p->reports_dir) != 0 ||
 	    set_opt_string(root, "softhsm2_conf", p->softhsm_conf) != 0 ||
 	    json_object_set_new(root, "sequence",
-	    json_integer((json_int_t)p->sequence)) != 0)
+	    json_integer((json_int_t)p->sequence)) != 0 ||
+	    json_object_set_new(root, "config_sequence",
+	    json_integer((json_int_t)p->config_sequence)) != 0)
 		goto nomem;
 	for (i = 0; i < p->npairs; i++) {
 		if ((item = write_pair(&p->pairs[i])) == NULL ||

@@ -45,6 +45,7 @@ struct profile {
 	char		*reports_dir;	/* readiness reports, or NULL */
 	char		*softhsm_conf;	/* SOFTHSM2_CONF of an embedded token */
 	uint64_t	 sequence;	/* last sequence sealed */
+	uint64_t	 config_sequence; /* last one written to config_path */
 	struct pair	*pairs;
 	size_t		 npairs;
 	int		 lock_fd;	/* flock'ed PATH.lock, or -1 */

@@ -1,6 +1,6 @@
 /*
- * seal-profile.c - sealing the configuration to the profile's pairs, and
- * opening it again with the admin token.
+ * seal-profile.c - sealing the configuration to the profile's pairs.
+ * (Opening it again is own-config.c: the admin takes only what it wrote.)
  */
 #include "config.h"
 
@@ -44,7 +44,8 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 	uint8_t *sealed = NULL;
 	size_t i, n = 0, sealed_len = 0;
 	const char *target = out != NULL ? out : p->config_path;
-	int r;
+	uint64_t next;
+	int r, to_config;
 
 	if (profile_active_pair(p) == NULL)
 		return cs_error(a->ctx, CERTSEAL_E_STATE, "no active pair: "
@@ -53,6 +54,14 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 	if (target == NULL)
 		return cs_error(a->ctx, CERTSEAL_E_USAGE, "the profile names "
 		    "no configuration path: give -o");
+	/* Decided before the rename replaces the inode. */
+	to_config = admin_is_config_path(a, target);
+	/*
+	 * A crash between the file and the profile leaves the file one
+	 * ahead: the next number is above both, never reused.
+	 */
+	next = (p->sequence > a->seen_sequence ? p->sequence :
+	    a->seen_sequence) + 1;
 	sp = calloc(p->npairs, sizeof(*sp));
 	recips = calloc(p->npairs, sizeof(*recips));
 	signers = calloc(p->npairs, sizeof(*signers));
@@ -81,7 +90,7 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 	}
 	memset(&params, 0, sizeof(params));
 	params.name = p->config_name;
-	params.sequence = p->sequence + 1;
+	params.sequence = next;
 	params.recipients = recips;
 	params.nrecipients = n;
 	params.signers = signers;
@@ -94,9 +103,12 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 		goto out;
 	/*
 	 * The file is in place before the counter moves: a crash in between
-	 * reuses the number, which clients accept (only older is refused).
+	 * leaves the file ahead of the profile, which the next save sees
+	 * (seen_sequence) and clients accept (only older is refused).
 	 */
-	p->sequence++;
+	p->sequence = next;
+	if (to_config)
+		p->config_sequence = next;
 	if ((r = profile_save(a->ctx, p)) != 0)
 		goto out;
 	fprintf(stderr, "certseal-admin: %s sealed to %zu pair%s, sequence "
@@ -109,17 +121,4 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 	free(recips);
 	free(signers);
 	return r;
-}
-
-int
-admin_open_config(struct admin *a, const char *path, certseal_config **out)
-{
-	int r;
-
-	*out = NULL;
-	/* The admin token is a pkcs11: source like any client's. */
-	if (a->ctx->nsources == 0 &&
-	    (r = certseal_ctx_add_source(a->ctx, a->profile->token_uri)) != 0)
-		return r;
-	return certseal_open_file(a->ctx, path, out);
 }

@@ -31,8 +31,14 @@ INTEGRATION_TESTS += tests/integration/test-pkcs11-source.sh
 # secret hygiene.
 INTEGRATION_TESTS += tests/integration/test-faults.sh \
 	tests/integration/test-concurrency.sh
-EXTRA_DIST += tests/fault/failwrite.c
+EXTRA_DIST += tests/fault/failwrite.c tests/fault/killtrunc.c
 INTEGRATION_TESTS += tests/integration/test-hygiene.sh
 # Issue 11 (client side): signer trust by public key, special files.
 INTEGRATION_TESTS += tests/integration/test-client-trust.sh
 INTEGRATION_TESTS += tests/integration/test-client-state.sh
+# Issue 11: the admin signs only what it wrote; the embedded token
+# survives kills and an exported SOFTHSM2_CONF; issue 19: edit's private
+# directory.
+INTEGRATION_TESTS += tests/integration/test-admin-trust.sh \
+	tests/integration/test-admin-token.sh \
+	tests/integration/test-token-kills.sh
