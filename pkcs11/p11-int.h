@@ -19,7 +19,8 @@ int cs_p11_tokens_busy(const struct cs_p11_token *list);
 /* Frees the list; close_sessions: 0 after fork (the handles are not ours). */
 void cs_p11_tokens_free(struct cs_p11_token *list, int close_sessions);
 
-
+/* Where the token keeps its capabilities (lock held; NULL until read). */
+struct cs_p11_caps **cs_p11_token_caps_slot(struct cs_p11_token *tok);
 
 /* Records a successful C_Login (lock held). */
 void cs_p11_token_set_logged_in(struct cs_p11_token *tok);

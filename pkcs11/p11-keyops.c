@@ -61,6 +61,13 @@ struct keyref {
 	CK_MECHANISM_TYPE refused_hash;
 	CK_RSA_PKCS_MGF_TYPE refused_mgf;
 	int		 refused_label;
+	/*
+	 * From the token's mechanism list (p11-caps.c): 0 when the token
+	 * does not offer CKM_RSA_PKCS_OAEP decryption / CKM_RSA_PKCS_PSS
+	 * signatures, so that those go the raw-RSA way without asking.
+	 */
+	int		 oaep_native;
+	int		 pss_native;
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -336,7 +343,7 @@ pmeth_decrypt(EVP_PKEY_CTX *ctx, unsigned char *out, size_t *outlen,
 	oaep.source = CKZ_DATA_SPECIFIED;
 	oaep.pSourceData = labellen > 0 ? label : NULL;
 	oaep.ulSourceDataLen = (CK_ULONG)labellen;
-	if (oaep_was_refused(kr, &oaep))
+	if (!kr->oaep_native || oaep_was_refused(kr, &oaep))
 		return orig_decrypt(ctx, out, outlen, in, inlen);
 	len = *outlen;
 	/* A module on OpenSSL may leave its own errors on our queue. */
@@ -375,7 +382,7 @@ pmeth_sign(EVP_PKEY_CTX *ctx, unsigned char *sig, size_t *siglen,
 	int pad = 0, saltlen = 0, mdlen;
 	CK_RV rv;
 
-	if (kr == NULL || sig == NULL ||
+	if (kr == NULL || sig == NULL || !kr->pss_native ||
 	    EVP_PKEY_CTX_get_rsa_padding(ctx, &pad) <= 0 ||
 	    pad != RSA_PKCS1_PSS_PADDING ||
 	    EVP_PKEY_CTX_get_signature_md(ctx, &md) <= 0 || md == NULL ||
@@ -679,6 +686,7 @@ int
 cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
     const struct cs_p11_object *priv, X509 *cert, EVP_PKEY **out)
 {
+	const struct cs_p11_caps *caps = NULL;
 	struct keyref *kr = NULL;
 	EVP_PKEY *pkey = NULL;
 	BIGNUM *n = NULL, *e = NULL;
@@ -701,6 +709,8 @@ cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
 		    priv->label);
 		goto out;
 	}
+	if ((r = cs_p11_token_caps(ctx, tok, &caps)) != 0)
+		goto out;
 	if (cert != NULL) {
 		if (!public_from_cert(cert, &n, &e, &curve, &point,
 		    &pointlen)) {
@@ -722,6 +732,10 @@ cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
 	kr->tgen = cs_p11_token_generation(tok);
 	memcpy(kr->id, priv->id, priv->idlen);
 	kr->idlen = priv->idlen;
+	/* Unknown (-1) counts as offered: the token will say. */
+	kr->oaep_native = cs_p11_caps_has(caps, CS_CAP_RSA_OAEP,
+	    CKF_DECRYPT) != 0;
+	kr->pss_native = cs_p11_caps_has(caps, CS_CAP_RSA_PSS, CKF_SIGN) != 0;
 	if (priv->key_type == CKK_RSA) {
 		if (n == NULL || (rsa = RSA_new()) == NULL ||
 		    !RSA_set0_key(rsa, n, e, NULL)) {
