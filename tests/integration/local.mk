@@ -28,3 +28,8 @@ INTEGRATION_TESTS += tests/integration/test-faults.sh \
 	tests/integration/test-concurrency.sh
 EXTRA_DIST += tests/fault/failwrite.c
 INTEGRATION_TESTS += tests/integration/test-hygiene.sh
+# Tokens that are not SoftHSM (issue 13): a software TPM 2.0 (swtpm +
+# tpm2-abrmd + tpm2-pkcs11) and NSS softokn, started by the scripts.
+EXTRA_DIST += tests/integration/tpm-lib.sh
+INTEGRATION_TESTS += tests/integration/test-tpm-token.sh \
+	tests/integration/test-nss-token.sh

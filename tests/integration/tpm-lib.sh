@@ -151,3 +151,60 @@ cs_tpm_token() {
 		return 1
 	}
 }
+
+# --- NSS softokn ----------------------------------------------------------
+
+cs_nss_require() {
+	for tool in certutil openssl python3; do
+		command -v "$tool" >/dev/null 2>&1 ||
+			cs_skip "$tool not installed (libnss3-tools)"
+	done
+	[ -r "$NSS_MODULE" ] || cs_skip "NSS softokn $NSS_MODULE missing"
+}
+
+# cs_pct STRING: STRING percent-encoded for a pkcs11: URI attribute value.
+cs_pct() {
+	python3 -c 'import sys, urllib.parse
+print(urllib.parse.quote(sys.argv[1], safe="/"))' "$1"
+}
+
+# cs_nss_setup PASSWORD: an NSS database in $T/nss (certutil -N) with
+# PASSWORD; sets NSS_DIR, NSS_PARAMS (softokn's C_Initialize arguments)
+# and NSS_QUERY (the URI query part naming the module with them).
+cs_nss_setup() {
+	NSS_DIR="$T/nss"
+	mkdir -p "$NSS_DIR" || return 1
+	printf '%s\n' "$1" >"$T/nss.pw"
+	chmod 600 "$T/nss.pw"
+	certutil -N -d "sql:$NSS_DIR" -f "$T/nss.pw" >"$T/nss.log" 2>&1 || {
+		echo "certutil -N: $(cat "$T/nss.log")" >&2
+		return 1
+	}
+	head -c 64 /dev/urandom >"$T/nss.noise"
+	NSS_PARAMS="configdir='sql:$NSS_DIR' certPrefix='' keyPrefix='' secmod='secmod.db' flags="
+	NSS_QUERY="module-path=$NSS_MODULE&x-init-reserved=$(cs_pct "$NSS_PARAMS")"
+	export NSS_DIR NSS_PARAMS NSS_QUERY
+}
+
+# cs_nss_keygen NICK KEYARGS...: a key pair generated inside the NSS
+# database by certutil (NSS's own tool: softokn is the token) and its
+# request in $T/NICK.csr (DER).
+cs_nss_keygen() {
+	nick=$1
+	shift
+	certutil -R -d "sql:$NSS_DIR" -f "$T/nss.pw" -z "$T/nss.noise" \
+		-s "CN=$nick" "$@" -o "$T/$nick.csr" >"$T/nss.log" 2>&1 || {
+		echo "certutil -R $nick: $(cat "$T/nss.log")" >&2
+		return 1
+	}
+}
+
+# cs_nss_add_cert NICK CERT.der: a certificate into the database (next
+# to its key when the database holds it).
+cs_nss_add_cert() {
+	certutil -A -d "sql:$NSS_DIR" -f "$T/nss.pw" -n "$1" -t ",," \
+		-i "$2" >"$T/nss.log" 2>&1 || {
+		echo "certutil -A $1: $(cat "$T/nss.log")" >&2
+		return 1
+	}
+}
