@@ -224,4 +224,27 @@ expect 0 "token check without a PIN" -- "$CERTSEAL_ADMIN" token check \
 grep -qE "^  oaep_sha256 .* native or raw RSA \(log in to tell\)$" \
 	"$T/out" && ok || fail "token check, no PIN: $(cat "$T/out")"
 
+# --- pair generate on a token that cannot export: refused up front -----
+export CERTSEAL_PROFILE="$T/profile.json"
+expect 0 "init on the TPM" -- "$CERTSEAL_ADMIN" init --token \
+	"pkcs11:token=tpm?module-path=$M&pin-source=file:$T/pin" \
+	--config "$T/app.sealed" --name app
+pkcs11-tool --module "$M" --token-label tpm --login --pin 1234 -O \
+	2>/dev/null | grep -c "Object;" >"$T/nobj.before"
+for alg in rsa-3072 ec-p256; do
+	expect 6 "pair generate $alg on the TPM" -- "$CERTSEAL_ADMIN" \
+		pair generate --algorithm "$alg"
+	expect_clean_failure "pair generate $alg on the TPM"
+	grep -q "token 'tpm' cannot export private keys.*pair generate --no-export" \
+		"$T/err" && ok || fail "pair generate $alg: message: $(cat "$T/err")"
+done
+expect 6 "pair generate rsa-4096 on the TPM (too big)" -- \
+	"$CERTSEAL_ADMIN" pair generate --algorithm rsa-4096
+grep -q "1024 to 3072 bits" "$T/err" && ok ||
+	fail "rsa-4096 on the TPM: message: $(cat "$T/err")"
+pkcs11-tool --module "$M" --token-label tpm --login --pin 1234 -O \
+	2>/dev/null | grep -c "Object;" >"$T/nobj.after"
+same_bytes "$T/nobj.after" "$T/nobj.before" "objects after refused pair generate"
+unset CERTSEAL_PROFILE
+
 finish
