@@ -37,6 +37,13 @@ struct cs_p11_token {
 	int		 logged_in;
 	struct cs_p11_caps *caps;	/* p11-caps.c; NULL until asked */
 	/*
+	 * The pin-source / pin-value of the last successful login (the
+	 * strings, not the PIN): keys with CKA_ALWAYS_AUTHENTICATE ask the
+	 * same source again for each operation.
+	 */
+	char		*pin_source;
+	char		*pin_value;
+	/*
 	 * The last PIN C_Login refused, as SHA-256(salt || PIN): another
 	 * source or context naming this token with the same PIN gets the
 	 * same answer without a second try against the token's counter.
@@ -327,6 +334,10 @@ cs_p11_tokens_free(struct cs_p11_token *list, int close_sessions)
 			cs_p11_module_fl(list->module)->C_CloseSession(
 			    list->session);
 		free(list->caps);
+		free(list->pin_source);
+		if (list->pin_value != NULL)
+			OPENSSL_clear_free(list->pin_value,
+			    strlen(list->pin_value));
 		OPENSSL_cleanse(list, sizeof(*list));
 		free(list);
 	}
@@ -336,6 +347,30 @@ struct cs_p11_caps **
 cs_p11_token_caps_slot(struct cs_p11_token *tok)
 {
 	return &tok->caps;
+}
+
+void
+cs_p11_token_set_pin_source(struct cs_p11_token *tok, const char *source,
+    const char *value)
+{
+	free(tok->pin_source);
+	if (tok->pin_value != NULL)
+		OPENSSL_clear_free(tok->pin_value, strlen(tok->pin_value));
+	/* Out of memory: the context-specific login will find no PIN. */
+	tok->pin_source = source != NULL ? strdup(source) : NULL;
+	tok->pin_value = value != NULL ? OPENSSL_strdup(value) : NULL;
+}
+
+const char *
+cs_p11_token_pin_source(const struct cs_p11_token *tok)
+{
+	return tok->pin_source;
+}
+
+const char *
+cs_p11_token_pin_value(const struct cs_p11_token *tok)
+{
+	return tok->pin_value;
 }
 
 void

@@ -286,6 +286,7 @@ struct cs_p11_object {
 	uint8_t		 id[CS_P11_ID_MAX];
 	size_t		 idlen;
 	char		 label[129];
+	int		 always_auth;	/* CKA_ALWAYS_AUTHENTICATE (keys) */
 };
 
 /*

@@ -33,3 +33,5 @@ INTEGRATION_TESTS += tests/integration/test-hygiene.sh
 EXTRA_DIST += tests/integration/tpm-lib.sh
 INTEGRATION_TESTS += tests/integration/test-tpm-token.sh \
 	tests/integration/test-nss-token.sh
+# CKA_ALWAYS_AUTHENTICATE keys: a context-specific login per operation.
+INTEGRATION_TESTS += tests/integration/test-context-login.sh
