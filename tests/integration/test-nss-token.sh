@@ -120,6 +120,20 @@ expect 2 "x-init-reserved without module-path" -- "$CERTSEAL" \
 	-s "pkcs11:token=$TOKEN?x-init-reserved=flags%3D" open "$T/rsa2048.sealed"
 expect_clean_failure "x-init-reserved without module-path"
 
+# One C_Initialize per library and process: other arguments are refused
+# (the first source has no key for this file, so the second is opened).
+make_cert other rsa2048
+expect 0 "seal to a key on no token" -- "$CERTSEAL_ADMIN" seal --recipient \
+	"$T/other.crt" --signer "file:$T/signer.pem" --name other \
+	-o "$T/other.sealed" "$T/config"
+expect 6 "one module, two sets of arguments" -- "$CERTSEAL" \
+	-s "$(uri rsa2048 "$M" "$T/pin")" \
+	-s "pkcs11:token=$TOKEN?module-path=$M&x-init-reserved=flags%3DreadOnly&pin-source=file:$T/pin" \
+	open "$T/other.sealed"
+expect_clean_failure "one module, two sets of arguments"
+grep -q "already initialised with other initialisation arguments" \
+	"$T/err" && ok || fail "two sets of arguments: $(cat "$T/err")"
+
 # --- a wrong PIN is sent once -------------------------------------------
 spy_run "$T/spy-bad.log" "$CERTSEAL" -s "$(uri rsa2048 "$SPY" "$T/badpin")" \
 	open "$T/rsa2048.sealed"
@@ -145,5 +159,59 @@ if command -v jq >/dev/null 2>&1; then
 		(.[1].token | startswith("none"))] | join(",")' "$T/out")
 	[ "$v" = "yes,native,true" ] && ok || fail "sources --check --json: $v"
 fi
+
+# --- module-name=: p11-kit's module configuration, x-init-reserved -----
+# p11-kit reads ~/.config/pkcs11/modules for ordinary users and ignores it
+# for root, so as root this part runs as nobody (setpriv), with its own
+# copy of the database; /etc/pkcs11/modules is the machine's, not ours.
+U="$T/u"
+mkdir -p "$U/.config/pkcs11/modules" "$U/state" "$U/stores"
+cp -r "$NSS_DIR" "$U/nss"
+cat >"$U/.config/pkcs11/modules/certseal-nss-test.module" <<CONF
+module: $M
+x-init-reserved: configdir='sql:$U/nss' certPrefix='' keyPrefix='' secmod='secmod.db' flags=
+CONF
+cp "$T/pin" "$T/rsa2048.sealed" "$T/ec.sealed" "$U/"
+as_user=""
+if [ "$(id -u)" -eq 0 ]; then
+	if command -v setpriv >/dev/null 2>&1; then
+		chown -R 65534:65534 "$U"
+		chmod 711 "$T"
+		as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	else
+		as_user=none
+	fi
+fi
+if [ "$as_user" = none ]; then
+	fail "running as root without setpriv: cannot check p11-kit's user module configuration"
+else
+	for k in rsa2048 ec; do
+		expect 0 "module-name= with x-init-reserved ($k)" -- \
+			$as_user env HOME="$U" CERTSEAL_STATE_DIR="$U/state" \
+			CERTSEAL_STORE_ROOT="$U/stores" "$CERTSEAL" \
+			-s "pkcs11:token=$TOKEN;object=$k?module-name=certseal-nss-test&pin-source=file:$U/pin" \
+			--accept-encrypted-data-only open "$U/$k.sealed"
+		same_bytes "$T/out" "$T/config" "module-name= ($k)"
+	done
+	# Found among the registered modules without naming one, too.
+	expect 0 "registered modules searched, x-init-reserved passed" -- \
+		$as_user env HOME="$U" CERTSEAL_STATE_DIR="$U/state" \
+		CERTSEAL_STORE_ROOT="$U/stores" "$CERTSEAL" \
+		-s "pkcs11:token=$TOKEN;object=rsa2048?pin-source=file:$U/pin" \
+		open "$U/rsa2048.sealed"
+	same_bytes "$T/out" "$T/config" "registered modules searched"
+	# The same configuration without its x-init-reserved line fails.
+	grep -v x-init-reserved \
+		"$U/.config/pkcs11/modules/certseal-nss-test.module" \
+		>"$U/.config/pkcs11/modules/certseal-nss-bare.module"
+	expect 6 "module-name= without x-init-reserved" -- \
+		$as_user env HOME="$U" CERTSEAL_STATE_DIR="$U/state" \
+		CERTSEAL_STORE_ROOT="$U/stores" "$CERTSEAL" \
+		-s "pkcs11:token=$TOKEN;object=rsa2048?module-name=certseal-nss-bare&pin-source=file:$U/pin" \
+		open "$U/rsa2048.sealed"
+	grep -q "CKR_ARGUMENTS_BAD" "$T/err" && ok ||
+		fail "bare module config: $(cat "$T/err")"
+fi
+chmod 700 "$T"
 
 finish
