@@ -35,3 +35,6 @@ INTEGRATION_TESTS += tests/integration/test-tpm-token.sh \
 	tests/integration/test-nss-token.sh
 # CKA_ALWAYS_AUTHENTICATE keys: a context-specific login per operation.
 INTEGRATION_TESTS += tests/integration/test-context-login.sh
+check_PROGRAMS += p11-sign
+p11_sign_SOURCES = tests/integration/p11-sign.c
+p11_sign_LDADD = libcertseal-core.la $(CS_LIBS)

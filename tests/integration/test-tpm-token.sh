@@ -195,6 +195,29 @@ expect 0 "open TPM-signed file strict, TPM client" -- "$CERTSEAL" \
 	open "$T/tpm-signed.sealed"
 same_bytes "$T/out" "$T/config" "TPM-signed file"
 
+# RSA-PSS and PKCS#1 with the TPM key, checked by openssl.  The TPM does
+# not list CKM_RSA_PKCS_PSS, so PSS goes through raw RSA (CKM_RSA_X_509)
+# with the padding made in software, without trying PSS first.
+for pad in pss pkcs1; do
+	spy_run "$T/spy-$pad.log" "$top_builddir/p11-sign" "$ADMIN_SPY" \
+		"$T/admin.crt" "$pad" "$T/config" "$T/$pad.p7"
+	rc=$?
+	[ $rc -eq 0 ] && ok || fail "p11-sign $pad: exit $rc: $(cat "$T/err")"
+	openssl cms -verify -inform DER -in "$T/$pad.p7" -binary \
+		-CAfile "$T/ca.crt" -purpose any -out "$T/$pad.out" \
+		2>"$T/$pad.verify" && ok ||
+		fail "openssl cms -verify ($pad): $(cat "$T/$pad.verify")"
+	same_bytes "$T/$pad.out" "$T/config" "$pad signature content"
+	m=$(awk '/^[0-9]+: C_/ { fn = $2 }
+		fn == "C_SignInit" && /pMechanism->type/ { print $4 }' \
+		"$T/spy-$pad.log" | tr '\n' ' ')
+	want="CKM_RSA_X_509 "
+	[ "$pad" = pkcs1 ] && want="CKM_RSA_PKCS "
+	[ "$m" = "$want" ] && ok || fail "$pad: C_SignInit mechanisms '$m', expected '$want'"
+done
+openssl cms -cmsout -print -inform DER -in "$T/pss.p7" 2>/dev/null |
+	grep -q "rsassaPss" && ok || fail "PSS signature is not rsassaPss"
+
 # --- the capability report ----------------------------------------------
 expect 0 "token check" -- "$CERTSEAL_ADMIN" token check \
 	"pkcs11:token=tpm?module-path=$M&pin-source=file:$T/pin"
