@@ -7,6 +7,8 @@ libcertseal_core_la_SOURCES += \
 	pkcs11/p11-module.c \
 	pkcs11/p11-session.c \
 	pkcs11/p11-pin.c \
+	pkcs11/p11-caps.c \
+	pkcs11/p11-check.c \
 	pkcs11/p11-find.c \
 	pkcs11/p11-index.c \
 	pkcs11/p11-keyops.c \

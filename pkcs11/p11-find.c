@@ -28,11 +28,14 @@ static void
 object_attrs(CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE h,
     struct cs_p11_object *o)
 {
+	CK_BBOOL always = CK_FALSE;
 	CK_ATTRIBUTE a[] = {
 		{ CKA_CLASS, &o->klass, sizeof(o->klass) },
 		{ CKA_ID, o->id, sizeof(o->id) },
 		{ CKA_LABEL, o->label, sizeof(o->label) - 1 },
 		{ CKA_KEY_TYPE, &o->key_type, sizeof(o->key_type) },
+		/* In the same call: knowing costs no extra round trip. */
+		{ CKA_ALWAYS_AUTHENTICATE, &always, sizeof(always) },
 	};
 	CK_ULONG i;
 
@@ -41,8 +44,8 @@ object_attrs(CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE h,
 	 * not fit come back as CK_UNAVAILABLE_INFORMATION; treat them as
 	 * absent.  Only public attributes are asked for.
 	 */
-	fl->C_GetAttributeValue(h, o->handle, a, 4);
-	for (i = 0; i < 4; i++) {
+	fl->C_GetAttributeValue(h, o->handle, a, 5);
+	for (i = 0; i < 5; i++) {
 		if (a[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
 			a[i].ulValueLen = 0;
 	}
@@ -52,6 +55,7 @@ object_attrs(CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE h,
 	o->label[a[2].ulValueLen] = '\0';
 	if (a[3].ulValueLen == 0)
 		o->key_type = (CK_KEY_TYPE)-1;
+	o->always_auth = a[4].ulValueLen == sizeof(always) && always;
 }
 
 int

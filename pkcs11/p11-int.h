@@ -19,7 +19,18 @@ int cs_p11_tokens_busy(const struct cs_p11_token *list);
 /* Frees the list; close_sessions: 0 after fork (the handles are not ours). */
 void cs_p11_tokens_free(struct cs_p11_token *list, int close_sessions);
 
+/* Where the token keeps its capabilities (lock held; NULL until read). */
+struct cs_p11_caps **cs_p11_token_caps_slot(struct cs_p11_token *tok);
 
+/* Remembers the PIN source of a successful login (lock held). */
+void cs_p11_token_set_pin_source(struct cs_p11_token *tok,
+    const char *source, const char *value);
+const char *cs_p11_token_pin_source(const struct cs_p11_token *tok);
+const char *cs_p11_token_pin_value(const struct cs_p11_token *tok);
+
+/* C_Login(CKU_CONTEXT_SPECIFIC) right after an operation's Init (lock held). */
+CK_RV cs_p11_context_login(certseal_ctx *ctx, struct cs_p11_token *tok,
+    CK_SESSION_HANDLE h, const char *key_label);
 
 /* Records a successful C_Login (lock held). */
 void cs_p11_token_set_logged_in(struct cs_p11_token *tok);

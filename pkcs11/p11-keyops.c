@@ -31,6 +31,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,7 @@
 #include <openssl/rsa.h>
 
 #include "p11.h"
+#include "p11-int.h"
 
 /* What the ex_data of our RSA / EC_KEY points to. */
 struct keyref {
@@ -61,6 +63,22 @@ struct keyref {
 	CK_MECHANISM_TYPE refused_hash;
 	CK_RSA_PKCS_MGF_TYPE refused_mgf;
 	int		 refused_label;
+	/*
+	 * From the token's mechanism list (p11-caps.c): 0 when the token
+	 * does not offer CKM_RSA_PKCS_OAEP decryption / CKM_RSA_PKCS_PSS
+	 * signatures, so that those go the raw-RSA way without asking.
+	 */
+	int		 oaep_native;
+	int		 pss_native;
+	/*
+	 * CKA_ALWAYS_AUTHENTICATE: C_Login(CKU_CONTEXT_SPECIFIC) after each
+	 * Init, the PIN from the token's login source; ctx (the context the
+	 * key was made in, which owns the source holding the key) gives the
+	 * prompt.
+	 */
+	int		 always_auth;
+	certseal_ctx	*ctx;
+	char		 label[129];
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -146,13 +164,12 @@ token_op(struct keyref *kr, int sign, CK_MECHANISM *mech,
 	cs_p11_lock();
 	if ((rv = keyref_session(kr, &h, &o)) != CKR_OK)
 		goto out;
-	if (sign) {
-		if ((rv = fl->C_SignInit(h, mech, o)) == CKR_OK)
-			rv = fl->C_Sign(h, (CK_BYTE *)in, inlen, out, &len);
-	} else {
-		if ((rv = fl->C_DecryptInit(h, mech, o)) == CKR_OK)
-			rv = fl->C_Decrypt(h, (CK_BYTE *)in, inlen, out, &len);
-	}
+	rv = sign ? fl->C_SignInit(h, mech, o) : fl->C_DecryptInit(h, mech, o);
+	if (rv == CKR_OK && kr->always_auth)
+		rv = cs_p11_context_login(kr->ctx, kr->tok, h, kr->label);
+	if (rv == CKR_OK)
+		rv = sign ? fl->C_Sign(h, (CK_BYTE *)in, inlen, out, &len) :
+		    fl->C_Decrypt(h, (CK_BYTE *)in, inlen, out, &len);
 	if (rv == CKR_OK)
 		*outlen = len;
  out:
@@ -336,7 +353,7 @@ pmeth_decrypt(EVP_PKEY_CTX *ctx, unsigned char *out, size_t *outlen,
 	oaep.source = CKZ_DATA_SPECIFIED;
 	oaep.pSourceData = labellen > 0 ? label : NULL;
 	oaep.ulSourceDataLen = (CK_ULONG)labellen;
-	if (oaep_was_refused(kr, &oaep))
+	if (!kr->oaep_native || oaep_was_refused(kr, &oaep))
 		return orig_decrypt(ctx, out, outlen, in, inlen);
 	len = *outlen;
 	/* A module on OpenSSL may leave its own errors on our queue. */
@@ -375,7 +392,7 @@ pmeth_sign(EVP_PKEY_CTX *ctx, unsigned char *sig, size_t *siglen,
 	int pad = 0, saltlen = 0, mdlen;
 	CK_RV rv;
 
-	if (kr == NULL || sig == NULL ||
+	if (kr == NULL || sig == NULL || !kr->pss_native ||
 	    EVP_PKEY_CTX_get_rsa_padding(ctx, &pad) <= 0 ||
 	    pad != RSA_PKCS1_PSS_PADDING ||
 	    EVP_PKEY_CTX_get_signature_md(ctx, &md) <= 0 || md == NULL ||
@@ -489,6 +506,11 @@ ec_compute_key(unsigned char **psec, size_t *pseclen, const EC_POINT *pub,
 	vlen = kr->size;
 	fl = cs_p11_token_fl(kr->tok);
 	cs_p11_lock();
+	/*
+	 * No context-specific login here: C_DeriveKey has no Init to follow
+	 * (SoftHSM2 answers CKR_OPERATION_NOT_INITIALIZED to one, and derives
+	 * without).
+	 */
 	if ((rv = keyref_session(kr, &h, &o)) != CKR_OK ||
 	    (rv = fl->C_DeriveKey(h, &mech, o, tmpl, 6, &secret)) != CKR_OK)
 		goto out;
@@ -679,6 +701,7 @@ int
 cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
     const struct cs_p11_object *priv, X509 *cert, EVP_PKEY **out)
 {
+	const struct cs_p11_caps *caps = NULL;
 	struct keyref *kr = NULL;
 	EVP_PKEY *pkey = NULL;
 	BIGNUM *n = NULL, *e = NULL;
@@ -701,6 +724,8 @@ cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
 		    priv->label);
 		goto out;
 	}
+	if ((r = cs_p11_token_caps(ctx, tok, &caps)) != 0)
+		goto out;
 	if (cert != NULL) {
 		if (!public_from_cert(cert, &n, &e, &curve, &point,
 		    &pointlen)) {
@@ -722,6 +747,13 @@ cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
 	kr->tgen = cs_p11_token_generation(tok);
 	memcpy(kr->id, priv->id, priv->idlen);
 	kr->idlen = priv->idlen;
+	/* Unknown (-1) counts as offered: the token will say. */
+	kr->oaep_native = cs_p11_caps_has(caps, CS_CAP_RSA_OAEP,
+	    CKF_DECRYPT) != 0;
+	kr->pss_native = cs_p11_caps_has(caps, CS_CAP_RSA_PSS, CKF_SIGN) != 0;
+	kr->always_auth = priv->always_auth;
+	kr->ctx = ctx;
+	snprintf(kr->label, sizeof(kr->label), "%s", priv->label);
 	if (priv->key_type == CKK_RSA) {
 		if (n == NULL || (rsa = RSA_new()) == NULL ||
 		    !RSA_set0_key(rsa, n, e, NULL)) {

@@ -37,6 +37,7 @@ struct cs_p11_module {
 	pid_t		 pid;		/* process that initialised it */
 	unsigned int	 generation;	/* bumped on re-initialisation */
 	struct cs_p11_token *tokens;	/* p11-session.c's cache */
+	char		*reserved;	/* C_Initialize's pReserved, or NULL */
 };
 
 static pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
@@ -55,7 +56,7 @@ cs_p11_unlock(void)
 }
 
 static CK_RV
-initialize(CK_FUNCTION_LIST *fl)
+initialize(CK_FUNCTION_LIST *fl, const char *reserved)
 {
 	CK_C_INITIALIZE_ARGS args;
 	CK_RV rv;
@@ -63,6 +64,12 @@ initialize(CK_FUNCTION_LIST *fl)
 	/* The module may use OS locks; we never pass our own. */
 	memset(&args, 0, sizeof(args));
 	args.flags = CKF_OS_LOCKING_OK;
+	/*
+	 * Some modules need arguments (NSS softokn: its database); p11-kit
+	 * module configurations carry them as x-init-reserved, and so may
+	 * the URI (see cs_p11_uri_init_reserved).
+	 */
+	args.pReserved = (void *)reserved;
 	/*
 	 * Modules built on OpenSSL (SoftHSM2) probe for engines while they
 	 * initialise and leave the failures on our error queue; they are not
@@ -78,6 +85,20 @@ int
 cs_p11_module_load_path(certseal_ctx *ctx, const char *path,
     struct cs_p11_module **out)
 {
+	return cs_p11_module_load(ctx, path, NULL, out);
+}
+
+/* Same string, NULL and "" being the same (no arguments). */
+static int
+same_reserved(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+int
+cs_p11_module_load(certseal_ctx *ctx, const char *path, const char *reserved,
+    struct cs_p11_module **out)
+{
 	struct cs_p11_module *m = NULL;
 	char resolved[PATH_MAX];
 	CK_RV rv;
@@ -91,6 +112,16 @@ cs_p11_module_load_path(certseal_ctx *ctx, const char *path,
 	cs_p11_lock();
 	for (m = modules; m != NULL; m = m->next) {
 		if (strcmp(m->path, resolved) == 0) {
+			/* One C_Initialize per library and process. */
+			if (!same_reserved(m->reserved, reserved)) {
+				r = cs_error(ctx, CERTSEAL_E_MODULE, "PKCS#11 "
+				    "module '%s' is already initialised with "
+				    "other initialisation arguments in this "
+				    "process: use one set (one NSS database) "
+				    "per process", resolved);
+				m = NULL;
+				goto out;
+			}
 			if ((r = cs_p11_module_check_fork(ctx, m)) != 0)
 				goto out;
 			m->refs++;
@@ -101,7 +132,9 @@ cs_p11_module_load_path(certseal_ctx *ctx, const char *path,
 		}
 	}
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
-	    (m->path = strdup(resolved)) == NULL) {
+	    (m->path = strdup(resolved)) == NULL ||
+	    (reserved != NULL && *reserved != '\0' &&
+	    (m->reserved = strdup(reserved)) == NULL)) {
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -113,10 +146,12 @@ cs_p11_module_load_path(certseal_ctx *ctx, const char *path,
 		    p11_kit_message() : "unknown reason");
 		goto out;
 	}
-	rv = initialize(m->fl);
+	rv = initialize(m->fl, m->reserved);
 	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-		r = cs_p11_error(ctx, rv, "PKCS#11 module '%s': C_Initialize",
-		    resolved);
+		r = cs_p11_error(ctx, rv, "PKCS#11 module '%s': C_Initialize%s",
+		    resolved, rv == CKR_ARGUMENTS_BAD ? " (this module may "
+		    "need initialisation arguments: x-init-reserved in its "
+		    "p11-kit module configuration or in the URI)" : "");
 		if (r != CERTSEAL_E_NOMEM)
 			r = CERTSEAL_E_MODULE;
 		p11_kit_module_release(m->fl);
@@ -135,6 +170,7 @@ cs_p11_module_load_path(certseal_ctx *ctx, const char *path,
 	cs_p11_unlock();
 	if (m != NULL) {
 		free(m->path);
+		free(m->reserved);
 		free(m);
 	}
 	return r;
@@ -158,14 +194,15 @@ cs_p11_strv_free(char **v)
  * file names, and initialise just the ones we end up using.
  */
 static int
-registered(certseal_ctx *ctx, const char *name, char ***out)
+registered(certseal_ctx *ctx, const char *name, char ***out, char ***resv)
 {
 	CK_FUNCTION_LIST **mods = NULL;
-	char **v = NULL, *opt, *mname;
+	char **v = NULL, **rv = NULL, *opt, *mname;
 	size_t i, n = 0, count;
 	int r = CERTSEAL_E_INTERNAL, skip;
 
 	*out = NULL;
+	*resv = NULL;
 	mods = p11_kit_modules_load(NULL, P11_KIT_MODULE_UNMANAGED);
 	if (mods == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_MODULE, "cannot list p11-kit's "
@@ -175,7 +212,8 @@ registered(certseal_ctx *ctx, const char *name, char ***out)
 	}
 	for (count = 0; mods[count] != NULL; count++)
 		;
-	if ((v = calloc(count + 1, sizeof(*v))) == NULL) {
+	if ((v = calloc(count + 1, sizeof(*v))) == NULL ||
+	    (rv = calloc(count + 1, sizeof(*rv))) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -192,45 +230,68 @@ registered(certseal_ctx *ctx, const char *name, char ***out)
 		free(mname);
 		if (skip)
 			continue;
-		if ((v[n] = p11_kit_module_get_filename(mods[i])) == NULL) {
+		/* p11-kit's own option for C_Initialize's pReserved. */
+		opt = p11_kit_config_option(mods[i], "x-init-reserved");
+		rv[n] = strdup(opt != NULL ? opt : "");
+		free(opt);
+		if (rv[n] == NULL ||
+		    (v[n] = p11_kit_module_get_filename(mods[i])) == NULL) {
 			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			n++;
 			goto out;
 		}
 		n++;
 	}
 	*out = v;
+	*resv = rv;
 	v = NULL;
+	rv = NULL;
 	r = 0; /* success */
  out:
 	if (mods != NULL)
 		p11_kit_modules_release(mods);
 	cs_p11_strv_free(v);
+	if (rv != NULL) {
+		/* v may hold fewer entries than rv after a failure */
+		for (i = 0; i < n; i++)
+			free(rv[i]);
+		free(rv);
+	}
 	return r;
 }
 
 int
-cs_p11_registered_modules(certseal_ctx *ctx, char ***out)
+cs_p11_registered_modules(certseal_ctx *ctx, char ***out, char ***reserved)
 {
-	return registered(ctx, NULL, out);
+	char **resv = NULL;
+	int r;
+
+	r = registered(ctx, NULL, out, &resv);
+	if (reserved != NULL)
+		*reserved = resv;
+	else
+		cs_p11_strv_free(resv);
+	return r;
 }
 
 int
 cs_p11_module_load_name(certseal_ctx *ctx, const char *name,
     struct cs_p11_module **out)
 {
-	char **v = NULL;
+	char **v = NULL, **resv = NULL;
 	int r;
 
 	*out = NULL;
-	if ((r = registered(ctx, name, &v)) != 0)
+	if ((r = registered(ctx, name, &v, &resv)) != 0)
 		return r;
 	if (v[0] == NULL)
 		r = cs_error(ctx, CERTSEAL_E_MODULE, "no PKCS#11 module "
 		    "registered with p11-kit as '%s': check module-name or "
 		    "/usr/share/p11-kit/modules", name);
 	else
-		r = cs_p11_module_load_path(ctx, v[0], out);
+		r = cs_p11_module_load(ctx, v[0], resv[0], out);
 	cs_p11_strv_free(v);
+	cs_p11_strv_free(resv);
 	return r;
 }
 
@@ -294,7 +355,7 @@ cs_p11_module_check_fork(certseal_ctx *ctx, struct cs_p11_module *m)
 	 * sessions; PKCS#11 wants C_Initialize again.  Tokens notice the new
 	 * generation, reopen their sessions and need a new login.
 	 */
-	rv = initialize(m->fl);
+	rv = initialize(m->fl, m->reserved);
 	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
 		return cs_p11_error(ctx, rv, "PKCS#11 module '%s': "
 		    "C_Initialize after fork", m->path);
@@ -324,6 +385,7 @@ cs_p11_shutdown(void)
 			m->fl->C_Finalize(NULL);
 		p11_kit_module_release(m->fl);
 		free(m->path);
+		free(m->reserved);
 		free(m);
 	}
 	cs_p11_unlock();

@@ -101,9 +101,49 @@ cs_p11_token_login(certseal_ctx *ctx, struct cs_p11_token *tok,
 	}
  done:
 	cs_p11_token_set_logged_in(tok);
+	cs_p11_token_set_pin_source(tok, pin_source, pin_value);
 	r = 0; /* success */
  out:
 	cs_secret_free(pin);
 	cs_p11_unlock();
 	return r;
+}
+
+/*
+ * Keys with CKA_ALWAYS_AUTHENTICATE (YubiKey PIV signing keys) want the
+ * PIN again right after each C_SignInit/C_DecryptInit.  It comes from the
+ * same source as the token's login: a PIN file is read again, a prompt
+ * asks again (that is the point of such keys).  A refused PIN is not sent
+ * twice (the same digest check as for the user login).
+ */
+CK_RV
+cs_p11_context_login(certseal_ctx *ctx, struct cs_p11_token *tok,
+    CK_SESSION_HANDLE h, const char *key_label)
+{
+	CK_FUNCTION_LIST *fl = cs_p11_token_fl(tok);
+	struct cs_secret *pin = NULL;
+	CK_TOKEN_INFO info;
+	char what[256];
+	CK_RV rv;
+
+	if (fl->C_GetTokenInfo(cs_p11_token_slot(tok), &info) == CKR_OK &&
+	    (info.flags & CKF_PROTECTED_AUTHENTICATION_PATH)) {
+		login_calls++;
+		return fl->C_Login(h, CKU_CONTEXT_SPECIFIC, NULL, 0);
+	}
+	snprintf(what, sizeof(what), "PIN for key '%s' on token '%s' "
+	    "(asked for each use)", key_label, cs_p11_token_label(tok));
+	if (cs_pin_get(ctx, cs_p11_token_pin_source(tok),
+	    cs_p11_token_pin_value(tok), what, &pin) != 0)
+		return CKR_PIN_INCORRECT;
+	if (cs_p11_token_pin_refused(tok, pin->data, pin->len)) {
+		cs_secret_free(pin);
+		return CKR_PIN_INCORRECT;
+	}
+	login_calls++;
+	rv = fl->C_Login(h, CKU_CONTEXT_SPECIFIC, pin->data, pin->len);
+	if (rv == CKR_PIN_INCORRECT)
+		cs_p11_token_set_refused(tok, pin->data, pin->len);
+	cs_secret_free(pin);
+	return rv;
 }

@@ -35,6 +35,14 @@ struct cs_p11_token {
 	unsigned int	 module_gen;	/* module generation of session */
 	unsigned int	 generation;	/* bumped when the session changes */
 	int		 logged_in;
+	struct cs_p11_caps *caps;	/* p11-caps.c; NULL until asked */
+	/*
+	 * The pin-source / pin-value of the last successful login (the
+	 * strings, not the PIN): keys with CKA_ALWAYS_AUTHENTICATE ask the
+	 * same source again for each operation.
+	 */
+	char		*pin_source;
+	char		*pin_value;
 	/*
 	 * The last PIN C_Login refused, as SHA-256(salt || PIN): another
 	 * source or context naming this token with the same PIN gets the
@@ -186,14 +194,15 @@ find_in_module(certseal_ctx *ctx, struct cs_p11_module *m,
 }
 
 static int
-try_module(certseal_ctx *ctx, const char *path, const char *name,
-    const struct cs_p11_uri *uri, struct cs_p11_token **out)
+try_module(certseal_ctx *ctx, const char *path, const char *reserved,
+    const char *name, const struct cs_p11_uri *uri,
+    struct cs_p11_token **out)
 {
 	struct cs_p11_module *m = NULL;
 	int r;
 
 	*out = NULL;
-	r = path != NULL ? cs_p11_module_load_path(ctx, path, &m) :
+	r = path != NULL ? cs_p11_module_load(ctx, path, reserved, &m) :
 	    cs_p11_module_load_name(ctx, name, &m);
 	if (r != 0)
 		return r;
@@ -209,7 +218,7 @@ cs_p11_token_open(certseal_ctx *ctx, const struct cs_p11_uri *uri,
 {
 	struct cs_p11_token *tok = NULL;
 	const char *path, *name;
-	char **mods = NULL;
+	char **mods = NULL, **resv = NULL;
 	size_t i;
 	int r = CERTSEAL_E_INTERNAL, hard = 0;
 
@@ -218,7 +227,8 @@ cs_p11_token_open(certseal_ctx *ctx, const struct cs_p11_uri *uri,
 	name = cs_p11_uri_module_name(uri);
 	cs_p11_lock();
 	if (path != NULL || name != NULL) {
-		if ((r = try_module(ctx, path, name, uri, &tok)) < 0)
+		if ((r = try_module(ctx, path,
+		    cs_p11_uri_init_reserved(uri), name, uri, &tok)) < 0)
 			goto out;
 		if (r == 0) {
 			r = cs_error(ctx, CERTSEAL_E_TOKEN_ABSENT, "no token "
@@ -228,7 +238,7 @@ cs_p11_token_open(certseal_ctx *ctx, const struct cs_p11_uri *uri,
 			goto out;
 		}
 	} else {
-		if ((r = cs_p11_registered_modules(ctx, &mods)) != 0)
+		if ((r = cs_p11_registered_modules(ctx, &mods, &resv)) != 0)
 			goto out;
 		/*
 		 * Modules are initialised one at a time and the search stops
@@ -237,7 +247,8 @@ cs_p11_token_open(certseal_ctx *ctx, const struct cs_p11_uri *uri,
 		 * fails to load is skipped, but remembered for the message.
 		 */
 		for (i = 0, r = 0; mods[i] != NULL && r != 1; i++) {
-			r = try_module(ctx, mods[i], NULL, uri, &tok);
+			r = try_module(ctx, mods[i], resv[i], NULL, uri,
+			    &tok);
 			if (r < 0) {
 				hard = r;
 				r = 0;
@@ -266,6 +277,7 @@ cs_p11_token_open(certseal_ctx *ctx, const struct cs_p11_uri *uri,
 		tok->refs--;
 	cs_p11_unlock();
 	cs_p11_strv_free(mods);
+	cs_p11_strv_free(resv);
 	return r;
 }
 
@@ -321,9 +333,44 @@ cs_p11_tokens_free(struct cs_p11_token *list, int close_sessions)
 		if (close_sessions && list->has_session)
 			cs_p11_module_fl(list->module)->C_CloseSession(
 			    list->session);
+		free(list->caps);
+		free(list->pin_source);
+		if (list->pin_value != NULL)
+			OPENSSL_clear_free(list->pin_value,
+			    strlen(list->pin_value));
 		OPENSSL_cleanse(list, sizeof(*list));
 		free(list);
 	}
+}
+
+struct cs_p11_caps **
+cs_p11_token_caps_slot(struct cs_p11_token *tok)
+{
+	return &tok->caps;
+}
+
+void
+cs_p11_token_set_pin_source(struct cs_p11_token *tok, const char *source,
+    const char *value)
+{
+	free(tok->pin_source);
+	if (tok->pin_value != NULL)
+		OPENSSL_clear_free(tok->pin_value, strlen(tok->pin_value));
+	/* Out of memory: the context-specific login will find no PIN. */
+	tok->pin_source = source != NULL ? strdup(source) : NULL;
+	tok->pin_value = value != NULL ? OPENSSL_strdup(value) : NULL;
+}
+
+const char *
+cs_p11_token_pin_source(const struct cs_p11_token *tok)
+{
+	return tok->pin_source;
+}
+
+const char *
+cs_p11_token_pin_value(const struct cs_p11_token *tok)
+{
+	return tok->pin_value;
 }
 
 void

@@ -26,7 +26,8 @@ static const char *const path_attrs[] = {
 };
 
 static const char *const query_attrs[] = {
-	"pin-source", "pin-value", "module-name", "module-path", NULL,
+	"pin-source", "pin-value", "module-name", "module-path",
+	"x-init-reserved", NULL,
 };
 
 static int
@@ -64,7 +65,7 @@ check_names(certseal_ctx *ctx, const char *uri, const char *p,
 				    list == path_attrs ? "token, serial, "
 				    "manufacturer, model, object, type, id, ..."
 				    : "module-path, module-name, pin-source, "
-				    "pin-value");
+				    "pin-value, x-init-reserved");
 			}
 		}
 		p = q + 1;
@@ -136,6 +137,13 @@ cs_p11_uri_parse(certseal_ctx *ctx, const char *uri, struct cs_p11_uri **out)
 	}
 	if ((r = copy_object(ctx, uri, u)) != 0)
 		goto out;
+	if (cs_p11_uri_init_reserved(u) != NULL &&
+	    cs_p11_uri_module_path(u) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: x-init-reserved "
+		    "needs module-path (with module-name, the module's p11-kit "
+		    "configuration gives it)", uri);
+		goto out;
+	}
 	if (cs_p11_uri_module_path(u) != NULL &&
 	    cs_p11_uri_module_name(u) != NULL) {
 		r = cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: give module-path "
@@ -196,6 +204,13 @@ const char *
 cs_p11_uri_pin_value(const struct cs_p11_uri *u)
 {
 	return p11_kit_uri_get_pin_value(u->kit);
+}
+
+const char *
+cs_p11_uri_init_reserved(const struct cs_p11_uri *u)
+{
+	return nonempty(p11_kit_uri_get_vendor_query(u->kit,
+	    "x-init-reserved"));
 }
 
 const uint8_t *

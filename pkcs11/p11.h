@@ -23,6 +23,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
 
 #include <p11-kit/p11-kit.h>
 #include <p11-kit/pkcs11.h>
@@ -82,6 +85,8 @@ const char *cs_p11_uri_module_path(const struct cs_p11_uri *uri);
 const char *cs_p11_uri_module_name(const struct cs_p11_uri *uri);
 const char *cs_p11_uri_pin_source(const struct cs_p11_uri *uri);
 const char *cs_p11_uri_pin_value(const struct cs_p11_uri *uri);
+/* certseal's x-init-reserved query attribute (with module-path). */
+const char *cs_p11_uri_init_reserved(const struct cs_p11_uri *uri);
 
 /* The object's CKA_ID (NULL if none), label (NULL) and class ((CK_ULONG)-1). */
 const uint8_t *cs_p11_uri_id(const struct cs_p11_uri *uri, size_t *lenp);
@@ -102,6 +107,15 @@ void cs_p11_unlock(void);
 int cs_p11_module_load_path(certseal_ctx *ctx, const char *path,
     struct cs_p11_module **out);
 
+/*
+ * Same, passing reserved (NULL: none) as C_INITIALIZE_ARGS.pReserved, as
+ * p11-kit does for a module configuration's x-init-reserved (NSS softokn
+ * needs its database there).  A library is initialised once per process:
+ * asking for it again with other arguments is CERTSEAL_E_MODULE.
+ */
+int cs_p11_module_load(certseal_ctx *ctx, const char *path,
+    const char *reserved, struct cs_p11_module **out);
+
 /* Same, for a p11-kit registered module name ("softhsm2"). */
 int cs_p11_module_load_name(certseal_ctx *ctx, const char *name,
     struct cs_p11_module **out);
@@ -109,9 +123,11 @@ int cs_p11_module_load_name(certseal_ctx *ctx, const char *name,
 /*
  * The paths of p11-kit's registered modules, trust-policy modules left
  * out (they hold CA anchors, never keys).  NULL-terminated; free with
- * cs_p11_strv_free.
+ * cs_p11_strv_free.  reserved (optional): their x-init-reserved options,
+ * "" when absent, in the same order.
  */
-int cs_p11_registered_modules(certseal_ctx *ctx, char ***out);
+int cs_p11_registered_modules(certseal_ctx *ctx, char ***out,
+    char ***reserved);
 void cs_p11_strv_free(char **v);
 
 struct cs_p11_module *cs_p11_module_ref(struct cs_p11_module *m);
@@ -186,6 +202,80 @@ int cs_p11_token_logged_in(const struct cs_p11_token *tok);
 /* How many times C_Login was called in this process (for tests). */
 unsigned long cs_p11_login_calls(void);
 
+/* ---- p11-caps.c: what a token can do, asked once ---- */
+
+enum cs_p11_cap {
+	CS_CAP_RSA_GEN,		/* CKM_RSA_PKCS_KEY_PAIR_GEN */
+	CS_CAP_EC_GEN,		/* CKM_EC_KEY_PAIR_GEN */
+	CS_CAP_RSA_PKCS,	/* CKM_RSA_PKCS */
+	CS_CAP_RSA_X509,	/* CKM_RSA_X_509 (raw RSA) */
+	CS_CAP_RSA_OAEP,	/* CKM_RSA_PKCS_OAEP */
+	CS_CAP_RSA_PSS,		/* CKM_RSA_PKCS_PSS */
+	CS_CAP_ECDSA,		/* CKM_ECDSA */
+	CS_CAP_ECDH,		/* CKM_ECDH1_DERIVE */
+	CS_CAP_AES_GEN,		/* CKM_AES_KEY_GEN */
+	CS_CAP_AES_WRAP_PAD,	/* CKM_AES_KEY_WRAP_PAD (pair export) */
+	CS_CAP__N
+};
+
+struct cs_p11_caps {
+	int		 known;		/* 0: the module would not say */
+	struct {
+		int	 present;
+		CK_FLAGS flags;		/* CKF_DECRYPT, CKF_SIGN, ... */
+		CK_ULONG min_bits, max_bits;
+	} m[CS_CAP__N];
+};
+
+/*
+ * The token's mechanisms: C_GetMechanismList and C_GetMechanismInfo on
+ * first use, remembered for the process (borrowed; lives as long as the
+ * token).
+ */
+int cs_p11_token_caps(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const struct cs_p11_caps **out);
+
+/* 1 when cap is offered with every flag in need, 0 not, -1 unknown. */
+int cs_p11_caps_has(const struct cs_p11_caps *c, enum cs_p11_cap cap,
+    CK_FLAGS need);
+
+/* "CKM_ECDH1_DERIVE" ... */
+const char *cs_p11_cap_mech_name(enum cs_p11_cap cap);
+
+/*
+ * CERTSEAL_E_TOKEN (exit 6) naming the token, the mechanism and `todo`
+ * when the token does not offer cap with need; 0 when it does or cannot
+ * tell.
+ */
+int cs_p11_require(certseal_ctx *ctx, struct cs_p11_token *tok,
+    enum cs_p11_cap cap, CK_FLAGS need, const char *todo);
+
+/*
+ * Whether a key of this type can serve certseal on this token: decrypt
+ * a file (sign == 0: ECDH for EC, OAEP or raw RSA for RSA) or sign one.
+ * CERTSEAL_E_TOKEN with what to do when it cannot.
+ */
+int cs_p11_require_key_use(certseal_ctx *ctx, struct cs_p11_token *tok,
+    CK_KEY_TYPE type, int sign);
+
+/* How many times a token's mechanisms were read (for tests). */
+unsigned long cs_p11_caps_reads(void);
+
+/* ---- p11-check.c: the capability report ---- */
+
+/*
+ * What the token can do for certseal, as JSON: {module, token{...},
+ * mechanisms_known, capabilities{generate_rsa, rsa_key_bits, generate_ec,
+ * sign_rsa_pss, sign_rsa_pkcs1, sign_ecdsa, oaep_sha1, oaep_sha256,
+ * raw_rsa, ecdh, export, import, non_extractable_keys}, advice[]}.
+ * Values: "yes", "no", "native", "raw RSA", "unknown".  Needs no login.
+ */
+int cs_p11_check_json(certseal_ctx *ctx, struct cs_p11_token *tok,
+    json_t **out);
+
+/* The report as a two-column table. */
+void cs_p11_check_print(FILE *fp, const json_t *report);
+
 /* ---- p11-find.c: objects ---- */
 
 /* One object on a token: handle, class, CKA_ID and label. */
@@ -196,6 +286,7 @@ struct cs_p11_object {
 	uint8_t		 id[CS_P11_ID_MAX];
 	size_t		 idlen;
 	char		 label[129];
+	int		 always_auth;	/* CKA_ALWAYS_AUTHENTICATE (keys) */
 };
 
 /*
@@ -310,6 +401,14 @@ struct cs_p11_keygen {
 
 /* Parses "rsa-3072", "rsa-4096", "ec-p256", "ec-p384". */
 int cs_p11_alg_parse(const char *name, enum cs_p11_alg *out);
+
+/*
+ * p11-caps.c: CERTSEAL_E_TOKEN, before anything is generated, when the
+ * token cannot generate alg (mechanism or key size) or, with exportable,
+ * cannot export the key afterwards (no AES key wrapping: a TPM).
+ */
+int cs_p11_require_keygen(certseal_ctx *ctx, struct cs_p11_token *tok,
+    enum cs_p11_alg alg, int exportable);
 
 /*
  * Generates a key pair on the token, a self-signed certificate signed on

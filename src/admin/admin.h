@@ -158,5 +158,6 @@ int cmd_save(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_edit(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_token(int argc, char **argv);	/* cmd-token.c */
 
 #endif /* CS_ADMIN_H */

@@ -28,6 +28,8 @@ static const struct cli_command commands[] = {
 	    "[--json]", "count the clients ready for a pair" },
 	{ "seal", cmd_seal, "seal --recipient CERT... --signer URI "
 	    "[-o OUT] [IN|-]", "seal a file offline, without a profile" },
+	{ "token", cmd_token, "token check [--json] [PKCS11-URI]",
+	    "what a token can do for certseal (default: the profile's)" },
 };
 
 static void

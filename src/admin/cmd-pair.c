@@ -72,6 +72,7 @@ pair_generate_cmd(const struct pair_options *o)
 {
 	struct admin a;
 	struct pair pair;
+	enum cs_p11_alg alg;
 	char id[PAIR_ID_LEN + 1];
 	int r, code;
 
@@ -81,6 +82,15 @@ pair_generate_cmd(const struct pair_options *o)
 		    "36500");
 	if ((code = admin_open(&a, ADMIN_LOCK | ADMIN_TOKEN)) != 0)
 		goto out;
+	/*
+	 * Up front, from the token's mechanisms: a token that cannot make
+	 * this key or export it (a TPM) is said so before anything is made.
+	 */
+	if (cs_p11_alg_parse(o->algorithm, &alg) == 0 &&
+	    (r = cs_p11_require_keygen(a.ctx, a.tok, alg, 1)) != 0) {
+		code = cli_fail(a.ctx, r, "pair generate");
+		goto out;
+	}
 	/* RSA-4096 on a smartcard takes a minute: say what is going on. */
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "certseal-admin: generating two %s key pairs "

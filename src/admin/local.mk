@@ -15,5 +15,6 @@ certseal_admin_SOURCES = \
 	src/admin/cmd-save.c \
 	src/admin/cmd-seal.c \
 	src/admin/rollout.h \
-	src/admin/cmd-rollout.c
+	src/admin/cmd-rollout.c \
+	src/admin/cmd-token.c
 certseal_admin_LDADD = libcli.la libcertseal-core.la $(CS_LIBS)

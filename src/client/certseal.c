@@ -25,7 +25,7 @@ static const struct cli_command commands[] = {
 	    "tell whether this client can open CONFIG, and with what" },
 	{ "inspect", cmd_inspect, "inspect FILE [--json]",
 	    "describe a sealed file: recipients, algorithms, signers" },
-	{ "sources", cmd_sources, "sources [--json]",
+	{ "sources", cmd_sources, "sources [--json] [--check]",
 	    "list the keys and signers each source offers" },
 	{ "report", cmd_report, "report --out DIR",
 	    "write this host's readiness report" },

@@ -43,6 +43,8 @@ int cmd_open(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_sources(int argc, char **argv);
+/* cmd-sources-check.c: `sources --check` for the context's sources. */
+int sources_check(certseal_ctx *ctx, int json);
 int cmd_report(int argc, char **argv);
 int cmd_store(int argc, char **argv);
 

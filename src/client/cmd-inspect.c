@@ -121,16 +121,29 @@ cmd_sources(int argc, char **argv)
 	json_t *all = NULL, *desc = NULL;
 	char *text;
 	size_t i;
-	int r, code, json = 0;
+	int r, code, json = 0, check = 0, j, k;
 
-	if ((code = client_parse_options(argc, argv, "sources [--json]",
-	    NULL, &json, 0)) != 0)
+	/* --check is this command's own; the rest are the client's. */
+	for (j = k = 1; j < argc; j++) {
+		if (strcmp(argv[j], "--check") == 0)
+			check = 1;
+		else
+			argv[k++] = argv[j];
+	}
+	argc = k;
+	argv[argc] = NULL;
+	if ((code = client_parse_options(argc, argv,
+	    "sources [--json] [--check]", NULL, &json, 0)) != 0)
 		return code;
 	if ((code = client_ctx_new(&ctx)) != 0)
 		goto out;
 	if (ctx->nsources == 0 &&
 	    (r = certseal_ctx_add_source(ctx, CS_DEFAULT_SOURCE)) != 0) {
 		code = cli_fail(ctx, r, "%s", CS_DEFAULT_SOURCE);
+		goto out;
+	}
+	if (check) {
+		code = sources_check(ctx, json);
 		goto out;
 	}
 	if ((all = json_array()) == NULL) {

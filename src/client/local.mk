@@ -8,6 +8,7 @@ certseal_SOURCES = \
 	src/client/certseal.c \
 	src/client/cmd-open.c \
 	src/client/cmd-inspect.c \
+	src/client/cmd-sources-check.c \
 	src/client/cmd-store.c
 
 certseal_LDADD = libcli.la libcertseal-core.la $(CS_LIBS)

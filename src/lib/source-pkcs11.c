@@ -230,7 +230,10 @@ pkcs11_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 		    "on the token with the key's CKA_ID",
 		    cs_p11_token_label(ps->tok));
 	}
-	if ((r = cs_p11_key_pkey(src->ctx, ps->tok, obj, cert, &pkey)) != 0)
+	/* A key the token cannot use is said so now, not as "bad decrypt". */
+	if ((r = cs_p11_require_key_use(src->ctx, ps->tok, obj->key_type,
+	    0)) != 0 ||
+	    (r = cs_p11_key_pkey(src->ctx, ps->tok, obj, cert, &pkey)) != 0)
 		return r;
 	if (!X509_up_ref(cert)) {
 		EVP_PKEY_free(pkey);
@@ -578,7 +581,9 @@ pkcs11_signer_key(struct cs_source *src, const struct cs_key **out)
 		goto out;
 	}
 	cert = sk_X509_shift(certs);
-	if ((r = cs_p11_key_pkey(ctx, ps->tok, &objs[0], cert, &pkey)) != 0 ||
+	if ((r = cs_p11_require_key_use(ctx, ps->tok, objs[0].key_type,
+	    1)) != 0 ||
+	    (r = cs_p11_key_pkey(ctx, ps->tok, &objs[0], cert, &pkey)) != 0 ||
 	    (r = make_key(ps, pkey, cert, objs[0].label, &ps->signer)) != 0)
 		goto out;
 	pkey = NULL;

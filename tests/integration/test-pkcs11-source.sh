@@ -375,4 +375,33 @@ if command -v jq >/dev/null 2>&1; then
 		>/dev/null && ok || fail "sources --json: no signer_trust"
 fi
 
+# --- capabilities: asked once, and reported -----------------------------
+# Two files in one process would be nicer; one open reads the mechanism
+# list once (a size query and the list) and a handful of infos.
+n=$(calls "$T/spy-rsa256.log" C_GetMechanismList)
+[ "$n" -eq 2 ] && ok || fail "OAEP-SHA256: $n C_GetMechanismList, expected 2"
+n=$(calls "$T/spy-rsa256.log" C_GetMechanismInfo)
+[ "$n" -le 10 ] && ok || fail "OAEP-SHA256: $n C_GetMechanismInfo, expected <= 10"
+expect 0 "token check on SoftHSM" -- "$CERTSEAL_ADMIN" token check \
+	"pkcs11:token=client%20token?module-path=$M&pin-source=file:$T/pin"
+# SoftHSM offers OAEP but refuses SHA-256 with it: raw RSA, said so.
+for want in "oaep_sha256 .* raw RSA" "oaep_sha1 .* native" "ecdh .* yes" \
+	"export .* yes" "sign_rsa_pss .* native"; do
+	grep -qE "^  $want\$" "$T/out" && ok ||
+		fail "token check: no line matching '$want': $(cat "$T/out")"
+done
+expect 0 "token check on SoftHSM, no PIN" -- "$CERTSEAL_ADMIN" token check \
+	--json "pkcs11:token=client%20token?module-path=$M"
+if command -v jq >/dev/null 2>&1; then
+	v=$(jq -r '.capabilities.oaep_sha256' "$T/out")
+	[ "$v" = "raw RSA" ] && ok || fail "token check --json, no PIN: $v"
+fi
+expect 6 "token check, absent token" -- "$CERTSEAL_ADMIN" token check \
+	"pkcs11:token=nosuch?module-path=$M"
+expect_clean_failure "token check, absent token"
+expect 2 "token check, bad URI" -- "$CERTSEAL_ADMIN" token check \
+	"pkcs11:tokn=x"
+expect_clean_failure "token check, bad URI"
+expect 2 "token, no verb" -- "$CERTSEAL_ADMIN" token
+
 finish
