@@ -28,3 +28,7 @@ INTEGRATION_TESTS += tests/integration/test-faults.sh \
 	tests/integration/test-concurrency.sh
 EXTRA_DIST += tests/fault/failwrite.c
 INTEGRATION_TESTS += tests/integration/test-hygiene.sh
+# The Debian packages (issue 17): built, linted, installed, used, purged.
+# Installs onto the machine, so only as root in CI or with
+# CERTSEAL_TEST_DEB=1; skips otherwise.
+INTEGRATION_TESTS += tests/integration/test-deb.sh
