@@ -55,6 +55,9 @@ EXTRA_DIST += \
 	contrib/systemd/README.md \
 	contrib/systemd/app-with-certseal.service \
 	contrib/systemd/certseal-exec \
+	contrib/systemd/app-config.path \
+	contrib/systemd/app-config-reload.service \
+	contrib/systemd/app-reload.conf \
 	contrib/ansible/README.md \
 	contrib/ansible/playbook.yml \
 	contrib/ansible/roles/certseal_client/defaults/main.yml \

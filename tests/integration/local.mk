@@ -32,3 +32,6 @@ INTEGRATION_TESTS += tests/integration/test-hygiene.sh
 # Installs onto the machine, so only as root in CI or with
 # CERTSEAL_TEST_DEB=1; skips otherwise.
 INTEGRATION_TESTS += tests/integration/test-deb.sh
+# contrib/systemd: systemd-analyze verify on every unit, and the commands
+# of the reload path on real sealed files.
+INTEGRATION_TESTS += tests/integration/test-systemd-units.sh
