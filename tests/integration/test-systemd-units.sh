@@ -147,4 +147,53 @@ expect 5 "reload with plaintext" -- $open_cmd
 same_bytes "$T/run/app/app.conf" "$T/two.conf" "reload failed: old file kept"
 [ "$(find "$T/run/app" -type f | wc -l)" -eq 1 ] && ok ||
 	fail "a failed reload left files: $(ls -a "$T/run/app")"
+
+# --- the inotifywait loop of README.md, for hosts without systemd ---------
+if ! command -v inotifywait >/dev/null 2>&1 || ! command -v setsid >/dev/null 2>&1; then
+	echo "test-systemd-units: inotifywait or setsid missing" \
+		"(contrib/install-deps installs inotify-tools): loop not tested"
+	finish
+	exit
+fi
+# The README's loop, with its two actions written to files.
+sed -n '/^### Without systemd/,$p' "$U/README.md" |
+	awk '/^```$/ { if (go) exit } go { print } /^```sh$/ { go = 1 }' |
+	sed -e "s|^config=/etc/app/app.sealed|config=$T/etc/app.sealed|" \
+		-e "s|certseal --|$CERTSEAL --|" \
+		-e "s|service app reload|echo reload >>$T/reloads|" \
+		-e "s|logger -t app-config|echo >>$T/kept|" >"$T/watch.sh"
+grep -q inotifywait "$T/watch.sh" && grep -q "$T/reloads" "$T/watch.sh" &&
+	grep -q "$T/kept" "$T/watch.sh" && ok ||
+	fail "README loop not found or changed: $(cat "$T/watch.sh")"
+: >"$T/reloads"
+: >"$T/kept"
+setsid sh "$T/watch.sh" </dev/null >"$T/watch.out" 2>&1 &
+watch=$!
+trap 'kill -TERM -- -"$watch" 2>/dev/null; rm -rf "$T"' EXIT
+# wait_lines FILE N: up to 10 s for FILE to have N lines.
+wait_lines() {
+	i=0
+	while [ "$(wc -l <"$1")" -lt "$2" ] && [ "$i" -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(wc -l <"$1")" -eq "$2" ]
+}
+sleep 1		# inotifywait -q says nothing once its watch is set
+cp "$T/one.conf" "$T/other"		# another file in the directory
+mv "$T/other" "$T/etc/other"
+cp "$T/two.sealed" "$T/etc/new" && mv "$T/etc/new" "$T/etc/app.sealed"
+wait_lines "$T/reloads" 1 && ok ||
+	fail "loop: no reload after a good file: $(cat "$T/watch.out")"
+cp "$T/two.conf" "$T/etc/new" && mv "$T/etc/new" "$T/etc/app.sealed"
+wait_lines "$T/kept" 1 && ok || fail "loop: plaintext not refused"
+grep -q 'not sealed\|plaintext' "$T/kept" && ok ||
+	fail "loop: the reason is not logged: $(cat "$T/kept")"
+[ "$(wc -l <"$T/reloads")" -eq 1 ] && ok ||
+	fail "loop: $(wc -l <"$T/reloads") reloads, expected 1"
+# A save in place (written and closed, no rename) is seen too.
+cp "$T/two.sealed" "$T/etc/app.sealed"
+wait_lines "$T/reloads" 2 && ok || fail "loop: no reload after a write in place"
+kill -TERM -- -"$watch" 2>/dev/null
+wait "$watch" 2>/dev/null
 finish
