@@ -35,3 +35,5 @@ INTEGRATION_TESTS += tests/integration/test-deb.sh
 # contrib/systemd: systemd-analyze verify on every unit, and the commands
 # of the reload path on real sealed files.
 INTEGRATION_TESTS += tests/integration/test-systemd-units.sh
+# libcertseal(3) against certseal.h; every page renders without a warning.
+INTEGRATION_TESTS += tests/integration/test-man3.sh
