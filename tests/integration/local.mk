@@ -52,3 +52,12 @@ INTEGRATION_TESTS += tests/integration/test-context-login.sh
 check_PROGRAMS += p11-sign
 p11_sign_SOURCES = tests/integration/p11-sign.c
 p11_sign_LDADD = libcertseal-core.la $(CS_LIBS)
+# The Debian packages (issue 17): built, linted, installed, used, purged.
+# Installs onto the machine, so only as root in CI or with
+# CERTSEAL_TEST_DEB=1; skips otherwise.
+INTEGRATION_TESTS += tests/integration/test-deb.sh
+# contrib/systemd: systemd-analyze verify on every unit, and the commands
+# of the reload path on real sealed files.
+INTEGRATION_TESTS += tests/integration/test-systemd-units.sh
+# libcertseal(3) against certseal.h; every page renders without a warning.
+INTEGRATION_TESTS += tests/integration/test-man3.sh
