@@ -45,5 +45,6 @@ int cmd_inspect(int argc, char **argv);
 int cmd_sources(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_store(int argc, char **argv);
+int cmd_enroll(int argc, char **argv);
 
 #endif /* CS_CLIENT_H */

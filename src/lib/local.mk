@@ -52,3 +52,8 @@ libcertseal_core_la_SOURCES += \
 	src/lib/store-path.c \
 	src/lib/store.c \
 	src/lib/store-admin.c
+# enrolled clients: key IDs and requests, the store's own client key
+libcertseal_core_la_SOURCES += \
+	src/lib/enroll.h \
+	src/lib/enroll.c \
+	src/lib/store-enroll.c
