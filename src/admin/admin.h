@@ -79,6 +79,23 @@ int admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 int admin_open_config(struct admin *a, const char *path,
     certseal_config **out);
 
+/* ---- clients.c: certificates for enrolled clients ---- */
+
+/*
+ * Issues the certificate of client `name` for the (verified) request,
+ * signed on the token by pair's signing key, valid `days` (at most as
+ * long as the signer), SKID = the key ID.
+ */
+int client_issue(struct admin *a, const struct pair *pair, X509_REQ *req,
+    const char *name, int days, X509 **out);
+
+/* PEM of cert followed by the signing certificates of the live pairs. */
+int client_bundle(struct admin *a, X509 *cert, char **pem, size_t *len);
+
+/* The certificate as the profile keeps it (base64 DER, malloc'ed). */
+int client_cert_base64(X509 *cert, char **out);
+
+int cmd_client(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_pair(int argc, char **argv);

@@ -89,6 +89,7 @@ profile_free(struct profile *p)
 	for (i = 0; i < p->npairs; i++)
 		pair_release(&p->pairs[i]);
 	free(p->pairs);
+	profile_clients_free(p);
 	free(p->path);
 	free(p->token_uri);
 	free(p->config_path);
@@ -326,7 +327,7 @@ read_profile(certseal_ctx *ctx, struct profile *p, json_t *root)
 	p->sequence = v == NULL ? 0 : (uint64_t)json_integer_value(v);
 	pairs = json_object_get(root, "pairs");
 	if (pairs == NULL)
-		return 0;
+		return profile_read_clients(ctx, p, root);
 	if (!json_is_array(pairs) ||
 	    json_array_size(pairs) > PROFILE_MAX_PAIRS)
 		return bad(ctx, p->path, "'pairs' is not a list of at most "
@@ -347,7 +348,7 @@ read_profile(certseal_ctx *ctx, struct profile *p, json_t *root)
 	}
 	if (nactive > 1)
 		return bad(ctx, p->path, "more than one pair is active");
-	return 0;
+	return profile_read_clients(ctx, p, root);
 }
 
 int
@@ -464,7 +465,8 @@ profile_save(certseal_ctx *ctx, const struct profile *p)
 		    json_array_append_new(pairs, item) != 0)
 			goto nomem;
 	}
-	if (json_object_set(root, "pairs", pairs) != 0)
+	if (json_object_set(root, "pairs", pairs) != 0 ||
+	    profile_write_clients(p, root) != 0)
 		goto nomem;
 	if ((text = json_dumps(root, JSON_INDENT(2))) == NULL)
 		goto nomem;
