@@ -45,7 +45,7 @@ void admin_use_softhsm_conf(const char *conf);
  * and fills *out (strings owned by *out).
  */
 int pair_generate(struct admin *a, const char *algorithm, const char *label,
-    int days, struct pair *out);
+    int days, int no_export, struct pair *out);
 
 /* The pair's certificates from the token. */
 int pair_certs(struct admin *a, const struct pair *pair, X509 **enc,

@@ -515,9 +515,9 @@ client_approve(const struct client_opts *o, int argc, char **argv)
 			if (!is_new_request(q, keys, a.profile->nclients))
 				continue;
 			if (q->problem != NULL) {
+				/* Loud, but not a failure: automation
+				 * must not stall on one bad file. */
 				cli_warn("not approved: %s", q->problem);
-				if (first == 0)
-					first = CLI_EXIT_OTHER;
 				continue;
 			}
 		} else {

@@ -223,6 +223,7 @@ read_pair(certseal_ctx *ctx, const char *path, json_t *o, struct pair *pair)
 		"rsa-3072", "rsa-4096", "ec-p256", "ec-p384"
 	};
 	char *id = NULL, *state = NULL;
+	json_t *v;
 	size_t i;
 	int r, found;
 
@@ -271,6 +272,12 @@ read_pair(certseal_ctx *ctx, const char *path, json_t *o, struct pair *pair)
 	    &pair->not_before)) != 0 ||
 	    (r = get_time(ctx, path, o, "not_after", &pair->not_after)) != 0)
 		goto out;
+	v = json_object_get(o, "exportable");
+	if (v != NULL && !json_is_boolean(v)) {
+		r = bad(ctx, path, "a pair's 'exportable' is not true or false");
+		goto out;
+	}
+	pair->no_export = v != NULL && json_is_false(v);
 	for (i = 0, found = 0; i < sizeof(algorithms) / sizeof(algorithms[0]);
 	    i++)
 		if (strcmp(pair->algorithm, algorithms[i]) == 0)
@@ -433,7 +440,9 @@ write_pair(const struct pair *pair)
 	    set_opt_time(o, "activated", pair->activated) != 0 ||
 	    set_opt_time(o, "retired", pair->retired) != 0 ||
 	    set_opt_time(o, "not_before", pair->not_before) != 0 ||
-	    set_opt_time(o, "not_after", pair->not_after) != 0) {
+	    set_opt_time(o, "not_after", pair->not_after) != 0 ||
+	    (pair->no_export && json_object_set_new(o, "exportable",
+	    json_false()) != 0)) {
 		json_decref(o);
 		return NULL;
 	}

@@ -36,6 +36,7 @@ struct pair {
 	char		*sign_key_id;	/* hex CKA_ID = SKID, signing */
 	char		*enc_fingerprint;	/* SHA-256 of the certificate */
 	char		*sign_fingerprint;
+	int		 no_export;	/* encryption key never extractable */
 };
 
 /* An enrolled client (DESIGN.md section 8), profile-clients.c. */

@@ -28,3 +28,6 @@ INTEGRATION_TESTS += tests/integration/test-faults.sh \
 	tests/integration/test-concurrency.sh
 EXTRA_DIST += tests/fault/failwrite.c
 INTEGRATION_TESTS += tests/integration/test-hygiene.sh
+# enrolled clients (issue 14)
+INTEGRATION_TESTS += tests/integration/test-enroll.sh
+EXTRA_DIST += tests/integration/forge-request.py
