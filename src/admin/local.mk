@@ -17,4 +17,5 @@ certseal_admin_SOURCES = \
 	src/admin/cmd-rollout.c
 certseal_admin_LDADD = libcli.la libcertseal-core.la $(CS_LIBS)
 # enrolled clients: client list | approve | revoke
-certseal_admin_SOURCES += src/admin/cmd-client.c src/admin/clients.c
+certseal_admin_SOURCES += src/admin/cmd-client.c src/admin/clients.c \
+	src/admin/rollout-enrolled.c

@@ -520,3 +520,71 @@ cmd_enroll(int argc, char **argv)
 	certseal_ctx_free(ctx);
 	return code;
 }
+
+/* ---- signed readiness reports ---- */
+
+/*
+ * The enrolled key of one configured source, if it has one: never made
+ * here.  CERTSEAL_E_NOT_FOUND when the source is not enrolled.
+ */
+static int
+enrolled_key(certseal_ctx *ctx, const char *uri, struct client_key *k)
+{
+	int r;
+
+	if (is_pkcs11(uri)) {
+		if ((r = token_open(ctx, uri, k)) != 0)
+			return r;
+		return token_find_key(ctx, k);
+	}
+	if (strncmp(uri, "store:", 6) != 0 && uri[0] != '[')
+		return CERTSEAL_E_NOT_FOUND;	/* file: is never enrolled */
+	if ((r = cs_store_spec_parse(ctx, uri, k->loc, k->store)) != 0)
+		return r;
+	return cs_store_enrolled_key(ctx, k->loc, k->store, &k->pkey);
+}
+
+int
+enroll_sign_report(certseal_ctx *ctx, const char *path)
+{
+	struct client_key k;
+	const char *uri = NULL;
+	uint8_t *data = NULL;
+	char *sig = NULL, *sigpath = NULL;
+	size_t i, len = 0, siglen = 0;
+	int r = CERTSEAL_E_NOT_FOUND;
+
+	memset(&k, 0, sizeof(k));
+	for (i = 0; i < ctx->nsources; i++) {
+		client_key_release(&k);
+		uri = cs_source_uri(ctx->sources[i]);
+		if ((r = enrolled_key(ctx, uri, &k)) == 0)
+			break;
+	}
+	if (r != 0) {
+		/* Not enrolled anywhere: an unsigned report, as before. */
+		cs_error_clear(ctx);
+		r = CERTSEAL_E_NOT_FOUND;
+		goto out;
+	}
+	if ((r = cs_read_file(ctx, path, CS_REQUEST_MAX * 16, &data,
+	    &len)) != 0 ||
+	    (r = cs_report_sign(ctx, k.pkey, data, len, &sig, &siglen)) != 0)
+		goto out;
+	if (asprintf(&sigpath, "%s.sig", path) < 0) {
+		sigpath = NULL;
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = cs_atomic_write(ctx, sigpath, sig, siglen, 0644)) != 0)
+		goto out;
+	fprintf(stderr, "%s: report signed with the enrolled key of %s\n",
+	    cli_progname, uri);
+	r = 0; /* success */
+ out:
+	free(sigpath);
+	free(sig);
+	free(data);
+	client_key_release(&k);
+	return r;
+}

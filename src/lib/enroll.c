@@ -302,3 +302,104 @@ cs_enroll_check_bundle(certseal_ctx *ctx, EVP_PKEY *pkey, X509 *client,
 	    "certificate is not signed by any of the signer certificates "
 	    "that follow it", shown);
 }
+
+/* ---- signed readiness reports ---- */
+
+#define SIG_MAGIC	"certseal-report-signature 1\n"
+#define SIG_MAX		4096
+
+int
+cs_report_sign(certseal_ctx *ctx, EVP_PKEY *pk, const uint8_t *data,
+    size_t len, char **out, size_t *outlen)
+{
+	EVP_MD_CTX *mctx = NULL;
+	unsigned char *sig = NULL;
+	char keyid[CS_KEY_ID_HEX + 1], *b64 = NULL;
+	size_t siglen = 0;
+	int r = CERTSEAL_E_INTERNAL, n;
+
+	*out = NULL;
+	*outlen = 0;
+	if (cs_key_id_hex(pk, keyid) != 0)
+		return cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot compute the "
+		    "key ID");
+	/* RSA PKCS#1 v1.5 or ECDSA: what every token signs with. */
+	if ((mctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(mctx, NULL, cs_key_md(pk), NULL, pk) != 1 ||
+	    EVP_DigestSign(mctx, NULL, &siglen, data, len) != 1 ||
+	    (sig = OPENSSL_malloc(siglen)) == NULL ||
+	    EVP_DigestSign(mctx, sig, &siglen, data, len) != 1) {
+		r = cs_error(ctx, CERTSEAL_E_TOKEN, "signing the readiness "
+		    "report with the enrolled key failed");
+		goto out;
+	}
+	if ((b64 = malloc((siglen + 2) / 3 * 4 + 1)) == NULL)
+		goto nomem;
+	EVP_EncodeBlock((unsigned char *)b64, sig, (int)siglen);
+	if ((n = asprintf(out, SIG_MAGIC "key-id %s\nsignature %s\n", keyid,
+	    b64)) < 0) {
+		*out = NULL;
+		goto nomem;
+	}
+	*outlen = (size_t)n;
+	r = 0; /* success */
+	goto out;
+ nomem:
+	r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+ out:
+	free(b64);
+	OPENSSL_free(sig);
+	EVP_MD_CTX_free(mctx);
+	return r;
+}
+
+int
+cs_report_verify(certseal_ctx *ctx, EVP_PKEY *pub, const uint8_t *data,
+    size_t len, const char *sig, size_t siglen)
+{
+	EVP_MD_CTX *mctx = NULL;
+	unsigned char *raw = NULL;
+	char keyid[CS_KEY_ID_HEX + 1];
+	const char *p, *b64, *end;
+	size_t n;
+	int r = CERTSEAL_E_BAD_SIGNATURE, rawlen, pad;
+
+	if (siglen > SIG_MAX || strlen(sig) != siglen ||
+	    strncmp(sig, SIG_MAGIC, strlen(SIG_MAGIC)) != 0)
+		return cs_error(ctx, CERTSEAL_E_BAD_SIGNATURE, "not a report "
+		    "signature");
+	p = sig + strlen(SIG_MAGIC);
+	if (cs_key_id_hex(pub, keyid) != 0 || strncmp(p, "key-id ", 7) != 0 ||
+	    strncmp(p + 7, keyid, CS_KEY_ID_HEX) != 0 ||
+	    strncmp(p + 7 + CS_KEY_ID_HEX, "\nsignature ", 11) != 0)
+		return cs_error(ctx, CERTSEAL_E_BAD_SIGNATURE, "the report "
+		    "signature is not by the enrolled key");
+	b64 = p + 7 + CS_KEY_ID_HEX + 11;
+	if ((end = strchr(b64, '\n')) == NULL || end[1] != '\0' ||
+	    (n = (size_t)(end - b64)) == 0 || n % 4 != 0)
+		return cs_error(ctx, CERTSEAL_E_BAD_SIGNATURE, "a damaged "
+		    "report signature");
+	if ((raw = malloc(n / 4 * 3)) == NULL)
+		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+	pad = (b64[n - 1] == '=') + (b64[n - 2] == '=');
+	if ((rawlen = EVP_DecodeBlock(raw, (const unsigned char *)b64,
+	    (int)n)) <= pad) {
+		r = cs_error(ctx, CERTSEAL_E_BAD_SIGNATURE, "a damaged report "
+		    "signature");
+		goto out;
+	}
+	if ((mctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestVerifyInit(mctx, NULL, cs_key_md(pub), NULL, pub) != 1 ||
+	    EVP_DigestVerify(mctx, raw, (size_t)(rawlen - pad), data,
+	    len) != 1) {
+		r = cs_error(ctx, CERTSEAL_E_BAD_SIGNATURE, "the report "
+		    "signature does not verify");
+		goto out;
+	}
+	r = 0; /* success */
+ out:
+	ERR_clear_error();
+	EVP_MD_CTX_free(mctx);
+	free(raw);
+	return r;
+}

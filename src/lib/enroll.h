@@ -78,4 +78,20 @@ int cs_enroll_parse_bundle(certseal_ctx *ctx, const uint8_t *data,
 int cs_enroll_check_bundle(certseal_ctx *ctx, EVP_PKEY *pkey, X509 *client,
     STACK_OF(X509) *signers, const char *shown);
 
+/*
+ * Readiness reports of enrolled clients (DESIGN.md section 8) are signed
+ * with the enrolled key, in a file beside the report (REPORT.sig):
+ *
+ *	certseal-report-signature 1
+ *	key-id <hex key ID>
+ *	signature <base64: RSA PKCS#1 v1.5 or ECDSA, SHA-256 (P-384: SHA-384)
+ *	           over the report file's bytes>
+ */
+int cs_report_sign(certseal_ctx *ctx, EVP_PKEY *pk, const uint8_t *data,
+    size_t len, char **out, size_t *outlen);
+
+/* 0 when sig (NUL-terminated, siglen bytes) is pub's over data. */
+int cs_report_verify(certseal_ctx *ctx, EVP_PKEY *pub, const uint8_t *data,
+    size_t len, const char *sig, size_t siglen);
+
 #endif /* CS_ENROLL_H */

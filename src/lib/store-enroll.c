@@ -223,3 +223,20 @@ cs_store_enroll_finish(certseal_ctx *ctx, const char *location,
 	cs_store_path_release(&sp);
 	return r;
 }
+
+int
+cs_store_enrolled_key(certseal_ctx *ctx, const char *location,
+    const char *name, EVP_PKEY **out)
+{
+	struct cs_store_path sp;
+	int fd = -1, r;
+
+	*out = NULL;
+	if ((r = cs_store_path_init(ctx, location, name, &sp)) != 0)
+		return r;
+	if ((r = enrolled_dir(ctx, &sp, 0, &fd)) == 0)
+		r = read_key(ctx, &sp, fd, out);
+	cs_store_close(&fd);
+	cs_store_path_release(&sp);
+	return r;
+}

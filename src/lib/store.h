@@ -220,6 +220,10 @@ int cs_store_install(certseal_ctx *ctx, const char *location,
 int cs_store_enroll_key(certseal_ctx *ctx, const char *location,
     const char *name, const char *alg, EVP_PKEY **out, int *created);
 
+/* The store's enrolled key, never made: CERTSEAL_E_NOT_FOUND without. */
+int cs_store_enrolled_key(certseal_ctx *ctx, const char *location,
+    const char *name, EVP_PKEY **out);
+
 /*
  * Installs the admin's certificate for the enrolled key (checked with
  * cs_enroll_check_bundle) and its signers, through cs_store_install.

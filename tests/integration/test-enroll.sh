@@ -229,6 +229,42 @@ expect 0 "openssl cms -verify" -- openssl cms -verify -in "$T/inner.der" \
 	-out "$T/hatch.conf"
 same_bytes "$T/hatch.conf" "$T/plain.conf" "escape hatch"
 
+# ---- readiness: enrolled clients are known hosts, signed reports ----
+RPT="$T/reports"
+rollout() {
+	expect "$1" "rollout status ($2)" -- admin rollout status \
+		--reports "$RPT" --json
+	cp "$T/out" "$T/rollout.json"
+}
+nr() {	# the missing item of a not-ready host
+	jq -r ".not_ready_hosts[] | select(.host == \"$1\") | .missing[0]" \
+		"$T/rollout.json"
+}
+mkdir -p "$RPT"
+rollout 1 "nobody reported"
+[ "$(jq .hosts "$T/rollout.json")" -eq 3 ] && [ "$(nr c1)" = report ] &&
+	ok || fail "enrolled clients not counted: $(cat "$T/rollout.json")"
+expect 0 "c1 report" -- client c1 report --out "$RPT" --host c1
+contains "$T/err" "signed with the enrolled key" "c1 report signed"
+[ -s "$RPT/c1.json.sig" ] && ok || fail "no c1.json.sig"
+expect 0 "c2 report" -- client c2 -s "$TOKURI" report --out "$RPT" \
+	--host c2
+expect 0 "c3 report" -- client c3 report --out "$RPT" --host c3
+rollout 0 "all three reported"
+[ "$(jq .ready "$T/rollout.json")" -eq 3 ] && ok ||
+	fail "3 signed reports, not all ready: $(cat "$T/rollout.json")"
+# A report without its signature, or changed after signing, is not
+# trusted: a key ID is public, anyone can list it.
+rm "$RPT/c3.json.sig"
+sed 's/"time": "/"time": "2/' "$RPT/c1.json" >"$RPT/c1.json.tmp" &&
+	mv "$RPT/c1.json.tmp" "$RPT/c1.json"
+rollout 1 "unsigned and tampered reports"
+[ "$(nr c3)" = "signed report" ] && [ "$(nr c1)" = "signed report" ] &&
+	[ "$(jq .ready "$T/rollout.json")" -eq 1 ] && ok ||
+	fail "unsigned/tampered reports trusted: $(cat "$T/rollout.json")"
+expect 0 "c1 report again" -- client c1 report --out "$RPT" --host c1
+expect 0 "c3 report again" -- client c3 report --out "$RPT" --host c3
+
 # ---- a planted request under an approved name ----
 cp "$REQ/c1.csr" "$T/c1.csr.saved"
 openssl req -new -newkey rsa:3072 -nodes -keyout "$T/plant.key" \
@@ -260,6 +296,9 @@ expect 0 "client list after revoke" -- admin client list --requests "$REQ" \
 	--json
 [ "$(jq -r '.[] | select(.name == "c3") | .state' "$T/out")" = revoked ] &&
 	ok || fail "c3 not listed as revoked"
+rollout 0 "c3 revoked: no longer a known host"
+[ "$(jq .hosts "$T/rollout.json")" -eq 2 ] && ok ||
+	fail "a revoked client still counted: $(cat "$T/rollout.json")"
 
 # ---- --all-pending says what it approved (here: the planted one) ----
 expect 0 "approve --all-pending" -- admin client approve --all-pending \
