@@ -95,6 +95,15 @@ int client_bundle(struct admin *a, X509 *cert, char **pem, size_t *len);
 /* The certificate as the profile keeps it (base64 DER, malloc'ed). */
 int client_cert_base64(X509 *cert, char **out);
 
+/*
+ * Certifies next's signing certificate with prev's signing key (on the
+ * token): the cross-certificate every save carries, through which enrolled
+ * clients that trust prev come to trust next.  Sets next->cross_cert and
+ * next->cross_from.
+ */
+int pair_cross_certify(struct admin *a, const struct pair *prev,
+    struct pair *next);
+
 int cmd_client(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
 int cmd_init(int argc, char **argv);

@@ -199,3 +199,89 @@ client_cert_base64(X509 *cert, char **out)
 	OPENSSL_free(der);
 	return *out == NULL ? -1 : 0;
 }
+
+/* ---- succession: the next signing key certified by the previous one ---- */
+
+static int
+copy_ext(X509 *to, X509 *from, int nid)
+{
+	int i = X509_get_ext_by_NID(from, nid, -1);
+
+	return i >= 0 && X509_add_ext(to, X509_get_ext(from, i), -1) == 1;
+}
+
+static int
+set_succession_eku(X509 *x)
+{
+	EXTENDED_KEY_USAGE *eku = NULL;
+	ASN1_OBJECT *obj = NULL;
+	int ok = 0;
+
+	if ((eku = sk_ASN1_OBJECT_new_null()) != NULL &&
+	    (obj = OBJ_txt2obj(CS_OID_SUCCESSION, 1)) != NULL &&
+	    sk_ASN1_OBJECT_push(eku, obj) > 0) {
+		obj = NULL;
+		ok = X509_add1_ext_i2d(x, NID_ext_key_usage, eku, 1,
+		    X509V3_ADD_DEFAULT) == 1;
+	}
+	ASN1_OBJECT_free(obj);
+	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	return ok;
+}
+
+int
+pair_cross_certify(struct admin *a, const struct pair *prev,
+    struct pair *next)
+{
+	EVP_PKEY *pkey = NULL;
+	X509 *pcert = NULL, *nenc = NULL, *nsign = NULL, *x = NULL;
+	char *b64 = NULL;
+	int r;
+
+	if ((r = pair_signing_key(a, prev, &pkey, &pcert)) != 0 ||
+	    (r = pair_certs(a, next, &nenc, &nsign)) != 0)
+		goto out;
+	if ((x = X509_new()) == NULL || !X509_set_version(x, X509_VERSION_3) ||
+	    !set_serial(x) ||
+	    !X509_set_subject_name(x, X509_get_subject_name(nsign)) ||
+	    !X509_set_issuer_name(x, X509_get_subject_name(pcert)) ||
+	    !X509_set1_notBefore(x, X509_get0_notBefore(nsign)) ||
+	    !X509_set1_notAfter(x, X509_get0_notAfter(nsign)) ||
+	    !X509_set_pubkey(x, X509_get0_pubkey(nsign)) ||
+	    !copy_ext(x, nsign, NID_subject_key_identifier) ||
+	    !add_ext(x, pcert, NID_authority_key_identifier, "keyid:always") ||
+	    !add_ext(x, pcert, NID_basic_constraints, "critical,CA:FALSE") ||
+	    !add_ext(x, pcert, NID_key_usage, "critical,digitalSignature") ||
+	    !set_succession_eku(x)) {
+		r = cs_error(a->ctx, CERTSEAL_E_INTERNAL, "cannot build the "
+		    "cross-certificate of pair %s", next->id);
+		goto out;
+	}
+	if (X509_sign(x, pkey, cs_key_md(pkey)) <= 0) {
+		r = cs_error(a->ctx, CERTSEAL_E_TOKEN, "signing the "
+		    "cross-certificate of pair %s with pair %s on the token "
+		    "failed", next->id, prev->id);
+		goto out;
+	}
+	if (client_cert_base64(x, &b64) != 0) {
+		r = cs_error(a->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	free(next->cross_cert);
+	free(next->cross_from);
+	next->cross_cert = b64;
+	b64 = NULL;
+	if ((next->cross_from = strdup(prev->id)) == NULL) {
+		r = cs_error(a->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	r = 0; /* success */
+ out:
+	free(b64);
+	X509_free(x);
+	X509_free(nenc);
+	X509_free(nsign);
+	X509_free(pcert);
+	EVP_PKEY_free(pkey);
+	return r;
+}

@@ -363,7 +363,8 @@ pair_activate_cmd(const struct pair_options *o, const char *id)
 	char *summary = NULL;
 	int r, code, ready = 0;
 
-	if ((code = admin_open(&a, ADMIN_LOCK)) != 0)
+	/* The token: the previous signing key certifies the next one. */
+	if ((code = admin_open(&a, ADMIN_LOCK | ADMIN_TOKEN)) != 0)
 		goto out;
 	if ((code = find_pair(&a, id, &pair)) != 0)
 		goto out;
@@ -397,7 +398,16 @@ pair_activate_cmd(const struct pair_options *o, const char *id)
 	if (!ready)
 		cli_warn("activating pair %s although clients are not ready "
 		    "(%s)", pair->id, summary != NULL ? summary : "");
-	if ((old = profile_active_pair(a.profile)) != NULL) {
+	/*
+	 * Enrolled clients never get a pair export: they follow the exchange
+	 * through this cross-certificate (DESIGN.md section 8).
+	 */
+	if ((old = profile_active_pair(a.profile)) != NULL &&
+	    (r = pair_cross_certify(&a, old, pair)) != 0) {
+		code = cli_fail(a.ctx, r, "pair activate %s", pair->id);
+		goto out;
+	}
+	if (old != NULL) {
 		old->state = PAIR_RETIRED;
 		old->retired = time(NULL);
 	}

@@ -326,18 +326,24 @@ profile_add_client(certseal_ctx *ctx, struct profile *p,
 X509 *
 client_cert(const struct client *c)
 {
+	return profile_cert_decode(c->cert);
+}
+
+X509 *
+profile_cert_decode(const char *b64)
+{
 	unsigned char *der;
 	const unsigned char *q;
-	size_t n = strlen(c->cert);
+	size_t n = strlen(b64);
 	int len, pad = 0;
 	X509 *x = NULL;
 
 	if (n == 0 || n % 4 != 0 || (der = malloc(n / 4 * 3)) == NULL)
 		return NULL;
-	if ((len = EVP_DecodeBlock(der, (const unsigned char *)c->cert,
+	if ((len = EVP_DecodeBlock(der, (const unsigned char *)b64,
 	    (int)n)) > 0) {
 		/* EVP_DecodeBlock counts the padding as zero bytes. */
-		pad = (c->cert[n - 1] == '=') + (c->cert[n - 2] == '=');
+		pad = (b64[n - 1] == '=') + (b64[n - 2] == '=');
 		q = der;
 		x = d2i_X509(NULL, &q, len - pad);
 	}

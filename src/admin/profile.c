@@ -72,6 +72,8 @@ pair_release(struct pair *pair)
 	free(pair->sign_key_id);
 	free(pair->enc_fingerprint);
 	free(pair->sign_fingerprint);
+	free(pair->cross_cert);
+	free(pair->cross_from);
 	memset(pair, 0, sizeof(*pair));
 }
 
@@ -270,7 +272,11 @@ read_pair(certseal_ctx *ctx, const char *path, json_t *o, struct pair *pair)
 	    (r = get_time(ctx, path, o, "retired", &pair->retired)) != 0 ||
 	    (r = get_time(ctx, path, o, "not_before",
 	    &pair->not_before)) != 0 ||
-	    (r = get_time(ctx, path, o, "not_after", &pair->not_after)) != 0)
+	    (r = get_time(ctx, path, o, "not_after", &pair->not_after)) != 0 ||
+	    (r = get_string(ctx, path, o, "cross_certificate", 16384, 0,
+	    &pair->cross_cert)) != 0 ||
+	    (r = get_string(ctx, path, o, "cross_from", PAIR_ID_LEN, 0,
+	    &pair->cross_from)) != 0)
 		goto out;
 	v = json_object_get(o, "exportable");
 	if (v != NULL && !json_is_boolean(v)) {
@@ -442,7 +448,9 @@ write_pair(const struct pair *pair)
 	    set_opt_time(o, "not_before", pair->not_before) != 0 ||
 	    set_opt_time(o, "not_after", pair->not_after) != 0 ||
 	    (pair->no_export && json_object_set_new(o, "exportable",
-	    json_false()) != 0)) {
+	    json_false()) != 0) ||
+	    set_opt_string(o, "cross_certificate", pair->cross_cert) != 0 ||
+	    set_opt_string(o, "cross_from", pair->cross_from) != 0) {
 		json_decref(o);
 		return NULL;
 	}

@@ -37,6 +37,13 @@ struct pair {
 	char		*enc_fingerprint;	/* SHA-256 of the certificate */
 	char		*sign_fingerprint;
 	int		 no_export;	/* encryption key never extractable */
+	/*
+	 * Succession (DESIGN.md section 8): this pair's signing certificate
+	 * certified by the signing key of the pair that was active before
+	 * it (base64 DER), and that pair's id.  NULL for the first pair.
+	 */
+	char		*cross_cert;
+	char		*cross_from;
 };
 
 /* An enrolled client (DESIGN.md section 8), profile-clients.c. */
@@ -152,5 +159,8 @@ const char *client_state_name(enum client_state s);
 
 /* The client's certificate, decoded (new), or NULL. */
 X509 *client_cert(const struct client *c);
+
+/* A certificate as the profile keeps it (base64 DER), decoded, or NULL. */
+X509 *profile_cert_decode(const char *b64);
 
 #endif /* CS_PROFILE_H */

@@ -11,6 +11,9 @@
  * reports directory could list it.  The client is ready when its newest
  * signed report trusts the pair's signer.  The hosts of those reports are
  * taken out of the turn-1 result and the client's verdict put in instead.
+ * For a pending pair, trusting the active pair's signer is enough: at
+ * activation the active signing key certifies the new one and clients
+ * follow (succession.c).
  * A revoked client's reports are taken out too, with no verdict: the admin
  * has decided that host no longer matters.
  *
@@ -72,7 +75,7 @@ note_host(json_t *root, json_t *hosts)
 }
 
 static int
-trusts(json_t *root, const char *fp)
+trusts(json_t *root, const char *fp, const char *alt)
 {
 	json_t *signers = json_object_get(root, "signers"), *s;
 	const char *f;
@@ -84,7 +87,8 @@ trusts(json_t *root, const char *fp)
 		return 0;
 	json_array_foreach(signers, i, s) {
 		f = json_string_value(json_object_get(s, "fingerprint"));
-		if (f != NULL && strcasecmp(f, fp) == 0)
+		if (f != NULL && (strcasecmp(f, fp) == 0 ||
+		    (alt != NULL && strcasecmp(f, alt) == 0)))
 			return 1;
 	}
 	return 0;
@@ -93,7 +97,8 @@ trusts(json_t *root, const char *fp)
 /* One report file: which enrolled client it speaks for, if any. */
 static void
 judge_report(certseal_ctx *ctx, const char *dir, const char *name,
-    struct verdict *v, size_t n, const char *fp, json_t *hosts)
+    struct verdict *v, size_t n, const char *fp, const char *alt,
+    json_t *hosts)
 {
 	uint8_t *data = NULL, *sig = NULL;
 	size_t len = 0, siglen = 0, i;
@@ -140,7 +145,7 @@ judge_report(certseal_ctx *ctx, const char *dir, const char *name,
 		goto out;	/* an older signed report */
 	who->signed_ok = 1;
 	snprintf(who->time, sizeof(who->time), "%s", t);
-	who->trusts = trusts(root, fp);
+	who->trusts = trusts(root, fp, alt);
 	free(who->file);
 	who->file = strdup(name);
  out:
@@ -202,6 +207,8 @@ rollout_enrolled(struct admin *a, const char *dir, const struct pair *pair,
     json_t *res)
 {
 	struct profile *p = a->profile;
+	const struct pair *active = profile_active_pair(p);
+	const char *alt = NULL;
 	struct verdict *v = NULL;
 	json_t *hosts = NULL;
 	struct dirent *de;
@@ -224,6 +231,8 @@ rollout_enrolled(struct admin *a, const char *dir, const struct pair *pair,
 		n++;
 	}
 	qsort(v, n, sizeof(*v), cmp_verdict);
+	if (pair->state == PAIR_PENDING && active != NULL)
+		alt = active->sign_fingerprint;
 	if ((d = opendir(dir)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
 			len = strlen(de->d_name);
@@ -231,7 +240,7 @@ rollout_enrolled(struct admin *a, const char *dir, const struct pair *pair,
 			    strcmp(de->d_name + len - 5, ".json") != 0)
 				continue;
 			judge_report(a->ctx, dir, de->d_name, v, n,
-			    pair->sign_fingerprint, hosts);
+			    pair->sign_fingerprint, alt, hosts);
 		}
 		closedir(d);
 	}

@@ -72,6 +72,35 @@ client_recipients(struct admin *a, X509 **certs,
 	return 0;
 }
 
+/*
+ * Every cross-certificate the profile holds, for the SignedData: an
+ * enrolled client that missed several exchanges follows the whole chain.
+ */
+static int
+cross_certs(struct admin *a, STACK_OF(X509) **out)
+{
+	struct profile *p = a->profile;
+	X509 *x;
+	size_t i;
+
+	if ((*out = sk_X509_new_null()) == NULL)
+		return cs_error(a->ctx, CERTSEAL_E_NOMEM, "out of memory");
+	for (i = 0; i < p->npairs; i++) {
+		if (p->pairs[i].cross_cert == NULL)
+			continue;
+		if ((x = profile_cert_decode(p->pairs[i].cross_cert)) == NULL)
+			return cs_error(a->ctx, CERTSEAL_E_INTEGRITY, "%s: the "
+			    "cross-certificate of pair %s does not parse",
+			    p->path, p->pairs[i].id);
+		if (!sk_X509_push(*out, x)) {
+			X509_free(x);
+			return cs_error(a->ctx, CERTSEAL_E_NOMEM,
+			    "out of memory");
+		}
+	}
+	return 0;
+}
+
 int
 admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
     int include_pending, const char *out)
@@ -82,6 +111,7 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 	const struct cs_key **signers = NULL;
 	struct cs_seal_params params;
 	X509 **client_certs = NULL;
+	STACK_OF(X509) *cross = NULL;
 	uint8_t *sealed = NULL;
 	size_t i, n = 0, sealed_len = 0, nclients = 0, nrecips;
 	const char *target = out != NULL ? out : p->config_path;
@@ -126,7 +156,10 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 	if ((r = client_recipients(a, client_certs, recips, &nrecips,
 	    &nclients)) != 0)
 		goto out;
+	if ((r = cross_certs(a, &cross)) != 0)
+		goto out;
 	memset(&params, 0, sizeof(params));
+	params.extra_certs = cross;
 	params.name = p->config_name;
 	params.sequence = p->sequence + 1;
 	params.recipients = recips;
@@ -162,6 +195,7 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 	for (i = 0; client_certs != NULL && i < nclients; i++)
 		X509_free(client_certs[i]);
 	free(client_certs);
+	sk_X509_pop_free(cross, X509_free);
 	free(recips);
 	free(signers);
 	return r;

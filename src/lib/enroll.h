@@ -25,6 +25,14 @@
 #define CS_REQUEST_MAX		(64 * 1024)	/* a request file */
 #define CS_ENROLL_LABEL		"certseal client"	/* token key label */
 
+/*
+ * The extended key usage of a cross-certificate (DESIGN.md section 8): the
+ * previous signing key vouching for the next one.  Under certseal's arc
+ * (envelope.h CS_OID_ARC); client certificates never carry it, so a client
+ * certificate - also issued by a trusted signer - is never taken for one.
+ */
+#define CS_OID_SUCCESSION	"2.25.29844361494787475963376958306872902551.3"
+
 int cs_key_id(EVP_PKEY *pk, uint8_t out[CS_KEY_ID_LEN]);
 int cs_key_id_hex(EVP_PKEY *pk, char out[CS_KEY_ID_HEX + 1]);
 

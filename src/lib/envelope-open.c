@@ -20,6 +20,7 @@
 #include "internal.h"
 #include "envelope-internal.h"
 #include "source.h"
+#include "succession.h"
 
 struct open_state {
 	certseal_ctx		*ctx;
@@ -414,6 +415,7 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 {
 	certseal_ctx *ctx = st->ctx;
 	STACK_OF(X509) *trusted = NULL;
+	struct cs_succession succ = { NULL };
 	STACK_OF(CMS_SignerInfo) *sis;
 	CMS_SignerInfo *si, *good = NULL;
 	X509 *cert, *goodcert = NULL;
@@ -431,6 +433,10 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 		(void)cs_source_trusted_signers(ctx->sources[s], trusted);
 	}
 	cs_error_clear(ctx);
+	/* A pair exchange: successors vouched for by a trusted signer. */
+	if ((r = cs_succession_extend(ctx, sd, st->key != NULL ?
+	    st->key->cert : NULL, trusted, &succ)) != 0)
+		goto out;
 	if ((cont = CMS_dataInit(sd, NULL)) == NULL || drain(cont) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: cannot read the "
 		    "signed content", st->name);
@@ -512,8 +518,10 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 		goto out;
 	}
 	cfg->is_signed = 1;
+	cs_succession_persist(ctx, st->src, &succ, goodcert);
 	r = 0; /* success */
  out:
+	cs_succession_release(&succ);
 	BIO_free_all(cont);
 	sk_X509_pop_free(trusted, X509_free);
 	return r;

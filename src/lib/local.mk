@@ -56,4 +56,6 @@ libcertseal_core_la_SOURCES += \
 libcertseal_core_la_SOURCES += \
 	src/lib/enroll.h \
 	src/lib/enroll.c \
-	src/lib/store-enroll.c
+	src/lib/store-enroll.c \
+	src/lib/succession.h \
+	src/lib/succession.c

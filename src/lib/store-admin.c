@@ -818,3 +818,26 @@ cs_store_install(certseal_ctx *ctx, const char *location, const char *name,
 	cs_store_path_release(&sp);
 	return r;
 }
+
+int
+cs_store_add_signer(certseal_ctx *ctx, const struct cs_store_path *sp,
+    X509 *cert, const char *source)
+{
+	struct import_dirs d = { -1, -1, -1, -1 };
+	struct cs_store_import_item item;
+	char now[32];
+	struct tm tm;
+	time_t t;
+	int r;
+
+	memset(&item, 0, sizeof(item));
+	t = time(NULL);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		now[0] = '\0';
+	if ((r = import_dirs_open(ctx, sp, &d)) == 0)
+		r = import_signer(ctx, sp, &d, cert, source, now, &item);
+	free(item.subject);
+	import_dirs_close(&d);
+	return r;
+}

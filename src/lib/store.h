@@ -220,6 +220,10 @@ int cs_store_install(certseal_ctx *ctx, const char *location,
 int cs_store_enroll_key(certseal_ctx *ctx, const char *location,
     const char *name, const char *alg, EVP_PKEY **out, int *created);
 
+/* Writes cert as a trusted signer of the store (signers/<fp>.pem). */
+int cs_store_add_signer(certseal_ctx *ctx, const struct cs_store_path *sp,
+    X509 *cert, const char *source);
+
 /* The store's enrolled key, never made: CERTSEAL_E_NOT_FOUND without. */
 int cs_store_enrolled_key(certseal_ctx *ctx, const char *location,
     const char *name, EVP_PKEY **out);

@@ -300,6 +300,53 @@ rollout 0 "c3 revoked: no longer a known host"
 [ "$(jq .hosts "$T/rollout.json")" -eq 2 ] && ok ||
 	fail "a revoked client still counted: $(cat "$T/rollout.json")"
 
+# ---- an enrolled client's own certificate is never a signer ----
+# c1 (approved, so its certificate is issued by a trusted signer) signs a
+# configuration with its own key and seals it to c2: refused.
+openssl cms -sign -binary -nodetach -in "$T/plain.conf" \
+	-signer "$T/c1.cert.pem" -inkey "$KEYFILE" -outform DER \
+	-out "$T/forged-signed.der" 2>/dev/null
+awk '/BEGIN CERT/{n++} n==1' "$REQ/c2.crt" >"$T/c2.cert.pem"
+openssl cms -encrypt -aes-256-gcm -binary -in "$T/forged-signed.der" \
+	-outform PEM -out "$T/forged.sealed" -recip "$T/c2.cert.pem" \
+	-keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256 2>/dev/null
+expect 4 "a file signed by a client key" -- client c2 -s "$TOKURI" \
+	--accept-encrypted-data-only open "$T/forged.sealed"
+expect_clean_failure "a file signed by a client key"
+
+# ---- pair exchange: enrolled clients follow through a cross-certificate
+expect 0 "pair generate P2" -- admin pair generate --algorithm ec-p256
+P2=$(cat "$T/out")
+rollout 0 "a pending pair: trusting the active signer is enough"
+expect 0 "activate P2 (enrolled clients ready)" -- admin pair activate "$P2"
+jq -e ".pairs[] | select(.id == \"$P2\") | .cross_certificate" \
+	"$CERTSEAL_PROFILE" >/dev/null && ok || fail "no cross-certificate"
+expect 0 "save under P2" -- admin save "$T/plain.conf"
+openssl cms -cmsout -print -inform PEM -in "$SEALED" >"$T/print.txt" \
+	2>/dev/null
+[ "$(grep -c 'd.signerInfo\|version: 3' "$T/print.txt")" -ge 1 ] && ok ||
+	fail "cms print"
+expect 0 "c1 opens a file signed by the new pair" -- client c1 \
+	--accept-encrypted-data-only open "$SEALED"
+same_bytes "$T/out" "$T/plain.conf" "c1 after the exchange"
+contains "$T/err" "now trusts the signer" "c1 records the successor"
+n=$(ls "$T/c1/store/LocalMachine/My/signers/"*.pem | wc -l)
+[ "$n" -eq 2 ] && ok || fail "c1 store has $n signers, expected 2"
+expect 0 "c1 again" -- client c1 --accept-encrypted-data-only open "$SEALED"
+if grep -q "now trusts" "$T/err"; then fail "successor recorded twice"
+else ok; fi
+expect 0 "c2 (token) opens after the exchange" -- client c2 -s "$TOKURI" \
+	--accept-encrypted-data-only open "$SEALED"
+same_bytes "$T/out" "$T/plain.conf" "c2 after the exchange"
+expect 0 "pkcs11-tool: c2's token" -- env \
+	SOFTHSM2_CONF="$T/tok/softhsm2.conf" pkcs11-tool \
+	--module "$SOFTHSM_MODULE" --token-label client-tok --login \
+	--pin 123456 -O --type cert
+[ "$(grep -c 'Certificate Object' "$T/out")" -eq 3 ] && ok ||
+	fail "c2's token should hold its certificate and 2 signers: $(cat "$T/out")"
+expect 3 "c3 after the exchange" -- client c3 \
+	--accept-encrypted-data-only open "$SEALED"
+
 # ---- --all-pending says what it approved (here: the planted one) ----
 expect 0 "approve --all-pending" -- admin client approve --all-pending \
 	--requests "$REQ"
