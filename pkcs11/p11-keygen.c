@@ -21,6 +21,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "enroll.h"
 #include "p11.h"
 
 int
@@ -314,4 +315,110 @@ cs_p11_keygen(certseal_ctx *ctx, struct cs_p11_token *tok,
 		cs_p11_unlock();
 	}
 	return r;
+}
+
+/* ---- enrolled client keys (DESIGN.md section 8) ---- */
+
+/*
+ * A client's own key pair: generated on the token, CKA_SENSITIVE and
+ * never extractable, able to decrypt or derive (sealed files) and to sign
+ * (its request, its readiness reports) - the certificate the admin issues
+ * for it says both.  No certificate is made here: CKA_ID becomes the key ID
+ * (enroll.h), which the admin's certificate carries as its SKID, so the
+ * issued certificate lands beside the key by CKA_ID alone.
+ */
+int
+cs_p11_keygen_client(certseal_ctx *ctx, struct cs_p11_token *tok,
+    enum cs_p11_alg alg, const char *label, EVP_PKEY **pkeyp)
+{
+	CK_FUNCTION_LIST *fl = cs_p11_token_fl(tok);
+	CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
+	struct cs_p11_keygen kg;
+	struct cs_p11_object obj;
+	uint8_t tmpid[20], id[CS_KEY_ID_LEN];
+	EVP_PKEY *pkey = NULL;
+	CK_SESSION_HANDLE h;
+	int r;
+
+	*pkeyp = NULL;
+	memset(&kg, 0, sizeof(kg));
+	kg.alg = alg;
+	kg.usage = CS_P11_USAGE_ENCRYPT;	/* CKA_SIGN stays set */
+	kg.extractable = 0;
+	kg.label = label;
+	if (RAND_bytes(tmpid, sizeof(tmpid)) != 1)
+		return cs_error(ctx, CERTSEAL_E_INTERNAL, "no randomness");
+	if ((r = generate(ctx, tok, &kg, tmpid, sizeof(tmpid), &pub,
+	    &priv)) != 0)
+		return r;
+	memset(&obj, 0, sizeof(obj));
+	obj.handle = priv;
+	obj.klass = CKO_PRIVATE_KEY;
+	obj.key_type = alg == CS_P11_RSA3072 || alg == CS_P11_RSA4096 ?
+	    CKK_RSA : CKK_EC;
+	memcpy(obj.id, tmpid, sizeof(tmpid));
+	obj.idlen = sizeof(tmpid);
+	snprintf(obj.label, sizeof(obj.label), "%s", label);
+	if ((r = cs_p11_key_pkey(ctx, tok, &obj, NULL, &pkey)) != 0)
+		goto out;
+	if (cs_key_id(pkey, id) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot compute the "
+		    "key ID of the new key");
+		goto out;
+	}
+	{
+		CK_ATTRIBUTE a = { CKA_ID, id, sizeof(id) };
+
+		if ((r = set_attr(ctx, tok, pub, &a, 1, "CKA_ID")) != 0 ||
+		    (r = set_attr(ctx, tok, priv, &a, 1, "CKA_ID")) != 0)
+			goto out;
+	}
+	*pkeyp = pkey;
+	pkey = NULL;
+	r = 0; /* success */
+ out:
+	EVP_PKEY_free(pkey);
+	if (r != 0) {
+		cs_p11_lock();
+		if (cs_p11_token_session(NULL, tok, &h) == 0) {
+			fl->C_DestroyObject(h, pub);
+			fl->C_DestroyObject(h, priv);
+		}
+		cs_p11_unlock();
+	}
+	return r;
+}
+
+/*
+ * 1 when the token can generate alg's key pair (C_GetMechanismInfo on the
+ * generator and, for RSA, the key size), for `enroll` choosing RSA or EC.
+ */
+int
+cs_p11_can_generate(struct cs_p11_token *tok, enum cs_p11_alg alg)
+{
+	CK_FUNCTION_LIST *fl = cs_p11_token_fl(tok);
+	CK_MECHANISM_INFO mi;
+	CK_MECHANISM_TYPE m;
+	CK_ULONG bits;
+	CK_RV rv;
+
+	switch (alg) {
+	case CS_P11_RSA3072:
+	case CS_P11_RSA4096:
+		m = CKM_RSA_PKCS_KEY_PAIR_GEN;
+		bits = alg == CS_P11_RSA4096 ? 4096 : 3072;
+		break;
+	default:
+		m = CKM_EC_KEY_PAIR_GEN;
+		bits = alg == CS_P11_EC_P384 ? 384 : 256;
+		break;
+	}
+	cs_p11_lock();
+	rv = fl->C_GetMechanismInfo(cs_p11_token_slot(tok), m, &mi);
+	cs_p11_unlock();
+	if (rv != CKR_OK || (mi.flags & CKF_GENERATE_KEY_PAIR) == 0)
+		return 0;
+	/* Some tokens leave the sizes 0: then only trying tells. */
+	return mi.ulMaxKeySize == 0 || (bits >= mi.ulMinKeySize &&
+	    bits <= mi.ulMaxKeySize);
 }

@@ -419,6 +419,18 @@ int cs_p11_require_keygen(certseal_ctx *ctx, struct cs_p11_token *tok,
 int cs_p11_keygen(certseal_ctx *ctx, struct cs_p11_token *tok,
     const struct cs_p11_keygen *params, X509 **cert);
 
+/*
+ * An enrolled client's key pair (DESIGN.md section 8): sensitive, never
+ * extractable, decrypt/derive and sign, CKA_ID = its key ID (enroll.h),
+ * label `label`, no certificate.  *pkey is token-backed.  Objects made so
+ * far are destroyed on failure.
+ */
+int cs_p11_keygen_client(certseal_ctx *ctx, struct cs_p11_token *tok,
+    enum cs_p11_alg alg, const char *label, EVP_PKEY **pkey);
+
+/* 1 when the token says it can generate alg's key pairs. */
+int cs_p11_can_generate(struct cs_p11_token *tok, enum cs_p11_alg alg);
+
 /* ---- p11-cert.c: certificate objects ---- */
 
 /*

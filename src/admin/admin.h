@@ -80,7 +80,7 @@ int token_backup_check(certseal_ctx *ctx, const struct profile *p,
  * and fills *out (strings owned by *out).
  */
 int pair_generate(struct admin *a, const char *algorithm, const char *label,
-    int days, struct pair *out);
+    int days, int no_export, struct pair *out);
 
 /* The pair's certificates from the token. */
 int pair_certs(struct admin *a, const struct pair *pair, X509 **enc,
@@ -151,6 +151,32 @@ int admin_check_output(struct admin *a, const char *out);
 /* The embedded token's directory (softhsm2.conf's), or NULL. */
 char *admin_token_dir(const struct profile *p);
 
+/* ---- clients.c: certificates for enrolled clients ---- */
+
+/*
+ * Issues the certificate of client `name` for the (verified) request,
+ * signed on the token by pair's signing key, valid `days` (at most as
+ * long as the signer), SKID = the key ID.
+ */
+int client_issue(struct admin *a, const struct pair *pair, X509_REQ *req,
+    const char *name, int days, X509 **out);
+
+/* PEM of cert followed by the signing certificates of the live pairs. */
+int client_bundle(struct admin *a, X509 *cert, char **pem, size_t *len);
+
+/* The certificate as the profile keeps it (base64 DER, malloc'ed). */
+int client_cert_base64(X509 *cert, char **out);
+
+/*
+ * Certifies next's signing certificate with prev's signing key (on the
+ * token): the cross-certificate every save carries, through which enrolled
+ * clients that trust prev come to trust next.  Sets next->cross_cert and
+ * next->cross_from.
+ */
+int pair_cross_certify(struct admin *a, const struct pair *prev,
+    struct pair *next);
+
+int cmd_client(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_pair(int argc, char **argv);

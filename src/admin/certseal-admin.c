@@ -24,6 +24,8 @@ static const struct cli_command commands[] = {
 	    "edit the configuration with $EDITOR and save it" },
 	{ "inspect", cmd_inspect, "inspect [SEALED]",
 	    "describe the sealed file (JSON)" },
+	{ "client", cmd_client, "client list|approve|revoke",
+	    "enrolled clients (see client --help)" },
 	{ "rollout", cmd_rollout, "rollout status [--reports DIR] [--pair ID] "
 	    "[--json]", "count the clients ready for a pair" },
 	{ "seal", cmd_seal, "seal --recipient CERT... --signer URI "

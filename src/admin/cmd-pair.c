@@ -17,7 +17,8 @@
 #include "rollout.h" /* readiness: cmd-rollout.c */
 
 #define PAIR_SYNOPSIS \
-	"pair generate [--algorithm ALG] [--label TEXT] [--days N]\n" \
+	"pair generate [--algorithm ALG] [--label TEXT] [--days N] " \
+	"[--no-export]\n" \
 	"       certseal-admin pair list [--json]\n" \
 	"       certseal-admin pair export ID (-o FILE.p12 [--password-file F]" \
 	" [--legacy] | --to PKCS11-URI)\n" \
@@ -34,6 +35,7 @@ static const struct option pair_longopts[] = {
 	{ "legacy",		no_argument,	NULL, 'L' },
 	{ "to",			required_argument, NULL, 't' },
 	{ "force",		no_argument,	NULL, 'f' },
+	{ "no-export",		no_argument,	NULL, 'N' },
 	{ "help",		no_argument,	NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -41,7 +43,7 @@ static const struct option pair_longopts[] = {
 struct pair_options {
 	const char	*algorithm, *label, *output, *password_file, *to;
 	long		 days;
-	int		 json, legacy, force;
+	int		 json, legacy, force, no_export;
 };
 
 static void
@@ -97,7 +99,7 @@ pair_generate_cmd(const struct pair_options *o)
 		    "on token '%s'; this can take a while...\n",
 		    o->algorithm, cs_p11_token_label(a.tok));
 	if ((r = pair_generate(&a, o->algorithm, o->label, (int)o->days,
-	    &pair)) != 0) {
+	    o->no_export, &pair)) != 0) {
 		code = cli_fail(a.ctx, r, "pair generate");
 		goto out;
 	}
@@ -130,12 +132,12 @@ pair_json(const struct pair *p)
 	time_text(p->not_before, nb, sizeof(nb));
 	time_text(p->not_after, na, sizeof(na));
 	return json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:s, s:s, s:s?, s:s?, "
-	    "s:s, s:s}", "id", p->id, "label", p->label, "algorithm",
+	    "s:s, s:s, s:b}", "id", p->id, "label", p->label, "algorithm",
 	    p->algorithm, "state", pair_state_name(p->state), "oaep_hash",
 	    p->oaep_hash, "encryption_key_id", p->enc_key_id,
 	    "signing_key_id", p->sign_key_id, "encryption_fingerprint",
 	    p->enc_fingerprint, "signing_fingerprint", p->sign_fingerprint,
-	    "not_before", nb, "not_after", na);
+	    "not_before", nb, "not_after", na, "exportable", !p->no_export);
 }
 
 static int
@@ -331,6 +333,14 @@ pair_export_cmd(const struct pair_options *o, const char *id)
 		    "export the active or a pending pair", pair->id);
 		goto out;
 	}
+	if (pair->no_export) {
+		code = cli_fail(a.ctx, CERTSEAL_E_POLICY, "pair %s was "
+		    "generated with --no-export: its decryption key never "
+		    "leaves the token; give clients their own keys with "
+		    "`certseal enroll` and `certseal-admin client approve`",
+		    pair->id);
+		goto out;
+	}
 	if ((r = admin_check_output(&a, o->output)) != 0 ||
 	    (o->to != NULL && (r = admin_softhsm_conflict(&a, o->to,
 	    "pair export --to")) != 0)) {
@@ -407,7 +417,8 @@ pair_activate_cmd(const struct pair_options *o, const char *id)
 	char *summary = NULL;
 	int r, code, ready = 0;
 
-	if ((code = admin_open(&a, ADMIN_LOCK)) != 0)
+	/* The token: the previous signing key certifies the next one. */
+	if ((code = admin_open(&a, ADMIN_LOCK | ADMIN_TOKEN)) != 0)
 		goto out;
 	if ((code = find_pair(&a, id, &pair)) != 0)
 		goto out;
@@ -443,7 +454,16 @@ pair_activate_cmd(const struct pair_options *o, const char *id)
 	if (!ready)
 		cli_warn("activating pair %s although clients are not ready "
 		    "(%s)", pair->id, summary != NULL ? summary : "");
-	if ((old = profile_active_pair(a.profile)) != NULL) {
+	/*
+	 * Enrolled clients never get a pair export: they follow the exchange
+	 * through this cross-certificate (DESIGN.md section 8).
+	 */
+	if ((old = profile_active_pair(a.profile)) != NULL &&
+	    (r = pair_cross_certify(&a, old, pair)) != 0) {
+		code = cli_fail(a.ctx, r, "pair activate %s", pair->id);
+		goto out;
+	}
+	if (old != NULL) {
 		old->state = PAIR_RETIRED;
 		old->retired = time(NULL);
 	}
@@ -576,6 +596,7 @@ cmd_pair(int argc, char **argv)
 		case 'L': o.legacy = 1; break;
 		case 't': o.to = optarg; break;
 		case 'f': o.force = 1; break;
+		case 'N': o.no_export = 1; break;
 		case 'h':
 			printf("usage: certseal-admin %s\n", PAIR_SYNOPSIS);
 			return CLI_EXIT_OK;

@@ -183,6 +183,8 @@ rollout_check_ready(struct admin *a, const struct pair *pair, int *ready,
 	}
 	r = cs_rollout_evaluate(a->ctx, dir, pair->enc_key_id,
 	    pair->sign_fingerprint, &res);
+	if (r == 0)
+		r = rollout_enrolled(a, dir, pair, res);
 	if (r == CERTSEAL_E_NOT_FOUND) {
 		/* No directory yet: nobody has reported; --force decides. */
 		cs_error_clear(a->ctx);
@@ -286,7 +288,8 @@ rollout_status(const char *dir_opt, const char *pair_opt, int json)
 		goto out;
 	}
 	if ((r = cs_rollout_evaluate(a.ctx, dir, pair->enc_key_id,
-	    pair->sign_fingerprint, &res)) != 0) {
+	    pair->sign_fingerprint, &res)) != 0 ||
+	    (r = rollout_enrolled(&a, dir, pair, res)) != 0) {
 		code = cli_fail(a.ctx, r, "rollout status");
 		goto out;
 	}

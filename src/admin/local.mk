@@ -5,6 +5,7 @@ certseal_admin_SOURCES = \
 	src/admin/admin.c \
 	src/admin/profile.h \
 	src/admin/profile.c \
+	src/admin/profile-clients.c \
 	src/admin/pairs.c \
 	src/admin/seal-profile.c \
 	src/admin/own-config.c \
@@ -18,3 +19,6 @@ certseal_admin_SOURCES = \
 	src/admin/cmd-rollout.c \
 	src/admin/cmd-token.c
 certseal_admin_LDADD = libcli.la libcertseal-core.la $(CS_LIBS)
+# enrolled clients: client list | approve | revoke
+certseal_admin_SOURCES += src/admin/cmd-client.c src/admin/clients.c \
+	src/admin/rollout-enrolled.c

@@ -77,7 +77,7 @@ asn1_time_to_time(const ASN1_TIME *t)
 
 int
 pair_generate(struct admin *a, const char *algorithm, const char *label,
-    int days, struct pair *out)
+    int days, int no_export, struct pair *out)
 {
 	struct cs_p11_keygen params;
 	X509 *enc = NULL, *sign = NULL;
@@ -97,7 +97,11 @@ pair_generate(struct admin *a, const char *algorithm, const char *label,
 		goto out;
 	}
 	params.days = days;
-	/* The encryption key leaves the token only through `pair export`. */
+	/*
+	 * The encryption key leaves the token only through `pair export` -
+	 * or never, with --no-export: for admin tokens that refuse
+	 * exportable keys and fleets that are all enrolled (DESIGN.md 8).
+	 */
 	if (asprintf(&text, "%s encryption", label) < 0) {
 		text = NULL;
 		r = cs_error(a->ctx, CERTSEAL_E_NOMEM, "out of memory");
@@ -105,7 +109,7 @@ pair_generate(struct admin *a, const char *algorithm, const char *label,
 	}
 	params.label = text;
 	params.usage = CS_P11_USAGE_ENCRYPT;
-	params.extractable = 1;
+	params.extractable = !no_export;
 	if ((r = cs_p11_keygen(a->ctx, a->tok, &params, &enc)) != 0)
 		goto out;
 	if ((pair.enc_key_id = cert_skid_hex(enc)) == NULL) {
@@ -140,6 +144,7 @@ pair_generate(struct admin *a, const char *algorithm, const char *label,
 	memcpy(pair.id, pair.enc_fingerprint, PAIR_ID_LEN);
 	pair.id[PAIR_ID_LEN] = '\0';
 	pair.state = PAIR_PENDING;
+	pair.no_export = no_export;
 	pair.created = time(NULL);
 	pair.not_before = asn1_time_to_time(X509_get0_notBefore(enc));
 	pair.not_after = asn1_time_to_time(X509_get0_notAfter(enc));

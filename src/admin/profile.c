@@ -72,6 +72,8 @@ pair_release(struct pair *pair)
 	free(pair->sign_key_id);
 	free(pair->enc_fingerprint);
 	free(pair->sign_fingerprint);
+	free(pair->cross_cert);
+	free(pair->cross_from);
 	memset(pair, 0, sizeof(*pair));
 }
 
@@ -89,6 +91,7 @@ profile_free(struct profile *p)
 	for (i = 0; i < p->npairs; i++)
 		pair_release(&p->pairs[i]);
 	free(p->pairs);
+	profile_clients_free(p);
 	free(p->path);
 	free(p->token_uri);
 	free(p->config_path);
@@ -235,6 +238,7 @@ read_pair(certseal_ctx *ctx, const char *path, json_t *o, struct pair *pair)
 		"rsa-3072", "rsa-4096", "ec-p256", "ec-p384"
 	};
 	char *id = NULL, *state = NULL;
+	json_t *v;
 	size_t i;
 	int r, found;
 
@@ -281,8 +285,18 @@ read_pair(certseal_ctx *ctx, const char *path, json_t *o, struct pair *pair)
 	    (r = get_time(ctx, path, o, "retired", &pair->retired)) != 0 ||
 	    (r = get_time(ctx, path, o, "not_before",
 	    &pair->not_before)) != 0 ||
-	    (r = get_time(ctx, path, o, "not_after", &pair->not_after)) != 0)
+	    (r = get_time(ctx, path, o, "not_after", &pair->not_after)) != 0 ||
+	    (r = get_string(ctx, path, o, "cross_certificate", 16384, 0,
+	    &pair->cross_cert)) != 0 ||
+	    (r = get_string(ctx, path, o, "cross_from", PAIR_ID_LEN, 0,
+	    &pair->cross_from)) != 0)
 		goto out;
+	v = json_object_get(o, "exportable");
+	if (v != NULL && !json_is_boolean(v)) {
+		r = bad(ctx, path, "a pair's 'exportable' is not true or false");
+		goto out;
+	}
+	pair->no_export = v != NULL && json_is_false(v);
 	for (i = 0, found = 0; i < sizeof(algorithms) / sizeof(algorithms[0]);
 	    i++)
 		if (strcmp(pair->algorithm, algorithms[i]) == 0)
@@ -351,7 +365,7 @@ read_profile(certseal_ctx *ctx, struct profile *p, json_t *root)
 	    (uint64_t)json_integer_value(v);
 	pairs = json_object_get(root, "pairs");
 	if (pairs == NULL)
-		return 0;
+		return profile_read_clients(ctx, p, root);
 	if (!json_is_array(pairs) ||
 	    json_array_size(pairs) > PROFILE_MAX_PAIRS)
 		return bad(ctx, p->path, "'pairs' is not a list of at most "
@@ -372,7 +386,7 @@ read_profile(certseal_ctx *ctx, struct profile *p, json_t *root)
 	}
 	if (nactive > 1)
 		return bad(ctx, p->path, "more than one pair is active");
-	return 0;
+	return profile_read_clients(ctx, p, root);
 }
 
 int
@@ -457,7 +471,11 @@ write_pair(const struct pair *pair)
 	    set_opt_time(o, "activated", pair->activated) != 0 ||
 	    set_opt_time(o, "retired", pair->retired) != 0 ||
 	    set_opt_time(o, "not_before", pair->not_before) != 0 ||
-	    set_opt_time(o, "not_after", pair->not_after) != 0) {
+	    set_opt_time(o, "not_after", pair->not_after) != 0 ||
+	    (pair->no_export && json_object_set_new(o, "exportable",
+	    json_false()) != 0) ||
+	    set_opt_string(o, "cross_certificate", pair->cross_cert) != 0 ||
+	    set_opt_string(o, "cross_from", pair->cross_from) != 0) {
 		json_decref(o);
 		return NULL;
 	}
@@ -491,7 +509,8 @@ profile_save(certseal_ctx *ctx, const struct profile *p)
 		    json_array_append_new(pairs, item) != 0)
 			goto nomem;
 	}
-	if (json_object_set(root, "pairs", pairs) != 0)
+	if (json_object_set(root, "pairs", pairs) != 0 ||
+	    profile_write_clients(p, root) != 0)
 		goto nomem;
 	if ((text = json_dumps(root, JSON_INDENT(2))) == NULL)
 		goto nomem;

@@ -13,7 +13,8 @@
 #include "certseal/certseal.h"
 
 #define PROFILE_VERSION		1
-#define PROFILE_MAX_SIZE	(4 * 1024 * 1024)
+/* 64 MiB: room for 20 000 enrolled clients with their certificates. */
+#define PROFILE_MAX_SIZE	(64 * 1024 * 1024)
 #define PROFILE_MAX_PAIRS	1024
 #define PAIR_ID_LEN		12	/* hex digits of the pair fingerprint */
 
@@ -35,6 +36,34 @@ struct pair {
 	char		*sign_key_id;	/* hex CKA_ID = SKID, signing */
 	char		*enc_fingerprint;	/* SHA-256 of the certificate */
 	char		*sign_fingerprint;
+	int		 no_export;	/* encryption key never extractable */
+	/*
+	 * Succession (DESIGN.md section 8): this pair's signing certificate
+	 * certified by the signing key of the pair that was active before
+	 * it (base64 DER), and that pair's id.  NULL for the first pair.
+	 */
+	char		*cross_cert;
+	char		*cross_from;
+};
+
+/* An enrolled client (DESIGN.md section 8), profile-clients.c. */
+#define PROFILE_MAX_CLIENTS	100000
+#define CLIENT_CERT_MAX		(16 * 1024)	/* base64 DER */
+
+enum client_state {
+	CLIENT_APPROVED = 0,	/* saves seal to it */
+	CLIENT_REVOKED,		/* final for its key */
+};
+
+struct client {
+	char		*name;		/* cs_client_name_ok */
+	char		*key_id;	/* hex key ID = the certificate's SKID */
+	char		*fingerprint;	/* hex SHA-256 of the SPKI */
+	char		*algorithm;
+	char		*pair_id;	/* the pair whose signing key issued it */
+	char		*cert;		/* base64 DER of its certificate */
+	enum client_state state;
+	time_t		 approved, revoked;
 };
 
 struct profile {
@@ -48,6 +77,9 @@ struct profile {
 	uint64_t	 config_sequence; /* last one written to config_path */
 	struct pair	*pairs;
 	size_t		 npairs;
+	struct client	*clients;	/* enrolled clients, in approval order */
+	size_t		 nclients;
+	size_t		 clients_cap;	/* allocated entries */
 	int		 lock_fd;	/* flock'ed PATH.lock, or -1 */
 };
 
@@ -96,5 +128,40 @@ const char *pair_state_name(enum pair_state s);
 
 /* Frees a pair's strings (not the pair itself). */
 void pair_release(struct pair *pair);
+
+/* ---- profile-clients.c: enrolled clients ---- */
+
+struct json_t;
+
+/* Reads "clients" of root into p (validated like the rest). */
+int profile_read_clients(certseal_ctx *ctx, struct profile *p,
+    struct json_t *root);
+
+/* Sets "clients" in root; -1 when out of memory. */
+int profile_write_clients(const struct profile *p, struct json_t *root);
+
+void profile_clients_free(struct profile *p);
+
+/* The approved client called name, or NULL. */
+struct client *profile_find_client(struct profile *p, const char *name);
+
+/* The client (any state) with this key ID, or NULL. */
+struct client *profile_find_client_key(struct profile *p,
+    const char *key_id);
+
+/* Appends a client (its strings move to the profile). */
+int profile_add_client(certseal_ctx *ctx, struct profile *p,
+    const struct client *c);
+
+void client_release(struct client *c);
+
+/* "approved", "revoked". */
+const char *client_state_name(enum client_state s);
+
+/* The client's certificate, decoded (new), or NULL. */
+X509 *client_cert(const struct client *c);
+
+/* A certificate as the profile keeps it (base64 DER), decoded, or NULL. */
+X509 *profile_cert_decode(const char *b64);
 
 #endif /* CS_PROFILE_H */

@@ -20,6 +20,14 @@
 int rollout_check_ready(struct admin *a, const struct pair *pair, int *ready,
     char **summary);
 
+/*
+ * rollout-enrolled.c: puts the approved enrolled clients into res (from
+ * cs_rollout_evaluate for pair): each a known host, ready only with a
+ * report signed by its enrolled key that trusts the pair's signer.
+ */
+int rollout_enrolled(struct admin *a, const char *dir,
+    const struct pair *pair, json_t *res);
+
 int cmd_rollout(int argc, char **argv);
 
 #endif /* CS_ROLLOUT_H */

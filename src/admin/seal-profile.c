@@ -32,6 +32,75 @@ sealing_pairs_free(struct sealing_pair *sp, size_t n)
 	free(sp);
 }
 
+/*
+ * The certificates of the approved, unrevoked clients (DESIGN.md section
+ * 8), appended to recips from *np on.  A client certificate that has
+ * expired is left out with a warning rather than failing the save: one
+ * stale host must not hold back a fleet's configuration.
+ */
+static int
+client_recipients(struct admin *a, X509 **certs,
+    struct cs_seal_recipient *recips, size_t *np, size_t *nclients)
+{
+	struct profile *p = a->profile;
+	X509 *x;
+	size_t i;
+
+	*nclients = 0;
+	for (i = 0; i < p->nclients; i++) {
+		const struct client *c = &p->clients[i];
+
+		if (c->state != CLIENT_APPROVED)
+			continue;
+		if ((x = client_cert(c)) == NULL)
+			return cs_error(a->ctx, CERTSEAL_E_INTEGRITY, "%s: the "
+			    "certificate of client %s does not parse; approve "
+			    "it again", p->path, c->name);
+		if (X509_cmp_current_time(X509_get0_notAfter(x)) <= 0) {
+			fprintf(stderr, "certseal-admin: warning: client %s: "
+			    "its certificate has expired; not sealed to it "
+			    "(approve its request again)\n", c->name);
+			X509_free(x);
+			continue;
+		}
+		certs[*nclients] = x;
+		recips[*np].cert = x;
+		recips[*np].oaep_md = NULL;	/* SHA-256 */
+		(*np)++;
+		(*nclients)++;
+	}
+	return 0;
+}
+
+/*
+ * Every cross-certificate the profile holds, for the SignedData: an
+ * enrolled client that missed several exchanges follows the whole chain.
+ */
+static int
+cross_certs(struct admin *a, STACK_OF(X509) **out)
+{
+	struct profile *p = a->profile;
+	X509 *x;
+	size_t i;
+
+	if ((*out = sk_X509_new_null()) == NULL)
+		return cs_error(a->ctx, CERTSEAL_E_NOMEM, "out of memory");
+	for (i = 0; i < p->npairs; i++) {
+		if (p->pairs[i].cross_cert == NULL)
+			continue;
+		if ((x = profile_cert_decode(p->pairs[i].cross_cert)) == NULL)
+			return cs_error(a->ctx, CERTSEAL_E_INTEGRITY, "%s: the "
+			    "cross-certificate of pair %s does not parse",
+			    p->path, p->pairs[i].id);
+		if (!sk_X509_push(*out, x)) {
+			X509_free(x);
+			return cs_error(a->ctx, CERTSEAL_E_NOMEM,
+			    "out of memory");
+		}
+	}
+	return 0;
+}
+
 int
 admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
     int include_pending, const char *out)
@@ -41,8 +110,10 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 	struct cs_seal_recipient *recips = NULL;
 	const struct cs_key **signers = NULL;
 	struct cs_seal_params params;
+	X509 **client_certs = NULL;
+	STACK_OF(X509) *cross = NULL;
 	uint8_t *sealed = NULL;
-	size_t i, n = 0, sealed_len = 0;
+	size_t i, n = 0, sealed_len = 0, nclients = 0, nrecips;
 	const char *target = out != NULL ? out : p->config_path;
 	uint64_t next;
 	int r, to_config;
@@ -63,9 +134,11 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 	next = (p->sequence > a->seen_sequence ? p->sequence :
 	    a->seen_sequence) + 1;
 	sp = calloc(p->npairs, sizeof(*sp));
-	recips = calloc(p->npairs, sizeof(*recips));
+	recips = calloc(p->npairs + p->nclients, sizeof(*recips));
 	signers = calloc(p->npairs, sizeof(*signers));
-	if (sp == NULL || recips == NULL || signers == NULL) {
+	client_certs = calloc(p->nclients + 1, sizeof(*client_certs));
+	if (sp == NULL || recips == NULL || signers == NULL ||
+	    client_certs == NULL) {
 		r = cs_error(a->ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -88,11 +161,18 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 		signers[n] = &sp[n].signer;
 		n++;
 	}
+	nrecips = n;
+	if ((r = client_recipients(a, client_certs, recips, &nrecips,
+	    &nclients)) != 0)
+		goto out;
+	if ((r = cross_certs(a, &cross)) != 0)
+		goto out;
 	memset(&params, 0, sizeof(params));
+	params.extra_certs = cross;
 	params.name = p->config_name;
 	params.sequence = next;
 	params.recipients = recips;
-	params.nrecipients = n;
+	params.nrecipients = nrecips;
 	params.signers = signers;
 	params.nsigners = n;
 	if ((r = cs_envelope_seal(a->ctx, plain, len, &params, &sealed,
@@ -111,13 +191,23 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 		p->config_sequence = next;
 	if ((r = profile_save(a->ctx, p)) != 0)
 		goto out;
-	fprintf(stderr, "certseal-admin: %s sealed to %zu pair%s, sequence "
-	    "%llu\n", target, n, n == 1 ? "" : "s",
-	    (unsigned long long)p->sequence);
+	if (nclients == 0)
+		fprintf(stderr, "certseal-admin: %s sealed to %zu pair%s, "
+		    "sequence %llu\n", target, n, n == 1 ? "" : "s",
+		    (unsigned long long)p->sequence);
+	else
+		fprintf(stderr, "certseal-admin: %s sealed to %zu pair%s and "
+		    "%zu enrolled client%s, sequence %llu\n", target, n,
+		    n == 1 ? "" : "s", nclients, nclients == 1 ? "" : "s",
+		    (unsigned long long)p->sequence);
 	r = 0; /* success */
  out:
 	free(sealed);
 	sealing_pairs_free(sp, p->npairs);
+	for (i = 0; client_certs != NULL && i < nclients; i++)
+		X509_free(client_certs[i]);
+	free(client_certs);
+	sk_X509_pop_free(cross, X509_free);
 	free(recips);
 	free(signers);
 	return r;

@@ -29,6 +29,9 @@ static const struct cli_command commands[] = {
 	    "list the keys and signers each source offers" },
 	{ "report", cmd_report, "report --out DIR",
 	    "write this host's readiness report" },
+	{ "enroll", cmd_enroll, "enroll --out DIR [--name N] [--algorithm "
+	    "ALG] | --finish FILE", "make this client's own key and request "
+	    "(see enroll --help)" },
 	{ "store", cmd_store, "store import|list|remove ...",
 	    "manage the local certificate store (see store --help)" },
 };

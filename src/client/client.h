@@ -47,5 +47,13 @@ int cmd_sources(int argc, char **argv);
 int sources_check(certseal_ctx *ctx, int json);
 int cmd_report(int argc, char **argv);
 int cmd_store(int argc, char **argv);
+int cmd_enroll(int argc, char **argv);
+
+/*
+ * Signs the report at path with the enrolled key of the first of the
+ * context's sources that has one (DESIGN.md section 8), into path.sig.
+ * CERTSEAL_E_NOT_FOUND when no source is enrolled.
+ */
+int enroll_sign_report(certseal_ctx *ctx, const char *path);
 
 #endif /* CS_CLIENT_H */

@@ -123,6 +123,12 @@ cmd_report(int argc, char **argv)
 		code = cli_fail(ctx, r, "report");
 		goto out;
 	}
+	/* An enrolled client's report counts only with its signature. */
+	if ((r = enroll_sign_report(ctx, path)) != 0 &&
+	    r != CERTSEAL_E_NOT_FOUND) {
+		code = cli_fail(ctx, r, "report: signing %s", path);
+		goto out;
+	}
 	/* The report records them; say so where a person will see it. */
 	json_array_foreach(json_object_get(rep, "errors"), i, e)
 		cli_warn("report: %s: %s",

@@ -14,3 +14,5 @@ certseal_SOURCES = \
 certseal_LDADD = libcli.la libcertseal-core.la $(CS_LIBS)
 # readiness report
 certseal_SOURCES += src/client/cmd-report.c
+# enrolled clients: the client's own key and request
+certseal_SOURCES += src/client/cmd-enroll.c

@@ -20,6 +20,7 @@
 #include "internal.h"
 #include "envelope-internal.h"
 #include "source.h"
+#include "succession.h"
 
 struct open_state {
 	certseal_ctx		*ctx;
@@ -480,6 +481,7 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 {
 	certseal_ctx *ctx = st->ctx;
 	STACK_OF(X509) *trusted = NULL, *certs = NULL;
+	struct cs_succession succ = { NULL };
 	STACK_OF(CMS_SignerInfo) *sis;
 	struct cs_cert_index *idx = NULL;
 	CMS_SignerInfo *si, *good = NULL, *bare = NULL;
@@ -500,6 +502,10 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 		(void)cs_source_trusted_signers(ctx->sources[s], trusted);
 	}
 	cs_error_clear(ctx);
+	/* A pair exchange: successors vouched for by a trusted signer. */
+	if ((r = cs_succession_extend(ctx, sd, st->key != NULL ?
+	    st->key->cert : NULL, trusted, &succ)) != 0)
+		goto out;
 	if (cs_cert_index_new(trusted, &idx) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
@@ -583,8 +589,10 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 		goto out;
 	}
 	cfg->is_signed = 1;
+	cs_succession_persist(ctx, st->src, &succ, goodcert);
 	r = 0; /* success */
  out:
+	cs_succession_release(&succ);
 	BIO_free_all(cont);
 	cs_cert_index_free(idx);
 	sk_X509_pop_free(certs, X509_free);

@@ -251,6 +251,15 @@ make_signed(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 		    params)) != 0)
 			goto out;
 	}
+	for (i = 0; params->extra_certs != NULL &&
+	    i < (size_t)sk_X509_num(params->extra_certs); i++) {
+		if (CMS_add1_cert(sd, sk_X509_value(params->extra_certs,
+		    (int)i)) != 1) {
+			r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot add a "
+			    "certificate to the SignedData");
+			goto out;
+		}
+	}
 	if ((chain = CMS_dataInit(sd, NULL)) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot start the "
 		    "SignedData");

@@ -35,6 +35,12 @@ struct cs_seal_params {
 	size_t		 nrecipients;	/* at least 1 */
 	const struct cs_key *const *signers;	/* borrowed */
 	size_t		 nsigners;	/* at least 1 */
+	/*
+	 * optional: more certificates for the SignedData's certificates
+	 * (cross-certificates of a pair exchange, DESIGN.md section 8);
+	 * borrowed, may be NULL.
+	 */
+	STACK_OF(X509)	*extra_certs;
 };
 
 /*

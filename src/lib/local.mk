@@ -58,3 +58,10 @@ libcertseal_core_la_SOURCES += \
 	src/lib/store-admin.c
 # every input file is opened through one helper (issue 11)
 libcertseal_core_la_SOURCES += src/lib/input-file.c
+# enrolled clients: key IDs and requests, the store's own client key
+libcertseal_core_la_SOURCES += \
+	src/lib/enroll.h \
+	src/lib/enroll.c \
+	src/lib/store-enroll.c \
+	src/lib/succession.h \
+	src/lib/succession.c

@@ -541,6 +541,37 @@ pkcs11_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 	return 0;
 }
 
+/* A successor's certificate on the token, where no key is: trusted. */
+static int
+pkcs11_add_trusted_signer(struct cs_source *src, X509 *cert)
+{
+	struct pkcs11_source *ps = p11_source(src);
+	const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(cert);
+	STACK_OF(X509) *have = NULL;
+	int i, r;
+
+	if (skid == NULL)
+		return cs_error(src->ctx, CERTSEAL_E_USAGE, "a signer "
+		    "without subjectKeyIdentifier");
+	if ((r = ensure(ps)) != 0 ||
+	    (r = cs_p11_certs(src->ctx, ps->tok, skid->data,
+	    (size_t)skid->length, NULL, &have, NULL)) != 0)
+		return r;
+	for (i = 0; have != NULL && i < sk_X509_num(have); i++)
+		if (X509_cmp(sk_X509_value(have, i), cert) == 0)
+			break;
+	if (have == NULL || i == sk_X509_num(have))
+		r = cs_p11_cert_store(src->ctx, ps->tok, cert, skid->data,
+		    (size_t)skid->length, "certseal trusted signer");
+	sk_X509_pop_free(have, X509_free);
+	if (r == 0) {
+		sk_X509_pop_free(ps->trusted, X509_free);
+		ps->trusted = NULL;
+		ps->index_valid = 0;
+	}
+	return r;
+}
+
 static int
 pkcs11_signer_key(struct cs_source *src, const struct cs_key **out)
 {
@@ -733,6 +764,7 @@ const struct cs_source_ops cs_source_pkcs11_ops = {
 	.find_key = pkcs11_find_key,
 	.trusted_signers = pkcs11_trusted_signers,
 	.signer_key = pkcs11_signer_key,
+	.add_trusted_signer = pkcs11_add_trusted_signer,
 	.list_keys = pkcs11_list_keys,
 	.describe = pkcs11_describe,
 };

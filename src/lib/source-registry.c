@@ -159,3 +159,11 @@ cs_source_uri(const struct cs_source *src)
 {
 	return src->uri;
 }
+
+int
+cs_source_add_trusted_signer(struct cs_source *src, X509 *cert)
+{
+	if (src->ops->add_trusted_signer == NULL)
+		return CERTSEAL_E_UNSUPPORTED;
+	return src->ops->add_trusted_signer(src, cert);
+}

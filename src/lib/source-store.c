@@ -198,6 +198,21 @@ store_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 }
 
 static int
+store_add_trusted_signer(struct cs_source *src, X509 *cert)
+{
+	struct store_source *ss = store_source(src);
+	int r;
+
+	if ((r = store_path(ss)) != 0 ||
+	    (r = cs_store_add_signer(src->ctx, &ss->path, cert,
+	    "succession")) != 0)
+		return r;
+	sk_X509_pop_free(ss->signers, X509_free);
+	ss->signers = NULL;
+	return 0;
+}
+
+static int
 store_list_keys(struct cs_source *src, STACK_OF(X509) *into)
 {
 	struct store_source *ss = store_source(src);
@@ -275,4 +290,5 @@ const struct cs_source_ops cs_source_store_ops = {
 	.trusted_signers = store_trusted_signers,
 	.list_keys = store_list_keys,
 	.describe = store_describe,
+	.add_trusted_signer = store_add_trusted_signer,
 };

@@ -73,6 +73,12 @@ struct cs_source_ops {
 	 * a JSON object (for `certseal sources`); *out is a new reference.
 	 */
 	int (*describe)(struct cs_source *src, json_t **out);
+
+	/*
+	 * optional: records cert as a trusted signer of this source (a
+	 * successor, succession.c); the next trusted_signers includes it.
+	 */
+	int (*add_trusted_signer)(struct cs_source *src, X509 *cert);
 };
 
 /* Common head of every provider's state. */
@@ -102,6 +108,8 @@ int cs_source_find_key(struct cs_source *src,
 int cs_source_trusted_signers(struct cs_source *src, STACK_OF(X509) *into);
 int cs_source_signer_key(struct cs_source *src, const struct cs_key **out);
 int cs_source_describe(struct cs_source *src, json_t **out);
+/* CERTSEAL_E_UNSUPPORTED when the provider cannot record signers. */
+int cs_source_add_trusted_signer(struct cs_source *src, X509 *cert);
 /* CERTSEAL_E_UNSUPPORTED when the provider cannot list its keys. */
 int cs_source_list_keys(struct cs_source *src, STACK_OF(X509) *into);
 

@@ -836,3 +836,91 @@ cs_store_remove(certseal_ctx *ctx, const char *location, const char *name,
 	cs_store_path_release(&sp);
 	return r;
 }
+
+/* --- install: an enrolled key's certificate (store-enroll.c) --- */
+
+/*
+ * Writes kf's key and certificate as one entry and its extra certificates
+ * as trusted signers, like an import of a bundle named `source`.
+ */
+int
+cs_store_install(certseal_ctx *ctx, const char *location, const char *name,
+    struct cs_keyfile *kf, const char *source,
+    struct cs_store_import_info **out)
+{
+	struct cs_store_path sp;
+	struct cs_store_import_info *info = NULL;
+	struct import_dirs d = { -1, -1, -1, -1 };
+	char hex[CS_STORE_ID_MAX + 1], now[32];
+	struct tm tm;
+	time_t t;
+	int i, n, r = CERTSEAL_E_INTERNAL;
+
+	*out = NULL;
+	if ((r = cs_store_path_init(ctx, location, name, &sp)) != 0)
+		return r;
+	if ((info = calloc(1, sizeof(*info))) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(info->location, sizeof(info->location), "%s", sp.location);
+	snprintf(info->name, sizeof(info->name), "%s", sp.name);
+	if (cs_store_skid_hex(kf->cert, hex) != 0 ||
+	    X509_check_private_key(kf->cert, kf->pkey) != 1) {
+		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: the certificate "
+		    "has no subjectKeyIdentifier or is not for the key",
+		    source);
+		goto out;
+	}
+	t = time(NULL);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		now[0] = '\0';
+	if ((r = import_dirs_open(ctx, &sp, &d)) != 0 ||
+	    (r = import_key(ctx, &sp, &d, kf, hex, source, now,
+	    &info->key)) != 0)
+		goto out;
+	n = kf->extra != NULL ? sk_X509_num(kf->extra) : 0;
+	if (n > 0 && (info->signers = calloc((size_t)n + 1,
+	    sizeof(*info->signers))) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((r = import_signer(ctx, &sp, &d, sk_X509_value(kf->extra,
+		    i), source, now, &info->signers[info->nsigners])) != 0)
+			goto out;
+		info->nsigners++;
+	}
+	*out = info;
+	info = NULL;
+	r = 0; /* success */
+ out:
+	import_dirs_close(&d);
+	cs_store_import_info_free(info);
+	cs_store_path_release(&sp);
+	return r;
+}
+
+int
+cs_store_add_signer(certseal_ctx *ctx, const struct cs_store_path *sp,
+    X509 *cert, const char *source)
+{
+	struct import_dirs d = { -1, -1, -1, -1 };
+	struct cs_store_import_item item;
+	char now[32];
+	struct tm tm;
+	time_t t;
+	int r;
+
+	memset(&item, 0, sizeof(item));
+	t = time(NULL);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		now[0] = '\0';
+	if ((r = import_dirs_open(ctx, sp, &d)) == 0)
+		r = import_signer(ctx, sp, &d, cert, source, now, &item);
+	free(item.subject);
+	import_dirs_close(&d);
+	return r;
+}

@@ -200,4 +200,40 @@ int cs_store_list(certseal_ctx *ctx, const char *location, const char *name,
 int cs_store_remove(certseal_ctx *ctx, const char *location,
     const char *name, const char *id, const char **kindp);
 
+/* --- enrolled clients (store-enroll.c, DESIGN.md section 8) --- */
+
+struct cs_keyfile;
+
+/*
+ * Writes kf's key and certificate as a key entry and kf->extra as trusted
+ * signers, as an import of a bundle named `source` would (store-admin.c).
+ */
+int cs_store_install(certseal_ctx *ctx, const char *location,
+    const char *name, struct cs_keyfile *kf, const char *source,
+    struct cs_store_import_info **out);
+
+/*
+ * The store's enrolled key (enrolled/key.pem, 0600): read when present
+ * (alg, when not NULL, must then be its algorithm), else generated (alg,
+ * default rsa-3072) and written.  *created says which.
+ */
+int cs_store_enroll_key(certseal_ctx *ctx, const char *location,
+    const char *name, const char *alg, EVP_PKEY **out, int *created);
+
+/* Writes cert as a trusted signer of the store (signers/<fp>.pem). */
+int cs_store_add_signer(certseal_ctx *ctx, const struct cs_store_path *sp,
+    X509 *cert, const char *source);
+
+/* The store's enrolled key, never made: CERTSEAL_E_NOT_FOUND without. */
+int cs_store_enrolled_key(certseal_ctx *ctx, const char *location,
+    const char *name, EVP_PKEY **out);
+
+/*
+ * Installs the admin's certificate for the enrolled key (checked with
+ * cs_enroll_check_bundle) and its signers, through cs_store_install.
+ */
+int cs_store_enroll_finish(certseal_ctx *ctx, const char *location,
+    const char *name, X509 *cert, STACK_OF(X509) *signers,
+    const char *source, struct cs_store_import_info **out);
+
 #endif /* CS_STORE_H */

@@ -35,7 +35,7 @@ fuzz_p12_CPPFLAGS = $(FUZZ_CPPFLAGS)
 fuzz_p12_LDFLAGS = $(FUZZ_LINKFLAGS)
 fuzz_p12_LDADD = $(FUZZ_LDADD)
 fuzz_profile_SOURCES = tests/fuzz/fuzz-profile.c src/admin/profile.c \
-	$(FUZZ_COMMON)
+	src/admin/profile-clients.c $(FUZZ_COMMON)
 fuzz_profile_CPPFLAGS = $(FUZZ_CPPFLAGS)
 fuzz_profile_LDFLAGS = $(FUZZ_LINKFLAGS)
 fuzz_profile_LDADD = $(FUZZ_LDADD)

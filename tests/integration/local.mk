@@ -61,3 +61,6 @@ INTEGRATION_TESTS += tests/integration/test-deb.sh
 INTEGRATION_TESTS += tests/integration/test-systemd-units.sh
 # libcertseal(3) against certseal.h; every page renders without a warning.
 INTEGRATION_TESTS += tests/integration/test-man3.sh
+# enrolled clients (issue 14)
+INTEGRATION_TESTS += tests/integration/test-enroll.sh
+EXTRA_DIST += tests/integration/forge-request.py

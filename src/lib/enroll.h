@@ -1,0 +1,105 @@
+/*
+ * enroll.h - what both sides of enrolment (DESIGN.md section 8) agree on:
+ * the key ID of a client key, the request (PKCS#10) a client writes, the
+ * names a client may have, and the key fingerprint an admin is shown.
+ */
+#ifndef CS_ENROLL_H
+#define CS_ENROLL_H
+
+#include <openssl/x509.h>
+
+#include "internal.h"
+
+/*
+ * A client key's ID is RFC 5280 section 4.2.1.2 method (1): SHA-1 of the
+ * subjectPublicKey BIT STRING, the value OpenSSL's "hash" gives.  The
+ * client uses it as CKA_ID or store entry name, the admin puts it into
+ * the certificate as its subjectKeyIdentifier: sealed files then name the
+ * client's recipient by it, and either side can recompute it from the key
+ * alone.
+ */
+#define CS_KEY_ID_LEN		20
+#define CS_KEY_ID_HEX		(2 * CS_KEY_ID_LEN)
+#define CS_KEY_FP_HEX		64	/* SHA-256 of the SPKI DER */
+#define CS_CLIENT_NAME_MAX	64
+#define CS_REQUEST_MAX		(64 * 1024)	/* a request file */
+#define CS_ENROLL_LABEL		"certseal client"	/* token key label */
+
+/*
+ * The extended key usage of a cross-certificate (DESIGN.md section 8): the
+ * previous signing key vouching for the next one.  Under certseal's arc
+ * (envelope.h CS_OID_ARC); client certificates never carry it, so a client
+ * certificate - also issued by a trusted signer - is never taken for one.
+ */
+#define CS_OID_SUCCESSION	"2.25.29844361494787475963376958306872902551.3"
+
+int cs_key_id(EVP_PKEY *pk, uint8_t out[CS_KEY_ID_LEN]);
+int cs_key_id_hex(EVP_PKEY *pk, char out[CS_KEY_ID_HEX + 1]);
+
+/* SHA-256 of the DER SubjectPublicKeyInfo, lower-case hex. */
+int cs_key_fingerprint(EVP_PKEY *pk, char out[CS_KEY_FP_HEX + 1]);
+
+/*
+ * A client name: 1..64 of [A-Za-z0-9._-], not starting with a dot or a
+ * dash - it becomes a file name (NAME.csr, NAME.crt) and a CN.
+ */
+int cs_client_name_ok(const char *name);
+
+/*
+ * The algorithm name of a client or pair key: "rsa-3072", "rsa-4096",
+ * "ec-p256", "ec-p384", or NULL for anything else (other RSA sizes: NULL).
+ */
+const char *cs_key_algorithm(EVP_PKEY *pk);
+
+/* SHA-384 for P-384 keys, SHA-256 otherwise. */
+const EVP_MD *cs_key_md(EVP_PKEY *pk);
+
+/*
+ * A PKCS#10 request with subject CN=name for pkey, signed with pkey (on
+ * the token for a token key): proof of possession.  *out is PEM.
+ */
+int cs_enroll_request(certseal_ctx *ctx, EVP_PKEY *pkey, const char *name,
+    char **out, size_t *lenp);
+
+/*
+ * Parses a PEM (or DER) request of at most CS_REQUEST_MAX bytes and checks
+ * its signature against its own key.  A request whose signature does not
+ * verify is CERTSEAL_E_INTEGRITY; `shown` names it in messages.
+ */
+int cs_enroll_request_parse(certseal_ctx *ctx, const uint8_t *data,
+    size_t len, const char *shown, X509_REQ **out);
+
+/* The request's CN (malloc'ed), or NULL. */
+char *cs_enroll_request_cn(X509_REQ *req);
+
+/*
+ * Parses a certificate file as `enroll --finish` gets it: PEM certificates,
+ * the client's first, then its signers.  *client and *signers are new.
+ */
+int cs_enroll_parse_bundle(certseal_ctx *ctx, const uint8_t *data,
+    size_t len, const char *shown, X509 **client, STACK_OF(X509) **signers);
+
+/*
+ * Checks a bundle: client's subjectKeyIdentifier is the key ID of pkey,
+ * its public key is pkey's, and it is signed by one of the signers.
+ */
+int cs_enroll_check_bundle(certseal_ctx *ctx, EVP_PKEY *pkey, X509 *client,
+    STACK_OF(X509) *signers, const char *shown);
+
+/*
+ * Readiness reports of enrolled clients (DESIGN.md section 8) are signed
+ * with the enrolled key, in a file beside the report (REPORT.sig):
+ *
+ *	certseal-report-signature 1
+ *	key-id <hex key ID>
+ *	signature <base64: RSA PKCS#1 v1.5 or ECDSA, SHA-256 (P-384: SHA-384)
+ *	           over the report file's bytes>
+ */
+int cs_report_sign(certseal_ctx *ctx, EVP_PKEY *pk, const uint8_t *data,
+    size_t len, char **out, size_t *outlen);
+
+/* 0 when sig (NUL-terminated, siglen bytes) is pub's over data. */
+int cs_report_verify(certseal_ctx *ctx, EVP_PKEY *pub, const uint8_t *data,
+    size_t len, const char *sig, size_t siglen);
+
+#endif /* CS_ENROLL_H */
