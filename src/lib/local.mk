@@ -39,6 +39,8 @@ libcertseal_core_la_SOURCES += \
 	src/lib/rollback.c \
 	src/lib/config.c \
 	src/lib/keyfile.c \
+	src/lib/pkey-read.h \
+	src/lib/pkey-read.c \
 	src/lib/p12-cost.c
 # rollout readiness: reports written by clients, counted by the admin
 libcertseal_core_la_SOURCES += \
