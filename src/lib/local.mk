@@ -32,6 +32,8 @@ pkgconfig_DATA += src/lib/certseal.pc
 libcertseal_core_la_SOURCES += \
 	src/lib/envelope-internal.h \
 	src/lib/envelope-seal.c \
+	src/lib/base64.h \
+	src/lib/base64.c \
 	src/lib/envelope-detect.c \
 	src/lib/envelope-open.c \
 	src/lib/envelope-policy.c \

@@ -67,3 +67,12 @@ test_source_file_SOURCES = tests/unit/test-source-file.c \
 test_source_file_CPPFLAGS = $(UNIT_CPPFLAGS)
 test_source_file_LDADD = $(UNIT_LDADD)
 endif
+
+# the PEM body decoder, against OpenSSL's
+if HAVE_CUNIT
+check_PROGRAMS += test-base64
+TESTS += test-base64
+test_base64_SOURCES = tests/unit/test-base64.c
+test_base64_CPPFLAGS = $(UNIT_CPPFLAGS)
+test_base64_LDADD = $(UNIT_LDADD)
+endif
