@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 
+#include "base64.h"
 #include "internal.h"
 #include "envelope-internal.h"
 
@@ -207,28 +208,6 @@ pem_body(const uint8_t *data, size_t len, size_t *offp, size_t *lenp)
 	return 0;
 }
 
-/*
- * Decodes len bytes of base64 at in into out, which may be in itself:
- * the output never overtakes the input.  Returns the decoded length, or
- * -1.
- */
-static long
-b64_decode(const uint8_t *in, size_t len, uint8_t *out)
-{
-	EVP_ENCODE_CTX *ectx;
-	int n = 0, tail = 0;
-	long r = -1;
-
-	if (len > INT_MAX || (ectx = EVP_ENCODE_CTX_new()) == NULL)
-		return -1;
-	EVP_DecodeInit(ectx);
-	if (EVP_DecodeUpdate(ectx, out, &n, in, (int)len) >= 0 &&
-	    EVP_DecodeFinal(ectx, out + n, &tail) >= 0)
-		r = (long)n + tail;
-	EVP_ENCODE_CTX_free(ectx);
-	return r;
-}
-
 void
 cs_der_release(struct cs_der *der)
 {
@@ -271,7 +250,7 @@ parse(certseal_ctx *ctx, const uint8_t *data, size_t len, uint8_t *inplace,
 			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 			goto out;
 		}
-		if ((derlen = b64_decode(data + off, blen, der)) < 0)
+		if ((derlen = cs_base64_decode(data + off, blen, der)) < 0)
 			goto bad;
 	}
 	/* Excess is refused before OpenSSL builds it (issue 19). */

@@ -84,8 +84,11 @@ void cs_warn(certseal_ctx *ctx, const char *fmt, ...)
 /* Clears the context's error message and the OpenSSL error queue. */
 void cs_error_clear(certseal_ctx *ctx);
 
+/* Wipes len bytes at p so that no compiler removes it (NULL is fine). */
+void cs_wipe(void *p, size_t len);
+
 /*
- * Secrets: a heap buffer wiped with OPENSSL_cleanse before free.  Never
+ * Secrets: a heap buffer wiped (cs_wipe) before free.  Never
  * realloc'ed.  `data` always has one spare NUL byte after `len`, so a PIN
  * can be used as a C string.
  */

@@ -23,6 +23,7 @@
 
 #include "internal.h"
 #include "keyfile.h"
+#include "pkey-read.h"
 
 /* Key files are small; a bundle with a long chain is still far below. */
 #define KEYFILE_MAX	((size_t)4 * 1024 * 1024)
@@ -279,8 +280,20 @@ load_pem(certseal_ctx *ctx, const struct cs_secret *text, const char *path,
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((kf->pkey = PEM_read_bio_PrivateKey(b, NULL, pem_password,
-	    &pws)) == NULL) {
+	if (read_pem_certs(text->data, text->len, certs) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	/*
+	 * An unencrypted PKCS#8 key of the first certificate's type (the
+	 * usual key + certificate file) is read without asking every decoder;
+	 * anything else takes the generic reader, which may ask for a password.
+	 */
+	if (sk_X509_num(certs) > 0)
+		kf->pkey = cs_pkey_read_pem(text->data, text->len,
+		    X509_get0_pubkey(sk_X509_value(certs, 0)));
+	if (kf->pkey == NULL && (kf->pkey = PEM_read_bio_PrivateKey(b, NULL,
+	    pem_password, &pws)) == NULL) {
 		if (pws.err != 0)
 			r = pws.err;
 		else if (pws.asked)
@@ -290,10 +303,6 @@ load_pem(certseal_ctx *ctx, const struct cs_secret *text, const char *path,
 		else
 			r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: neither a "
 			    "PKCS#12 bundle nor a PEM private key", path);
-		goto out;
-	}
-	if (read_pem_certs(text->data, text->len, certs) != 0) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
 	}
 	if (cert_path != NULL) {

@@ -34,6 +34,8 @@ pkgconfig_DATA += src/lib/certseal.pc
 libcertseal_core_la_SOURCES += \
 	src/lib/envelope-internal.h \
 	src/lib/envelope-seal.c \
+	src/lib/base64.h \
+	src/lib/base64.c \
 	src/lib/envelope-detect.c \
 	src/lib/envelope-ber.c \
 	src/lib/envelope-limits.c \
@@ -43,6 +45,8 @@ libcertseal_core_la_SOURCES += \
 	src/lib/rollback.c \
 	src/lib/config.c \
 	src/lib/keyfile.c \
+	src/lib/pkey-read.h \
+	src/lib/pkey-read.c \
 	src/lib/p12-cost.c
 # rollout readiness: reports written by clients, counted by the admin
 libcertseal_core_la_SOURCES += \

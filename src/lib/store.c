@@ -24,6 +24,7 @@
 #include <openssl/x509v3.h>
 
 #include "internal.h"
+#include "pkey-read.h"
 #include "store.h"
 #include "store-int.h"
 
@@ -211,15 +212,18 @@ parse_key_entry(certseal_ctx *ctx, const struct cs_secret *s,
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((pkey = PEM_read_bio_PrivateKey(b, NULL, no_password_cb,
-	    NULL)) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: no readable "
-		    "private key", shown);
-		goto out;
-	}
 	if ((cert = cs_store_parse_cert(s)) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: no readable "
 		    "certificate", shown);
+		goto out;
+	}
+	/* Entries are written as PKCS#8 in PEM (store-admin.c). */
+	if ((pkey = cs_pkey_read_pem(s->data, s->len,
+	    X509_get0_pubkey(cert))) == NULL &&
+	    (pkey = PEM_read_bio_PrivateKey(b, NULL, no_password_cb,
+	    NULL)) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: no readable "
+		    "private key", shown);
 		goto out;
 	}
 	if (X509_check_private_key(cert, pkey) != 1) {

@@ -85,3 +85,12 @@ test_p11_pin_CPPFLAGS = $(UNIT_CPPFLAGS) \
 test_p11_pin_LDADD = $(UNIT_LDADD) -ldl
 test_p11_pin_DEPENDENCIES = libcertseal-core.la mock-p11.la
 endif
+
+# the PEM body decoder, against OpenSSL's
+if HAVE_CUNIT
+check_PROGRAMS += test-base64
+TESTS += test-base64
+test_base64_SOURCES = tests/unit/test-base64.c
+test_base64_CPPFLAGS = $(UNIT_CPPFLAGS)
+test_base64_LDADD = $(UNIT_LDADD)
+endif

@@ -1,0 +1,19 @@
+/*
+ * base64.h - decoding the base64 body of a PEM file (RFC 7468).
+ */
+#ifndef CS_BASE64_H
+#define CS_BASE64_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Decodes len characters of base64 at in into out, which needs room for
+ * len / 4 * 3 bytes and may be in itself (the output never overtakes the
+ * input).  Whitespace is skipped; "=" padding is accepted only at the end.
+ * Returns the decoded length, or -1 for any other character, a group cut
+ * short or data after the padding.
+ */
+long cs_base64_decode(const uint8_t *in, size_t len, uint8_t *out);
+
+#endif
