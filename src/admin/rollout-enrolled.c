@@ -116,7 +116,7 @@ judge_report(certseal_ctx *ctx, const char *dir, const char *name,
 	    JSON_REJECT_DUPLICATES, NULL)) == NULL ||
 	    !json_is_object(root) ||
 	    !json_is_array(keys = json_object_get(root, "keys")) ||
-	    json_array_size(keys) > CS_REPORT_MAX_ITEMS)
+	    json_array_size(keys) > CS_REPORT_MAX_KEYS)
 		goto out;
 	json_array_foreach(keys, i, k) {
 		id = json_string_value(json_object_get(k, "key_id"));

@@ -553,7 +553,7 @@ pkcs11_add_trusted_signer(struct cs_source *src, X509 *cert)
 	if (skid == NULL)
 		return cs_error(src->ctx, CERTSEAL_E_USAGE, "a signer "
 		    "without subjectKeyIdentifier");
-	if ((r = ensure(ps)) != 0 ||
+	if ((r = open_and_login(ps)) != 0 ||
 	    (r = cs_p11_certs(src->ctx, ps->tok, skid->data,
 	    (size_t)skid->length, NULL, &have, NULL)) != 0)
 		return r;
