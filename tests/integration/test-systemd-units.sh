@@ -87,6 +87,7 @@ unit_commands() {
 	sed -n "s/^$2=//p" "$1" | sed -e 's/^+//' \
 		-e "s|/usr/bin/certseal|$CERTSEAL|g" \
 		-e "s|/etc/app/app.sealed|$T/etc/app.sealed|g" \
+		-e "s|/var/lib/|$T/var/lib/|g" \
 		-e "s|%S|$T/var|g" -e "s|%t|$T/run|g"
 }
 # The environment of app-config-reload.service.
@@ -95,7 +96,7 @@ for kv in $(unit_commands "$U/app-config-reload.service" Environment); do
 done
 [ "${CERTSEAL_ACCEPT_ENCRYPTED_DATA_ONLY:-}" = 1 ] && ok ||
 	fail "app-config-reload.service is not strict"
-[ "${CERTSEAL_STATE_DIR:-}" = "$T/var/app/certseal" ] && ok ||
+[ "${CERTSEAL_STATE_DIR:-}" = "$T/var/lib/certseal/app" ] && ok ||
 	fail "app-config-reload.service state: ${CERTSEAL_STATE_DIR:-none}"
 unit_commands "$U/app-config-reload.service" ExecStart >"$T/execstart"
 [ "$(wc -l <"$T/execstart")" -eq 2 ] && ok ||
@@ -110,11 +111,24 @@ check_unit() {
 	# shellcheck disable=SC2086
 	expect "$1" "reload check: $2" -- $check_cmd
 }
+# service_open: what app.service's ExecStartPre= (and the drop-in's
+# ExecReload=) does with the same state: open, which records the sequence.
+service_open() {
+	expect 0 "the service opens $1" -- "$CERTSEAL" \
+		--accept-encrypted-data-only open "$T/etc/app.sealed" \
+		-o "$T/run/app/app.conf"
+}
+mkdir -p "$CERTSEAL_STATE_DIR"
+chmod 700 "$CERTSEAL_STATE_DIR"
 check_unit 0 "the first save"
-[ -s "$T/var/app/certseal/app.seq" ] && ok ||
-	fail "the check keeps no anti-rollback state"
+[ -z "$(ls -A "$CERTSEAL_STATE_DIR")" ] && ok ||
+	fail "the check wrote anti-rollback state: $(ls -A "$CERTSEAL_STATE_DIR")"
+service_open "the first save"
+[ -n "$(ls -A "$CERTSEAL_STATE_DIR")" ] && ok ||
+	fail "the service's open keeps no anti-rollback state"
 expect 0 "a second save" -- "$CERTSEAL_ADMIN" save "$T/two.conf"
 check_unit 0 "the second save"
+service_open "the second save"
 cp "$T/etc/app.sealed" "$T/two.sealed"
 cp "$T/two.conf" "$T/etc/app.sealed"
 check_unit 5 "plaintext in its place"
