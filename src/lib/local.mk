@@ -54,3 +54,4 @@ libcertseal_core_la_SOURCES += \
 	src/lib/store-admin.c
 # every input file is opened through one helper (issue 11)
 libcertseal_core_la_SOURCES += src/lib/input-file.c
+libcertseal_core_la_SOURCES += src/lib/p12-load.c

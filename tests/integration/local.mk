@@ -31,3 +31,4 @@ INTEGRATION_TESTS += tests/integration/test-hygiene.sh
 # Issue 11 (client side): signer trust by public key, special files.
 INTEGRATION_TESTS += tests/integration/test-client-trust.sh
 INTEGRATION_TESTS += tests/integration/test-client-state.sh
+INTEGRATION_TESTS += tests/integration/test-client-p12.sh
