@@ -32,3 +32,4 @@ INTEGRATION_TESTS += tests/integration/test-hygiene.sh
 INTEGRATION_TESTS += tests/integration/test-client-trust.sh
 INTEGRATION_TESTS += tests/integration/test-client-state.sh
 INTEGRATION_TESTS += tests/integration/test-client-p12.sh
+INTEGRATION_TESTS += tests/integration/test-client-messages.sh
