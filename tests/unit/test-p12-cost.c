@@ -15,6 +15,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/pkcs12.h>
+#include <openssl/provider.h>
 #include <openssl/x509.h>
 
 #include "cu-run.h"
@@ -217,6 +218,51 @@ test_scrypt_rp(void)
 	free(der);
 }
 
+/*
+ * A legacy bundle (RC2-40) made by the openssl CLI loads, and the legacy
+ * provider stays out of the default library context the envelope uses.
+ */
+static void
+test_legacy_isolated(void)
+{
+	char *kp = tu_path(dir, "l.key"), *cp = tu_path(dir, "l.crt");
+	char *pp = tu_path(dir, "legacy.p12");
+	struct cs_keyfile *kf = NULL;
+	certseal_ctx *ctx = NULL;
+	EVP_CIPHER *rc2;
+	uint8_t *der;
+	size_t len;
+
+	if (!tu_have_openssl_cli()) {
+		fprintf(stderr, "\n    SKIP: no openssl command-line tool\n");
+		goto out;
+	}
+	CU_ASSERT_FATAL(tu_write_key_pem(kp, key, NULL, 0600) == 0);
+	CU_ASSERT_FATAL(tu_write_cert_pem(cp, cert) == 0);
+	if (tu_run("openssl pkcs12 -export -legacy -inkey '%s' -in '%s' "
+	    "-passout pass:pw -out '%s' 2>/dev/null", kp, cp, pp) != 0) {
+		fprintf(stderr, "\n    SKIP: openssl has no legacy provider\n");
+		goto out;
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(der = tu_read_file(pp, &len));
+	CU_ASSERT_FATAL(certseal_ctx_new(&ctx) == 0);
+	certseal_ctx_set_flags(ctx, CERTSEAL_FLAG_NO_PROMPT);
+	CU_ASSERT_EQUAL(cs_keyfile_load_p12(ctx, der, len, "legacy.p12", pin,
+	    &kf), 0);
+	CU_ASSERT(kf != NULL && X509_cmp(kf->cert, cert) == 0);
+	CU_ASSERT(!OSSL_PROVIDER_available(NULL, "legacy"));
+	rc2 = EVP_CIPHER_fetch(NULL, "RC2-40-CBC", NULL);
+	CU_ASSERT_PTR_NULL(rc2);
+	EVP_CIPHER_free(rc2);
+	cs_keyfile_free(kf);
+	certseal_ctx_free(ctx);
+	free(der);
+ out:
+	free(kp);
+	free(cp);
+	free(pp);
+}
+
 int
 main(void)
 {
@@ -225,6 +271,8 @@ main(void)
 		{ "four safes at 9 999 999", test_four_safes },
 		{ "a 1 MiB bundle of expensive safes", test_many_safes },
 		{ "scrypt counts N, r and p", test_scrypt_rp },
+		{ "legacy bundle, legacy provider kept apart",
+		    test_legacy_isolated },
 	};
 
 	if (CU_initialize_registry() != CUE_SUCCESS ||
