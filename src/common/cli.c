@@ -48,6 +48,8 @@ const char *cli_progname = "certseal";
  * when it fails, so that every failure is exactly one line on stderr.
  */
 #define WARN_MAX	16
+#define LINE_MAX_BYTES	4096	/* one error line */
+#define WHAT_HEAD	256	/* compared when a long name was shortened */
 static char	*warnings[WARN_MAX];
 static size_t	 nwarnings, dropped;
 
@@ -106,17 +108,24 @@ queue_warning(const char *text)
 		warnings[nwarnings++] = clean;
 }
 
-/* One line on stderr: "PROG: TEXT[; warning: ...]", redacted. */
+/*
+ * One line on stderr: "PROG: TEXT[; warning: ...]", redacted, at most
+ * LINE_MAX bytes (a long one keeps its head and its tail).
+ */
 static void
 print_line(const char *text)
 {
-	char *pending = take_warnings(), *clean;
+	char *pending = take_warnings(), *clean = NULL, *all = NULL;
+	char buf[LINE_MAX_BYTES];
 
-	clean = cs_redact(text);
-	fprintf(stderr, "%s: %s%s\n", cli_progname,
-	    clean != NULL ? clean : "(message withheld: out of memory)",
-	    pending != NULL ? pending : "");
+	if (asprintf(&all, "%s%s", text, pending != NULL ? pending : "") < 0)
+		all = NULL;
+	clean = cs_redact(all != NULL ? all : text);
+	cs_message_fit(buf, sizeof(buf), clean != NULL ? clean :
+	    "(message withheld: out of memory)");
+	fprintf(stderr, "%s: %s\n", cli_progname, buf);
 	free(clean);
+	free(all);
 	free(pending);
 }
 
@@ -257,13 +266,17 @@ cli_fail(certseal_ctx *ctx, int err, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		what = NULL;
-	/* The library often names the file already: say it once. */
+	/*
+	 * The library often names the file already: say it once.  A long
+	 * name may come back shortened ("head...tail"): its head will do.
+	 */
 	if (what == NULL)
 		n = asprintf(&line, "%s", detail != NULL && *detail != '\0' ?
 		    detail : certseal_strerror(err));
 	else if (detail != NULL && *detail != '\0' &&
-	    strncmp(detail, what, strlen(what)) == 0 &&
-	    detail[strlen(what)] == ':')
+	    ((strncmp(detail, what, strlen(what)) == 0 &&
+	    detail[strlen(what)] == ':') || (strlen(what) > WHAT_HEAD &&
+	    strncmp(detail, what, WHAT_HEAD) == 0)))
 		n = asprintf(&line, "%s", detail);
 	else if (detail != NULL && *detail != '\0')
 		n = asprintf(&line, "%s: %s", what, detail);

@@ -81,8 +81,9 @@ certseal_version(void)
  * attribute is replaced by REDACTED, wherever a message or a printed URI
  * holds one - a provider echoing the URI back in a parse error included.
  * The key is matched without regard to case or percent-encoding
- * ("PIN%2Dvalue="), and the value runs to the next '&', ';', quote or
- * blank, so that nothing after the key survives by accident.
+ * ("PIN%2Dvalue="), and the value runs to the next '&' (the only
+ * separator of RFC 7512 query attributes), quote or blank: a PIN holding
+ * ';' or ':' is still hidden whole, at worst with text after it.
  */
 static int
 hexdigit(int c)
@@ -141,7 +142,7 @@ cs_redact(const char *s)
 		p += k;
 		memcpy(o, mark, sizeof(mark) - 1);
 		o += sizeof(mark) - 1;
-		p += strcspn(p, "&;'\" \t\r\n");
+		p += strcspn(p, "&'\" \t\r\n");
 	}
 	*o = '\0';
 	return out;

@@ -25,8 +25,6 @@
 #include "keyfile.h"
 #include "pkey-read.h"
 
-/* Key files are small; a bundle with a long chain is still far below. */
-#define KEYFILE_MAX	((size_t)4 * 1024 * 1024)
 
 void
 cs_keyfile_free(struct cs_keyfile *kf)
@@ -60,8 +58,8 @@ cs_cert_has_key(X509 *cert, const EVP_PKEY *pkey)
  * certificate again, or another one with other bytes, subject or serial -
  * is dropped: it must never become a trusted signer.
  */
-static int
-sort_certs(struct cs_keyfile *kf, STACK_OF(X509) *certs)
+int
+cs_keyfile_sort_certs(struct cs_keyfile *kf, STACK_OF(X509) *certs)
 {
 	X509 *x;
 
@@ -81,8 +79,8 @@ sort_certs(struct cs_keyfile *kf, STACK_OF(X509) *certs)
 	return 0;
 }
 
-static int
-new_keyfile(struct cs_keyfile **out)
+int
+cs_keyfile_new(struct cs_keyfile **out)
 {
 	struct cs_keyfile *kf;
 
@@ -95,110 +93,6 @@ new_keyfile(struct cs_keyfile **out)
 	}
 	*out = kf;
 	return 0;
-}
-
-int
-cs_keyfile_load_p12(certseal_ctx *ctx, const uint8_t *der, size_t len,
-    const char *name, const char *pin_source, struct cs_keyfile **out)
-{
-	const unsigned char *p = der;
-	PKCS12 *p12 = NULL;
-	struct cs_secret *pw = NULL;
-	struct cs_keyfile *kf = NULL;
-	STACK_OF(X509) *ca = NULL;
-	X509 *cert = NULL;
-	const char *pass = NULL;
-	char what[512];
-	int r = CERTSEAL_E_INTERNAL;
-
-	*out = NULL;
-	if (len > KEYFILE_MAX || (p12 = d2i_PKCS12(NULL, &p,
-	    (long)len)) == NULL || p != der + len) {
-		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: not a PKCS#12 "
-		    "bundle, or damaged", name);
-		goto out;
-	}
-	if ((r = cs_p12_check_cost(ctx, p12, name)) != 0)
-		goto out;
-	if ((r = new_keyfile(&kf)) != 0) {
-		r = cs_error(ctx, r, "out of memory");
-		goto out;
-	}
-	snprintf(what, sizeof(what), "password for %s", name);
-	if (PKCS12_mac_present(p12)) {
-		/* No prompt for bundles without a password. */
-		if (PKCS12_verify_mac(p12, NULL, 0))
-			pass = NULL;
-		else if (PKCS12_verify_mac(p12, "", 0))
-			pass = "";
-		else {
-			ERR_clear_error();
-			if ((r = cs_pin_get(ctx, pin_source, NULL, what,
-			    &pw)) != 0)
-				goto out;
-			if (!PKCS12_verify_mac(p12, (const char *)pw->data,
-			    (int)pw->len)) {
-				r = cs_error(ctx, CERTSEAL_E_PIN_INCORRECT,
-				    "%s: wrong password; check the pin-source "
-				    "or CERTSEAL_PIN", name);
-				goto out;
-			}
-			pass = (const char *)pw->data;
-		}
-		if (!PKCS12_parse(p12, pass, &kf->pkey, &cert, &ca)) {
-			r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: the "
-			    "PKCS#12 bundle is damaged or uses an algorithm "
-			    "this OpenSSL does not load", name);
-			goto out;
-		}
-	} else if (!PKCS12_parse(p12, NULL, &kf->pkey, &cert, &ca)) {
-		/* Without a MAC only the decryption tells a password. */
-		ERR_clear_error();
-		if ((r = cs_pin_get(ctx, pin_source, NULL, what, &pw)) != 0)
-			goto out;
-		if (!PKCS12_parse(p12, (const char *)pw->data, &kf->pkey,
-		    &cert, &ca)) {
-			r = cs_error(ctx, CERTSEAL_E_PIN_INCORRECT, "%s: wrong "
-			    "password, or the bundle is damaged", name);
-			goto out;
-		}
-	}
-	if (kf->pkey == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: the bundle holds "
-		    "no private key", name);
-		goto out;
-	}
-	if (cert != NULL && cs_cert_has_key(cert, kf->pkey)) {
-		kf->cert = cert;
-		cert = NULL;
-	}
-	if (cert != NULL) {
-		if ((ca == NULL && (ca = sk_X509_new_null()) == NULL) ||
-		    !sk_X509_push(ca, cert)) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
-			goto out;
-		}
-		cert = NULL;
-	}
-	if (sort_certs(kf, ca) != 0) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if (kf->cert == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: no certificate in "
-		    "the bundle matches its private key", name);
-		goto out;
-	}
-	*out = kf;
-	kf = NULL;
-	r = 0; /* success */
- out:
-	X509_free(cert);
-	sk_X509_pop_free(ca, X509_free);
-	cs_keyfile_free(kf);
-	cs_secret_free(pw);
-	PKCS12_free(p12);
-	return r;
 }
 
 struct pw_state {
@@ -274,7 +168,7 @@ load_pem(certseal_ctx *ctx, const struct cs_secret *text, const char *path,
 	pws.ctx = ctx;
 	pws.pin_source = pin_source;
 	pws.name = path;
-	if ((r = new_keyfile(&kf)) != 0 ||
+	if ((r = cs_keyfile_new(&kf)) != 0 ||
 	    (certs = sk_X509_new_null()) == NULL ||
 	    (b = BIO_new_mem_buf(text->data, (int)text->len)) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
@@ -314,7 +208,7 @@ load_pem(certseal_ctx *ctx, const struct cs_secret *text, const char *path,
 			goto out;
 		}
 	}
-	if (sort_certs(kf, certs) != 0) {
+	if (cs_keyfile_sort_certs(kf, certs) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
 	}

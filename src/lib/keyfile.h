@@ -46,7 +46,50 @@ int cs_keyfile_load(certseal_ctx *ctx, const char *path,
 
 void cs_keyfile_free(struct cs_keyfile *kf);
 
-/* p12-cost.c: CERTSEAL_E_TOO_LARGE when p12 would derive keys too long. */
-int cs_p12_check_cost(certseal_ctx *ctx, PKCS12 *p12, const char *name);
+/* Key files are small; a bundle with a long chain is still far below. */
+#define KEYFILE_MAX	((size_t)4 * 1024 * 1024)
+
+/* An empty keyfile (extra allocated); CERTSEAL_E_NOMEM. */
+int cs_keyfile_new(struct cs_keyfile **out);
+
+/*
+ * Moves the certificate for kf->pkey out of certs into kf->cert (unless
+ * set), drops every other certificate for that key and moves the rest
+ * into kf->extra.  -1 on no memory.
+ */
+int cs_keyfile_sort_certs(struct cs_keyfile *kf, STACK_OF(X509) *certs);
+
+/*
+ * p12-cost.c: the key-derivation work of a bundle, in iterations of the
+ * KDF's PRF (scrypt: N * r * p).  One derivation may cost at most
+ * CS_P12_MAX_ITERATIONS, all of a bundle's together CS_P12_MAX_WORK.
+ */
+#define CS_P12_MAX_WORK		((int64_t)2 * CS_P12_MAX_ITERATIONS)
+#define CS_P12_MAX_DEPTH	4	/* nested safeContents */
+
+struct cs_p12_budget {
+	const char	*name;		/* for messages */
+	int64_t		 spent;
+	int		 tries;		/* passwords each key may be tried with */
+};
+
+/* The cost of one derivation with alg (INT64_MAX when unreadable). */
+int64_t cs_p12_pbe_cost(const X509_ALGOR *alg);
+
+/* Charges cost, times times; CERTSEAL_E_TOO_LARGE over either limit. */
+int cs_p12_spend(certseal_ctx *ctx, struct cs_p12_budget *b, int64_t cost,
+    int64_t times);
+
+/* Charges the shrouded keys among bags (and nested safe contents). */
+int cs_p12_spend_bags(certseal_ctx *ctx, struct cs_p12_budget *b,
+    const STACK_OF(PKCS12_SAFEBAG) *bags, int depth);
+
+/*
+ * Charges everything visible without a password: the MAC mac_tries
+ * times, each encrypted safe and shrouded key safe_tries times (also
+ * those cs_p12_spend_bags charges later).  b->name must be set.
+ */
+int cs_p12_check_cost(certseal_ctx *ctx, PKCS12 *p12, int mac_tries,
+    int safe_tries, struct cs_p12_budget *b);
 
 #endif /* CS_KEYFILE_H */

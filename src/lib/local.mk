@@ -69,3 +69,4 @@ libcertseal_core_la_SOURCES += \
 	src/lib/store-enroll.c \
 	src/lib/succession.h \
 	src/lib/succession.c
+libcertseal_core_la_SOURCES += src/lib/p12-load.c

@@ -64,3 +64,5 @@ INTEGRATION_TESTS += tests/integration/test-man3.sh
 # enrolled clients (issue 14)
 INTEGRATION_TESTS += tests/integration/test-enroll.sh
 EXTRA_DIST += tests/integration/forge-request.py
+INTEGRATION_TESTS += tests/integration/test-client-p12.sh
+INTEGRATION_TESTS += tests/integration/test-client-messages.sh

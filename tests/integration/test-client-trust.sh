@@ -71,9 +71,14 @@ grep -q "trusted signer" "$T/err" && ok || fail "no reason: $(cat "$T/err")"
 mkfifo "$T/fifo"
 chmod 600 "$T/fifo"
 mkdir "$T/dir"
-python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$T/sock"
-chmod 600 "$T/sock"
-for f in fifo dir sock; do
+kinds="fifo dir"
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$T/sock" &&
+		chmod 600 "$T/sock" && kinds="$kinds sock"
+else
+	echo "test-client-trust: no python3 to make a socket: socket case skipped" >&2
+fi
+for f in $kinds; do
 	p="$T/$f"
 	expect 1 "configuration is a $f" -- timeout 10 "$CERTSEAL" \
 		-s "$SRC" open "$p"

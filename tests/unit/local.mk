@@ -94,3 +94,12 @@ test_base64_SOURCES = tests/unit/test-base64.c
 test_base64_CPPFLAGS = $(UNIT_CPPFLAGS)
 test_base64_LDADD = $(UNIT_LDADD)
 endif
+
+# PKCS#12: the total key-derivation work of a bundle (issue 11, 19.7)
+if HAVE_CUNIT
+check_PROGRAMS += test-p12-cost
+TESTS += test-p12-cost
+test_p12_cost_SOURCES = tests/unit/test-p12-cost.c tests/unit/testutil.c
+test_p12_cost_CPPFLAGS = $(UNIT_CPPFLAGS)
+test_p12_cost_LDADD = $(UNIT_LDADD)
+endif

@@ -608,12 +608,84 @@ test_recipient_id(void)
 	EVP_PKEY_free(test_key);
 }
 
+/* Every spelling of a pin-value key loses its value; nothing else does. */
+static void
+test_redact(void)
+{
+	static const struct {
+		const char *in, *out;
+	} table[] = {
+		{ "pkcs11:token=a?pin-value=1234", "pkcs11:token=a?pin-value=REDACTED" },
+		{ "pkcs11:token=a?pin-value=12;34&module-name=x",
+		    "pkcs11:token=a?pin-value=REDACTED&module-name=x" },
+		{ "x?PIN-VALUE=1234 rest", "x?PIN-VALUE=REDACTED rest" },
+		{ "x?pin%2Dvalue=1234", "x?pin%2Dvalue=REDACTED" },
+		{ "x?%70in-value%3D1234", "x?%70in-value%3DREDACTED" },
+		{ "'x?pin-value=1:2' is bad", "'x?pin-value=REDACTED' is bad" },
+		{ "a?pin-value=1&pin-value=2", "a?pin-value=REDACTED&pin-value=REDACTED" },
+		{ "pin-source=/p&pin-valu=1", "pin-source=/p&pin-valu=1" },
+		{ "pin-value=", "pin-value=REDACTED" },
+		{ "no pin here", "no pin here" },
+	};
+	size_t i;
+	char *r;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		r = cs_redact(table[i].in);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+		if (strcmp(r, table[i].out) != 0)
+			fprintf(stderr, "\n    row %zu: '%s' gave '%s', want '%s'\n",
+			    i, table[i].in, r, table[i].out);
+		CU_ASSERT_STRING_EQUAL(r, table[i].out);
+		free(r);
+	}
+}
+
+/* A message too long for its buffer keeps its head and its tail. */
+static void
+test_message_fit(void)
+{
+	char big[5000], buf[CS_ERRMSG_MAX];
+	certseal_ctx *ctx = NULL;
+	size_t n;
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CU_ASSERT_FATAL(certseal_ctx_new(&ctx) == 0);
+	(void)cs_error(ctx, CERTSEAL_E_NOT_FOUND, "/%s: %s", big,
+	    strerror(ENOENT));
+	n = strlen(certseal_ctx_last_error(ctx));
+	CU_ASSERT(n < CS_ERRMSG_MAX);
+	CU_ASSERT(n > CS_ERRMSG_MAX - 16);
+	CU_ASSERT(strstr(certseal_ctx_last_error(ctx), "...") != NULL);
+	CU_ASSERT(strcmp(certseal_ctx_last_error(ctx) + n - 27,
+	    ": No such file or directory") == 0);
+	cs_error_prefix(ctx, "pin-source");
+	CU_ASSERT(strncmp(certseal_ctx_last_error(ctx), "pin-source: /a", 14)
+	    == 0);
+	n = strlen(certseal_ctx_last_error(ctx));
+	CU_ASSERT(strcmp(certseal_ctx_last_error(ctx) + n - 27,
+	    ": No such file or directory") == 0);
+	/* A pin-value never reaches the message. */
+	(void)cs_error(ctx, CERTSEAL_E_BAD_URI, "bad URI pkcs11:?pin-value=98765");
+	CU_ASSERT(strstr(certseal_ctx_last_error(ctx), "98765") == NULL);
+	/* Short messages are left alone; UTF-8 is never cut in half. */
+	cs_message_fit(buf, 8, "abc");
+	CU_ASSERT_STRING_EQUAL(buf, "abc");
+	cs_message_fit(buf, 12, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+	CU_ASSERT(strlen(buf) < 12);
+	CU_ASSERT(((unsigned char)buf[strlen(buf) - 1] & 0xc0) == 0x80);
+	certseal_ctx_free(ctx);
+}
+
 int
 main(void)
 {
 	static const struct cu_case errors[] = {
 		{ "exit codes", test_exit_codes },
 		{ "messages", test_error_message },
+		{ "pin-values redacted", test_redact },
+		{ "long messages keep their tail", test_message_fit },
 	};
 	static const struct cu_case secrets[] = {
 		{ "wiped buffers", test_secret },
