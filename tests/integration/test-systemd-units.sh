@@ -67,6 +67,10 @@ grep -q 'open /etc/app/app.sealed' "$U/app-with-certseal.service" && ok ||
 	fail "app.service does not open /etc/app/app.sealed"
 grep -qx 'Unit=app-config-reload.service' "$U/app-config.path" && ok ||
 	fail "app-config.path does not start app-config-reload.service"
+# A burst of saves must not trip the start limit, which would fail the
+# path unit too and end the watch.
+grep -qx 'StartLimitIntervalSec=0' "$U/app-config-reload.service" && ok ||
+	fail "app-config-reload.service keeps the default start limit"
 
 # --- the commands the units run, on real sealed files ---------------------
 export CERTSEAL_PROFILE="$T/admin/profile.json"
