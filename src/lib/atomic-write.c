@@ -7,12 +7,13 @@
  * a temporary name, renamed over the target, and the directory is fsync'ed.
  * Where O_TMPFILE is not supported a named O_EXCL file is used instead.
  *
- * The directory is opened once (O_DIRECTORY|O_NOFOLLOW) and every step -
- * create, link, rename, fsync - is relative to that descriptor: a symlink
- * or directory swapped in by whoever can write the parent changes nothing
- * once it is open.  A directory that is a symlink, or that belongs to a
- * user other than root and this one, is refused (issue 19.4): its owner
- * could swap the file between our write and the reader.  Owner and mode
+ * The directory is opened once, walked from "/" with O_NOFOLLOW, and
+ * every step - create, link, rename, fsync - is relative to that
+ * descriptor: a symlink or directory swapped in by whoever can write a
+ * parent changes nothing once it is open.  A directory that is a symlink,
+ * or that belongs to a user other than root and this one, is refused
+ * (issue 19.4): its owner could swap the file between our write and the
+ * reader; so is a directory on the way that another user could change.  Owner and mode
  * are set on the descriptor before the file has a name (issue 19.1): a
  * path-based chown afterwards could be pointed at any file.
  *
@@ -26,6 +27,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -174,37 +176,220 @@ owner_text(uid_t uid, char *buf, size_t size)
 		snprintf(buf, size, "uid %lu", (unsigned long)uid);
 }
 
+/* Symlinks followed in one directory path, as the kernel's MAXSYMLINKS. */
+#define WALK_MAX_LINKS	40
+
+static int
+trusted_uid(uid_t uid, uid_t also)
+{
+	return uid == 0 || uid == geteuid() || (also != (uid_t)-1 &&
+	    uid == also);
+}
+
+/*
+ * A lookup of name (stat e) in the directory d (at `where`) is only as
+ * safe as the users who can change d's entries: its owner, and anyone
+ * if group or others may write it - except in a sticky directory (/tmp),
+ * where only an entry's owner can replace that entry.  also is the user
+ * the final directory may belong to (--owner), or (uid_t)-1.
+ */
+static int
+check_lookup(certseal_ctx *ctx, const char *dir, const char *where,
+    const struct stat *d, const char *name, const struct stat *e,
+    uid_t also)
+{
+	char who[300];
+
+	if (!trusted_uid(d->st_uid, (uid_t)-1)) {
+		owner_text(d->st_uid, who, sizeof(who));
+		return cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: the directory "
+		    "%s belongs to %s, not to root or to this user, who could "
+		    "swap what is in it; refusing to write there (give a "
+		    "directory of your own)", dir, where, who);
+	}
+	if ((d->st_mode & (S_IWGRP | S_IWOTH)) == 0)
+		return 0;
+	if ((d->st_mode & S_ISVTX) == 0)
+		return cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: the directory "
+		    "%s is writable by %s, who could swap what is in it; "
+		    "refusing to write below it", dir, where,
+		    (d->st_mode & S_IWOTH) ? "everyone" : "its group");
+	if (trusted_uid(e->st_uid, also))
+		return 0;
+	owner_text(e->st_uid, who, sizeof(who));
+	return cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: %s in the shared "
+	    "directory %s belongs to %s, not to root or to this user; "
+	    "refusing to write there", dir, name, where, who);
+}
+
+/* where += "/" name, for messages (truncated, never overflowed). */
+static void
+walked_add(char *where, size_t size, const char *name)
+{
+	size_t n = strlen(where);
+
+	if (n > 0 && where[n - 1] != '/' && n + 1 < size)
+		where[n++] = '/';
+	snprintf(where + n, size - n, "%s", name);
+}
+
+/*
+ * The next component of *pp into comp; *lastp when nothing follows it.
+ * 0, or -1 when it is longer than NAME_MAX.
+ */
+static int
+next_component(const char **pp, char *comp, int *lastp)
+{
+	const char *p = *pp, *q;
+	size_t len;
+
+	while (*p == '/')
+		p++;
+	for (q = p; *q != '\0' && *q != '/'; q++)
+		;
+	len = (size_t)(q - p);
+	if (len > NAME_MAX)
+		return -1;
+	memcpy(comp, p, len);
+	comp[len] = '\0';
+	while (*q == '/')
+		q++;
+	*lastp = *q == '\0';
+	*pp = q;
+	return 0;
+}
+
+/* *todo becomes target + "/" + rest (rest points into the old *todo). */
+static int
+splice_link(char **todo, const char *target, const char **rest)
+{
+	char *n;
+
+	if (asprintf(&n, "%s/%s", target, *rest) < 0)
+		return -1;
+	free(*todo);
+	*todo = n;
+	*rest = n;
+	return 0;
+}
+
 int
 cs_dir_open_safe(certseal_ctx *ctx, const char *dir, uid_t also, int *fdp)
 {
-	struct stat st;
-	char who[300];
-	int fd = -1, r;
+	char *todo = NULL, *cwd = NULL, comp[NAME_MAX + 1];
+	char where[PATH_MAX] = "/", target[PATH_MAX], who[300];
+	const char *p;
+	struct stat sd, se;
+	ssize_t n;
+	int fd = -1, nfd, last = 1, links = 0, r;
 
 	*fdp = -1;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		/* ELOOP/ENOTDIR from O_NOFOLLOW: say it is a symlink. */
-		if ((errno == ELOOP || errno == ENOTDIR) &&
-		    lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
-			return cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: the "
-			    "directory is a symbolic link; refusing to write "
-			    "through it (give the real directory)", dir);
-		return cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
-		    strerror(errno));
-	}
-	if (fstat(fd, &st) != 0) {
-		r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
-		    strerror(errno));
+	/*
+	 * Walked from "/" one component at a time, each looked up in a
+	 * directory only trusted users can change: a symlink or directory
+	 * swapped in anywhere along the path by another user cannot
+	 * redirect the write (the same mistake as a planted final
+	 * directory, one level up).
+	 */
+	if (dir[0] != '/') {
+		if ((cwd = getcwd(NULL, 0)) == NULL ||
+		    asprintf(&todo, "%s/%s", cwd, dir) < 0) {
+			todo = NULL;
+			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
+			    strerror(errno));
+			goto out;
+		}
+	} else if ((todo = strdup(dir)) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
+	}
+	if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &sd) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "/: %s", strerror(errno));
+		goto out;
+	}
+	p = todo;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		if (next_component(&p, comp, &last) != 0) {
+			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
+			    strerror(ENAMETOOLONG));
+			goto out;
+		}
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (fstatat(fd, comp, &se, AT_SYMLINK_NOFOLLOW) != 0) {
+			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
+			    strerror(errno));
+			goto out;
+		}
+		if ((r = check_lookup(ctx, dir, where, &sd, comp, &se,
+		    last ? also : (uid_t)-1)) != 0)
+			goto out;
+		if (S_ISLNK(se.st_mode)) {
+			if (last) {
+				r = cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: "
+				    "the directory is a symbolic link; "
+				    "refusing to write through it (give the "
+				    "real directory)", dir);
+				goto out;
+			}
+			if (++links > WALK_MAX_LINKS ||
+			    (n = readlinkat(fd, comp, target,
+			    sizeof(target) - 1)) < 0) {
+				r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
+				    strerror(links > WALK_MAX_LINKS ? ELOOP :
+				    errno));
+				goto out;
+			}
+			target[n] = '\0';
+			if (splice_link(&todo, target, &p) != 0) {
+				r = cs_error(ctx, CERTSEAL_E_NOMEM,
+				    "out of memory");
+				goto out;
+			}
+			if (target[0] == '/') {
+				close(fd);
+				if ((fd = open("/", O_RDONLY | O_DIRECTORY |
+				    O_CLOEXEC)) < 0 || fstat(fd, &sd) != 0) {
+					r = cs_error(ctx, CERTSEAL_E_IO,
+					    "/: %s", strerror(errno));
+					goto out;
+				}
+				snprintf(where, sizeof(where), "/");
+			}
+			continue;
+		}
+		if (!S_ISDIR(se.st_mode)) {
+			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
+			    strerror(ENOTDIR));
+			goto out;
+		}
+		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (nfd < 0) {
+			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
+			    strerror(errno));
+			goto out;
+		}
+		close(fd);
+		fd = nfd;
+		if (fstat(fd, &sd) != 0) {
+			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
+			    strerror(errno));
+			goto out;
+		}
+		walked_add(where, sizeof(where), comp);
 	}
 	/*
 	 * Whoever owns the directory can swap what is in it; only root,
 	 * this user, or the user the file is for (--owner) may.
 	 */
-	if (st.st_uid != 0 && st.st_uid != geteuid() &&
-	    (also == (uid_t)-1 || st.st_uid != also)) {
-		owner_text(st.st_uid, who, sizeof(who));
+	if (!trusted_uid(sd.st_uid, also)) {
+		owner_text(sd.st_uid, who, sizeof(who));
 		r = cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: the directory "
 		    "belongs to %s, not to root or to this user; refusing "
 		    "to write there (give a directory of your own)", dir,
@@ -217,6 +402,8 @@ cs_dir_open_safe(certseal_ctx *ctx, const char *dir, uid_t also, int *fdp)
  out:
 	if (fd >= 0)
 		close(fd);
+	free(todo);
+	free(cwd);
 	return r;
 }
 
@@ -298,14 +485,17 @@ cs_atomic_write_opts(certseal_ctx *ctx, const char *path, const void *data,
 	if ((r = cs_dir_open_safe(ctx, dir, o->uid, &dirfd)) != 0)
 		goto out;
 	/*
-	 * The rename replaces what is at the name: a file, or a symlink
-	 * (never written through, wherever it points).  A directory or a
-	 * special file there is a mistake worth saying.
+	 * Only a regular file is replaced.  A symlink is neither written
+	 * through nor replaced: -o /dev/stdout would otherwise turn root's
+	 * /dev/stdout into a file.
 	 */
 	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
-		r = cs_error(ctx, CERTSEAL_E_IO, "%s: not a regular file",
-		    path);
+	    !S_ISREG(st.st_mode)) {
+		r = cs_error(ctx, S_ISLNK(st.st_mode) ? CERTSEAL_E_PERMISSION :
+		    CERTSEAL_E_IO, "%s: %s", path, S_ISLNK(st.st_mode) ?
+		    "a symbolic link; refusing to write through or replace "
+		    "it (give the real path, or remove the link)" :
+		    "not a regular file");
 		goto out;
 	}
 	remove_stale_tmp(dirfd, base);

@@ -142,8 +142,8 @@ int cs_atomic_write(certseal_ctx *ctx, const char *path, const void *data,
 /*
  * The same with an owner: uid/gid ((uid_t)-1 / (gid_t)-1: the writer's)
  * are set with fchown on the temp file before it is linked into place.
- * The directory must not be a symlink and must belong to root, this user
- * or uid (else CERTSEAL_E_PERMISSION); mode holds permission bits only.
+ * The directory is opened with cs_dir_open_safe (uid may own it); a
+ * symlink at path is refused; mode holds permission bits only.
  */
 struct cs_write_opts {
 	mode_t	mode;
@@ -154,9 +154,12 @@ int cs_atomic_write_opts(certseal_ctx *ctx, const char *path,
     const void *data, size_t len, const struct cs_write_opts *o);
 
 /*
- * Opens dir for writing into (O_DIRECTORY|O_NOFOLLOW): refused when it is
+ * Opens dir for writing into, walked from "/" without following a link
+ * another user could change: refused (CERTSEAL_E_PERMISSION) when dir is
  * a symlink or belongs to neither root, this user, nor also ((uid_t)-1:
- * nobody else).  *fdp is the descriptor.
+ * nobody else), or when a directory on the way belongs to another user
+ * or is writable by group or others (sticky: unless the entry is root's
+ * or this user's).  *fdp is the descriptor.
  */
 int cs_dir_open_safe(certseal_ctx *ctx, const char *dir, uid_t also,
     int *fdp);

@@ -19,6 +19,12 @@ fi
 # and 3 GB for the hard links.
 MAX_SECONDS=5
 MAX_KB=200000
+# A sanitizer build is several times slower and keeps freed memory in
+# quarantine: the bounds still tell a bounded run from the old one.
+if ldd "$EVAL" 2>/dev/null | grep -q libasan; then
+	MAX_SECONDS=30
+	MAX_KB=1000000
+fi
 
 # measured WHAT CODE -- COMMAND...: runs COMMAND under time -v (and a
 # timeout far above the bound), checks the exit code, the wall time and
@@ -106,13 +112,13 @@ C="$T/copies"
 mkdir "$C"
 cp "$L/big.json" "$C/big.json"
 i=0
-while [ $i -lt 20 ]; do
+while [ $i -lt 10 ]; do
 	cp "$L/big.json" "$C/c$i.json"
 	i=$((i + 1))
 done
-measured "21 distinct copies of the 928 KiB report" 1 -- \
+measured "11 distinct copies of the 928 KiB report" 1 -- \
 	"$EVAL" "$C" "$KEY" "$SIGN"
-grep -qx 'hosts 21 ready 1 not_ready 20' "$T/out" && ok ||
+grep -qx 'hosts 11 ready 1 not_ready 10' "$T/out" && ok ||
 	fail "copies: $(head -n 1 "$T/out")"
 
 # --- escaped host names speak for their host -----------------------------

@@ -507,6 +507,61 @@ test_atomic_write_dir_safety(void)
 	CU_ASSERT_EQUAL(stat(path, &st), 0);
 	CU_ASSERT(st.st_uid == 65534 && st.st_gid == 65534 &&
 	    (st.st_mode & 07777) == 0640 && st.st_size == 1);
+	/* But not below it: that user could swap sub for a symlink. */
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/sub/f", dir);
+	CU_ASSERT_EQUAL(cs_atomic_write_opts(NULL, path, "z", 1, &o),
+	    CERTSEAL_E_PERMISSION);
+	CU_ASSERT_EQUAL(lstat(path, &st), -1);
+}
+
+/* Writable parents: sticky ones only for entries of trusted users. */
+static void
+test_atomic_write_shared_parents(void)
+{
+	char dir[512], path[PATH_MAX];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s/shared", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0755), 0);
+	CU_ASSERT_EQUAL_FATAL(chmod(dir, 0775), 0);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/sub/f", dir);
+	CU_ASSERT_EQUAL(cs_atomic_write(NULL, path, "x", 1, 0600),
+	    CERTSEAL_E_PERMISSION);
+	/* Sticky (as /tmp): an entry of this user is fine. */
+	CU_ASSERT_EQUAL_FATAL(chmod(dir, 01777), 0);
+	CU_ASSERT_EQUAL(cs_atomic_write(NULL, path, "x", 1, 0600), 0);
+	/* A symlink at the name is neither followed nor replaced. */
+	snprintf(path, sizeof(path), "%s/sub/lnk", dir);
+	CU_ASSERT_EQUAL_FATAL(symlink("f", path), 0);
+	CU_ASSERT_EQUAL(cs_atomic_write(NULL, path, "y", 1, 0600),
+	    CERTSEAL_E_PERMISSION);
+	CU_ASSERT(lstat(path, &st) == 0 && S_ISLNK(st.st_mode));
+	/*
+	 * A trusted symlink on the way is followed (/var/run -> /run); as
+	 * the directory itself it is refused.
+	 */
+	snprintf(path, sizeof(path), "%s/alias", dir);
+	CU_ASSERT_EQUAL_FATAL(symlink(".", path), 0);
+	snprintf(path, sizeof(path), "%s/alias/sub/g", dir);
+	CU_ASSERT_EQUAL(cs_atomic_write(NULL, path, "z", 1, 0600), 0);
+	snprintf(path, sizeof(path), "%s/alias/g", dir);
+	CU_ASSERT_EQUAL(cs_atomic_write(NULL, path, "z", 1, 0600),
+	    CERTSEAL_E_PERMISSION);
+	if (geteuid() != 0)
+		return;
+	/* Another user's entry in the sticky directory is not. */
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	CU_ASSERT_EQUAL_FATAL(chown(path, 65534, 65534), 0);
+	snprintf(path, sizeof(path), "%s/sub/h", dir);
+	CU_ASSERT_EQUAL(cs_atomic_write(NULL, path, "x", 1, 0600),
+	    CERTSEAL_E_PERMISSION);
+	snprintf(path, sizeof(path), "%s/alias/sub/h", dir);
+	CU_ASSERT_EQUAL(cs_atomic_write(NULL, path, "x", 1, 0600),
+	    CERTSEAL_E_PERMISSION);
 }
 
 /* ---- the source registry ---------------------------------------------- */
@@ -704,6 +759,7 @@ main(void)
 		{ "failures keep the old file", test_atomic_write_failures },
 		{ "directory safety, owner and mode",
 		    test_atomic_write_dir_safety },
+		{ "writable and sticky parents", test_atomic_write_shared_parents },
 	};
 	static const struct cu_case registry[] = {
 		{ "rejects bad URIs", test_registry_rejects },
