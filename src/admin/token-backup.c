@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -288,11 +289,28 @@ token_backup_take(certseal_ctx *ctx, const struct profile *p,
 	char *dir = NULL, *objs = NULL, *tmp = NULL, *bak = NULL;
 	const char *missing = NULL;
 	struct stat st;
-	int r = 0, tries, c = -1;
+	int r = 0, tries, c = -1, lockfd = -1;
 
 	if ((dir = admin_token_dir(p)) == NULL ||
 	    (objs = objects_dir(p)) == NULL)
 		goto out;	/* not an embedded token */
+	/*
+	 * Only under the profile lock: a pair generate of another admin
+	 * writes object files, and a copy caught half-way would later be
+	 * put back over the finished file.  A busy lock skips this copy;
+	 * the next command takes it.
+	 */
+	if (p->lock_fd < 0) {
+		if (asprintf(&tmp, "%s.lock", p->path) < 0) {
+			tmp = NULL;
+			goto out;
+		}
+		lockfd = open(tmp, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		free(tmp);
+		tmp = NULL;
+		if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0)
+			goto out;
+	}
 	if (!pairs_present(ctx, p, tok, &missing)) {
 		cs_error_clear(ctx);
 		cli_warn("the embedded token lacks the keys of pair %s; its "
@@ -340,6 +358,8 @@ token_backup_take(certseal_ctx *ctx, const struct profile *p,
 	fsync_dir(dir);
 	admin_rm_tree(tmp);	/* the old copy, after the exchange */
  out:
+	if (lockfd >= 0)
+		close(lockfd);	/* and with it the lock */
 	free(dir);
 	free(objs);
 	free(tmp);
