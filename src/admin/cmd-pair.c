@@ -383,10 +383,12 @@ keys_on_token(struct admin *a, const struct pair *pair)
 {
 	EVP_PKEY *pkey = NULL;
 	X509 *enc = NULL, *sign = NULL, *scert = NULL;
-	int r, code;
+	int r, code, due;
 
 	if (a->tok == NULL) {
 		admin_use_softhsm_conf(a->profile->softhsm_conf);
+		if ((r = token_backup_check(a->ctx, a->profile, &due)) != 0)
+			return cli_fail(a->ctx, r, "embedded token");
 		if ((r = cs_p11_uri_parse(a->ctx, a->profile->token_uri,
 		    &a->uri)) != 0 ||
 		    (r = cs_p11_token_open(a->ctx, a->uri, &a->tok)) != 0 ||

@@ -142,6 +142,12 @@ cmd_show(int argc, char **argv)
 		    "configuration; give SEALED");
 		goto out;
 	}
+	if (o.output != NULL && strcmp(path, "-") != 0 &&
+	    admin_same_file(path, o.output)) {
+		code = cli_usage_error("show: the output %s is the input; "
+		    "write the plaintext elsewhere", o.output);
+		goto out;
+	}
 	/* A file named on purpose is shown whatever it is, and said so. */
 	if ((r = admin_open_own(&a, path, (o.own_flags & OWN_ALLOW_ROLLBACK) |
 	    (o.file != NULL ? OWN_ANY : 0), &oc)) != 0) {

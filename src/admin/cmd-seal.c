@@ -92,6 +92,31 @@ parse_sequence(const char *s, uint64_t *out)
 	return 0;
 }
 
+/*
+ * seal needs no profile, but when there is one its files are not an
+ * output either (as for every -o of certseal-admin).
+ */
+static int
+check_profile_output(certseal_ctx *ctx, const char *out)
+{
+	struct admin a;
+	char *path;
+	int r, code = 0;
+
+	if (out == NULL || strcmp(out, "-") == 0 ||
+	    (path = profile_default_path(admin_profile_option)) == NULL)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.ctx = ctx;
+	if (profile_load(ctx, path, 0, &a.profile) == 0 &&
+	    (r = admin_check_output(&a, out)) != 0)
+		code = cli_fail(ctx, r, "seal");
+	cs_error_clear(ctx);
+	profile_free(a.profile);
+	free(path);
+	return code;
+}
+
 int
 cmd_seal(int argc, char **argv)
 {
@@ -182,6 +207,8 @@ cmd_seal(int argc, char **argv)
 		code = cli_fail(NULL, r, "seal");
 		goto out;
 	}
+	if ((code = check_profile_output(ctx, out)) != 0)
+		goto out;
 	recips = calloc(nrecip, sizeof(*recips));
 	signers = calloc(nsign, sizeof(*signers));
 	if (recips == NULL || signers == NULL) {

@@ -158,10 +158,10 @@ not_own_reason(struct admin *a, json_t *signers, const certseal_config *cfg,
     char *buf, size_t size)
 {
 	struct profile *p = a->profile;
-	const char *hex;
+	const char *hex, *who = NULL;
 	json_t *s;
 	size_t i;
-	int own = 0, foreign = 0;
+	int own = 0;
 
 	json_array_foreach(signers, i, s) {
 		if (!json_is_true(json_object_get(s, "trusted")))
@@ -169,13 +169,14 @@ not_own_reason(struct admin *a, json_t *signers, const certseal_config *cfg,
 		hex = json_string_value(json_object_get(s, "key_id"));
 		if (hex != NULL && pair_by_sign_id(p, hex) != NULL)
 			own = 1;
-		else
-			foreign = 1;
+		else if (who == NULL && (who = json_string_value(
+		    json_object_get(s, "subject"))) == NULL)
+			who = "a key the token trusts";
 	}
-	if (!own || foreign) {
-		snprintf(buf, size, "signed by %s, not only by this "
-		    "profile's pairs", cfg->signer != NULL ? cfg->signer :
-		    "another key");
+	if (!own || who != NULL) {
+		snprintf(buf, size, "signed by %.200s, which is not one of "
+		    "this profile's pairs", who != NULL ? who :
+		    (cfg->signer != NULL ? cfg->signer : "another key"));
 		return buf;
 	}
 	if (p->config_name != NULL && (cfg->name == NULL ||

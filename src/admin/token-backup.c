@@ -13,7 +13,7 @@
  * after copying, fsync'ed, and swapped in with one rename.
  *
  * Before the module is loaded, each command compares the token with the
- * copy: a file missing, empty or of another size (token.object,
+ * copy: a file missing, empty or shorter than the copy (token.object,
  * generation) or with other bytes (an object file: SoftHSM2 never
  * rewrites those) is put back from the copy, atomically, and the admin is
  * told.  Object files the copy does not have are left alone.
@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -288,11 +289,28 @@ token_backup_take(certseal_ctx *ctx, const struct profile *p,
 	char *dir = NULL, *objs = NULL, *tmp = NULL, *bak = NULL;
 	const char *missing = NULL;
 	struct stat st;
-	int r = 0, tries, c = -1;
+	int r = 0, tries, c = -1, lockfd = -1;
 
 	if ((dir = admin_token_dir(p)) == NULL ||
 	    (objs = objects_dir(p)) == NULL)
 		goto out;	/* not an embedded token */
+	/*
+	 * Only under the profile lock: a pair generate of another admin
+	 * writes object files, and a copy caught half-way would later be
+	 * put back over the finished file.  A busy lock skips this copy;
+	 * the next command takes it.
+	 */
+	if (p->lock_fd < 0) {
+		if (asprintf(&tmp, "%s.lock", p->path) < 0) {
+			tmp = NULL;
+			goto out;
+		}
+		lockfd = open(tmp, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		free(tmp);
+		tmp = NULL;
+		if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0)
+			goto out;
+	}
 	if (!pairs_present(ctx, p, tok, &missing)) {
 		cs_error_clear(ctx);
 		cli_warn("the embedded token lacks the keys of pair %s; its "
@@ -340,6 +358,8 @@ token_backup_take(certseal_ctx *ctx, const struct profile *p,
 	fsync_dir(dir);
 	admin_rm_tree(tmp);	/* the old copy, after the exchange */
  out:
+	if (lockfd >= 0)
+		close(lockfd);	/* and with it the lock */
 	free(dir);
 	free(objs);
 	free(tmp);
@@ -360,13 +380,18 @@ damage(const char *live, const char *name, const uint8_t *want,
 	/* token.object and generation change; object files never do. */
 	fixed_bytes = strcmp(name, "token.object") != 0 &&
 	    strcmp(name, "generation") != 0;
+	/*
+	 * token.object may legitimately change size (a PIN or label set with
+	 * other tools); a kill leaves it empty, a power loss shorter.
+	 */
 	if (slurp(live, &got, &gotlen) != 0)
 		why = errno == ENOENT ? "missing" : "unreadable";
 	else if (gotlen == 0 && wantlen > 0)
 		why = "empty";
-	else if (gotlen != wantlen)
-		why = "cut short or grown";
-	else if (fixed_bytes && memcmp(got, want, wantlen) != 0)
+	else if (gotlen < wantlen)
+		why = "cut short";
+	else if (fixed_bytes && (gotlen != wantlen ||
+	    memcmp(got, want, wantlen) != 0))
 		why = "altered";
 	free(got);
 	return why;
@@ -400,11 +425,12 @@ count_live(const char *objs)
 /*
  * Compares one token directory (live) with its copy (bak) and puts back
  * what is damaged.  Counts the copy's files in *nbak, those put back in
- * *nfixed (the first one described in first).
+ * *nfixed (the first one described in first), those grown in *nstale.
  */
 static int
 check_one(certseal_ctx *ctx, const char *bak, const char *live,
-    size_t *nbak, size_t *nfixed, char *first, size_t firstsize)
+    size_t *nbak, size_t *nfixed, size_t *nstale, char *first,
+    size_t firstsize)
 {
 	char want_path[4200], live_path[4200], tmp[4300];
 	uint8_t *want = NULL;
@@ -446,6 +472,9 @@ check_one(certseal_ctx *ctx, const char *bak, const char *live,
 				snprintf(first, firstsize, "%.200s %s",
 				    f->d_name, why);
 			(*nfixed)++;
+		} else if (stat(live_path, &st) == 0 &&
+		    (size_t)st.st_size != wantlen) {
+			(*nstale)++;	/* grew legitimately: copy it again */
 		}
 		free(want);
 		want = NULL;
@@ -463,7 +492,7 @@ token_backup_check(certseal_ctx *ctx, const struct profile *p,
 {
 	char *dir = NULL, *objs = NULL, bak[4200], sub[4200], live[4200];
 	char first[256] = "";
-	size_t nfixed = 0, nbak = 0;
+	size_t nfixed = 0, nbak = 0, nstale = 0;
 	struct dirent *e;
 	DIR *d = NULL;
 	int r = 0;
@@ -482,8 +511,8 @@ token_backup_check(certseal_ctx *ctx, const struct profile *p,
 		    pjoin(sub, sizeof(sub), bak, e->d_name) != 0 ||
 		    pjoin(live, sizeof(live), objs, e->d_name) != 0)
 			continue;
-		if ((r = check_one(ctx, sub, live, &nbak, &nfixed, first,
-		    sizeof(first))) != 0)
+		if ((r = check_one(ctx, sub, live, &nbak, &nfixed, &nstale,
+		    first, sizeof(first))) != 0)
 			goto out;
 	}
 	if (nfixed > 0) {
@@ -492,7 +521,7 @@ token_backup_check(certseal_ctx *ctx, const struct profile *p,
 		    "damaged (%s%s); restored %zu file%s from its backup "
 		    "%s\n", first, nfixed > 1 ? ", ..." : "", nfixed,
 		    nfixed == 1 ? "" : "s", bak);
-	} else if (count_live(objs) != nbak) {
+	} else if (nstale > 0 || count_live(objs) != nbak) {
 		/* Objects the copy lacks (a pair generated since). */
 		*backup_due = 1;
 	}

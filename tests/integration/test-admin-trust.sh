@@ -156,6 +156,16 @@ same_bytes "$CERTSEAL_PROFILE" "$T/profile-before" "-o: profile"
 [ ! -e "$T/admin/token/tokens/new" ] && [ ! -e "$T/admin/token/backup/x" ] &&
 	ok || fail "-o wrote into the token directory"
 expect 0 "show -o elsewhere" -- "$CERTSEAL_ADMIN" show -o "$T/shown.conf"
+# seal needs no profile, but does not write over one either.
+expect 2 "seal -o the profile" -- "$CERTSEAL_ADMIN" seal \
+	--recipient "$T/p1.crt" --signer "file:$T/foreign.p12?pin-source=$T/fpass" \
+	-o "$CERTSEAL_PROFILE" "$T/v1.conf"
+same_bytes "$CERTSEAL_PROFILE" "$T/profile-before" "seal -o: profile"
+# show FILE -o FILE would put the plaintext over the sealed file.
+cp "$T/good-v1.sealed" "$T/in-place.sealed"
+expect 2 "show FILE -o FILE" -- "$CERTSEAL_ADMIN" show "$T/in-place.sealed" \
+	-o "$T/in-place.sealed"
+same_bytes "$T/in-place.sealed" "$T/good-v1.sealed" "show FILE -o FILE"
 
 # --- 7. plaintext migration in place, once ------------------------------
 export CERTSEAL_PROFILE="$T/admin2/profile.json"
