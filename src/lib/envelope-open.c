@@ -186,7 +186,9 @@ static int
 find_key(struct open_state *st)
 {
 	certseal_ctx *ctx = st->ctx;
-	size_t s;
+	char hints[CS_ERRMSG_MAX] = "";
+	const char *hint;
+	size_t s, n;
 	int r;
 
 	for (s = 0; s < ctx->nsources; s++) {
@@ -219,10 +221,17 @@ find_key(struct open_state *st)
 		    "recipient with a key here is refused (%s); reseal the "
 		    "file with certseal", st->name,
 		    st->infos[st->refused_match - 1].reason);
+	/* The misses were bare codes; what the sources know comes last. */
+	for (s = 0; s < ctx->nsources; s++) {
+		if ((hint = cs_source_hint(ctx->sources[s])) == NULL)
+			continue;
+		n = strlen(hints);
+		snprintf(hints + n, sizeof(hints) - n, "; %s", hint);
+	}
 	return cs_error(ctx, CERTSEAL_E_NO_KEY, "%s: none of the %zu "
 	    "certificate source(s) holds a key for any recipient; import the "
-	    "client certificate or add a --certificate-source", st->name,
-	    ctx->nsources);
+	    "client certificate or add a --certificate-source%s", st->name,
+	    ctx->nsources, hints);
 }
 
 /* The SignerInfo's signed attribute oid, if exactly one value of it. */

@@ -225,10 +225,10 @@ pkcs11_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 		return r;
 	if (cert == NULL) {
 		/* CMS needs the certificate to pick the recipient safely. */
-		return cs_error(src->ctx, CERTSEAL_E_NO_KEY, "token '%s' has "
-		    "the key but not its certificate: store the certificate "
-		    "on the token with the key's CKA_ID",
-		    cs_p11_token_label(ps->tok));
+		cs_source_set_hint(src, "token '%s' has the key but not its "
+		    "certificate: store the certificate on the token with the "
+		    "key's CKA_ID", cs_p11_token_label(ps->tok));
+		return CERTSEAL_E_NO_KEY;
 	}
 	if ((r = cs_p11_key_pkey(src->ctx, ps->tok, obj, cert, &pkey)) != 0)
 		return r;
