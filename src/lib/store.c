@@ -80,19 +80,6 @@ cs_store_name_oneline(const X509_NAME *name)
 	return s;
 }
 
-int
-cs_store_time_iso(const ASN1_TIME *t, char *buf, size_t size)
-{
-	struct tm tm;
-
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1 ||
-	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-		buf[0] = '\0';
-		return -1;
-	}
-	return 0;
-}
-
 char *
 cs_store_serial_hex(const ASN1_INTEGER *serial)
 {

@@ -900,8 +900,14 @@ test_inspect(void)
 	    "app");
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "sequence")), 9);
 	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "signers")), 2);
-	CU_ASSERT(json_object_get(json_array_get(json_object_get(j,
-	    "signers"), 0), "signing_time") != NULL);
+	sj = json_array_get(json_object_get(j, "signers"), 0);
+	CU_ASSERT_FATAL(json_string_value(json_object_get(sj,
+	    "signing_time")) != NULL);
+	/* RFC 3339 UTC, as every time certseal prints. */
+	CU_ASSERT_EQUAL(strlen(json_string_value(json_object_get(sj,
+	    "signing_time"))), 20);
+	CU_ASSERT_CONTAINS(json_string_value(json_object_get(sj,
+	    "signing_time")), "T", "signing_time");
 	/* SignerInfos are a SET OF: DER sorts them, so look them up. */
 	for (i = 0; i < 2; i++) {
 		sj = json_array_get(json_object_get(j, "signers"), i);
