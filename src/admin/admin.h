@@ -93,9 +93,6 @@ int pair_signing_key(struct admin *a, const struct pair *pair,
 /* Deletes the pair's keys and certificates from the token. */
 int pair_delete(struct admin *a, const struct pair *pair);
 
-/* Hex (lowercase) to bytes; returns the length or -1. */
-int hex_decode(const char *hex, uint8_t *out, size_t outlen);
-
 /* ---- seal-profile.c: sealing with the profile's pairs ---- */
 
 /*

@@ -46,15 +46,12 @@ struct pair_options {
 	int		 json, legacy, force, no_export;
 };
 
+/* A pair's time, or "-" for none. */
 static void
 time_text(time_t t, char *buf, size_t size)
 {
-	struct tm tm;
-
-	if (t == 0 || gmtime_r(&t, &tm) == NULL)
+	if (t == 0 || cs_time_text(t, buf, size) != 0)
 		snprintf(buf, size, "-");
-	else
-		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* The pair named by argv[optind], or an error printed. */
@@ -347,7 +344,7 @@ pair_export_cmd(const struct pair_options *o, const char *id)
 		code = cli_fail(a.ctx, r, "pair export");
 		goto out;
 	}
-	kidlen = hex_decode(pair->enc_key_id, kid, sizeof(kid));
+	kidlen = cs_hex_decode(pair->enc_key_id, kid, sizeof(kid));
 	if ((r = pair_certs(&a, pair, &enc, &sign)) != 0 ||
 	    (r = cs_p11_export_key(a.ctx, a.tok, kid, (size_t)kidlen,
 	    &key)) != 0) {

@@ -16,22 +16,6 @@
 
 #include "admin.h"
 
-int
-hex_decode(const char *hex, uint8_t *out, size_t outlen)
-{
-	size_t i, n = strlen(hex);
-	unsigned int byte;
-
-	if (n % 2 != 0 || n / 2 > outlen)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		if (sscanf(hex + 2 * i, "%2x", &byte) != 1)
-			return -1;
-		out[i] = (uint8_t)byte;
-	}
-	return (int)(n / 2);
-}
-
 static char *
 hex_string(const unsigned char *p, size_t len)
 {
@@ -154,12 +138,12 @@ pair_generate(struct admin *a, const char *algorithm, const char *label,
  out:
 	if (r != 0) {
 		/* Leave no half pair on the token. */
-		if (pair.enc_key_id != NULL && (idlen = hex_decode(
+		if (pair.enc_key_id != NULL && (idlen = cs_hex_decode(
 		    pair.enc_key_id, id, sizeof(id))) > 0)
 			(void)cs_p11_delete_id(NULL, a->tok, id,
 			    (size_t)idlen, &ndel);
 		if (pair.sign_key_id != NULL &&
-		    (idlen = hex_decode(pair.sign_key_id, id,
+		    (idlen = cs_hex_decode(pair.sign_key_id, id,
 		    sizeof(id))) > 0)
 			(void)cs_p11_delete_id(NULL, a->tok, id,
 			    (size_t)idlen, &ndel);
@@ -180,7 +164,7 @@ cert_by_id(struct admin *a, const char *hex, const char *what, X509 **out)
 	int r, idlen;
 
 	*out = NULL;
-	if ((idlen = hex_decode(hex, id, sizeof(id))) <= 0)
+	if ((idlen = cs_hex_decode(hex, id, sizeof(id))) <= 0)
 		return cs_error(a->ctx, CERTSEAL_E_INTEGRITY, "bad key id %s",
 		    hex);
 	if ((r = cs_p11_certs(a->ctx, a->tok, id, (size_t)idlen, NULL,
@@ -231,7 +215,7 @@ pair_signing_key(struct admin *a, const struct pair *pair, EVP_PKEY **pkey,
 	*cert = NULL;
 	if ((r = cert_by_id(a, pair->sign_key_id, "signing", &c)) != 0)
 		goto out;
-	idlen = hex_decode(pair->sign_key_id, id, sizeof(id));
+	idlen = cs_hex_decode(pair->sign_key_id, id, sizeof(id));
 	if ((r = cs_p11_find(a->ctx, a->tok, CKO_PRIVATE_KEY, id,
 	    (size_t)idlen, NULL, &objs, &n)) != 0)
 		goto out;
@@ -259,11 +243,11 @@ pair_delete(struct admin *a, const struct pair *pair)
 	size_t ndel;
 	int r, idlen;
 
-	if ((idlen = hex_decode(pair->enc_key_id, id, sizeof(id))) > 0 &&
+	if ((idlen = cs_hex_decode(pair->enc_key_id, id, sizeof(id))) > 0 &&
 	    (r = cs_p11_delete_id(a->ctx, a->tok, id, (size_t)idlen,
 	    &ndel)) != 0)
 		return r;
-	if ((idlen = hex_decode(pair->sign_key_id, id, sizeof(id))) > 0 &&
+	if ((idlen = cs_hex_decode(pair->sign_key_id, id, sizeof(id))) > 0 &&
 	    (r = cs_p11_delete_id(a->ctx, a->tok, id, (size_t)idlen,
 	    &ndel)) != 0)
 		return r;

@@ -223,12 +223,12 @@ get_time(certseal_ctx *ctx, const char *path, json_t *obj, const char *key,
 }
 
 static int
-is_hex(const char *s, size_t minlen, size_t maxlen)
+hex_of_length(const char *s, size_t minlen, size_t maxlen)
 {
 	size_t n = strlen(s);
 
-	return n >= minlen && n <= maxlen &&
-	    strspn(s, "0123456789abcdef") == n;
+	/* certseal wrote these ids: lower case only. */
+	return n >= minlen && n <= maxlen && cs_is_hex(s, CS_HEX_LOWER);
 }
 
 static int
@@ -247,7 +247,7 @@ read_pair(certseal_ctx *ctx, const char *path, json_t *o, struct pair *pair)
 		return bad(ctx, path, "a pair is not an object");
 	if ((r = get_string(ctx, path, o, "id", PAIR_ID_LEN, 1, &id)) != 0)
 		goto out;
-	if (!is_hex(id, PAIR_ID_LEN, PAIR_ID_LEN)) {
+	if (!hex_of_length(id, PAIR_ID_LEN, PAIR_ID_LEN)) {
 		r = bad(ctx, path, "a pair id is not 12 hex digits");
 		goto out;
 	}
@@ -310,8 +310,8 @@ read_pair(certseal_ctx *ctx, const char *path, json_t *o, struct pair *pair)
 		r = bad(ctx, path, "a pair oaep_hash is not sha256 or sha1");
 		goto out;
 	}
-	if (!is_hex(pair->enc_key_id, 2, 128) ||
-	    !is_hex(pair->sign_key_id, 2, 128)) {
+	if (!hex_of_length(pair->enc_key_id, 2, 128) ||
+	    !hex_of_length(pair->sign_key_id, 2, 128)) {
 		r = bad(ctx, path, "a pair key id is not hex");
 		goto out;
 	}

@@ -188,7 +188,9 @@ static int
 find_key(struct open_state *st)
 {
 	certseal_ctx *ctx = st->ctx;
-	size_t s;
+	char hints[CS_ERRMSG_MAX] = "";
+	const char *hint;
+	size_t s, n;
 	int r;
 
 	for (s = 0; s < ctx->nsources; s++) {
@@ -221,10 +223,17 @@ find_key(struct open_state *st)
 		    "recipient with a key here is refused (%s); reseal the "
 		    "file with certseal", st->name,
 		    st->infos[st->refused_match - 1].reason);
+	/* The misses were bare codes; what the sources know comes last. */
+	for (s = 0; s < ctx->nsources; s++) {
+		if ((hint = cs_source_hint(ctx->sources[s])) == NULL)
+			continue;
+		n = strlen(hints);
+		snprintf(hints + n, sizeof(hints) - n, "; %s", hint);
+	}
 	return cs_error(ctx, CERTSEAL_E_NO_KEY, "%s: none of the %zu "
 	    "certificate source(s) holds a key for any recipient; import the "
-	    "client certificate or add a --certificate-source", st->name,
-	    ctx->nsources);
+	    "client certificate or add a --certificate-source%s", st->name,
+	    ctx->nsources, hints);
 }
 
 /* The SignerInfo's signed attribute oid, if exactly one value of it. */
@@ -308,8 +317,7 @@ describe_signer(json_t *signers, CMS_SignerInfo *si, X509 *cert, int trusted)
 	ASN1_TYPE *t;
 	char hex[129] = "", *subj = NULL, tbuf[64] = "";
 	json_t *o;
-	BIO *b;
-	int idx, n;
+	int idx;
 
 	if (signers == NULL || (o = json_object()) == NULL)
 		return;
@@ -334,16 +342,9 @@ describe_signer(json_t *signers, CMS_SignerInfo *si, X509 *cert, int trusted)
 	    (t = X509_ATTRIBUTE_get0_type(attr, 0)) != NULL &&
 	    (ASN1_TYPE_get(t) == V_ASN1_UTCTIME ||
 	    ASN1_TYPE_get(t) == V_ASN1_GENERALIZEDTIME) &&
-	    (b = BIO_new(BIO_s_mem())) != NULL) {
-		if (ASN1_TIME_print_ex(b, (ASN1_TIME *)t->value.ptr,
-		    ASN1_DTFLGS_ISO8601) == 1 &&
-		    (n = BIO_read(b, tbuf, sizeof(tbuf) - 1)) > 0) {
-			tbuf[n] = '\0';
-			json_object_set_new(o, "signing_time",
-			    json_string(tbuf));
-		}
-		BIO_free(b);
-	}
+	    cs_asn1_time_text((const ASN1_TIME *)t->value.ptr, tbuf,
+	    sizeof(tbuf)) == 0)
+		json_object_set_new(o, "signing_time", json_string(tbuf));
 	json_array_append_new(signers, o);
 }
 

@@ -18,6 +18,8 @@
 #include <openssl/cms.h>
 
 #include "certseal/certseal.h"
+#include "hex.h"
+#include "timefmt.h"
 
 #define CS_ERRMSG_MAX	1024
 
@@ -236,7 +238,6 @@ void cs_key_set_keyid(struct cs_key *key);
 char *cs_name_text(const X509_NAME *nm, size_t max);
 #define CS_NAME_TEXT_MAX	1024
 
-/* Hex encodes up to 64 bytes of an octet string into out (129 bytes). */
-void cs_hex(const unsigned char *p, size_t len, char *out, size_t outlen);
+/* cs_hex and the other hex helpers: hex.h (included above). */
 
 #endif /* CS_INTERNAL_H */

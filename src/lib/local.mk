@@ -13,6 +13,10 @@ libcertseal_core_la_SOURCES = \
 	src/lib/pin.c \
 	src/lib/file-uri.h \
 	src/lib/file-uri.c \
+	src/lib/hex.h \
+	src/lib/hex.c \
+	src/lib/timefmt.h \
+	src/lib/timefmt.c \
 	src/lib/atomic-write.c \
 	src/lib/recipient-id.c \
 	src/lib/source-registry.c \

@@ -34,21 +34,6 @@ cs_recipient_id_matches(const struct cs_recipient_id *id, X509 *cert)
 }
 
 void
-cs_hex(const unsigned char *p, size_t len, char *out, size_t outlen)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	if (outlen == 0)
-		return;
-	for (i = 0; i < len && 2 * i + 2 < outlen; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0x0f];
-	}
-	out[2 * i] = '\0';
-}
-
-void
 cs_key_set_keyid(struct cs_key *key)
 {
 	const ASN1_OCTET_STRING *skid;

@@ -83,12 +83,6 @@ cs_report_parse_time(const char *s, time_t *out)
 /* ---- building ------------------------------------------------------- */
 
 static int
-format_time(const struct tm *tm, char *buf, size_t size)
-{
-	return strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", tm) == 0 ? -1 : 0;
-}
-
-static int
 cert_fingerprint(X509 *x, char *hex, size_t hexlen)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -124,16 +118,13 @@ key_entry(X509 *x, const char *source)
 	const ASN1_OCTET_STRING *skid;
 	char keyid[REPORT_MAX_KEYID_HEX + 1] = "", when[32] = "";
 	json_t *o;
-	struct tm tm;
 
 	if ((o = cert_entry(x, source)) == NULL)
 		return NULL;
 	if ((skid = X509_get0_subject_key_id(x)) != NULL)
 		cs_hex(ASN1_STRING_get0_data(skid),
 		    (size_t)ASN1_STRING_length(skid), keyid, sizeof(keyid));
-	memset(&tm, 0, sizeof(tm));
-	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1)
-		(void)format_time(&tm, when, sizeof(when));
+	(void)cs_asn1_time_text(X509_get0_notAfter(x), when, sizeof(when));
 	if (json_object_set_new(o, "key_id", json_string(keyid)) != 0 ||
 	    json_object_set_new(o, "not_after", json_string(when)) != 0) {
 		json_decref(o);
@@ -228,7 +219,6 @@ cs_report_build(certseal_ctx *ctx, json_t **out)
 {
 	json_t *rep = NULL, *sources, *keys, *signers, *errors, *flags;
 	char host[CS_REPORT_MAX_HOST + 1], when[32];
-	struct tm tm;
 	time_t now;
 	size_t i;
 	int r, default_failed = 0;
@@ -244,8 +234,7 @@ cs_report_build(certseal_ctx *ctx, json_t **out)
 	if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
 		snprintf(host, sizeof(host), "unknown");
 	now = time(NULL);
-	if (gmtime_r(&now, &tm) == NULL || format_time(&tm, when,
-	    sizeof(when)) != 0)
+	if (cs_time_text(now, when, sizeof(when)) != 0)
 		return cs_error(ctx, CERTSEAL_E_INTERNAL, "report: cannot "
 		    "format the current time");
 	flags = json_pack("{s:b, s:b}", "accept_encrypted_data_only",
@@ -490,12 +479,6 @@ read_fd(struct reader *rd, int fd, size_t max, char **out, size_t *lenp)
 	return r;
 }
 
-static int
-is_hex(const char *s)
-{
-	return strspn(s, "0123456789abcdefABCDEF") == strlen(s);
-}
-
 static void
 lower(char *s)
 {
@@ -543,7 +526,8 @@ get_hex(struct reader *rd, json_t *o, const char *where, const char *key,
 	if ((r = get_string(rd, o, where, key, maxlen, 1, out)) != 0)
 		return r;
 	n = strlen(*out);
-	if (n < minlen || n % 2 != 0 || !is_hex(*out)) {
+	if (n < minlen || n % 2 != 0 ||
+	    !cs_is_hex(*out, CS_HEX_ANY)) {
 		free(*out);
 		*out = NULL;
 		return damaged(rd, "'%s.%s' is not %s hex", where, key,

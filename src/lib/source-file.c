@@ -44,18 +44,6 @@ file_source(struct cs_source *s)
 	return (struct file_source *)s;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..len) into a new string; NULL on a bad escape. */
 static char *
 pct_decode(const char *s, size_t len)
@@ -75,8 +63,8 @@ pct_decode(const char *s, size_t len)
 			free(out);
 			return NULL;
 		}
-		if ((hi = hexval((unsigned char)s[i + 1])) < 0 ||
-		    (lo = hexval((unsigned char)s[i + 2])) < 0 ||
+		if ((hi = cs_hex_digit((unsigned char)s[i + 1])) < 0 ||
+		    (lo = cs_hex_digit((unsigned char)s[i + 2])) < 0 ||
 		    (hi == 0 && lo == 0)) {
 			free(out);
 			return NULL;
@@ -311,8 +299,6 @@ cert_json(X509 *x)
 {
 	json_t *o;
 	char *s, buf[64];
-	BIO *b;
-	int n;
 
 	if ((o = json_object()) == NULL)
 		return NULL;
@@ -321,15 +307,8 @@ cert_json(X509 *x)
 		json_object_set_new(o, "subject", json_string(s));
 		free(s);
 	}
-	if ((b = BIO_new(BIO_s_mem())) != NULL) {
-		if (ASN1_TIME_print_ex(b, X509_get0_notAfter(x),
-		    ASN1_DTFLGS_ISO8601) == 1 &&
-		    (n = BIO_read(b, buf, sizeof(buf) - 1)) > 0) {
-			buf[n] = '\0';
-			json_object_set_new(o, "not_after", json_string(buf));
-		}
-		BIO_free(b);
-	}
+	if (cs_asn1_time_text(X509_get0_notAfter(x), buf, sizeof(buf)) == 0)
+		json_object_set_new(o, "not_after", json_string(buf));
 	return o;
 }
 

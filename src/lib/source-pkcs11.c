@@ -225,10 +225,10 @@ pkcs11_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 		return r;
 	if (cert == NULL) {
 		/* CMS needs the certificate to pick the recipient safely. */
-		return cs_error(src->ctx, CERTSEAL_E_NO_KEY, "token '%s' has "
-		    "the key but not its certificate: store the certificate "
-		    "on the token with the key's CKA_ID",
-		    cs_p11_token_label(ps->tok));
+		cs_source_set_hint(src, "token '%s' has the key but not its "
+		    "certificate: store the certificate on the token with the "
+		    "key's CKA_ID", cs_p11_token_label(ps->tok));
+		return CERTSEAL_E_NO_KEY;
 	}
 	/* A key the token cannot use is said so now, not as "bad decrypt". */
 	if ((r = cs_p11_require_key_use(src->ctx, ps->tok, obj->key_type,
@@ -667,8 +667,6 @@ entry_json(const struct cs_p11_entry *e)
 {
 	json_t *o;
 	char subj[256], nab[64];
-	BIO *b;
-	int len;
 
 	o = json_pack("{s:s,s:s,s:s,s:b,s:b,s:b}", "id", e->id_hex,
 	    "label", e->label, "type", key_type_name(e->key_type),
@@ -683,15 +681,9 @@ entry_json(const struct cs_p11_entry *e)
 		return o;
 	X509_NAME_oneline(X509_get_subject_name(e->cert), subj, sizeof(subj));
 	json_object_set_new(o, "subject", json_string(subj));
-	if ((b = BIO_new(BIO_s_mem())) != NULL) {
-		if (ASN1_TIME_print_ex(b, X509_get0_notAfter(e->cert),
-		    ASN1_DTFLGS_ISO8601) &&
-		    (len = BIO_read(b, nab, sizeof(nab) - 1)) > 0) {
-			nab[len] = '\0';
-			json_object_set_new(o, "not_after", json_string(nab));
-		}
-		BIO_free(b);
-	}
+	if (cs_asn1_time_text(X509_get0_notAfter(e->cert), nab,
+	    sizeof(nab)) == 0)
+		json_object_set_new(o, "not_after", json_string(nab));
 	return o;
 }
 

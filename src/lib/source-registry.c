@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,7 @@ cs_source_init(struct cs_source *src, const struct cs_source_ops *ops,
 {
 	src->ops = ops;
 	src->ctx = ctx;
+	src->hint = NULL;
 	if ((src->uri = cs_redact(uri)) == NULL)
 		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 	return 0;
@@ -99,6 +101,28 @@ cs_source_release(struct cs_source *src)
 		return;
 	free(src->uri);
 	src->uri = NULL;
+	free(src->hint);
+	src->hint = NULL;
+}
+
+void
+cs_source_set_hint(struct cs_source *src, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(src->hint);
+	src->hint = NULL;
+	va_start(ap, fmt);
+	/* Out of memory: no hint, which only makes the message plainer. */
+	if (vasprintf(&src->hint, fmt, ap) < 0)
+		src->hint = NULL;
+	va_end(ap);
+}
+
+const char *
+cs_source_hint(const struct cs_source *src)
+{
+	return src->hint;
 }
 
 void
@@ -114,6 +138,8 @@ cs_source_find_key(struct cs_source *src, const struct cs_recipient_id *id,
     const struct cs_key **out)
 {
 	*out = NULL;
+	free(src->hint);
+	src->hint = NULL;
 	return src->ops->find_key(src, id, out);
 }
 

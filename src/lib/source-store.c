@@ -121,8 +121,15 @@ store_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 	}
 	if ((r = store_path(ss)) != 0)
 		goto out;
-	if ((r = cs_store_find_key(src->ctx, &ss->path, id, &key)) != 0)
+	if ((r = cs_store_find_key(src->ctx, &ss->path, id, &key)) != 0) {
+		if (r == CERTSEAL_E_NOT_FOUND) {
+			cs_source_set_hint(src, "store %s/%s is empty or "
+			    "missing (%s): import a bundle with `certseal store "
+			    "import`", ss->location, ss->name, ss->path.dir);
+			r = CERTSEAL_E_NO_KEY;
+		}
 		goto out;
+	}
 	grown = realloc(ss->keys, (ss->nkeys + 1) * sizeof(*grown));
 	if (grown == NULL) {
 		r = cs_error(src->ctx, CERTSEAL_E_NOMEM, "out of memory");

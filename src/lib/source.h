@@ -86,7 +86,21 @@ struct cs_source {
 	const struct cs_source_ops *ops;
 	certseal_ctx	*ctx;		/* borrowed; outlives the source */
 	char		*uri;		/* as given, for messages */
+	char		*hint;		/* cs_source_set_hint, or NULL */
 };
+
+/*
+ * Codes inside, text at the edge: find_key's misses return a bare
+ * CERTSEAL_E_NO_KEY, because the caller moves on to the next source and
+ * a message would be overwritten.  A provider that knows something the
+ * user can act on ("the store is empty: import a bundle") leaves it as
+ * the source's one hint; the caller that gives up on every source appends
+ * the hints to its message.  cs_source_find_key clears the hint first, so
+ * it always belongs to the last miss.
+ */
+void cs_source_set_hint(struct cs_source *src, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+const char *cs_source_hint(const struct cs_source *src);
 
 /*
  * Fills the common head; called by providers' `new`.  The redacted URI

@@ -210,7 +210,7 @@ cert_fields(json_t *obj, X509 *cert)
 	subject = cs_store_name_oneline(X509_get_subject_name(cert));
 	issuer = cs_store_name_oneline(X509_get_issuer_name(cert));
 	serial = cs_store_serial_hex(X509_get0_serialNumber(cert));
-	cs_store_time_iso(X509_get0_notAfter(cert), when, sizeof(when));
+	(void)cs_asn1_time_text(X509_get0_notAfter(cert), when, sizeof(when));
 	if (json_set_str(obj, "subject", subject) != 0 ||
 	    json_set_str(obj, "issuer", issuer) != 0 ||
 	    json_set_str(obj, "serial", serial) != 0 ||
@@ -430,7 +430,6 @@ cs_store_import(certseal_ctx *ctx, const char *location, const char *name,
 	X509 *extra;
 	const char *base;
 	char hex[CS_STORE_ID_MAX + 1], now[32], *subject = NULL;
-	struct tm tm;
 	time_t t;
 	int i, n, r = CERTSEAL_E_INTERNAL;
 
@@ -472,9 +471,7 @@ cs_store_import(certseal_ctx *ctx, const char *location, const char *name,
 		goto out;
 	}
 	t = time(NULL);
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		now[0] = '\0';
+	(void)cs_time_text(t, now, sizeof(now));	/* "" if it cannot */
 	if ((r = import_dirs_open(ctx, &sp, &d)) != 0)
 		goto out;
 	if ((r = check_key_not_signer(ctx, &sp, kf, p12_path)) != 0 ||

@@ -82,19 +82,6 @@ cs_store_name_oneline(const X509_NAME *name)
 	return s;
 }
 
-int
-cs_store_time_iso(const ASN1_TIME *t, char *buf, size_t size)
-{
-	struct tm tm;
-
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1 ||
-	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-		buf[0] = '\0';
-		return -1;
-	}
-	return 0;
-}
-
 char *
 cs_store_serial_hex(const ASN1_INTEGER *serial)
 {
@@ -350,8 +337,30 @@ skip_damaged(certseal_ctx *ctx, const struct cs_store_path *sp,
 	    "it with `certseal store remove %s --store %s/%s` and import its "
 	    "bundle again", sp->location, sp->name, hex, why, hex,
 	    sp->location, sp->name);
-	return cs_error(ctx, CERTSEAL_E_NO_KEY, "store %s/%s: entry %s is "
-	    "unusable (%s)", sp->location, sp->name, hex, why);
+	return CERTSEAL_E_NO_KEY;	/* a miss: said once, above */
+}
+
+/*
+ * A miss in a store that holds no key at all is CERTSEAL_E_NOT_FOUND (the
+ * source hints at `certseal store import`); else CERTSEAL_E_NO_KEY.  Only
+ * misses pay for this look into keys/.
+ */
+static int
+miss(int keysfd)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd, any = 0;
+
+	if ((fd = dup(keysfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return CERTSEAL_E_NO_KEY;
+	}
+	while (!any && (e = readdir(d)) != NULL)
+		any = e->d_name[0] != '.';
+	closedir(d);
+	return any ? CERTSEAL_E_NO_KEY : CERTSEAL_E_NOT_FOUND;
 }
 
 /*
@@ -407,36 +416,26 @@ cs_store_find_key(certseal_ctx *ctx, const struct cs_store_path *sp,
 	if (id->keyid != NULL) {
 		len = ASN1_STRING_length(id->keyid);
 		if (len <= 0 || len > CS_STORE_ID_MAX / 2) {
-			r = cs_error(ctx, CERTSEAL_E_NO_KEY, "store %s/%s: "
-			    "recipient key identifier of %d bytes cannot be "
-			    "in a store", sp->location, sp->name, len);
+			r = CERTSEAL_E_NO_KEY;	/* cannot be in a store */
 			goto out;
 		}
 		cs_hex(ASN1_STRING_get0_data(id->keyid), (size_t)len, hex,
 		    sizeof(hex));
 	} else if (id->issuer == NULL || id->serial == NULL ||
 	    cs_store_isn_name(id->issuer, id->serial, isn) != 0) {
-		r = cs_error(ctx, CERTSEAL_E_NO_KEY, "store %s/%s: no usable "
-		    "recipient identifier", sp->location, sp->name);
+		r = CERTSEAL_E_NO_KEY;	/* no usable recipient identifier */
 		goto out;
 	}
+	/* No store or no keys/: CERTSEAL_E_NOT_FOUND, for the hint. */
 	if ((r = cs_store_open_sub(ctx, sp, KEYS_DIR, &storefd,
-	    &keysfd)) != 0) {
-		if (r == CERTSEAL_E_NOT_FOUND)
-			r = cs_error(ctx, CERTSEAL_E_NO_KEY, "store %s/%s is "
-			    "empty or missing (%s): import a bundle with "
-			    "`certseal store import`", sp->location, sp->name,
-			    sp->dir);
+	    &keysfd)) != 0)
 		goto out;
-	}
 	if (hex[0] == '\0') {
 		if ((r = read_pointer(ctx, sp, storefd, isn, hex,
 		    &hard)) != 0) {
 			/* An unsafe directory (hard) stays a hard error. */
 			if (!hard && r == CERTSEAL_E_NOT_FOUND)
-				r = cs_error(ctx, CERTSEAL_E_NO_KEY, "store "
-				    "%s/%s has no key for this issuer and "
-				    "serial number", sp->location, sp->name);
+				r = miss(keysfd);
 			else if (!hard)
 				r = skip_damaged(ctx, sp, isn);
 			goto out;
@@ -444,8 +443,7 @@ cs_store_find_key(certseal_ctx *ctx, const struct cs_store_path *sp,
 	}
 	if ((r = cs_store_load_key_entry(ctx, sp, keysfd, hex, &key)) != 0) {
 		if (r == CERTSEAL_E_NOT_FOUND)
-			r = cs_error(ctx, CERTSEAL_E_NO_KEY, "store %s/%s has "
-			    "no key %s", sp->location, sp->name, hex);
+			r = miss(keysfd);
 		else
 			r = skip_damaged(ctx, sp, hex);
 		goto out;

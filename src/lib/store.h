@@ -115,9 +115,11 @@ int cs_store_read_at(certseal_ctx *ctx, int dirfd, const char *name,
 /*
  * Looks a key up in the store by recipient id (SKID or issuer+serial):
  * one open() of the named entry, never a directory scan.  Returns a new
- * key (free with cs_store_key_free), CERTSEAL_E_NO_KEY when the store,
- * the entry or a sound entry is missing (damaged entries are reported with
- * cs_warn and skipped), CERTSEAL_E_PERMISSION for an unsafe store.
+ * key (free with cs_store_key_free); on a miss a bare code, no message:
+ * CERTSEAL_E_NOT_FOUND when the store is missing or holds no key at all,
+ * CERTSEAL_E_NO_KEY when the entry or a sound entry is missing (damaged
+ * entries are reported with cs_warn and skipped).  CERTSEAL_E_PERMISSION
+ * (with a message) for an unsafe store.
  */
 int cs_store_find_key(certseal_ctx *ctx, const struct cs_store_path *sp,
     const struct cs_recipient_id *id, struct cs_key **out);

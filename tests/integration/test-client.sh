@@ -65,6 +65,9 @@ KEYID=$(openssl x509 -in "$T/client.crt" -noout -ext subjectKeyIdentifier |
 # --- store import ------------------------------------------------------------
 expect 3 "empty default store: no key" -- "$CERTSEAL" open "$T/app.sealed"
 expect_clean_failure "empty default store"
+# The store's own advice survives the generic "none of the sources".
+grep -q 'store LocalMachine/My is empty or missing.*`certseal store import`' \
+	"$T/err" && ok || fail "empty default store: no import hint: $(cat "$T/err")"
 expect 0 "store import" -- "$CERTSEAL" store import "$T/client.p12" \
 	--password-file "$T/p12.pass"
 grep -q "key $KEYID added" "$T/out" && ok || fail "import: $(cat "$T/out")"

@@ -403,5 +403,24 @@ expect 2 "token check, bad URI" -- "$CERTSEAL_ADMIN" token check \
 	"pkcs11:tokn=x"
 expect_clean_failure "token check, bad URI"
 expect 2 "token, no verb" -- "$CERTSEAL_ADMIN" token
+# --- a key without its certificate: the token's hint reaches the user ---
+# (CKA_ID = the certificate's SKID, as certseal's own keys; no cert object)
+make_cert lonely rsa2048 -addext keyUsage=keyEncipherment ||
+	fail "make_cert lonely"
+skid=$(openssl x509 -in "$T/lonely.crt" -noout -ext subjectKeyIdentifier |
+	sed -n '2{s/[: ]//g;p}')
+openssl pkcs8 -topk8 -nocrypt -in "$T/lonely.key" -outform DER \
+	-out "$T/lonely.p8" &&
+pt second 5678 --write-object "$T/lonely.p8" --type privkey --id "$skid" \
+	--label lonely || fail "write the lonely key"
+expect 0 "seal for a key whose certificate is not on the token" -- \
+	"$CERTSEAL_ADMIN" seal --recipient "$T/lonely.crt" \
+	--signer "file:$T/signer.pem" --name lonely -o "$T/lonely.sealed" \
+	"$T/config"
+expect 3 "key without its certificate" -- "$CERTSEAL" -s "$SECOND_URI" \
+	open "$T/lonely.sealed"
+expect_clean_failure "key without its certificate"
+grep -q "none of the 1 .*token 'second' has the key but not its certificate" \
+	"$T/err" && ok || fail "no certificate hint: $(cat "$T/err")"
 
 finish

@@ -233,6 +233,95 @@ test_pin_source_forms(void)
 	}
 }
 
+/* ---- hex ------------------------------------------------------------- */
+
+static void
+test_hex(void)
+{
+	static const struct {
+		const char *in;
+		int len;		/* bytes, or -1: refused */
+		const char *back;	/* cs_hex of the bytes */
+	} table[] = {
+		{ "", 0, "" },
+		{ "00ff", 2, "00ff" },
+		{ "ABcd09", 3, "abcd09" },
+		/* sscanf("%2x") took all of these */
+		{ " 1", -1, NULL },
+		{ "-1", -1, NULL },
+		{ "+1", -1, NULL },
+		{ "0x", -1, NULL },
+		{ "1 ", -1, NULL },
+		{ "abc", -1, NULL },
+		{ "zz", -1, NULL },
+		{ "0g", -1, NULL },
+		{ "000000000000000000", -1, NULL },	/* 9 bytes > 8 */
+	};
+	uint8_t out[8];
+	char back[2 * sizeof(out) + 1];
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		n = cs_hex_decode(table[i].in, out, sizeof(out));
+		CU_ASSERT_EQUAL_ROW(n, table[i].len, table[i].in);
+		if (n < 0 || table[i].back == NULL)
+			continue;
+		cs_hex(out, (size_t)n, back, sizeof(back));
+		CU_ASSERT_STRING_EQUAL(back, table[i].back);
+		CU_ASSERT_EQUAL_ROW(cs_is_hex(table[i].in, CS_HEX_ANY), 1,
+		    table[i].in);
+		CU_ASSERT_EQUAL_ROW(cs_is_hex(back, CS_HEX_LOWER), 1, back);
+	}
+	CU_ASSERT(cs_is_hex("ABcd", CS_HEX_LOWER) == 0);
+	CU_ASSERT(cs_is_hex("ab cd", CS_HEX_ANY) == 0);
+	CU_ASSERT(cs_hex_digit('F') == 15 && cs_hex_digit('g') == -1 &&
+	    cs_hex_digit(' ') == -1 && cs_hex_digit('0') == 0);
+	/* The encoder stops at the last whole byte that fits. */
+	out[0] = 0xde;
+	out[1] = 0xad;
+	cs_hex(out, 2, back, 4);
+	CU_ASSERT_STRING_EQUAL(back, "de");
+}
+
+/* ---- RFC 3339 time text ----------------------------------------------- */
+
+static void
+test_time_text(void)
+{
+	static const struct {
+		const char *asn1;	/* ASN1_TIME_set_string form */
+		const char *text;
+	} table[] = {
+		{ "20260101000000Z", "2026-01-01T00:00:00Z" },
+		{ "491231235959Z", "2049-12-31T23:59:59Z" },	/* UTCTime */
+		{ "500101000000Z", "1950-01-01T00:00:00Z" },
+		{ "99991231235959Z", "9999-12-31T23:59:59Z" },
+	};
+	char buf[CS_TIME_TEXT_MAX];
+	ASN1_TIME *t;
+	size_t i;
+
+	CU_ASSERT_EQUAL(CS_TIME_TEXT_MAX, 21);
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		CU_ASSERT_FATAL((t = ASN1_TIME_new()) != NULL);
+		CU_ASSERT_FATAL(ASN1_TIME_set_string(t, table[i].asn1) == 1);
+		CU_ASSERT_EQUAL_ROW(cs_asn1_time_text(t, buf, sizeof(buf)), 0,
+		    table[i].asn1);
+		CU_ASSERT_CONTAINS(buf, table[i].text, table[i].asn1);
+		ASN1_TIME_free(t);
+	}
+	CU_ASSERT(cs_time_text(0, buf, sizeof(buf)) == 0);
+	CU_ASSERT_STRING_EQUAL(buf, "1970-01-01T00:00:00Z");
+	CU_ASSERT(cs_time_text(1764623126, buf, sizeof(buf)) == 0);
+	CU_ASSERT_STRING_EQUAL(buf, "2025-12-01T21:05:26Z");
+	/* Too small a buffer, no time: "" and -1, never half a time. */
+	CU_ASSERT(cs_time_text(0, buf, 20) == -1);
+	CU_ASSERT_STRING_EQUAL(buf, "");
+	CU_ASSERT(cs_asn1_time_text(NULL, buf, sizeof(buf)) == -1);
+	CU_ASSERT_STRING_EQUAL(buf, "");
+}
+
 /* One parser for file: URIs and paths: rows of input and path (NULL: no). */
 static void
 test_file_uri_path(void)
@@ -750,9 +839,13 @@ main(void)
 	static const struct cu_case pins[] = {
 		{ "pin-source forms", test_pin_source_forms },
 		{ "order of sources", test_pin_order },
-		{ "file: URIs and paths, one parser", test_file_uri_path },
 		{ "pin-source on another host is refused",
 		    test_pin_source_other_host },
+	};
+	static const struct cu_case text[] = {
+		{ "file: URIs and paths, one parser", test_file_uri_path },
+		{ "hex: one encoder, one strict decoder", test_hex },
+		{ "RFC 3339 time text", test_time_text },
 	};
 	static const struct cu_case atomic[] = {
 		{ "replace", test_atomic_write },
@@ -773,6 +866,7 @@ main(void)
 	    suite_cleanup) != 0 ||
 	    cu_add_suite("pin", CU_CASES(pins), suite_init,
 	    suite_cleanup) != 0 ||
+	    cu_add_suite("text", CU_CASES(text), NULL, NULL) != 0 ||
 	    cu_add_suite("atomic-write", CU_CASES(atomic), suite_init,
 	    suite_cleanup) != 0 ||
 	    cu_add_suite("registry", CU_CASES(registry), NULL, NULL) != 0)

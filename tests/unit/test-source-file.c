@@ -316,7 +316,13 @@ test_describe(void)
 	    hex);
 	CU_ASSERT(strstr(json_string_value(json_object_get(j, "subject")),
 	    "CN=client") != NULL);
-	CU_ASSERT(json_object_get(j, "not_after") != NULL);
+	/* RFC 3339 UTC, the one time format: 2026-12-01T21:05:26Z. */
+	CU_ASSERT_FATAL(json_string_value(json_object_get(j, "not_after")) !=
+	    NULL);
+	CU_ASSERT_EQUAL(strlen(json_string_value(json_object_get(j,
+	    "not_after"))), 20);
+	CU_ASSERT_CONTAINS(json_string_value(json_object_get(j, "not_after")),
+	    "T", "not_after");
 	CU_ASSERT(strncmp(json_string_value(json_object_get(j, "uri")),
 	    "file:", 5) == 0);
 	s = json_object_get(j, "trusted_signers");

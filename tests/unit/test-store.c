@@ -291,6 +291,9 @@ import(certseal_ctx *ctx, const char *store, struct bundle *b,
 	return cs_store_import(ctx, NULL, store, b->path, pwfile, info);
 }
 
+/* The hint the source of the last lookup() left, or "". */
+static char lookup_hint[CS_ERRMSG_MAX];
+
 /* Looks cert up through a fresh source for uri; 0 when found and equal. */
 static int
 lookup(certseal_ctx *ctx, const char *uri, X509 *cert, int by_isn)
@@ -303,6 +306,8 @@ lookup(certseal_ctx *ctx, const char *uri, X509 *cert, int by_isn)
 
 	CU_ASSERT_FATAL(cs_source_new(ctx, uri, &src) == 0);
 	r = cs_source_find_key(src, &id, &key);
+	snprintf(lookup_hint, sizeof(lookup_hint), "%s",
+	    cs_source_hint(src) != NULL ? cs_source_hint(src) : "");
 	if (r == 0) {
 		CU_ASSERT(key != NULL && X509_cmp(key->cert, cert) == 0);
 		CU_ASSERT(key != NULL && key->pkey != NULL &&
@@ -498,10 +503,18 @@ test_import_and_find(void)
 	CU_ASSERT(lookup(ctx, "store:LocalMachine/My", b.cert, 1) == 0);
 	CU_ASSERT(lookup(ctx, "store:LocalMachine/Backup", b.cert, 0) ==
 	    CERTSEAL_E_NO_KEY);
-	CU_ASSERT(strstr(certseal_ctx_last_error(ctx), "empty or missing") !=
-	    NULL);
-	CU_ASSERT(strstr(certseal_ctx_last_error(ctx),
-	    "certseal store import") != NULL);
+	/* A missing store: a bare miss, and a hint for the final message. */
+	CU_ASSERT_CONTAINS(lookup_hint, "store LocalMachine/Backup is empty "
+	    "or missing", "missing store");
+	CU_ASSERT_CONTAINS(lookup_hint, "certseal store import",
+	    "missing store");
+	/* A store with other keys: a plain miss, no hint. */
+	CU_ASSERT(lookup(ctx, "store:LocalMachine/My", b.signer, 0) ==
+	    CERTSEAL_E_NO_KEY);
+	CU_ASSERT_STRING_EQUAL(lookup_hint, "");
+	CU_ASSERT(lookup(ctx, "store:LocalMachine/My", b.signer, 1) ==
+	    CERTSEAL_E_NO_KEY);
+	CU_ASSERT_STRING_EQUAL(lookup_hint, "");
 
 	/* The source: key with label, trusted signers, description. */
 	CU_ASSERT_FATAL(cs_source_new(ctx, "store:", &src) == 0);
@@ -631,10 +644,15 @@ test_list_and_remove(void)
 	upper[j] = '\0';
 	CU_ASSERT(cs_store_remove(ctx, NULL, "Listed", upper, &kind) == 0);
 	CU_ASSERT(kind != NULL && strcmp(kind, "key") == 0);
+	/* Its last key removed, the store hints at an import again. */
 	CU_ASSERT(lookup(ctx, "store:LocalMachine/Listed", b.cert, 0) ==
 	    CERTSEAL_E_NO_KEY);
+	CU_ASSERT_CONTAINS(lookup_hint, "certseal store import",
+	    "emptied store, by key id");
 	CU_ASSERT(lookup(ctx, "store:LocalMachine/Listed", b.cert, 1) ==
 	    CERTSEAL_E_NO_KEY);
+	CU_ASSERT_CONTAINS(lookup_hint, "certseal store import",
+	    "emptied store, by issuer and serial");
 	/* The issuer-serial pointer went with it. */
 	store_file(isndir, sizeof(isndir), "LocalMachine", "Listed",
 	    "by-issuer-serial", NULL);
