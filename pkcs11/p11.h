@@ -33,7 +33,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "internal.h"
+#include "base.h"
 
 struct cs_p11_uri;
 struct cs_p11_module;

@@ -1,6 +1,7 @@
 /*
- * errors.c - error codes, their names and exit codes, and the one-line
- * message kept in the context for the CLI to print.
+ * errors.c - error codes, their names and exit codes, and the context's
+ * side of the one-line message (recorded by src/base/error.c) for the CLI
+ * to print.
  */
 #include "config.h"
 
@@ -74,77 +75,28 @@ certseal_version(void)
 	return PACKAGE_VERSION;
 }
 
-/* Appends the first OpenSSL reason, if any, and clears the queue. */
-static void
-append_openssl_reason(char *buf, size_t size)
+/* The base's view of a context (src/base/base.h). */
+char *
+cs_ctx_errbuf(certseal_ctx *ctx, size_t *size)
 {
-	unsigned long e;
-	const char *reason;
-	size_t used;
-
-	e = ERR_peek_error();
-	if (e != 0 && (reason = ERR_reason_error_string(e)) != NULL) {
-		used = strlen(buf);
-		if (used < size)
-			snprintf(buf + used, size - used, " (%s)", reason);
-	}
-	ERR_clear_error();
+	*size = sizeof(ctx->errmsg);
+	return ctx->errmsg;
 }
 
-int
-cs_error(certseal_ctx *ctx, int err, const char *fmt, ...)
+certseal_log_fn
+cs_ctx_logger(certseal_ctx *ctx, void **arg)
 {
-	va_list ap;
-
-	if (ctx == NULL) {
-		ERR_clear_error();
-		return err;
-	}
-	va_start(ap, fmt);
-	vsnprintf(ctx->errmsg, sizeof(ctx->errmsg), fmt, ap);
-	va_end(ap);
-	append_openssl_reason(ctx->errmsg, sizeof(ctx->errmsg));
-	return err;
+	*arg = ctx->log_arg;
+	return ctx->log;
 }
 
-void
-cs_error_prefix(certseal_ctx *ctx, const char *fmt, ...)
+certseal_prompt_fn
+cs_ctx_prompter(certseal_ctx *ctx, void **arg)
 {
-	char prefix[CS_ERRMSG_MAX], old[CS_ERRMSG_MAX];
-	va_list ap;
-
-	if (ctx == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
-	memcpy(old, ctx->errmsg, sizeof(old));
-	/* Truncation is fine: the message is for people. */
-	if (snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%.400s: %.600s",
-	    prefix, old) < 0)
-		ctx->errmsg[0] = '\0';
-}
-
-void
-cs_warn(certseal_ctx *ctx, const char *fmt, ...)
-{
-	char msg[CS_ERRMSG_MAX];
-	va_list ap;
-
-	if (ctx == NULL || ctx->log == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ctx->log(msg, ctx->log_arg);
-}
-
-void
-cs_error_clear(certseal_ctx *ctx)
-{
-	if (ctx != NULL)
-		ctx->errmsg[0] = '\0';
-	ERR_clear_error();
+	*arg = ctx->prompt_arg;
+	if ((ctx->flags & CERTSEAL_FLAG_NO_PROMPT) != 0)
+		return NULL;
+	return ctx->prompt;
 }
 
 const char *

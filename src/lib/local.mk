@@ -9,10 +9,8 @@ libcertseal_core_la_SOURCES = \
 	src/lib/keyfile.h \
 	src/lib/errors.c \
 	src/lib/context.c \
-	src/lib/secret.c \
-	src/lib/pin.c \
 	src/lib/atomic-write.c \
-	src/lib/recipient-id.c \
+	src/lib/key.c \
 	src/lib/source-registry.c \
 	src/lib/source-file.c \
 	src/lib/source-store.c

@@ -38,3 +38,5 @@ INTEGRATION_TESTS += tests/integration/test-context-login.sh
 check_PROGRAMS += p11-sign
 p11_sign_SOURCES = tests/integration/p11-sign.c
 p11_sign_LDADD = libcertseal-core.la $(CS_LIBS)
+# The layering of the tree (issue 13): base <- token layer <- library.
+INTEGRATION_TESTS += tests/integration/test-layering.sh

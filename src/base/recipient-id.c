@@ -10,7 +10,7 @@
 #include <openssl/buffer.h>
 #include <openssl/x509v3.h>
 
-#include "internal.h"
+#include "base.h"
 
 int
 cs_recipient_id_matches(const struct cs_recipient_id *id, X509 *cert)
@@ -44,19 +44,6 @@ cs_hex(const unsigned char *p, size_t len, char *out, size_t outlen)
 		out[2 * i + 1] = digits[p[i] & 0x0f];
 	}
 	out[2 * i] = '\0';
-}
-
-void
-cs_key_set_keyid(struct cs_key *key)
-{
-	const ASN1_OCTET_STRING *skid;
-
-	key->keyid_hex[0] = '\0';
-	if (key->cert == NULL ||
-	    (skid = X509_get0_subject_key_id(key->cert)) == NULL)
-		return;
-	cs_hex(ASN1_STRING_get0_data(skid), (size_t)ASN1_STRING_length(skid),
-	    key->keyid_hex, sizeof(key->keyid_hex));
 }
 
 char *

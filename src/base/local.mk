@@ -1,0 +1,8 @@
+# The base (src/base/base.h): below the library and the token layer.
+# In the same convenience library: the layering is in the includes.
+libcertseal_core_la_SOURCES += \
+	src/base/base.h \
+	src/base/error.c \
+	src/base/secret.c \
+	src/base/pin.c \
+	src/base/recipient-id.c
