@@ -367,6 +367,9 @@ int cs_p11_find_recipient(certseal_ctx *ctx, struct cs_p11_token *tok,
  * signatures, ECDSA (CKM_ECDSA) and ECDH (CKM_ECDH1_DERIVE).  The public
  * half comes from cert when given, else from the token's public key or the
  * private key's public attributes.  The key holds a token reference.
+ * A key with CKA_ALWAYS_AUTHENTICATE logs in (CKU_CONTEXT_SPECIFIC) before
+ * each operation with the PIN source of the token's login, prompting
+ * through ctx: such a key must not outlive ctx (a source's keys do not).
  */
 int cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
     const struct cs_p11_object *priv, X509 *cert, EVP_PKEY **out);
