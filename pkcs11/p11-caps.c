@@ -147,34 +147,6 @@ cs_p11_caps_has(const struct cs_p11_caps *c, enum cs_p11_cap cap,
 	return c->m[cap].present && (c->m[cap].flags & need) == need;
 }
 
-/* "decrypt", "sign", ... for the one function in need. */
-static const char *
-function_name(CK_FLAGS need)
-{
-	return need & CKF_DECRYPT ? "decrypt with" : need & CKF_SIGN ?
-	    "sign with" : need & CKF_DERIVE ? "derive keys with" :
-	    need & CKF_GENERATE_KEY_PAIR ? "generate key pairs with" :
-	    need & (CKF_WRAP | CKF_UNWRAP) ? "wrap keys with" : "use";
-}
-
-int
-cs_p11_require(certseal_ctx *ctx, struct cs_p11_token *tok,
-    enum cs_p11_cap cap, CK_FLAGS need, const char *todo)
-{
-	const struct cs_p11_caps *c;
-	int r;
-
-	if ((r = cs_p11_token_caps(ctx, tok, &c)) != 0)
-		return r;
-	if (cs_p11_caps_has(c, cap, need) != 0)
-		return 0;	/* present, or unknown: let the token answer */
-	return cs_error(ctx, CERTSEAL_E_TOKEN, "token '%s' cannot %s %s "
-	    "(%s); %s", cs_p11_token_label(tok), function_name(need),
-	    cap == CS_CAP_ECDH ? "ECDH" : cap == CS_CAP_ECDSA ? "ECDSA" :
-	    cap == CS_CAP_RSA_OAEP ? "RSA-OAEP" : "this mechanism",
-	    cs_p11_cap_mech_name(cap), todo);
-}
-
 int
 cs_p11_require_key_use(certseal_ctx *ctx, struct cs_p11_token *tok,
     CK_KEY_TYPE type, int sign)

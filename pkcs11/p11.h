@@ -243,14 +243,6 @@ int cs_p11_caps_has(const struct cs_p11_caps *c, enum cs_p11_cap cap,
 const char *cs_p11_cap_mech_name(enum cs_p11_cap cap);
 
 /*
- * CERTSEAL_E_TOKEN (exit 6) naming the token, the mechanism and `todo`
- * when the token does not offer cap with need; 0 when it does or cannot
- * tell.
- */
-int cs_p11_require(certseal_ctx *ctx, struct cs_p11_token *tok,
-    enum cs_p11_cap cap, CK_FLAGS need, const char *todo);
-
-/*
  * Whether a key of this type can serve certseal on this token: decrypt
  * a file (sign == 0: ECDH for EC, OAEP or raw RSA for RSA) or sign one.
  * CERTSEAL_E_TOKEN with what to do when it cannot.
