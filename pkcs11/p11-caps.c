@@ -220,8 +220,11 @@ cs_p11_require_keygen(certseal_ctx *ctx, struct cs_p11_token *tok,
 		    "generate %s key pairs (%s); choose --algorithm %s",
 		    label, ec ? "EC" : "RSA", cs_p11_cap_mech_name(cap),
 		    ec ? "rsa-3072" : "ec-p256");
-	/* Some tokens report 0/0 for "no limit". */
-	if (c->known && c->m[cap].max_bits != 0 &&
+	/*
+	 * Some tokens report 0/0 for "no limit", and a few old ones RSA
+	 * sizes in bytes: only a plausible bit range refuses.
+	 */
+	if (c->known && c->m[cap].max_bits >= (ec ? 160 : 1024) &&
 	    (bits < c->m[cap].min_bits || bits > c->m[cap].max_bits))
 		return cs_error(ctx, CERTSEAL_E_TOKEN, "token '%s' generates "
 		    "%s keys of %lu to %lu bits only (%s), not %lu: choose "
