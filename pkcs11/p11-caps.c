@@ -147,34 +147,6 @@ cs_p11_caps_has(const struct cs_p11_caps *c, enum cs_p11_cap cap,
 	return c->m[cap].present && (c->m[cap].flags & need) == need;
 }
 
-/* "decrypt", "sign", ... for the one function in need. */
-static const char *
-function_name(CK_FLAGS need)
-{
-	return need & CKF_DECRYPT ? "decrypt with" : need & CKF_SIGN ?
-	    "sign with" : need & CKF_DERIVE ? "derive keys with" :
-	    need & CKF_GENERATE_KEY_PAIR ? "generate key pairs with" :
-	    need & (CKF_WRAP | CKF_UNWRAP) ? "wrap keys with" : "use";
-}
-
-int
-cs_p11_require(certseal_ctx *ctx, struct cs_p11_token *tok,
-    enum cs_p11_cap cap, CK_FLAGS need, const char *todo)
-{
-	const struct cs_p11_caps *c;
-	int r;
-
-	if ((r = cs_p11_token_caps(ctx, tok, &c)) != 0)
-		return r;
-	if (cs_p11_caps_has(c, cap, need) != 0)
-		return 0;	/* present, or unknown: let the token answer */
-	return cs_error(ctx, CERTSEAL_E_TOKEN, "token '%s' cannot %s %s "
-	    "(%s); %s", cs_p11_token_label(tok), function_name(need),
-	    cap == CS_CAP_ECDH ? "ECDH" : cap == CS_CAP_ECDSA ? "ECDSA" :
-	    cap == CS_CAP_RSA_OAEP ? "RSA-OAEP" : "this mechanism",
-	    cs_p11_cap_mech_name(cap), todo);
-}
-
 int
 cs_p11_require_key_use(certseal_ctx *ctx, struct cs_p11_token *tok,
     CK_KEY_TYPE type, int sign)
@@ -248,8 +220,11 @@ cs_p11_require_keygen(certseal_ctx *ctx, struct cs_p11_token *tok,
 		    "generate %s key pairs (%s); choose --algorithm %s",
 		    label, ec ? "EC" : "RSA", cs_p11_cap_mech_name(cap),
 		    ec ? "rsa-3072" : "ec-p256");
-	/* Some tokens report 0/0 for "no limit". */
-	if (c->known && c->m[cap].max_bits != 0 &&
+	/*
+	 * Some tokens report 0/0 for "no limit", and a few old ones RSA
+	 * sizes in bytes: only a plausible bit range refuses.
+	 */
+	if (c->known && c->m[cap].max_bits >= (ec ? 160 : 1024) &&
 	    (bits < c->m[cap].min_bits || bits > c->m[cap].max_bits))
 		return cs_error(ctx, CERTSEAL_E_TOKEN, "token '%s' generates "
 		    "%s keys of %lu to %lu bits only (%s), not %lu: choose "

@@ -73,6 +73,7 @@ probe_oaep_sha256(certseal_ctx *ctx, struct cs_p11_token *tok)
 	CK_SESSION_HANDLE h;
 	CK_ULONG outlen = sizeof(out);
 	size_t np = 0, i;
+	unsigned char *big = NULL;
 	const char *verdict = "unknown";
 	CK_RV rv;
 
@@ -93,8 +94,19 @@ probe_oaep_sha256(certseal_ctx *ctx, struct cs_p11_token *tok)
 		goto out;
 	rv = fl->C_EncryptInit(h, &mech, key);
 	if (rv == CKR_OK) {
-		/* Completes (and so ends) the operation. */
-		rv = fl->C_Encrypt(h, in, sizeof(in), out, &outlen);
+		/*
+		 * Completes (and so ends) the operation; a token key too big
+		 * for out is asked for its length first, then served.
+		 */
+		outlen = 0;
+		rv = fl->C_Encrypt(h, in, sizeof(in), NULL, &outlen);
+		if (rv == CKR_OK && outlen <= sizeof(out))
+			rv = fl->C_Encrypt(h, in, sizeof(in), out, &outlen);
+		else if (rv == CKR_OK && (big = malloc(outlen)) != NULL)
+			rv = fl->C_Encrypt(h, in, sizeof(in), big, &outlen);
+		else if (rv == CKR_OK)
+			rv = fl->C_Encrypt(h, in, sizeof(in), out, &outlen);
+		free(big);
 		verdict = rv == CKR_OK ? "native" : "refused";
 	} else if (rv == CKR_MECHANISM_INVALID ||
 	    rv == CKR_MECHANISM_PARAM_INVALID || rv == CKR_ARGUMENTS_BAD ||

@@ -135,7 +135,7 @@ cs_p11_context_login(certseal_ctx *ctx, struct cs_p11_token *tok,
 	    "(asked for each use)", key_label, cs_p11_token_label(tok));
 	if (cs_pin_get(ctx, cs_p11_token_pin_source(tok),
 	    cs_p11_token_pin_value(tok), what, &pin) != 0)
-		return CKR_PIN_INCORRECT;
+		return CKR_USER_NOT_LOGGED_IN;	/* no PIN to be had */
 	if (cs_p11_token_pin_refused(tok, pin->data, pin->len)) {
 		cs_secret_free(pin);
 		return CKR_PIN_INCORRECT;

@@ -33,7 +33,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "internal.h"
+#include "base.h"
 
 struct cs_p11_uri;
 struct cs_p11_module;
@@ -243,14 +243,6 @@ int cs_p11_caps_has(const struct cs_p11_caps *c, enum cs_p11_cap cap,
 const char *cs_p11_cap_mech_name(enum cs_p11_cap cap);
 
 /*
- * CERTSEAL_E_TOKEN (exit 6) naming the token, the mechanism and `todo`
- * when the token does not offer cap with need; 0 when it does or cannot
- * tell.
- */
-int cs_p11_require(certseal_ctx *ctx, struct cs_p11_token *tok,
-    enum cs_p11_cap cap, CK_FLAGS need, const char *todo);
-
-/*
  * Whether a key of this type can serve certseal on this token: decrypt
  * a file (sign == 0: ECDH for EC, OAEP or raw RSA for RSA) or sign one.
  * CERTSEAL_E_TOKEN with what to do when it cannot.
@@ -367,6 +359,9 @@ int cs_p11_find_recipient(certseal_ctx *ctx, struct cs_p11_token *tok,
  * signatures, ECDSA (CKM_ECDSA) and ECDH (CKM_ECDH1_DERIVE).  The public
  * half comes from cert when given, else from the token's public key or the
  * private key's public attributes.  The key holds a token reference.
+ * A key with CKA_ALWAYS_AUTHENTICATE logs in (CKU_CONTEXT_SPECIFIC) before
+ * each operation with the PIN source of the token's login, prompting
+ * through ctx: such a key must not outlive ctx (a source's keys do not).
  */
 int cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
     const struct cs_p11_object *priv, X509 *cert, EVP_PKEY **out);

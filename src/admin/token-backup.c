@@ -245,7 +245,7 @@ pairs_present(certseal_ctx *ctx, const struct profile *p,
 		hex[1] = p->pairs[i].enc_key_id;
 		for (k = 0; k < 2; k++) {
 			if (hex[k] == NULL ||
-			    (idlen = hex_decode(hex[k], id, sizeof(id))) <= 0)
+			    (idlen = cs_hex_decode(hex[k], id, sizeof(id))) <= 0)
 				continue;
 			n = 0;
 			if (cs_p11_find(ctx, tok, CKO_PRIVATE_KEY, id,

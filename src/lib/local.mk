@@ -9,16 +9,8 @@ libcertseal_core_la_SOURCES = \
 	src/lib/keyfile.h \
 	src/lib/errors.c \
 	src/lib/context.c \
-	src/lib/secret.c \
-	src/lib/pin.c \
-	src/lib/file-uri.h \
-	src/lib/file-uri.c \
-	src/lib/hex.h \
-	src/lib/hex.c \
-	src/lib/timefmt.h \
-	src/lib/timefmt.c \
 	src/lib/atomic-write.c \
-	src/lib/recipient-id.c \
+	src/lib/key.c \
 	src/lib/source-registry.c \
 	src/lib/source-file.c \
 	src/lib/source-store.c
@@ -64,8 +56,8 @@ libcertseal_core_la_SOURCES += \
 	src/lib/store-path.c \
 	src/lib/store.c \
 	src/lib/store-admin.c
-# every input file is opened through one helper (issue 11)
-libcertseal_core_la_SOURCES += src/lib/input-file.c
+# certificates looked up by CMS identifier (issue 19)
+libcertseal_core_la_SOURCES += src/lib/cert-index.c
 # enrolled clients: key IDs and requests, the store's own client key
 libcertseal_core_la_SOURCES += \
 	src/lib/enroll.h \

@@ -66,3 +66,5 @@ INTEGRATION_TESTS += tests/integration/test-enroll.sh
 EXTRA_DIST += tests/integration/forge-request.py
 INTEGRATION_TESTS += tests/integration/test-client-p12.sh
 INTEGRATION_TESTS += tests/integration/test-client-messages.sh
+# The layering of the tree (issue 13): base <- token layer <- library.
+INTEGRATION_TESTS += tests/integration/test-layering.sh

@@ -252,6 +252,10 @@ export CERTSEAL_PROFILE="$T/profile.json"
 expect 0 "init on the TPM" -- "$CERTSEAL_ADMIN" init --token \
 	"pkcs11:token=tpm?module-path=$M&pin-source=file:$T/pin" \
 	--config "$T/app.sealed" --name app
+# token check without a URI: the profile's token.
+expect 0 "token check, the profile's token" -- "$CERTSEAL_ADMIN" token check
+grep -q "^token 'tpm' " "$T/out" && grep -qE "^  export .* no$" "$T/out" &&
+	ok || fail "token check (profile): $(cat "$T/out")"
 pkcs11-tool --module "$M" --token-label tpm --login --pin 1234 -O \
 	2>/dev/null | grep -c "Object;" >"$T/nobj.before"
 for alg in rsa-3072 ec-p256; do

@@ -31,6 +31,10 @@ static const struct {
 	{ "pkcs11:token=%zz", CERTSEAL_E_BAD_URI, "encoding", 0 },
 	{ "pkcs11:token=x?module-path=/a&module-name=b", CERTSEAL_E_BAD_URI,
 	    "not both", 0 },
+	{ "pkcs11:token=x?module-path=/m.so&x-init-reserved=a%3D%27b%27", 0,
+	    NULL, 0 },
+	{ "pkcs11:token=x?x-init-reserved=flags%3D", CERTSEAL_E_BAD_URI,
+	    "needs module-path", 0 },
 	{ "file:/etc/passwd", CERTSEAL_E_BAD_URI, "not a pkcs11", 0 },
 };
 
@@ -227,7 +231,62 @@ test_no_pin(void)
 	certseal_ctx_set_flags(ctx, 0);
 }
 
+static void
+test_init_reserved_decoded(void)
+{
+	struct cs_p11_uri *u = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(cs_p11_uri_parse(ctx, "pkcs11:token=x"
+	    "?module-path=/m.so&x-init-reserved=configdir%3D%27sql%3A/d%27"
+	    "%20flags%3D", &u), 0);
+	CU_ASSERT_STRING_EQUAL(cs_p11_uri_init_reserved(u),
+	    "configdir='sql:/d' flags=");
+	cs_p11_uri_free(u);
+	CU_ASSERT_EQUAL_FATAL(cs_p11_uri_parse(ctx, "pkcs11:token=x"
+	    "?module-path=/m.so", &u), 0);
+	CU_ASSERT_PTR_NULL(cs_p11_uri_init_reserved(u));
+	cs_p11_uri_free(u);
+}
+
+/*
+ * The mechanism list is read once per token and process, however many
+ * contexts and opens use it; SoftHSM2 offers what certseal needs.
+ */
+static void
+test_caps_once(void)
+{
+	struct cs_p11_token *a = NULL, *b = NULL;
+	const struct cs_p11_caps *c = NULL, *c2 = NULL;
+	unsigned long before;
+
+	CU_ASSERT_EQUAL_FATAL(open_token("pkcs11:token=beta"
+	    "?module-path=" SOFTHSM_PATH, &a), 0);
+	before = cs_p11_caps_reads();
+	CU_ASSERT_EQUAL_FATAL(cs_p11_token_caps(ctx, a, &c), 0);
+	CU_ASSERT_EQUAL_FATAL(open_token("pkcs11:token=beta"
+	    "?module-name=softhsm2", &b), 0);
+	CU_ASSERT_EQUAL_FATAL(cs_p11_token_caps(ctx, b, &c2), 0);
+	CU_ASSERT_PTR_EQUAL(c, c2);
+	CU_ASSERT(cs_p11_caps_reads() - before <= 1);
+	CU_ASSERT(c->known);
+	CU_ASSERT_EQUAL(cs_p11_caps_has(c, CS_CAP_ECDH, CKF_DERIVE), 1);
+	CU_ASSERT_EQUAL(cs_p11_caps_has(c, CS_CAP_RSA_OAEP, CKF_DECRYPT), 1);
+	CU_ASSERT_EQUAL(cs_p11_caps_has(c, CS_CAP_RSA_X509, CKF_DECRYPT), 1);
+	CU_ASSERT_EQUAL(cs_p11_caps_has(c, CS_CAP_AES_WRAP_PAD, CKF_WRAP), 1);
+	/* A flag the mechanism lacks: ECDH does not sign. */
+	CU_ASSERT_EQUAL(cs_p11_caps_has(c, CS_CAP_ECDH, CKF_SIGN), 0);
+	CU_ASSERT_EQUAL(cs_p11_require_key_use(ctx, a, CKK_EC, 0), 0);
+	CU_ASSERT_EQUAL(cs_p11_require_key_use(ctx, a, CKK_RSA, 1), 0);
+	CU_ASSERT_EQUAL(cs_p11_require_keygen(ctx, a, CS_P11_RSA4096, 1), 0);
+	CU_ASSERT_EQUAL(cs_p11_require_keygen(ctx, a, CS_P11_EC_P384, 1), 0);
+	/* No answer from the module: unknown, and the token is tried. */
+	CU_ASSERT_EQUAL(cs_p11_caps_has(NULL, CS_CAP_ECDH, CKF_DERIVE), -1);
+	cs_p11_token_unref(a);
+	cs_p11_token_unref(b);
+}
+
 static const struct cu_case uri_tests[] = {
+	{ "x-init-reserved percent-decoded", test_init_reserved_decoded },
 	{ "URI table", test_uri_table },
 	{ "URI fields, percent-encoded id", test_uri_fields },
 	{ "unknown attribute through the source API", test_source_bad_uri },
@@ -241,6 +300,7 @@ static const struct cu_case token_tests[] = {
 	{ "pin-source as file: URI", test_pin_source_file_uri },
 	{ "wrong PIN tried exactly once", test_wrong_pin_once },
 	{ "no PIN available", test_no_pin },
+	{ "mechanisms read once per token", test_caps_once },
 };
 
 int

@@ -9,7 +9,7 @@
 
 #include <openssl/crypto.h>
 
-#include "internal.h"
+#include "base.h"
 #include "file-uri.h"
 
 /* PIN files are small; anything bigger is not a PIN file. */
@@ -43,6 +43,8 @@ cs_pin_get(certseal_ctx *ctx, const char *pin_source, const char *pin_value,
 {
 	struct cs_secret *s = NULL;
 	const char *path, *env;
+	certseal_prompt_fn prompt = NULL;
+	void *prompt_arg = NULL;
 	char *buf = NULL;
 	int r = CERTSEAL_E_INTERNAL;
 
@@ -70,13 +72,13 @@ cs_pin_get(certseal_ctx *ctx, const char *pin_source, const char *pin_value,
 	} else if ((env = getenv("CERTSEAL_PIN")) != NULL) {
 		if ((r = cs_secret_from(env, strlen(env), &s)) != 0)
 			goto out;
-	} else if (ctx != NULL && ctx->prompt != NULL &&
-	    (ctx->flags & CERTSEAL_FLAG_NO_PROMPT) == 0) {
+	} else if (ctx != NULL &&
+	    (prompt = cs_ctx_prompter(ctx, &prompt_arg)) != NULL) {
 		if ((buf = calloc(1, PROMPT_MAX)) == NULL) {
 			r = CERTSEAL_E_NOMEM;
 			goto out;
 		}
-		if (ctx->prompt(what, buf, PROMPT_MAX, ctx->prompt_arg) != 0) {
+		if (prompt(what, buf, PROMPT_MAX, prompt_arg) != 0) {
 			r = cs_error(ctx, CERTSEAL_E_NO_PIN,
 			    "no answer for %s", what);
 			goto out;

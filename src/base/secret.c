@@ -13,7 +13,7 @@
 
 #include <openssl/crypto.h>
 
-#include "internal.h"
+#include "base.h"
 
 int
 cs_secret_new(size_t len, struct cs_secret **out)

@@ -1,68 +1,15 @@
 /*
- * recipient-id.c - matching a CMS recipient or signer identifier against a
- * certificate; key identifiers and names as text.
+ * cert-index.c - certificates looked up by the identifier a CMS signer or
+ * recipient gives (issue 19: signers matched through an index, not n * m).
  */
 #include "config.h"
 
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include <openssl/buffer.h>
 #include <openssl/x509v3.h>
 
 #include "internal.h"
 #include "envelope-internal.h"
-
-int
-cs_recipient_id_matches(const struct cs_recipient_id *id, X509 *cert)
-{
-	const ASN1_OCTET_STRING *skid;
-
-	if (id->keyid != NULL) {
-		skid = X509_get0_subject_key_id(cert);
-		return skid != NULL &&
-		    ASN1_OCTET_STRING_cmp(skid, id->keyid) == 0;
-	}
-	if (id->issuer != NULL && id->serial != NULL) {
-		return X509_NAME_cmp(id->issuer,
-		    X509_get_issuer_name(cert)) == 0 &&
-		    ASN1_INTEGER_cmp(id->serial,
-		    X509_get0_serialNumber(cert)) == 0;
-	}
-	return 0;
-}
-
-void
-cs_key_set_keyid(struct cs_key *key)
-{
-	const ASN1_OCTET_STRING *skid;
-
-	key->keyid_hex[0] = '\0';
-	if (key->cert == NULL ||
-	    (skid = X509_get0_subject_key_id(key->cert)) == NULL)
-		return;
-	cs_hex(ASN1_STRING_get0_data(skid), (size_t)ASN1_STRING_length(skid),
-	    key->keyid_hex, sizeof(key->keyid_hex));
-}
-
-char *
-cs_name_text(const X509_NAME *nm, size_t max)
-{
-	BUF_MEM *bm;
-	BIO *b;
-	char *s = NULL;
-
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		return NULL;
-	/* RFC 2253 escapes non-ASCII, so the result is plain ASCII. */
-	if (X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253) >= 0) {
-		BIO_get_mem_ptr(b, &bm);
-		s = strndup(bm->data, bm->length > max ? max : bm->length);
-	}
-	BIO_free(b);
-	return s;
-}
 
 /*
  * An index of certificates by identifier: one array sorted by SKID, one

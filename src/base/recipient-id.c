@@ -1,0 +1,51 @@
+/*
+ * recipient-id.c - matching a CMS recipient or signer identifier against a
+ * certificate; key identifiers and names as text.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/buffer.h>
+#include <openssl/x509v3.h>
+
+#include "base.h"
+
+int
+cs_recipient_id_matches(const struct cs_recipient_id *id, X509 *cert)
+{
+	const ASN1_OCTET_STRING *skid;
+
+	if (id->keyid != NULL) {
+		skid = X509_get0_subject_key_id(cert);
+		return skid != NULL &&
+		    ASN1_OCTET_STRING_cmp(skid, id->keyid) == 0;
+	}
+	if (id->issuer != NULL && id->serial != NULL) {
+		return X509_NAME_cmp(id->issuer,
+		    X509_get_issuer_name(cert)) == 0 &&
+		    ASN1_INTEGER_cmp(id->serial,
+		    X509_get0_serialNumber(cert)) == 0;
+	}
+	return 0;
+}
+
+char *
+cs_name_text(const X509_NAME *nm, size_t max)
+{
+	BUF_MEM *bm;
+	BIO *b;
+	char *s = NULL;
+
+	if ((b = BIO_new(BIO_s_mem())) == NULL)
+		return NULL;
+	/* RFC 2253 escapes non-ASCII, so the result is plain ASCII. */
+	if (X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253) >= 0) {
+		BIO_get_mem_ptr(b, &bm);
+		s = strndup(bm->data, bm->length > max ? max : bm->length);
+	}
+	BIO_free(b);
+	return s;
+}
