@@ -21,7 +21,6 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-#include "enroll.h"
 #include "p11.h"
 
 int

@@ -150,6 +150,24 @@ char *cs_name_text(const X509_NAME *nm, size_t max);
 #include "hex.h"
 
 /*
+ * A client key's ID is RFC 5280 section 4.2.1.2 method (1): SHA-1 of the
+ * subjectPublicKey BIT STRING, the value OpenSSL's "hash" gives.  The
+ * client uses it as CKA_ID or store entry name, the admin puts it into
+ * the certificate as its subjectKeyIdentifier: sealed files then name the
+ * client's recipient by it, and either side can recompute it from the key
+ * alone.
+ */
+#define CS_KEY_ID_LEN		20
+#define CS_KEY_ID_HEX		(2 * CS_KEY_ID_LEN)
+#define CS_KEY_FP_HEX		64	/* SHA-256 of the SPKI DER */
+
+int cs_key_id(EVP_PKEY *pk, uint8_t out[CS_KEY_ID_LEN]);
+int cs_key_id_hex(EVP_PKEY *pk, char out[CS_KEY_ID_HEX + 1]);
+
+/* SHA-256 of the DER SubjectPublicKeyInfo, lower-case hex. */
+int cs_key_fingerprint(EVP_PKEY *pk, char out[CS_KEY_FP_HEX + 1]);
+
+/*
  * Supplied by the owner of the context (src/lib/errors.c): its error
  * message buffer, its log callback, and its prompt (NULL when none or
  * CERTSEAL_FLAG_NO_PROMPT).  ctx is never NULL here.

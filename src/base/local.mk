@@ -12,4 +12,5 @@ libcertseal_core_la_SOURCES += \
 	src/base/hex.h \
 	src/base/hex.c \
 	src/base/timefmt.h \
-	src/base/timefmt.c
+	src/base/timefmt.c \
+	src/base/key-id.c

@@ -18,58 +18,6 @@
 #include "enroll.h"
 
 int
-cs_key_id(EVP_PKEY *pk, uint8_t out[CS_KEY_ID_LEN])
-{
-	X509_PUBKEY *xpk = NULL;
-	const unsigned char *bits;
-	unsigned int mdlen = 0;
-	int len, r = -1;
-
-	if (X509_PUBKEY_set(&xpk, pk) != 1 ||
-	    X509_PUBKEY_get0_param(NULL, &bits, &len, NULL, xpk) != 1)
-		goto out;
-	if (EVP_Digest(bits, (size_t)len, out, &mdlen, EVP_sha1(), NULL) !=
-	    1 || mdlen != CS_KEY_ID_LEN)
-		goto out;
-	r = 0; /* success */
- out:
-	X509_PUBKEY_free(xpk);
-	return r;
-}
-
-int
-cs_key_id_hex(EVP_PKEY *pk, char out[CS_KEY_ID_HEX + 1])
-{
-	uint8_t id[CS_KEY_ID_LEN];
-
-	out[0] = '\0';
-	if (cs_key_id(pk, id) != 0)
-		return -1;
-	cs_hex(id, sizeof(id), out, CS_KEY_ID_HEX + 1);
-	return 0;
-}
-
-int
-cs_key_fingerprint(EVP_PKEY *pk, char out[CS_KEY_FP_HEX + 1])
-{
-	unsigned char *der = NULL, md[32];
-	unsigned int mdlen = 0;
-	int len, r = -1;
-
-	out[0] = '\0';
-	if ((len = i2d_PUBKEY(pk, &der)) <= 0)
-		goto out;
-	if (EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(), NULL) !=
-	    1 || mdlen != sizeof(md))
-		goto out;
-	cs_hex(md, sizeof(md), out, CS_KEY_FP_HEX + 1);
-	r = 0; /* success */
- out:
-	OPENSSL_free(der);
-	return r;
-}
-
-int
 cs_client_name_ok(const char *name)
 {
 	size_t n = strlen(name);

@@ -10,17 +10,6 @@
 
 #include "internal.h"
 
-/*
- * A client key's ID is RFC 5280 section 4.2.1.2 method (1): SHA-1 of the
- * subjectPublicKey BIT STRING, the value OpenSSL's "hash" gives.  The
- * client uses it as CKA_ID or store entry name, the admin puts it into
- * the certificate as its subjectKeyIdentifier: sealed files then name the
- * client's recipient by it, and either side can recompute it from the key
- * alone.
- */
-#define CS_KEY_ID_LEN		20
-#define CS_KEY_ID_HEX		(2 * CS_KEY_ID_LEN)
-#define CS_KEY_FP_HEX		64	/* SHA-256 of the SPKI DER */
 #define CS_CLIENT_NAME_MAX	64
 #define CS_REQUEST_MAX		(64 * 1024)	/* a request file */
 #define CS_ENROLL_LABEL		"certseal client"	/* token key label */
@@ -33,11 +22,7 @@
  */
 #define CS_OID_SUCCESSION	"2.25.29844361494787475963376958306872902551.3"
 
-int cs_key_id(EVP_PKEY *pk, uint8_t out[CS_KEY_ID_LEN]);
-int cs_key_id_hex(EVP_PKEY *pk, char out[CS_KEY_ID_HEX + 1]);
 
-/* SHA-256 of the DER SubjectPublicKeyInfo, lower-case hex. */
-int cs_key_fingerprint(EVP_PKEY *pk, char out[CS_KEY_FP_HEX + 1]);
 
 /*
  * A client name: 1..64 of [A-Za-z0-9._-], not starting with a dot or a
