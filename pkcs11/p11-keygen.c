@@ -323,7 +323,7 @@ cs_p11_keygen(certseal_ctx *ctx, struct cs_p11_token *tok,
  * never extractable, able to decrypt or derive (sealed files) and to sign
  * (its request, its readiness reports) - the certificate the admin issues
  * for it says both.  No certificate is made here: CKA_ID becomes the key ID
- * (enroll.h), which the admin's certificate carries as its SKID, so the
+ * (base.h: cs_key_id), which the admin's certificate carries as its SKID, so the
  * issued certificate lands beside the key by CKA_ID alone.
  */
 int
