@@ -28,3 +28,8 @@ INTEGRATION_TESTS += tests/integration/test-faults.sh \
 	tests/integration/test-concurrency.sh
 EXTRA_DIST += tests/fault/failwrite.c
 INTEGRATION_TESTS += tests/integration/test-hygiene.sh
+# Interop with Bouncy Castle, Python (cryptography + asn1crypto) and
+# openssl cms in both directions (issue 12), and bounded CMS counts
+# (issue 19).
+INTEGRATION_TESTS += tests/integration/test-interop.sh
+EXTRA_DIST += tests/interop/BcInterop.java tests/interop/cms_py.py
