@@ -67,3 +67,12 @@ test_source_file_SOURCES = tests/unit/test-source-file.c \
 test_source_file_CPPFLAGS = $(UNIT_CPPFLAGS)
 test_source_file_LDADD = $(UNIT_LDADD)
 endif
+
+# BER reader, count bounds, authAttrs recogniser, certificate index
+if HAVE_CUNIT
+check_PROGRAMS += test-cms-ber
+TESTS += test-cms-ber
+test_cms_ber_SOURCES = tests/unit/test-cms-ber.c tests/unit/testutil.c
+test_cms_ber_CPPFLAGS = $(UNIT_CPPFLAGS)
+test_cms_ber_LDADD = $(UNIT_LDADD)
+endif
