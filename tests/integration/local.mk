@@ -33,3 +33,5 @@ INTEGRATION_TESTS += tests/integration/test-hygiene.sh
 # (issue 19).
 INTEGRATION_TESTS += tests/integration/test-interop.sh
 EXTRA_DIST += tests/interop/BcInterop.java tests/interop/cms_py.py
+# damaged and truncated sealed files are never plaintext (issue 11)
+INTEGRATION_TESTS += tests/integration/test-looks-sealed.sh

@@ -187,7 +187,8 @@ test_ber_next(void)
 		end = p + rows[i].len;
 		r = cs_ber_next(&p, end, &e);
 		if ((r == 0) != rows[i].ok)
-			fprintf(stderr, "\n  row %s: got %d\n", rows[i].name, r);
+			fprintf(stderr, "\n  row %s: got %d\n", rows[i].name,
+			    r);
 		CU_ASSERT_EQUAL(r == 0, rows[i].ok);
 		if (r != 0 || !rows[i].ok)
 			continue;
@@ -252,7 +253,8 @@ test_ber_octets(void)
 		r = cs_ber_octets(&e, V_ASN1_UNIVERSAL, V_ASN1_OCTET_STRING,
 		    out, sizeof(out), &n);
 		if ((r == 0) != rows[i].ok)
-			fprintf(stderr, "\n  row %s: got %d\n", rows[i].name, r);
+			fprintf(stderr, "\n  row %s: got %d\n", rows[i].name,
+			    r);
 		CU_ASSERT_EQUAL(r == 0, rows[i].ok);
 		if (r == 0 && rows[i].ok)
 			CU_ASSERT(n == rows[i].vlen &&
