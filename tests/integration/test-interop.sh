@@ -160,6 +160,7 @@ seal $C out=$T/bc-kari-der recips=ec-ias:$T/ec.crt $S attrs=plain outer=der inne
 seal $C out=$T/bc-multi recips=rsa:$T/rsa.crt,ec:$T/ec.crt,ec:$T/ec384.crt $S2 name=bc seq=1
 seal $C out=$T/bc-pem recips=ec:$T/ec.crt $S outer=pem name=bc seq=1
 seal $C out=$T/bc-noattr recips=rsa:$T/rsa.crt $S attrs=none
+seal $C out=$T/bc-noattr-rsa recips=ec:$T/ec.crt signer=$T/signer2.key:$T/signer2.crt attrs=none
 seal $C out=$T/bc-unsigned recips=ec:$T/ec.crt
 seal $C out=$T/bc-authattrs recips=rsa:$T/rsa.crt $S ctype=signed name=bc seq=1
 seal $C out=$T/bc-authattrs-der recips=ec:$T/ec.crt $S ctype=signed outer=der inner=der name=bc seq=1
@@ -185,6 +186,12 @@ opens "$T/bc-pem" 0 0 "$EC_SRC"
 opens "$T/bc-noattr" 0 5 "$RSA_SRC"
 grep -q 'signed attributes' "$T/err" && ok ||
 	fail "strict -noattr refusal does not say why: $(cat "$T/err")"
+opens "$T/bc-noattr-rsa" 0 5 "$EC_SRC"
+expect 0 "inspect -noattr" -- "$CERTSEAL" -s "$EC_SRC" inspect --json \
+	"$T/bc-noattr-rsa"
+[ "$(jq -c '[.signed, .signers[0].signed_attributes, .signers[0].trusted]' \
+	"$T/out")" = '[true,false,true]' ] && ok ||
+	fail "inspect -noattr: $(cat "$T/out")"
 opens "$T/bc-unsigned" 0 5 "$EC_SRC"
 opens "$T/bc-cbc-signed" 0 0 "$RSA_SRC"
 opens "$T/bc-v15" 5 5 "$RSA_SRC"
@@ -262,7 +269,7 @@ seal $T/config --out $T/py-kari-der-noattr $E $PS --attrs none
 seal $T/config --out $T/py-ktri-ber-noattr $R $PS --attrs none --ber
 seal $T/config --out $T/py-multi-ber $R --recip ec:$T/ec384.crt $PS --signer $T/signer2.key:$T/signer2.crt --name py --seq 2 --ber --pem
 seal $T/config --out $T/py-unsigned-ber $E --ber
-seal $T/config --out $T/bomb-signers $R $PS --name py --seq 2 --junk-signers 100000 --junk-certs 3000
+seal $T/config --out $T/bomb-signers $R $PS --name py --seq 2 --junk-signers 100000 --junk-certs 3000 --junk-untrusted
 seal $T/config --out $T/bomb-originator $R $PS --name py --seq 2 --originator-certs 20000
 seal $T/config --out $T/many-signers $R $PS --name py --seq 2 --junk-signers 64
 seal $T/config --out $T/at-limits $R $PS --name py --seq 2 --junk-signers 63 --junk-certs 255

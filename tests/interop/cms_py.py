@@ -408,7 +408,12 @@ def make_signed(content, signers, attrs, a):
             salg = algid("1.2.840.10045.4.3.2")
         sis.append(seq(integer(3) + sid + algid(SHA_OID["sha256"]) +
                        signed_attrs + salg + tlv(0x04, sig)))
+    # Junk SignerInfos: copies of the first (a trusted signer) or, with
+    # --junk-untrusted, the same naming a key nobody has.
     junk = sis[0]
+    if a.junk_untrusted:
+        sid = tlv(0x80, acert.key_identifier)
+        junk = junk.replace(sid, tlv(0x80, os.urandom(20)), 1)
     sis += [junk] * a.junk_signers
     certs += [certs[0]] * a.junk_certs
     sd = seq(integer(3) + set_of(list(algs)) +
@@ -519,6 +524,7 @@ def parser():
     s.add_argument("--seq", type=int)
     s.add_argument("--junk-signers", type=int, default=0)
     s.add_argument("--junk-certs", type=int, default=0)
+    s.add_argument("--junk-untrusted", action="store_true")
     s.add_argument("--originator-certs", type=int, default=0)
     return p
 
