@@ -287,10 +287,10 @@ parse(certseal_ctx *ctx, const uint8_t *data, size_t len, uint8_t *inplace,
 	if ((cms = cs_cms_d2i_exact(der, derlen)) == NULL) {
 		if (cs_cms_has_auth_attrs(der, derlen)) {
 			r = cs_error(ctx, CERTSEAL_E_POLICY, "%s: the "
-			    "AuthEnvelopedData carries authenticated attributes "
-			    "(authAttrs), which certseal does not read; reseal "
-			    "it with content type id-data and no authAttrs",
-			    name);
+			    "AuthEnvelopedData carries authenticated "
+			    "attributes (authAttrs), which this OpenSSL cannot "
+			    "read; reseal it with content type id-data and no "
+			    "authAttrs", name);
 			goto out;
 		}
 		goto bad;

@@ -157,6 +157,29 @@ cs_cms_check_counts(certseal_ctx *ctx, const unsigned char *der, long len,
 	return check_originator(ctx, &e, name, what);
 }
 
+/* SET SIZE (1..MAX) OF Attribute { attrType OID, attrValues SET } */
+static int
+attributes_well_formed(const struct cs_ber *set)
+{
+	const unsigned char *p = set->body, *q;
+	struct cs_ber attr, e;
+	int n = 0;
+
+	for (; p < set->end; n++) {
+		if (cs_ber_next(&p, set->end, &attr) != 0 ||
+		    !cs_ber_is(&attr, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, 1))
+			return 0;
+		q = attr.body;
+		if (cs_ber_next(&q, attr.end, &e) != 0 ||
+		    !cs_ber_is(&e, V_ASN1_UNIVERSAL, V_ASN1_OBJECT, 0) ||
+		    cs_ber_next(&q, attr.end, &e) != 0 ||
+		    !cs_ber_is(&e, V_ASN1_UNIVERSAL, V_ASN1_SET, 1) ||
+		    q != attr.end)
+			return 0;
+	}
+	return n > 0;
+}
+
 /*
  * AuthEnvelopedData ::= SEQUENCE { version, [0] originatorInfo OPTIONAL,
  *   recipientInfos SET, authEncryptedContentInfo SEQUENCE,
@@ -190,6 +213,7 @@ cs_cms_has_auth_attrs(const unsigned char *der, long len)
 	    !cs_ber_is(&e, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, 1) ||
 	    cs_ber_next(&p, inner.end, &e) != 0 ||
 	    !cs_ber_is(&e, V_ASN1_CONTEXT_SPECIFIC, 1, 1) ||
+	    !attributes_well_formed(&e) ||
 	    cs_ber_next(&p, inner.end, &e) != 0 ||
 	    cs_ber_octets(&e, V_ASN1_UNIVERSAL, V_ASN1_OCTET_STRING, mac,
 	    sizeof(mac), &maclen) != 0 || maclen < 12)

@@ -26,23 +26,21 @@
  * The walk reads BER (envelope-ber.c): Bouncy Castle and `openssl cms
  * -stream` write indefinite lengths and constructed OCTET STRINGs.
  */
-#define der cs_ber
-
 static int
-der_next(const unsigned char **pp, const unsigned char *end, struct der *d)
+der_next(const unsigned char **pp, const unsigned char *end, struct cs_ber *d)
 {
 	return cs_ber_next(pp, end, d);
 }
 
 static int
-der_is(const struct der *d, int cls, int tag, int cons)
+der_is(const struct cs_ber *d, int cls, int tag, int cons)
 {
 	return cs_ber_is(d, cls, tag, cons);
 }
 
 /* Small non-negative INTEGER value, or -1. */
 static long
-der_small_int(const struct der *d)
+der_small_int(const struct cs_ber *d)
 {
 	if (!der_is(d, V_ASN1_UNIVERSAL, V_ASN1_INTEGER, 0) ||
 	    d->end - d->body != 1 ||
@@ -52,7 +50,7 @@ der_small_int(const struct der *d)
 }
 
 static ASN1_OBJECT *
-der_oid(const struct der *d)
+der_oid(const struct cs_ber *d)
 {
 	const unsigned char *p = d->start;
 
@@ -85,10 +83,10 @@ cs_policy_md_name(int nid)
  * go unnoticed.
  */
 static int
-check_originator_key(const struct der *orig)
+check_originator_key(const struct cs_ber *orig)
 {
 	const unsigned char *p = orig->body, *q;
-	struct der key, alg, bits;
+	struct cs_ber key, alg, bits;
 
 	if (!der_is(orig, V_ASN1_CONTEXT_SPECIFIC, 0, 1))
 		return -1;
@@ -112,10 +110,10 @@ check_originator_key(const struct der *orig)
  * byte of a file to be noticed.
  */
 static int
-check_recipient_versions(const struct der *set)
+check_recipient_versions(const struct cs_ber *set)
 {
 	const unsigned char *p = set->body, *q;
-	struct der ri, ver, rid;
+	struct cs_ber ri, ver, rid;
 	long v;
 
 	while (p < set->end) {
@@ -145,10 +143,10 @@ check_recipient_versions(const struct der *set)
 
 /* GCMParameters ::= SEQUENCE { aes-nonce OCTET STRING, aes-ICVlen DEFAULT 12 } */
 static int
-parse_gcm_params(const struct der *params, size_t *noncelen, size_t *icvlen)
+parse_gcm_params(const struct cs_ber *params, size_t *noncelen, size_t *icvlen)
 {
 	const unsigned char *p = params->body;
-	struct der nonce, icv;
+	struct cs_ber nonce, icv;
 	unsigned char buf[64];
 	long v;
 
@@ -173,6 +171,26 @@ parse_gcm_params(const struct der *params, size_t *noncelen, size_t *icvlen)
 	return p == params->end ? 0 : -1;
 }
 
+/* The content types of RFC 5652, 5083 and 3274. */
+static int
+known_content_type(int nid)
+{
+	switch (nid) {
+	case NID_pkcs7_data:
+	case NID_pkcs7_signed:
+	case NID_pkcs7_enveloped:
+	case NID_pkcs7_digest:
+	case NID_pkcs7_encrypted:
+	case NID_pkcs7_signedAndEnveloped:
+	case NID_id_smime_ct_authData:
+	case NID_id_smime_ct_authEnvelopedData:
+	case NID_id_smime_ct_compressedData:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static void
 set_oid_text(char *buf, size_t size, const ASN1_OBJECT *obj)
 {
@@ -186,8 +204,8 @@ cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms,
     const struct cs_der *der, const char *name, struct cs_outer_info *info)
 {
 	const unsigned char *p, *end, *q;
-	struct der ci, type, expl, env, ver, el, eci, ctype, alg, aoid, params;
-	struct der mac;
+	struct cs_ber ci, type, expl, env, ver, el, eci, ctype, alg, aoid;
+	struct cs_ber params, mac;
 	ASN1_OBJECT *obj = NULL;
 	unsigned char macbuf[64];
 	size_t noncelen = 0, icvlen = 0, maclen = 0;
@@ -199,8 +217,16 @@ cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms,
 	info->content_type = OBJ_nid2sn(info->nid);
 	if (info->nid != NID_id_smime_ct_authEnvelopedData &&
 	    info->nid != NID_pkcs7_enveloped) {
-		if (info->content_type == NULL)
+		/*
+		 * A content type that is no CMS type at all is a damaged
+		 * OID (DESIGN.md section 3), not a choice of algorithm.
+		 */
+		if (!known_content_type(info->nid)) {
 			info->content_type = "unknown";
+			r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: unknown "
+			    "CMS content type; the file is damaged", name);
+			goto out;
+		}
 		info->reason = "not an (Auth)EnvelopedData: the file is not "
 		    "encrypted";
 		r = 0;

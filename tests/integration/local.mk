@@ -68,3 +68,10 @@ INTEGRATION_TESTS += tests/integration/test-client-p12.sh
 INTEGRATION_TESTS += tests/integration/test-client-messages.sh
 # The layering of the tree (issue 13): base <- token layer <- library.
 INTEGRATION_TESTS += tests/integration/test-layering.sh
+# Interop with Bouncy Castle, Python (cryptography + asn1crypto) and
+# openssl cms in both directions (issue 12), and bounded CMS counts
+# (issue 19).
+INTEGRATION_TESTS += tests/integration/test-interop.sh
+EXTRA_DIST += tests/interop/BcInterop.java tests/interop/cms_py.py
+# damaged and truncated sealed files are never plaintext (issue 11)
+INTEGRATION_TESTS += tests/integration/test-looks-sealed.sh

@@ -109,3 +109,12 @@ test_p12_cost_SOURCES = tests/unit/test-p12-cost.c tests/unit/testutil.c
 test_p12_cost_CPPFLAGS = $(UNIT_CPPFLAGS)
 test_p12_cost_LDADD = $(UNIT_LDADD)
 endif
+
+# BER reader, count bounds, authAttrs recogniser, certificate index
+if HAVE_CUNIT
+check_PROGRAMS += test-cms-ber
+TESTS += test-cms-ber
+test_cms_ber_SOURCES = tests/unit/test-cms-ber.c tests/unit/testutil.c
+test_cms_ber_CPPFLAGS = $(UNIT_CPPFLAGS)
+test_cms_ber_LDADD = $(UNIT_LDADD)
+endif

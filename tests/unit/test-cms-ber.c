@@ -1,0 +1,487 @@
+/*
+ * test-cms-ber.c - the BER reader under the policy walk (envelope-ber.c),
+ * the counts that bound a parse and the authAttrs recogniser
+ * (envelope-limits.c), and the certificate index signers are matched
+ * through (recipient-id.c).  Encodings are built here byte by byte, so
+ * each row says exactly what it feeds.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509v3.h>
+
+#include "cu-run.h"
+#include "envelope-internal.h"
+#include "testutil.h"
+
+/* ---- a tiny encoder --------------------------------------------------- */
+
+struct buf {
+	unsigned char	*p;
+	size_t		 len;
+};
+
+static void
+put(struct buf *b, const void *d, size_t n)
+{
+	if ((b->p = realloc(b->p, b->len + n + 1)) == NULL)
+		abort();
+	memcpy(b->p + b->len, d, n);
+	b->len += n;
+}
+
+/* tag, length (definite, or indefinite with EOC), body; body is freed. */
+static struct buf
+tlv(unsigned char tag, struct buf body, int indef)
+{
+	struct buf b = { NULL, 0 };
+	unsigned char h[6];
+	size_t n = 0;
+
+	h[n++] = tag;
+	if (indef)
+		h[n++] = 0x80;
+	else if (body.len < 0x80)
+		h[n++] = (unsigned char)body.len;
+	else if (body.len < 0x100) {
+		h[n++] = 0x81;
+		h[n++] = (unsigned char)body.len;
+	} else if (body.len < 0x10000) {
+		h[n++] = 0x82;
+		h[n++] = (unsigned char)(body.len >> 8);
+		h[n++] = (unsigned char)body.len;
+	} else {
+		h[n++] = 0x83;
+		h[n++] = (unsigned char)(body.len >> 16);
+		h[n++] = (unsigned char)(body.len >> 8);
+		h[n++] = (unsigned char)body.len;
+	}
+	put(&b, h, n);
+	if (body.len > 0)
+		put(&b, body.p, body.len);
+	if (indef)
+		put(&b, "\0\0", 2);
+	free(body.p);
+	return b;
+}
+
+static struct buf
+bytes(const void *d, size_t n)
+{
+	struct buf b = { NULL, 0 };
+
+	put(&b, d, n);
+	return b;
+}
+
+static struct buf
+cat(struct buf a, struct buf b)
+{
+	put(&a, b.p, b.len);
+	free(b.p);
+	return a;
+}
+
+/* n copies of an empty SEQUENCE (stand-ins for SignerInfos, certs). */
+static struct buf
+empties(size_t n)
+{
+	struct buf b = { NULL, 2 * n };
+	size_t i;
+
+	if ((b.p = malloc(2 * n + 1)) == NULL)
+		abort();
+	for (i = 0; i < n; i++)
+		memcpy(b.p + 2 * i, "\x30\x00", 2);
+	return b;
+}
+
+static const unsigned char OID_SIGNED[] = { 0x06, 0x09, 0x2a, 0x86, 0x48,
+    0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02 };
+static const unsigned char OID_ENVELOPED[] = { 0x06, 0x09, 0x2a, 0x86, 0x48,
+    0x86, 0xf7, 0x0d, 0x01, 0x07, 0x03 };
+static const unsigned char OID_AUTH_ENV[] = { 0x06, 0x0b, 0x2a, 0x86, 0x48,
+    0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x17 };
+
+static struct buf
+content_info(const unsigned char *oid, size_t oidlen, struct buf inner,
+    int indef)
+{
+	return tlv(0x30, cat(bytes(oid, oidlen), tlv(0xa0, tlv(0x30, inner,
+	    indef), indef)), indef);
+}
+
+/* SignedData with the given counts. */
+static struct buf
+signed_data(size_t ndigests, size_t ncerts, size_t ncrls, size_t nsigners,
+    int indef)
+{
+	struct buf sd = bytes("\x02\x01\x03", 3);
+
+	sd = cat(sd, tlv(0x31, empties(ndigests), indef));
+	sd = cat(sd, bytes("\x30\x0b\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07"
+	    "\x01", 13));
+	if (ncerts > 0)
+		sd = cat(sd, tlv(0xa0, empties(ncerts), indef));
+	if (ncrls > 0)
+		sd = cat(sd, tlv(0xa1, empties(ncrls), indef));
+	sd = cat(sd, tlv(0x31, empties(nsigners), indef));
+	return content_info(OID_SIGNED, sizeof(OID_SIGNED), sd, indef);
+}
+
+/* (Auth)EnvelopedData whose OriginatorInfo has ncerts certificates. */
+static struct buf
+enveloped(const unsigned char *oid, size_t oidlen, size_t ncerts,
+    size_t ncrls, int indef)
+{
+	struct buf e = bytes("\x02\x01\x00", 3), orig = { NULL, 0 };
+
+	put(&orig, "", 0);
+	if (ncerts > 0)
+		orig = cat(orig, tlv(0xa0, empties(ncerts), indef));
+	if (ncrls > 0)
+		orig = cat(orig, tlv(0xa1, empties(ncrls), indef));
+	e = cat(e, tlv(0xa0, orig, indef));
+	e = cat(e, tlv(0x31, empties(1), indef));
+	e = cat(e, bytes("\x30\x00\x04\x10" "0123456789abcdef", 20));
+	return content_info(oid, oidlen, e, indef);
+}
+
+/* ---- the reader ------------------------------------------------------- */
+
+static void
+test_ber_next(void)
+{
+	static const struct {
+		const char	*name;
+		const char	*der;
+		size_t		 len;
+		int		 ok;
+		int		 indef;
+		size_t		 bodylen;
+	} rows[] = {
+		{ "definite", "\x30\x03\x02\x01\x05", 5, 1, 0, 3 },
+		{ "indefinite", "\x30\x80\x02\x01\x05\x00\x00", 7, 1, 1, 3 },
+		{ "nested indefinite", "\x30\x80\x30\x80\x00\x00\x00\x00", 8,
+		    1, 1, 4 },
+		{ "long form", "\x04\x81\x01\xaa", 4, 1, 0, 1 },
+		{ "no end-of-contents", "\x30\x80\x02\x01\x05", 5, 0, 0, 0 },
+		{ "primitive indefinite", "\x04\x80\x00\x00", 4, 0, 0, 0 },
+		{ "five length bytes", "\x04\x85\x00\x00\x00\x00\x01\xaa", 8,
+		    0, 0, 0 },
+		{ "past the end", "\x30\x05\x02\x01", 4, 0, 0, 0 },
+		{ "end-of-contents alone", "\x00\x00", 2, 0, 0, 0 },
+		{ "header only", "\x30", 1, 0, 0, 0 },
+		{ "high tag", "\xbf\x81\x00\x00", 4, 1, 0, 0 },
+	};
+	const unsigned char *p, *end;
+	struct cs_ber e;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		p = (const unsigned char *)rows[i].der;
+		end = p + rows[i].len;
+		r = cs_ber_next(&p, end, &e);
+		if ((r == 0) != rows[i].ok)
+			fprintf(stderr, "\n  row %s: got %d\n", rows[i].name,
+			    r);
+		CU_ASSERT_EQUAL(r == 0, rows[i].ok);
+		if (r != 0 || !rows[i].ok)
+			continue;
+		CU_ASSERT(p == end);
+		CU_ASSERT_EQUAL(e.indef, rows[i].indef);
+		CU_ASSERT_EQUAL((size_t)(e.end - e.body), rows[i].bodylen);
+	}
+}
+
+/* Indefinite lengths nested 32 deep are BER; 40 deep are refused. */
+static void
+test_ber_depth(void)
+{
+	const unsigned char *p;
+	struct cs_ber e;
+	struct buf b;
+	int depth, i;
+
+	for (depth = 30; depth <= 40; depth += 10) {
+		b = bytes("\x05\x00", 2);
+		for (i = 0; i < depth; i++)
+			b = tlv(0x30, b, 1);
+		p = b.p;
+		CU_ASSERT_EQUAL(cs_ber_next(&p, b.p + b.len, &e) == 0,
+		    depth == 30);
+		free(b.p);
+	}
+}
+
+static void
+test_ber_octets(void)
+{
+	static const struct {
+		const char	*name;
+		const char	*der;
+		size_t		 len;
+		int		 ok;
+		const char	*value;
+		size_t		 vlen;
+	} rows[] = {
+		{ "primitive", "\x04\x02\xaa\xbb", 4, 1, "\xaa\xbb", 2 },
+		{ "constructed", "\x24\x80\x04\x02\xaa\xbb\x04\x01\xcc\x00\x00",
+		    11, 1, "\xaa\xbb\xcc", 3 },
+		{ "constructed definite, nested",
+		    "\x24\x07\x24\x05\x04\x03\x01\x02\x03", 9, 1,
+		    "\x01\x02\x03", 3 },
+		{ "segment not an OCTET STRING",
+		    "\x24\x80\x02\x01\x00\x00\x00", 7, 0, NULL, 0 },
+		{ "over the buffer", "\x04\x05\x01\x02\x03\x04\x05", 7, 0,
+		    NULL, 0 },
+		{ "another type", "\x03\x02\x00\xaa", 4, 0, NULL, 0 },
+	};
+	const unsigned char *p;
+	unsigned char out[4];
+	struct cs_ber e;
+	size_t i, n;
+	int r;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		p = (const unsigned char *)rows[i].der;
+		CU_ASSERT_FATAL(cs_ber_next(&p, p + rows[i].len, &e) == 0);
+		r = cs_ber_octets(&e, V_ASN1_UNIVERSAL, V_ASN1_OCTET_STRING,
+		    out, sizeof(out), &n);
+		if ((r == 0) != rows[i].ok)
+			fprintf(stderr, "\n  row %s: got %d\n", rows[i].name,
+			    r);
+		CU_ASSERT_EQUAL(r == 0, rows[i].ok);
+		if (r == 0 && rows[i].ok)
+			CU_ASSERT(n == rows[i].vlen &&
+			    memcmp(out, rows[i].value, n) == 0);
+	}
+}
+
+/* ---- counts ----------------------------------------------------------- */
+
+static void
+test_counts(void)
+{
+	static const struct {
+		const char	*name;
+		size_t		 digests, certs, crls, signers;
+		int		 refused;
+	} rows[] = {
+		{ "one signer", 1, 1, 0, 1, 0 },
+		{ "at the limits", CS_MAX_SIGNER_INFOS, CS_MAX_CMS_CERTS,
+		    CS_MAX_CMS_CERTS, CS_MAX_SIGNER_INFOS, 0 },
+		{ "signers", 1, 1, 0, CS_MAX_SIGNER_INFOS + 1, 1 },
+		{ "160 000 signers", 1, 1, 0, 160000, 1 },
+		{ "digests", CS_MAX_SIGNER_INFOS + 1, 1, 0, 1, 1 },
+		{ "certificates", 1, CS_MAX_CMS_CERTS + 1, 0, 1, 1 },
+		{ "CRLs", 1, 1, CS_MAX_CMS_CERTS + 1, 1, 1 },
+	};
+	certseal_ctx *ctx = NULL;
+	struct buf b;
+	size_t i;
+	int indef, r;
+
+	CU_ASSERT_FATAL(certseal_ctx_new(&ctx) == 0);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		for (indef = 0; indef < 2; indef++) {
+			b = signed_data(rows[i].digests, rows[i].certs,
+			    rows[i].crls, rows[i].signers, indef);
+			r = cs_cms_check_counts(ctx, b.p, (long)b.len, "t",
+			    "signed content");
+			if (r != (rows[i].refused ? CERTSEAL_E_INTEGRITY : 0))
+				fprintf(stderr, "\n  row %s (%s): %d\n",
+				    rows[i].name, indef ? "BER" : "DER", r);
+			CU_ASSERT_EQUAL(r, rows[i].refused ?
+			    CERTSEAL_E_INTEGRITY : 0);
+			if (r != 0)
+				CU_ASSERT(strstr(certseal_ctx_last_error(ctx),
+				    "more than") != NULL);
+			free(b.p);
+		}
+	}
+	for (indef = 0; indef < 2; indef++) {
+		b = enveloped(OID_AUTH_ENV, sizeof(OID_AUTH_ENV),
+		    CS_MAX_ORIGINATOR_CERTS, CS_MAX_ORIGINATOR_CERTS, indef);
+		CU_ASSERT_EQUAL(cs_cms_check_counts(ctx, b.p, (long)b.len, "t",
+		    "outer"), 0);
+		free(b.p);
+		b = enveloped(OID_AUTH_ENV, sizeof(OID_AUTH_ENV), 32000, 0,
+		    indef);
+		CU_ASSERT_EQUAL(cs_cms_check_counts(ctx, b.p, (long)b.len, "t",
+		    "outer"), CERTSEAL_E_INTEGRITY);
+		free(b.p);
+		b = enveloped(OID_ENVELOPED, sizeof(OID_ENVELOPED), 1,
+		    CS_MAX_ORIGINATOR_CERTS + 1, indef);
+		CU_ASSERT_EQUAL(cs_cms_check_counts(ctx, b.p, (long)b.len, "t",
+		    "outer"), CERTSEAL_E_INTEGRITY);
+		free(b.p);
+	}
+	/* Not CMS at all: OpenSSL's parser will say so, not this check. */
+	CU_ASSERT_EQUAL(cs_cms_check_counts(ctx, (const unsigned char *)
+	    "key = value", 11, "t", "outer"), 0);
+	certseal_ctx_free(ctx);
+}
+
+/* ---- authAttrs -------------------------------------------------------- */
+
+/* An AuthEnvelopedData: version, recipients, content, [authAttrs], mac. */
+static struct buf
+auth_env(int with_attrs, int bad_attr, size_t maclen, int trailing,
+    int indef)
+{
+	static const char attr[] = "\x30\x18\x06\x09\x2a\x86\x48\x86\xf7\x0d"
+	    "\x01\x09\x03\x31\x0b\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02";
+	struct buf e = bytes("\x02\x01\x00", 3);
+
+	e = cat(e, tlv(0x31, empties(1), indef));
+	e = cat(e, tlv(0x30, empties(1), indef));
+	if (with_attrs)
+		e = cat(e, tlv(0xa1, bad_attr ? bytes("\x30\x00", 2) :
+		    bytes(attr, sizeof(attr) - 1), indef));
+	e = cat(e, tlv(0x04, bytes("0123456789abcdef", maclen), 0));
+	if (trailing)
+		e = cat(e, bytes("\x05\x00", 2));
+	return content_info(OID_AUTH_ENV, sizeof(OID_AUTH_ENV), e, indef);
+}
+
+static void
+test_auth_attrs(void)
+{
+	static const struct {
+		const char	*name;
+		int		 attrs, bad, trailing;
+		size_t		 maclen;
+		int		 want;
+	} rows[] = {
+		{ "authAttrs", 1, 0, 0, 16, 1 },
+		{ "12-byte tag", 1, 0, 0, 12, 1 },
+		{ "none", 0, 0, 0, 16, 0 },
+		{ "malformed attribute", 1, 1, 0, 16, 0 },
+		{ "short tag", 1, 0, 0, 8, 0 },
+		{ "something after the mac", 1, 0, 1, 16, 0 },
+	};
+	struct buf b;
+	size_t i;
+	int indef;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		for (indef = 0; indef < 2; indef++) {
+			b = auth_env(rows[i].attrs, rows[i].bad, rows[i].maclen,
+			    rows[i].trailing, indef);
+			if (cs_cms_has_auth_attrs(b.p, (long)b.len) !=
+			    rows[i].want)
+				fprintf(stderr, "\n  row %s (%s)\n",
+				    rows[i].name, indef ? "BER" : "DER");
+			CU_ASSERT_EQUAL(cs_cms_has_auth_attrs(b.p, (long)b.len),
+			    rows[i].want);
+			free(b.p);
+		}
+	}
+	b = signed_data(1, 1, 0, 1, 0);
+	CU_ASSERT_EQUAL(cs_cms_has_auth_attrs(b.p, (long)b.len), 0);
+	free(b.p);
+}
+
+/* ---- the certificate index -------------------------------------------- */
+
+/*
+ * The index must answer what a linear cs_recipient_id_matches search
+ * over the stack answers: the first match, for SKID and issuer+serial
+ * identifiers, with duplicates and certificates sharing a key.
+ */
+static X509 *
+linear(STACK_OF(X509) *certs, const struct cs_recipient_id *id)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(certs); i++)
+		if (cs_recipient_id_matches(id, sk_X509_value(certs, i)))
+			return sk_X509_value(certs, i);
+	return NULL;
+}
+
+static void
+test_cert_index(void)
+{
+	enum { NKEYS = 12 };
+	STACK_OF(X509) *certs = sk_X509_new_null(), *probe;
+	struct cs_cert_index *idx = NULL;
+	struct cs_recipient_id id;
+	EVP_PKEY *keys[NKEYS], *other = tu_make_key("ec-p256");
+	X509 *c, *stranger;
+	char cn[32];
+	int i, k;
+
+	CU_ASSERT_FATAL(certs != NULL && other != NULL);
+	for (i = 0; i < NKEYS; i++) {
+		CU_ASSERT_FATAL((keys[i] = tu_make_key("ec-p256")) != NULL);
+		/* Two certificates per key (same SKID), one without SKID. */
+		for (k = 0; k < 3; k++) {
+			snprintf(cn, sizeof(cn), "signer %d", i % 4);
+			c = tu_make_cert(keys[i], cn, -60, 3600, k != 2);
+			CU_ASSERT_FATAL(c != NULL);
+			sk_X509_push(certs, c);
+		}
+	}
+	/* A duplicate of the first certificate at the end. */
+	X509_up_ref(sk_X509_value(certs, 0));
+	sk_X509_push(certs, sk_X509_value(certs, 0));
+	CU_ASSERT_FATAL(cs_cert_index_new(certs, &idx) == 0);
+	probe = sk_X509_dup(certs);
+	stranger = tu_make_cert_simple(other, "stranger");
+	sk_X509_push(probe, stranger);
+	for (i = 0; i < sk_X509_num(probe); i++) {
+		c = sk_X509_value(probe, i);
+		memset(&id, 0, sizeof(id));
+		id.keyid = X509_get0_subject_key_id(c);
+		if (id.keyid != NULL)
+			CU_ASSERT(cs_cert_index_find(idx, &id) ==
+			    linear(certs, &id));
+		memset(&id, 0, sizeof(id));
+		id.issuer = X509_get_issuer_name(c);
+		id.serial = X509_get0_serialNumber(c);
+		CU_ASSERT(cs_cert_index_find(idx, &id) == linear(certs, &id));
+	}
+	memset(&id, 0, sizeof(id));
+	id.keyid = X509_get0_subject_key_id(stranger);
+	CU_ASSERT(cs_cert_index_find(idx, &id) == NULL);
+	memset(&id, 0, sizeof(id));
+	CU_ASSERT(cs_cert_index_find(idx, &id) == NULL);
+	cs_cert_index_free(idx);
+	/* An empty index finds nothing. */
+	sk_X509_free(probe);
+	probe = sk_X509_new_null();
+	CU_ASSERT_FATAL(cs_cert_index_new(probe, &idx) == 0);
+	id.keyid = X509_get0_subject_key_id(stranger);
+	CU_ASSERT(cs_cert_index_find(idx, &id) == NULL);
+	cs_cert_index_free(idx);
+	sk_X509_free(probe);
+	X509_free(stranger);
+	sk_X509_pop_free(certs, X509_free);
+	for (i = 0; i < NKEYS; i++)
+		EVP_PKEY_free(keys[i]);
+	EVP_PKEY_free(other);
+}
+
+int
+main(void)
+{
+	static const struct cu_case cases[] = {
+		{ "BER elements", test_ber_next },
+		{ "BER nesting depth", test_ber_depth },
+		{ "BER OCTET STRINGs", test_ber_octets },
+		{ "counts bounded before the parse", test_counts },
+		{ "authAttrs recognised", test_auth_attrs },
+		{ "certificate index", test_cert_index },
+	};
+
+	if (CU_initialize_registry() != CUE_SUCCESS ||
+	    cu_add_suite("cms-ber", CU_CASES(cases), NULL, NULL) != 0)
+		return 1;
+	return cu_run_all();
+}
