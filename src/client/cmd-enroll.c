@@ -437,9 +437,16 @@ token_finish(certseal_ctx *ctx, const struct enroll_opts *o, X509 *cert,
 		if ((r = token_store_cert(ctx, k.tok, s, SIGNER_LABEL,
 		    &what)) != 0)
 			goto out;
+		unsigned char md[32];
+		unsigned int mdlen = 0;
+		char fp[2 * sizeof(md) + 1] = "";
+
+		if (X509_digest(s, EVP_sha256(), md, &mdlen) == 1)
+			cs_hex(md, mdlen, fp, sizeof(fp));
 		subj = cs_name_text(X509_get_subject_name(s), 256);
-		printf("token '%s': trusted signer %s (%s)\n",
-		    cs_p11_token_label(k.tok), what, subj != NULL ? subj : "");
+		printf("token '%s': trusted signer %s %s (%s)\n",
+		    cs_p11_token_label(k.tok), fp, what,
+		    subj != NULL ? subj : "");
 		free(subj);
 	}
 	r = 0; /* success */
@@ -476,6 +483,13 @@ store_finish(certseal_ctx *ctx, const struct enroll_opts *o, X509 *cert,
 	return 0;
 }
 
+/*
+ * The signers become trusted here, on the bundle's word alone: the one
+ * moment of enrolment that trusts its input (like importing a pair's
+ * bundle).  Their fingerprints are printed to be compared with the
+ * signing_fingerprint of `certseal-admin pair list --json`; the file must
+ * come over a path nobody else can write.
+ */
 static int
 finish(certseal_ctx *ctx, const struct enroll_opts *o)
 {

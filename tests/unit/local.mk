@@ -67,3 +67,12 @@ test_source_file_SOURCES = tests/unit/test-source-file.c \
 test_source_file_CPPFLAGS = $(UNIT_CPPFLAGS)
 test_source_file_LDADD = $(UNIT_LDADD)
 endif
+
+# enrolled clients (issue 14): key IDs, names, requests, report signatures
+if HAVE_CUNIT
+check_PROGRAMS += test-enroll
+TESTS += test-enroll
+test_enroll_SOURCES = tests/unit/test-enroll.c
+test_enroll_CPPFLAGS = $(UNIT_CPPFLAGS)
+test_enroll_LDADD = $(UNIT_LDADD)
+endif
