@@ -125,6 +125,12 @@ contains "$T/out" "$K2" "client token key CKA_ID"
 expect 0 "c2 enroll again" -- client c2 enroll -s "$TOKURI" \
 	--out "$REQ" --name c2
 [ "$(cat "$T/out")" = "$K2" ] && ok || fail "token enroll not idempotent"
+CERTSEAL_CERTIFICATE_SOURCE="$TOKURI" client c2 enroll --out "$REQ" \
+	--name c2 >"$T/out" 2>"$T/err" && [ "$(cat "$T/out")" = "$K2" ] && ok ||
+	fail "enroll ignores CERTSEAL_CERTIFICATE_SOURCE: $(cat "$T/err")"
+CERTSEAL_CERTIFICATE_SOURCE="$TOKURI store:" client c2 enroll --out "$REQ" \
+	--name c2 >"$T/out" 2>"$T/err"
+[ $? -eq 2 ] && ok || fail "enroll with two sources in the environment"
 
 # ---- what else lands in the requests directory ----
 # planted: a well-formed request from someone else's key
