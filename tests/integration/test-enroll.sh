@@ -98,6 +98,15 @@ expect 0 "c3 enroll ec-p256" -- client c3 enroll --out "$REQ" --name c3 \
 	--algorithm ec-p256
 K3=$(cat "$T/out")
 
+# Enrolments at once make one key, not one each.
+for i in 1 2 3; do
+	client c4 enroll --out "$T/race$i" --name c4 >"$T/race$i.out" \
+		2>/dev/null &
+done
+wait
+[ "$(sort -u "$T"/race?.out | wc -l)" -eq 1 ] && ok ||
+	fail "concurrent enrolments made $(sort -u "$T"/race?.out | wc -l) keys"
+
 # ---- a client whose key is on its own SoftHSM2 token ----
 mkdir -p "$T/tok/tokens"
 cat >"$T/tok/softhsm2.conf" <<CONF
