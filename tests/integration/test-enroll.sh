@@ -153,6 +153,7 @@ openssl req -new -newkey rsa:3072 -nodes -keyout "$T/evil.key" \
 openssl req -in "$REQ/forged.csr" -verify -noout >"$T/out" 2>"$T/err"
 contains "$T/err" "verify failure" "openssl rejects the forged request"
 cp "$REQ/c3.csr" "$REQ/renamed.csr"	# CN=c3 in renamed.csr
+mkfifo "$REQ/fifo.csr"			# must not hang the admin
 
 expect 0 "client list" -- admin client list --requests "$REQ" --json
 cp "$T/out" "$T/list1.json"
@@ -160,7 +161,8 @@ st() { jq -r ".[] | select(.name == \"$1\") | .state" "$T/list1.json"; }
 [ "$(st c1)" = pending ] && [ "$(st c2)" = pending ] &&
 	[ "$(st c3)" = pending ] && [ "$(st evil)" = pending ] && ok ||
 	fail "client list: pending requests: $(cat "$T/list1.json")"
-[ "$(st forged)" = invalid ] && [ "$(st renamed)" = invalid ] && ok ||
+[ "$(st forged)" = invalid ] && [ "$(st renamed)" = invalid ] &&
+	[ "$(st fifo)" = invalid ] && ok ||
 	fail "client list: forged/renamed not invalid: $(cat "$T/list1.json")"
 [ "$(jq -r '.[] | select(.name == "c1") | .key_id' "$T/list1.json")" = \
 	"$K1" ] && ok || fail "client list shows another key id for c1"
