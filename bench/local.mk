@@ -15,4 +15,13 @@ bench: certseal$(EXEEXT) certseal-admin$(EXEEXT) bench-mkstore$(EXEEXT) \
     bench-reopen$(EXEEXT) bench-floor$(EXEEXT) bench-swfloor$(EXEEXT)
 	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
 	    $(SHELL) $(top_srcdir)/bench/run.sh
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	    $(SHELL) $(top_srcdir)/bench/enroll.sh
 .PHONY: bench
+
+# Enrolled clients at scale (issue 14): `make bench-enroll`, under a minute.
+EXTRA_DIST += bench/enroll.sh bench/enroll-fake.py bench/ENROLL-RESULTS.md
+bench-enroll: certseal$(EXEEXT) certseal-admin$(EXEEXT)
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	    $(SHELL) $(top_srcdir)/bench/enroll.sh
+.PHONY: bench-enroll

@@ -15,7 +15,7 @@ _certseal_admin()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands='init pair save show edit inspect rollout seal'
+	local commands='init pair client save show edit inspect rollout seal'
 	local i cmd= sub= profile=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
@@ -27,7 +27,8 @@ _certseal_admin()
 		*)
 			if [[ -z $cmd ]]; then
 				cmd=${words[i]}
-			elif [[ ($cmd == pair || $cmd == rollout) && -z $sub ]]; then
+			elif [[ ($cmd == pair || $cmd == rollout ||
+			    $cmd == client) && -z $sub ]]; then
 				sub=${words[i]}
 			fi
 			;;
@@ -39,7 +40,7 @@ _certseal_admin()
 		_filedir
 		return
 		;;
-	--reports)
+	--reports | --requests)
 		_filedir -d
 		return
 		;;
@@ -87,8 +88,8 @@ _certseal_admin()
 			    retire remove' -- "$cur"))
 			;;
 		generate)
-			COMPREPLY=($(compgen -W '--algorithm --label --days' \
-			    -- "$cur"))
+			COMPREPLY=($(compgen -W '--algorithm --label --days
+			    --no-export' -- "$cur"))
 			;;
 		list)
 			COMPREPLY=($(compgen -W '--json' -- "$cur"))
@@ -105,6 +106,20 @@ _certseal_admin()
 				COMPREPLY=($(compgen -W \
 				    "$(_certseal_admin_pairs "$profile")" -- "$cur"))
 			fi
+			;;
+		esac
+		;;
+	client)
+		case $sub in
+		'')
+			COMPREPLY=($(compgen -W 'list approve revoke' -- "$cur"))
+			;;
+		list)
+			COMPREPLY=($(compgen -W '--requests --json' -- "$cur"))
+			;;
+		approve)
+			COMPREPLY=($(compgen -W '--all-pending --requests --days' \
+			    -- "$cur"))
 			;;
 		esac
 		;;

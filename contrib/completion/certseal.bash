@@ -8,7 +8,7 @@ _certseal()
 
 	local globals='-s --certificate-source --accept-encrypted-data-only
 	    --allow-rollback --help --version'
-	local commands='open check inspect sources store report'
+	local commands='open check inspect sources store report enroll'
 
 	# The command is the first word that is not a global option (or the
 	# argument of -s).
@@ -37,7 +37,17 @@ _certseal()
 		return
 		;;
 	-o | --out)
-		[[ $cmd == report ]] && _filedir -d || _filedir
+		[[ $cmd == report || $cmd == enroll ]] && _filedir -d ||
+		    _filedir
+		return
+		;;
+	--finish)
+		_filedir crt
+		return
+		;;
+	--algorithm)
+		COMPREPLY=($(compgen -W 'rsa-3072 rsa-4096 ec-p256 ec-p384' \
+		    -- "$cur"))
 		return
 		;;
 	--password-file)
@@ -76,6 +86,10 @@ _certseal()
 		;;
 	report)
 		COMPREPLY=($(compgen -W '--out --host --json --help' -- "$cur"))
+		;;
+	enroll)
+		COMPREPLY=($(compgen -W '--out --name --algorithm --finish -s
+		    --help' -- "$cur"))
 		;;
 	store)
 		case $sub in

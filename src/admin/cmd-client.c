@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "admin.h"
@@ -113,6 +114,7 @@ request_load(certseal_ctx *ctx, const char *dir, const char *name,
 	uint8_t *data = NULL;
 	size_t len = 0;
 	char *path = NULL, *cn = NULL;
+	struct stat st;
 	EVP_PKEY *pk;
 	int r;
 
@@ -123,6 +125,17 @@ request_load(certseal_ctx *ctx, const char *dir, const char *name,
 		path = NULL;
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 		goto out;
+	}
+	/* Anyone may write here: a FIFO or a symlink is not a request. */
+	if (lstat(path, &st) != 0) {
+		r = cs_error(ctx, errno == ENOENT ? CERTSEAL_E_NOT_FOUND :
+		    CERTSEAL_E_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*errp = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: not a "
+		    "regular file", path);
+		goto problem;
 	}
 	if ((r = cs_read_file(ctx, path, CS_REQUEST_MAX, &data, &len)) != 0)
 		goto out;
@@ -255,11 +268,12 @@ client_json(const struct client *c)
 
 	time_text(c->approved, ap, sizeof(ap));
 	time_text(c->revoked, rv, sizeof(rv));
-	return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s}",
+	return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?}",
 	    "name", c->name, "state", client_state_name(c->state),
 	    "key_id", c->key_id, "fingerprint", c->fingerprint,
 	    "algorithm", c->algorithm, "pair", c->pair_id,
-	    "approved", ap, "revoked", rv);
+	    "approved", c->approved != 0 ? ap : NULL,
+	    "revoked", c->revoked != 0 ? rv : NULL);
 }
 
 static json_t *

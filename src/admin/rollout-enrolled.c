@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -94,6 +95,15 @@ trusts(json_t *root, const char *fp, const char *alt)
 	return 0;
 }
 
+/* 1 for a regular file (a symlink planted in the directory is not). */
+static int
+regular(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* One report file: which enrolled client it speaks for, if any. */
 static void
 judge_report(certseal_ctx *ctx, const char *dir, const char *name,
@@ -111,7 +121,8 @@ judge_report(certseal_ctx *ctx, const char *dir, const char *name,
 		path = NULL;
 		goto out;
 	}
-	if (cs_read_file(NULL, path, CS_REPORT_MAX_SIZE, &data, &len) != 0 ||
+	if (!regular(path) ||
+	    cs_read_file(NULL, path, CS_REPORT_MAX_SIZE, &data, &len) != 0 ||
 	    (root = json_loadb((const char *)data, len,
 	    JSON_REJECT_DUPLICATES, NULL)) == NULL ||
 	    !json_is_object(root) ||
@@ -136,7 +147,8 @@ judge_report(certseal_ctx *ctx, const char *dir, const char *name,
 		goto out;
 	}
 	/* The bytes verified are the bytes judged: data is read once. */
-	if (cs_read_file(NULL, sigpath, 4096, &sig, &siglen) != 0 ||
+	if (!regular(sigpath) ||
+	    cs_read_file(NULL, sigpath, 4096, &sig, &siglen) != 0 ||
 	    memchr(sig, '\0', siglen) != NULL ||
 	    cs_report_verify(NULL, who->pub, data, len, (const char *)sig,
 	    siglen) != 0)

@@ -39,6 +39,7 @@ struct enroll_opts {
 	const char	*alg;
 	const char	*finish;
 	const char	*source;
+	char		*env_source;	/* from the environment, owned */
 	char		 host[CS_CLIENT_NAME_MAX + 1];
 };
 
@@ -114,6 +115,8 @@ parse(int argc, char **argv, struct enroll_opts *o)
 		{ NULL, 0, NULL, 0 }
 	};
 	enum cs_p11_alg alg;
+	const char *env;
+	size_t len;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "o:s:h", longopts, NULL)) != -1) {
@@ -147,6 +150,21 @@ parse(int argc, char **argv, struct enroll_opts *o)
 		    "key is made in one place");
 	o->source = client_opts.nsources == 1 ? client_opts.sources[0] :
 	    CS_DEFAULT_SOURCE;
+	/* As for every command: CERTSEAL_CERTIFICATE_SOURCE without -s. */
+	if (client_opts.nsources == 0 && (env = getenv(
+	    "CERTSEAL_CERTIFICATE_SOURCE")) != NULL) {
+		env += strspn(env, " \t\n");
+		len = strcspn(env, " \t\n");
+		if (env[len + strspn(env + len, " \t\n")] != '\0')
+			return cli_usage_error("enroll: "
+			    "CERTSEAL_CERTIFICATE_SOURCE names several sources: "
+			    "give the one to enrol with -s URI");
+		if (len > 0) {
+			if ((o->env_source = strndup(env, len)) == NULL)
+				return cli_usage_error("enroll: out of memory");
+			o->source = o->env_source;
+		}
+	}
 	if (o->finish != NULL) {
 		if (o->out != NULL || o->name != NULL || o->alg != NULL)
 			return cli_usage_error("enroll --finish takes only the "
@@ -437,9 +455,16 @@ token_finish(certseal_ctx *ctx, const struct enroll_opts *o, X509 *cert,
 		if ((r = token_store_cert(ctx, k.tok, s, SIGNER_LABEL,
 		    &what)) != 0)
 			goto out;
+		unsigned char md[32];
+		unsigned int mdlen = 0;
+		char fp[2 * sizeof(md) + 1] = "";
+
+		if (X509_digest(s, EVP_sha256(), md, &mdlen) == 1)
+			cs_hex(md, mdlen, fp, sizeof(fp));
 		subj = cs_name_text(X509_get_subject_name(s), 256);
-		printf("token '%s': trusted signer %s (%s)\n",
-		    cs_p11_token_label(k.tok), what, subj != NULL ? subj : "");
+		printf("token '%s': trusted signer %s %s (%s)\n",
+		    cs_p11_token_label(k.tok), fp, what,
+		    subj != NULL ? subj : "");
 		free(subj);
 	}
 	r = 0; /* success */
@@ -476,6 +501,13 @@ store_finish(certseal_ctx *ctx, const struct enroll_opts *o, X509 *cert,
 	return 0;
 }
 
+/*
+ * The signers become trusted here, on the bundle's word alone: the one
+ * moment of enrolment that trusts its input (like importing a pair's
+ * bundle).  Their fingerprints are printed to be compared with the
+ * signing_fingerprint of `certseal-admin pair list --json`; the file must
+ * come over a path nobody else can write.
+ */
 static int
 finish(certseal_ctx *ctx, const struct enroll_opts *o)
 {
@@ -510,14 +542,19 @@ cmd_enroll(int argc, char **argv)
 	int code;
 
 	memset(&o, 0, sizeof(o));
-	if ((code = parse(argc, argv, &o)) != 0)
+	if ((code = parse(argc, argv, &o)) != 0) {
+		free(o.env_source);
 		return code;
-	if ((code = cli_ctx_new(&ctx)) != 0)
+	}
+	if ((code = cli_ctx_new(&ctx)) != 0) {
+		free(o.env_source);
 		return cli_fail(NULL, code, "creating a context");
+	}
 	if (!isatty(STDIN_FILENO) && access("/dev/tty", R_OK | W_OK) != 0)
 		certseal_ctx_set_flags(ctx, CERTSEAL_FLAG_NO_PROMPT);
 	code = o.finish != NULL ? finish(ctx, &o) : enroll(ctx, &o);
 	certseal_ctx_free(ctx);
+	free(o.env_source);
 	return code;
 }
 

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@
 
 #define ENROLLED_DIR	"enrolled"
 #define ENROLLED_KEY	"key.pem"
+#define ENROLLED_LOCK	".lock"
 
 static int
 no_password_cb(char *buf, int size, int rwflag, void *u)
@@ -150,7 +152,7 @@ cs_store_enroll_key(certseal_ctx *ctx, const char *location,
 {
 	struct cs_store_path sp;
 	EVP_PKEY *pk = NULL;
-	int fd = -1, r;
+	int fd = -1, lockfd = -1, r;
 
 	*out = NULL;
 	*createdp = 0;
@@ -158,6 +160,17 @@ cs_store_enroll_key(certseal_ctx *ctx, const char *location,
 		return r;
 	if ((r = enrolled_dir(ctx, &sp, 1, &fd)) != 0)
 		goto out;
+	/*
+	 * Two enrolments at once must not make two keys (the first would
+	 * print a key ID that the second overwrote): read-or-make under a
+	 * lock, released when lockfd closes.
+	 */
+	if ((lockfd = openat(fd, ENROLLED_LOCK, O_RDWR | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) < 0 || flock(lockfd, LOCK_EX) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "%s/%s: cannot lock: %s",
+		    sp.dir, ENROLLED_DIR, strerror(errno));
+		goto out;
+	}
 	r = read_key(ctx, &sp, fd, &pk);
 	if (r == 0) {
 		if (alg != NULL && strcmp(alg, cs_key_algorithm(pk)) != 0) {
@@ -182,6 +195,7 @@ cs_store_enroll_key(certseal_ctx *ctx, const char *location,
 	pk = NULL;
 	r = 0; /* success */
  out:
+	cs_store_close(&lockfd);
 	cs_store_close(&fd);
 	EVP_PKEY_free(pk);
 	cs_store_path_release(&sp);

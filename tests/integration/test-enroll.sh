@@ -98,6 +98,15 @@ expect 0 "c3 enroll ec-p256" -- client c3 enroll --out "$REQ" --name c3 \
 	--algorithm ec-p256
 K3=$(cat "$T/out")
 
+# Enrolments at once make one key, not one each.
+for i in 1 2 3; do
+	client c4 enroll --out "$T/race$i" --name c4 >"$T/race$i.out" \
+		2>/dev/null &
+done
+wait
+[ "$(sort -u "$T"/race?.out | wc -l)" -eq 1 ] && ok ||
+	fail "concurrent enrolments made $(sort -u "$T"/race?.out | wc -l) keys"
+
 # ---- a client whose key is on its own SoftHSM2 token ----
 mkdir -p "$T/tok/tokens"
 cat >"$T/tok/softhsm2.conf" <<CONF
@@ -125,6 +134,12 @@ contains "$T/out" "$K2" "client token key CKA_ID"
 expect 0 "c2 enroll again" -- client c2 enroll -s "$TOKURI" \
 	--out "$REQ" --name c2
 [ "$(cat "$T/out")" = "$K2" ] && ok || fail "token enroll not idempotent"
+CERTSEAL_CERTIFICATE_SOURCE="$TOKURI" client c2 enroll --out "$REQ" \
+	--name c2 >"$T/out" 2>"$T/err" && [ "$(cat "$T/out")" = "$K2" ] && ok ||
+	fail "enroll ignores CERTSEAL_CERTIFICATE_SOURCE: $(cat "$T/err")"
+CERTSEAL_CERTIFICATE_SOURCE="$TOKURI store:" client c2 enroll --out "$REQ" \
+	--name c2 >"$T/out" 2>"$T/err"
+[ $? -eq 2 ] && ok || fail "enroll with two sources in the environment"
 
 # ---- what else lands in the requests directory ----
 # planted: a well-formed request from someone else's key
@@ -138,6 +153,7 @@ openssl req -new -newkey rsa:3072 -nodes -keyout "$T/evil.key" \
 openssl req -in "$REQ/forged.csr" -verify -noout >"$T/out" 2>"$T/err"
 contains "$T/err" "verify failure" "openssl rejects the forged request"
 cp "$REQ/c3.csr" "$REQ/renamed.csr"	# CN=c3 in renamed.csr
+mkfifo "$REQ/fifo.csr"			# must not hang the admin
 
 expect 0 "client list" -- admin client list --requests "$REQ" --json
 cp "$T/out" "$T/list1.json"
@@ -145,7 +161,8 @@ st() { jq -r ".[] | select(.name == \"$1\") | .state" "$T/list1.json"; }
 [ "$(st c1)" = pending ] && [ "$(st c2)" = pending ] &&
 	[ "$(st c3)" = pending ] && [ "$(st evil)" = pending ] && ok ||
 	fail "client list: pending requests: $(cat "$T/list1.json")"
-[ "$(st forged)" = invalid ] && [ "$(st renamed)" = invalid ] && ok ||
+[ "$(st forged)" = invalid ] && [ "$(st renamed)" = invalid ] &&
+	[ "$(st fifo)" = invalid ] && ok ||
 	fail "client list: forged/renamed not invalid: $(cat "$T/list1.json")"
 [ "$(jq -r '.[] | select(.name == "c1") | .key_id' "$T/list1.json")" = \
 	"$K1" ] && ok || fail "client list shows another key id for c1"

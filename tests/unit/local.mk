@@ -118,3 +118,12 @@ test_cms_ber_SOURCES = tests/unit/test-cms-ber.c tests/unit/testutil.c
 test_cms_ber_CPPFLAGS = $(UNIT_CPPFLAGS)
 test_cms_ber_LDADD = $(UNIT_LDADD)
 endif
+
+# enrolled clients (issue 14): key IDs, names, requests, report signatures
+if HAVE_CUNIT
+check_PROGRAMS += test-enroll
+TESTS += test-enroll
+test_enroll_SOURCES = tests/unit/test-enroll.c
+test_enroll_CPPFLAGS = $(UNIT_CPPFLAGS)
+test_enroll_LDADD = $(UNIT_LDADD)
+endif
