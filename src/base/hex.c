@@ -53,6 +53,29 @@ cs_hex_decode(const char *hex, uint8_t *out, size_t outlen)
 }
 
 int
+cs_hex_normalize(const char *in, char *out, size_t outsize)
+{
+	size_t n = 0;
+	int v;
+
+	if (outsize == 0)
+		return -1;
+	out[0] = '\0';
+	for (; *in != '\0'; in++) {
+		if (*in == ':')
+			continue;
+		if ((v = cs_hex_digit((unsigned char)*in)) < 0 ||
+		    n + 1 >= outsize || n >= INT32_MAX) {
+			out[0] = '\0';
+			return -1;
+		}
+		out[n++] = lower[v];
+	}
+	out[n] = '\0';
+	return (int)n;
+}
+
+int
 cs_is_hex(const char *s, int which)
 {
 	size_t n = strlen(s);

@@ -26,6 +26,14 @@ int cs_hex_digit(int c);
  */
 int cs_hex_decode(const char *hex, uint8_t *out, size_t outlen);
 
+/*
+ * An id as a user types it (colons between bytes allowed, either case)
+ * into certseal's own form: lower case, no colons, in out (outsize bytes
+ * with the NUL).  Returns the number of digits, or -1 when in holds
+ * anything else or does not fit; callers check the length they need.
+ */
+int cs_hex_normalize(const char *in, char *out, size_t outsize);
+
 /* Which digits cs_is_hex accepts. */
 #define CS_HEX_LOWER	0	/* what certseal wrote: lower case only */
 #define CS_HEX_ANY	1	/* what a user or another program wrote */

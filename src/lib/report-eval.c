@@ -72,19 +72,10 @@ static int
 norm_hex(const char *in, size_t minlen, size_t maxlen, char *out,
     size_t outlen)
 {
-	size_t n = 0;
+	int n = cs_hex_normalize(in, out, outlen);
 
-	for (; *in != '\0'; in++) {
-		if (*in == ':')
-			continue;
-		if (strchr("0123456789abcdefABCDEF", *in) == NULL ||
-		    n + 1 >= outlen)
-			return -1;
-		out[n++] = (*in >= 'A' && *in <= 'F') ?
-		    (char)(*in - 'A' + 'a') : *in;
-	}
-	out[n] = '\0';
-	return (n < minlen || n > maxlen || n % 2 != 0) ? -1 : 0;
+	return (n < 0 || (size_t)n < minlen || (size_t)n > maxlen ||
+	    n % 2 != 0) ? -1 : 0;
 }
 
 static int

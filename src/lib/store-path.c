@@ -286,27 +286,9 @@ int
 cs_store_id_normalize(certseal_ctx *ctx, const char *id,
     char out[CS_STORE_ID_MAX + 1])
 {
-	size_t i, n = 0;
-	char c;
+	int n = cs_hex_normalize(id, out, CS_STORE_ID_MAX + 1);
 
-	out[0] = '\0';
-	for (i = 0; id[i] != '\0'; i++) {
-		c = id[i];
-		if (c == ':')
-			continue;
-		if (c >= 'A' && c <= 'F')
-			c = (char)(c - 'A' + 'a');
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) ||
-		    n == CS_STORE_ID_MAX) {
-			out[0] = '\0';
-			return cs_error(ctx, CERTSEAL_E_USAGE, "'%.140s' is "
-			    "not a store entry id: use an id printed by "
-			    "`certseal store list`", id);
-		}
-		out[n++] = c;
-	}
-	out[n] = '\0';
-	if (n == 0 || n % 2 != 0) {
+	if (n <= 0 || n % 2 != 0) {
 		out[0] = '\0';
 		return cs_error(ctx, CERTSEAL_E_USAGE, "'%.140s' is not a "
 		    "store entry id: use an id printed by `certseal store "

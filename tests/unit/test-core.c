@@ -277,6 +277,14 @@ test_hex(void)
 	CU_ASSERT(cs_is_hex("ab cd", CS_HEX_ANY) == 0);
 	CU_ASSERT(cs_hex_digit('F') == 15 && cs_hex_digit('g') == -1 &&
 	    cs_hex_digit(' ') == -1 && cs_hex_digit('0') == 0);
+	/* Typed ids: colons and either case in, certseal's form out. */
+	CU_ASSERT(cs_hex_normalize("AB:cd:09", back, sizeof(back)) == 6);
+	CU_ASSERT_STRING_EQUAL(back, "abcd09");
+	CU_ASSERT(cs_hex_normalize("ab cd", back, sizeof(back)) == -1);
+	CU_ASSERT_STRING_EQUAL(back, "");
+	CU_ASSERT(cs_hex_normalize("-1", back, sizeof(back)) == -1);
+	CU_ASSERT(cs_hex_normalize("abcdef", back, 6) == -1);
+	CU_ASSERT(cs_hex_normalize("abcdef", back, 7) == 6);
 	/* The encoder stops at the last whole byte that fits. */
 	out[0] = 0xde;
 	out[1] = 0xad;
