@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "source.h"
 #include "store.h"
+#include "store-int.h"
 
 struct store_source {
 	struct cs_source base;
@@ -26,6 +27,17 @@ struct store_source {
 	struct cs_key	**keys;		/* loaded keys, owned */
 	size_t		 nkeys;
 	STACK_OF(X509)	*signers;	/* NULL until read */
+	/*
+	 * The store directory and its keys/, opened at the first lookup of
+	 * an open (ctx->open_serial) and kept for its other recipients: a
+	 * file sealed to 10 000 clients is looked up with one openat() a
+	 * recipient instead of a walk of the whole path each.  The next open
+	 * opens them again, so a store replaced meanwhile is seen.
+	 */
+	int		 storefd, keysfd;
+	unsigned long	 fd_serial;
+	int		 missing;	/* the store or keys/ is absent */
+	int		 empty;		/* -1 unknown, else keys/ is empty */
 };
 
 static struct store_source *
@@ -44,6 +56,7 @@ store_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
 	*out = NULL;
 	if ((ss = calloc(1, sizeof(*ss))) == NULL)
 		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+	ss->storefd = ss->keysfd = -1;
 	if ((r = cs_source_init(&ss->base, &cs_source_store_ops, ctx,
 	    uri)) != 0)
 		goto out;
@@ -68,6 +81,8 @@ store_free(struct cs_source *src)
 		cs_store_key_free(ss->keys[i]);
 	free(ss->keys);
 	sk_X509_pop_free(ss->signers, X509_free);
+	cs_store_close(&ss->keysfd);
+	cs_store_close(&ss->storefd);
 	cs_store_path_release(&ss->path);
 	cs_source_release(src);
 	free(ss);
@@ -81,6 +96,29 @@ store_path(struct store_source *ss)
 		return 0;
 	return cs_store_path_init(ss->base.ctx, ss->location, ss->name,
 	    &ss->path);
+}
+
+/* The store's directories for this open (see struct store_source). */
+static int
+open_dirs(struct store_source *ss)
+{
+	int r;
+
+	if (ss->fd_serial == ss->base.ctx->open_serial &&
+	    (ss->keysfd >= 0 || ss->missing))
+		return 0;
+	cs_store_close(&ss->keysfd);
+	cs_store_close(&ss->storefd);
+	ss->missing = 0;
+	ss->empty = -1;
+	ss->fd_serial = ss->base.ctx->open_serial;
+	r = cs_store_open_sub(ss->base.ctx, &ss->path, KEYS_DIR,
+	    &ss->storefd, &ss->keysfd);
+	if (r == CERTSEAL_E_NOT_FOUND) {
+		ss->missing = 1;
+		r = 0;
+	}
+	return r;
 }
 
 static const struct cs_key *
@@ -119,9 +157,18 @@ store_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 		*out = hit;
 		return 0;
 	}
-	if ((r = store_path(ss)) != 0)
+	if ((r = store_path(ss)) != 0 || (r = open_dirs(ss)) != 0)
 		goto out;
-	if ((r = cs_store_find_key(src->ctx, &ss->path, id, &key)) != 0) {
+	if (ss->missing)
+		r = CERTSEAL_E_NOT_FOUND;
+	else if ((r = cs_store_find_key_at(src->ctx, &ss->path, ss->storefd,
+	    ss->keysfd, id, &key)) == CERTSEAL_E_NOT_FOUND) {
+		/* Whether keys/ is empty at all: asked once an open. */
+		if (ss->empty < 0)
+			ss->empty = cs_store_keys_empty(ss->keysfd);
+		r = ss->empty ? CERTSEAL_E_NOT_FOUND : CERTSEAL_E_NO_KEY;
+	}
+	if (r != 0) {
 		if (r == CERTSEAL_E_NOT_FOUND) {
 			cs_source_set_hint(src, "store %s/%s is empty or "
 			    "missing (%s): import a bundle with `certseal store "

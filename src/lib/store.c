@@ -405,12 +405,13 @@ read_pointer(certseal_ctx *ctx, const struct cs_store_path *sp,
 }
 
 int
-cs_store_find_key(certseal_ctx *ctx, const struct cs_store_path *sp,
-    const struct cs_recipient_id *id, struct cs_key **out)
+cs_store_find_key_at(certseal_ctx *ctx, const struct cs_store_path *sp,
+    int storefd, int keysfd, const struct cs_recipient_id *id,
+    struct cs_key **out)
 {
 	struct cs_key *key = NULL;
 	char hex[CS_STORE_ID_MAX + 1] = "", isn[SHA256_HEX + 1] = "";
-	int storefd = -1, keysfd = -1, len, hard, r = CERTSEAL_E_INTERNAL;
+	int len, hard, r = CERTSEAL_E_INTERNAL;
 
 	*out = NULL;
 	if (id->keyid != NULL) {
@@ -426,25 +427,17 @@ cs_store_find_key(certseal_ctx *ctx, const struct cs_store_path *sp,
 		r = CERTSEAL_E_NO_KEY;	/* no usable recipient identifier */
 		goto out;
 	}
-	/* No store or no keys/: CERTSEAL_E_NOT_FOUND, for the hint. */
-	if ((r = cs_store_open_sub(ctx, sp, KEYS_DIR, &storefd,
-	    &keysfd)) != 0)
-		goto out;
 	if (hex[0] == '\0') {
 		if ((r = read_pointer(ctx, sp, storefd, isn, hex,
 		    &hard)) != 0) {
 			/* An unsafe directory (hard) stays a hard error. */
-			if (!hard && r == CERTSEAL_E_NOT_FOUND)
-				r = miss(keysfd);
-			else if (!hard)
+			if (!hard && r != CERTSEAL_E_NOT_FOUND)
 				r = skip_damaged(ctx, sp, isn);
 			goto out;
 		}
 	}
 	if ((r = cs_store_load_key_entry(ctx, sp, keysfd, hex, &key)) != 0) {
-		if (r == CERTSEAL_E_NOT_FOUND)
-			r = miss(keysfd);
-		else
+		if (r != CERTSEAL_E_NOT_FOUND)
 			r = skip_damaged(ctx, sp, hex);
 		goto out;
 	}
@@ -461,6 +454,28 @@ cs_store_find_key(certseal_ctx *ctx, const struct cs_store_path *sp,
 	r = 0; /* success */
  out:
 	cs_store_key_free(key);
+	return r;
+}
+
+int
+cs_store_keys_empty(int keysfd)
+{
+	return miss(keysfd) == CERTSEAL_E_NOT_FOUND;
+}
+
+int
+cs_store_find_key(certseal_ctx *ctx, const struct cs_store_path *sp,
+    const struct cs_recipient_id *id, struct cs_key **out)
+{
+	int storefd = -1, keysfd = -1, r;
+
+	*out = NULL;
+	/* No store or no keys/: CERTSEAL_E_NOT_FOUND, for the hint. */
+	if ((r = cs_store_open_sub(ctx, sp, KEYS_DIR, &storefd,
+	    &keysfd)) == 0 &&
+	    (r = cs_store_find_key_at(ctx, sp, storefd, keysfd, id,
+	    out)) == CERTSEAL_E_NOT_FOUND)
+		r = miss(keysfd);
 	cs_store_close(&keysfd);
 	cs_store_close(&storefd);
 	return r;

@@ -123,6 +123,21 @@ int cs_store_read_at(certseal_ctx *ctx, int dirfd, const char *name,
  */
 int cs_store_find_key(certseal_ctx *ctx, const struct cs_store_path *sp,
     const struct cs_recipient_id *id, struct cs_key **out);
+
+/*
+ * The same below a store directory and its keys/ already open (storefd,
+ * keysfd from cs_store_open_sub), for a caller that looks up many
+ * recipients of one file: CERTSEAL_E_NOT_FOUND for a plain miss (the entry
+ * or its issuer-serial pointer is absent), CERTSEAL_E_NO_KEY for an
+ * identifier no store entry can have or a damaged entry skipped.
+ */
+int cs_store_find_key_at(certseal_ctx *ctx, const struct cs_store_path *sp,
+    int storefd, int keysfd, const struct cs_recipient_id *id,
+    struct cs_key **out);
+
+/* 1 when keys/ (keysfd) holds no entry at all: a store to import into. */
+int cs_store_keys_empty(int keysfd);
+
 void cs_store_key_free(struct cs_key *key);
 
 /*
