@@ -746,7 +746,20 @@ open_common(certseal_ctx *ctx, const uint8_t *data, size_t len,
 		goto out;
 	}
 	ERR_clear_error();
-	if (CMS_decrypt_set1_pkey_and_peer(st.cms, st.key->pkey,
+	/*
+	 * CMS_DEBUG_DECRYPT: without it, a content key that does not
+	 * unwrap is silently replaced by a random one (OpenSSL's
+	 * countermeasure against padding oracles on PKCS#1 v1.5), and
+	 * AES-CBC then decrypts to garbage whose padding is valid one time
+	 * in 256: the same file would give different answers.  PKCS#1 v1.5
+	 * never gets here (the whitelist refuses it before any key is
+	 * used), and RSAES-OAEP and AES key wrap stay secure with a
+	 * decryption oracle, so failing for what it is costs nothing.
+	 * CMS_decrypt with no key and no output only sets the flag.
+	 */
+	if (CMS_decrypt(st.cms, NULL, NULL, NULL, NULL,
+	    CMS_DEBUG_DECRYPT) != 1 ||
+	    CMS_decrypt_set1_pkey_and_peer(st.cms, st.key->pkey,
 	    st.key->cert, NULL) != 1) {
 		r = cs_error(ctx, CERTSEAL_E_DECRYPT, "%s: the key %s from %s "
 		    "cannot unwrap the content key; the file is damaged or the "
