@@ -9,6 +9,8 @@
  * STRIDE > 1 samples every STRIDE-th position (for the big RSA files).
  * Prints the counts per exit code; exits 1 when any mutant broke a rule.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -35,42 +37,89 @@ write_file(const char *path, const unsigned char *data, size_t len)
 	return fclose(fp);
 }
 
-/* Runs certseal on the mutant; returns its exit code, -1 if it crashed. */
+/*
+ * Runs certseal on the mutant once; returns its exit code, -1 if it
+ * crashed, -3 if the child could not start it (exec or its stdout file
+ * failed: it then reports the errno through the pipe).
+ */
 static int
-run_open(const char *mutant, const char *out, const char *stdout_path)
+run_open_once(const char *mutant, const char *out, const char *stdout_path,
+    int *errp)
 {
 	pid_t pid;
-	int status, fd;
+	int status, fd, err = 0, p[2];
+	ssize_t n;
 
+	*errp = 0;
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -2;
 	/* A loaded machine may refuse a fork for a moment: wait and retry. */
 	while ((pid = fork()) < 0) {
-		if (errno != EAGAIN)
+		if (errno != EAGAIN) {
+			close(p[0]);
+			close(p[1]);
 			return -2;
+		}
 		usleep(10000);
 	}
 	if (pid == 0) {
+		close(p[0]);
 		if ((fd = open(stdout_path, O_WRONLY | O_CREAT | O_TRUNC,
-		    0600)) < 0)
-			_exit(127);
-		dup2(fd, STDOUT_FILENO);
-		close(fd);
-		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-			dup2(fd, STDERR_FILENO);
-			dup2(fd, STDIN_FILENO);
+		    0600)) >= 0) {
+			dup2(fd, STDOUT_FILENO);
 			close(fd);
+			if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+				dup2(fd, STDERR_FILENO);
+				dup2(fd, STDIN_FILENO);
+				close(fd);
+			}
+			execl(certseal, certseal,
+			    "--accept-encrypted-data-only", "-s", source,
+			    "open", mutant, "-o", out, (char *)NULL);
 		}
-		execl(certseal, certseal, "--accept-encrypted-data-only",
-		    "-s", source, "open", mutant, "-o", out, (char *)NULL);
+		/* The pipe is close-on-exec: only a failed start writes. */
+		err = errno;
+		(void)!write(p[1], &err, sizeof(err));
 		_exit(127);
 	}
+	close(p[1]);
+	while ((n = read(p[0], &err, sizeof(err))) < 0 && errno == EINTR)
+		;
+	close(p[0]);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
+	if (n == (ssize_t)sizeof(err)) {
+		*errp = err;
+		return -3;
+	}
 	if (WIFSIGNALED(status))
 		return -100 - WTERMSIG(status);
 	if (!WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+/*
+ * Runs certseal on the mutant; a start refused for a moment (EAGAIN,
+ * ENOMEM from exec on a machine full of sanitizer processes) is retried,
+ * and one that keeps failing is reported with its reason.
+ */
+static int
+run_open(const char *mutant, const char *out, const char *stdout_path)
+{
+	int code, err, tries;
+
+	for (tries = 0; tries < 20; tries++) {
+		code = run_open_once(mutant, out, stdout_path, &err);
+		if (code != -3)
+			return code;
+		if (err != EAGAIN && err != ENOMEM && err != ETXTBSY)
+			break;
+		usleep(50000);
+	}
+	fprintf(stderr, "cannot start %s: %s\n", certseal, strerror(err));
+	return -3;
 }
 
 static void
