@@ -50,6 +50,21 @@ usage(FILE *fp)
 	    "4 integrity, 5 policy, 6 token\n");
 }
 
+static const struct cli_global admin_globals[] = {
+	{ "profile",	0, 1, 'p' },
+	{ "no-wait",	0, 0, 'W' },
+};
+
+static int
+set_global(int key, char *arg)
+{
+	if (key == 'p')
+		admin_profile_option = arg;
+	else if (key == 'W')
+		admin_no_wait = 1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -59,10 +74,17 @@ main(int argc, char **argv)
 		{ "version",	no_argument,	NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c;
+	int c, code;
 
 	cli_progname = "certseal-admin";
 	cli_harden();
+	cli_help_table = admin_help;
+	cli_help_count = admin_help_count;
+	cli_global_options_help = ADMIN_GLOBAL_HELP;
+	if ((code = cli_take_globals(&argc, argv, admin_globals,
+	    sizeof(admin_globals) / sizeof(admin_globals[0]),
+	    set_global)) != 0)
+		return code;
 	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':

@@ -91,7 +91,9 @@ cmd_save(int argc, char **argv)
 		return code;
 	if ((code = admin_open(&a, ADMIN_LOCK | ADMIN_TOKEN)) != 0)
 		goto out;
-	if ((r = admin_check_output(&a, o.output)) != 0) {
+	if ((r = admin_check_output(&a, o.output)) != 0 ||
+	    (o.output != NULL && (r = cli_check_output(a.ctx, o.output,
+	    CLI_OUT_NOTTY, ADMIN_SEALED_NOT_ON_TTY)) != 0)) {
 		code = cli_fail(a.ctx, r, "save");
 		goto out;
 	}
@@ -154,8 +156,8 @@ cmd_show(int argc, char **argv)
 		goto out;
 	}
 	if (!oc.own)
-		fprintf(stderr, "certseal-admin: note: %s was not signed by "
-		    "this profile (%s)\n", path, oc.note);
+		cli_info("note: %s was not signed by "
+		    "this profile (%s)", path, oc.note);
 	code = CLI_EXIT_OK;
  out:
 	cs_secret_free(oc.plain);

@@ -68,7 +68,7 @@ store_list(certseal_ctx *ctx, const char *loc, const char *name, int json)
 	if ((r = cs_store_list(ctx, loc, name, &list)) != 0)
 		return cli_fail(ctx, r, "store list");
 	if (json) {
-		code = cli_print_json(list) == 0 ? CLI_EXIT_OK :
+		code = cli_print_json_list("entries", list) == 0 ? CLI_EXIT_OK :
 		    CLI_EXIT_OTHER;
 		goto out;
 	}
@@ -144,7 +144,7 @@ cmd_store(int argc, char **argv)
 			code = cli_fail(ctx, r, "store remove %s",
 			    argv[optind]);
 		else {
-			fprintf(stderr, "certseal: %s %s removed from %s/%s\n",
+			cli_info("%s %s removed from %s/%s",
 			    kind, argv[optind], loc, name);
 			code = CLI_EXIT_OK;
 		}

@@ -307,8 +307,7 @@ describe_signer(json_t *signers, CMS_SignerInfo *si, X509 *cert, int trusted)
 	ASN1_TYPE *t;
 	char hex[129] = "", *subj = NULL, tbuf[64] = "";
 	json_t *o;
-	BIO *b;
-	int idx, n;
+	int idx;
 
 	if (signers == NULL || (o = json_object()) == NULL)
 		return;
@@ -333,16 +332,8 @@ describe_signer(json_t *signers, CMS_SignerInfo *si, X509 *cert, int trusted)
 	    (t = X509_ATTRIBUTE_get0_type(attr, 0)) != NULL &&
 	    (ASN1_TYPE_get(t) == V_ASN1_UTCTIME ||
 	    ASN1_TYPE_get(t) == V_ASN1_GENERALIZEDTIME) &&
-	    (b = BIO_new(BIO_s_mem())) != NULL) {
-		if (ASN1_TIME_print_ex(b, (ASN1_TIME *)t->value.ptr,
-		    ASN1_DTFLGS_ISO8601) == 1 &&
-		    (n = BIO_read(b, tbuf, sizeof(tbuf) - 1)) > 0) {
-			tbuf[n] = '\0';
-			json_object_set_new(o, "signing_time",
-			    json_string(tbuf));
-		}
-		BIO_free(b);
-	}
+	    cs_time_text((ASN1_TIME *)t->value.ptr, tbuf, sizeof(tbuf)) == 0)
+		json_object_set_new(o, "signing_time", json_string(tbuf));
 	json_array_append_new(signers, o);
 }
 

@@ -233,6 +233,12 @@ void cs_key_set_keyid(struct cs_key *key);
 char *cs_name_text(const X509_NAME *nm, size_t max);
 #define CS_NAME_TEXT_MAX	1024
 
+/*
+ * A certificate time as RFC 3339 UTC ("2026-12-01T19:49:50Z"), the one
+ * time format of every listing and JSON document; -1 if unreadable.
+ */
+int cs_time_text(const ASN1_TIME *t, char *buf, size_t size);
+
 /* Hex encodes up to 64 bytes of an octet string into out (129 bytes). */
 void cs_hex(const unsigned char *p, size_t len, char *out, size_t outlen);
 

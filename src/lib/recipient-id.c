@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/buffer.h>
 #include <openssl/x509v3.h>
@@ -77,6 +78,17 @@ cs_name_text(const X509_NAME *nm, size_t max)
 	}
 	BIO_free(b);
 	return s;
+}
+
+int
+cs_time_text(const ASN1_TIME *t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1 ||
+	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return -1;
+	return 0;
 }
 
 /*

@@ -311,8 +311,6 @@ cert_json(X509 *x)
 {
 	json_t *o;
 	char *s, buf[64];
-	BIO *b;
-	int n;
 
 	if ((o = json_object()) == NULL)
 		return NULL;
@@ -321,15 +319,8 @@ cert_json(X509 *x)
 		json_object_set_new(o, "subject", json_string(s));
 		free(s);
 	}
-	if ((b = BIO_new(BIO_s_mem())) != NULL) {
-		if (ASN1_TIME_print_ex(b, X509_get0_notAfter(x),
-		    ASN1_DTFLGS_ISO8601) == 1 &&
-		    (n = BIO_read(b, buf, sizeof(buf) - 1)) > 0) {
-			buf[n] = '\0';
-			json_object_set_new(o, "not_after", json_string(buf));
-		}
-		BIO_free(b);
-	}
+	if (cs_time_text(X509_get0_notAfter(x), buf, sizeof(buf)) == 0)
+		json_object_set_new(o, "not_after", json_string(buf));
 	return o;
 }
 

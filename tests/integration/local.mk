@@ -66,3 +66,6 @@ INTEGRATION_TESTS += tests/integration/test-enroll.sh
 EXTRA_DIST += tests/integration/forge-request.py
 INTEGRATION_TESTS += tests/integration/test-client-p12.sh
 INTEGRATION_TESTS += tests/integration/test-client-messages.sh
+# Issue 15: one command line (-o -, confirmations, -q/-v, global options
+# anywhere, JSON documents, --help of every command)
+INTEGRATION_TESTS += tests/integration/test-cli.sh

@@ -1,0 +1,202 @@
+#!/bin/sh
+# Issue 15: one command line for certseal and certseal-admin, on a real
+# SoftHSM2 admin token: -o - and its refusals, overwrite and removal
+# confirmations, -q/-v, global options anywhere, JSON documents (version,
+# error object, one time and subject format, one sources shape) checked
+# with jq, and --help of every command and verb.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+require_softhsm
+require_tools jq script openssl
+
+export CERTSEAL_PROFILE="$T/admin/profile.json"
+unset SOFTHSM2_CONF
+printf 'db.password = s3cr3t\n' >"$T/app.conf"
+admin_with_pair "$T/app.sealed" "$T/app.conf"
+
+# contains FILE TEXT WHAT
+contains() {
+	grep -qF -- "$2" "$1" && ok || fail "$3: no '$2' in: $(head -c 400 "$1")"
+}
+
+# on_tty OUT CMD...: runs CMD with a terminal as stdin/stdout (script(1)),
+# all it printed in OUT; stdin of script is the answer file $T/answer.
+on_tty() {
+	out=$1
+	shift
+	script -qec "$*" /dev/null <"$T/answer" >"$out" 2>&1
+}
+: >"$T/answer"
+
+# --- 1. -o - is standard output; secrets never on a terminal -----------
+expect 0 "save -o -" -- "$CERTSEAL_ADMIN" save "$T/app.conf" -o -
+[ ! -e ./- ] && [ ! -e "$T/-" ] && ok || fail "save -o - made a file '-'"
+cp "$T/out" "$T/stdout.sealed"
+expect 0 "open what save -o - printed" -- "$CERTSEAL" -s "$S1" \
+	open "$T/stdout.sealed"
+same_bytes "$T/out" "$T/app.conf" "save -o - round trip"
+expect 0 "pair export -o -" -- "$CERTSEAL_ADMIN" pair export "$P1" -o - \
+	--password-file "$T/p12.pass"
+openssl pkcs12 -in "$T/out" -passin pass:export-pass -nodes -noout \
+	2>/dev/null && ok || fail "pair export -o -: not a PKCS#12 on stdout"
+contains "$T/err" "exported to standard output" "export -o - message"
+on_tty "$T/tty" "$CERTSEAL_ADMIN" pair export "$P1" -o - \
+	--password-file "$T/p12.pass"
+rc=$?
+[ "$rc" -eq 2 ] && ok || fail "export to a terminal: exit $rc"
+contains "$T/tty" "standard output is a terminal" "export tty refusal"
+contains "$T/tty" "private key" "export tty refusal says why"
+grep -q 'BEGIN\|0\x82' "$T/tty" && fail "key material on the terminal" || ok
+on_tty "$T/tty" "$CERTSEAL_ADMIN" save "$T/app.conf" -o -
+rc=$?
+[ "$rc" -eq 2 ] && ok || fail "save -o - to a terminal: exit $rc"
+
+# export -o existing.p12: refused without --force, the file untouched
+cp "$T/p1.p12" "$T/keep.p12"
+expect 2 "export over an existing file" -- "$CERTSEAL_ADMIN" pair export \
+	"$P1" -o "$T/p1.p12" --password-file "$T/p12.pass"
+expect_clean_failure "export over an existing file"
+contains "$T/err" "--force" "overwrite refusal names --force"
+same_bytes "$T/p1.p12" "$T/keep.p12" "refused export left the file"
+expect 0 "export --force" -- "$CERTSEAL_ADMIN" pair export "$P1" \
+	-o "$T/p1.p12" --password-file "$T/p12.pass" --force
+cmp -s "$T/p1.p12" "$T/keep.p12" && fail "--force did not replace" || ok
+
+# pair remove: --yes without a terminal, a question on one
+expect 0 "generate P2" -- "$CERTSEAL_ADMIN" pair generate --algorithm ec-p256
+P2=$(cat "$T/out")
+expect 0 "retire P2" -- "$CERTSEAL_ADMIN" pair retire "$P2"
+expect 2 "remove without --yes" -- "$CERTSEAL_ADMIN" pair remove "$P2"
+expect_clean_failure "remove without --yes"
+contains "$T/err" "--yes" "remove refusal names --yes"
+"$CERTSEAL_ADMIN" pair list --json | jq -e --arg p "$P2" \
+	'.pairs[] | select(.id == $p)' >/dev/null && ok ||
+	fail "refused remove removed the pair"
+printf 'no\n' >"$T/answer"
+on_tty "$T/tty" "$CERTSEAL_ADMIN" pair remove "$P2"
+rc=$?
+[ "$rc" -eq 2 ] && ok || fail "remove answered no: exit $rc"
+contains "$T/tty" "[y/N]" "remove asks"
+printf 'yes\n' >"$T/answer"
+on_tty "$T/tty" "$CERTSEAL_ADMIN" pair remove "$P2"
+rc=$?
+[ "$rc" -eq 0 ] && ok || fail "remove answered yes: exit $rc: $(cat "$T/tty")"
+"$CERTSEAL_ADMIN" pair list --json | jq -e --arg p "$P2" \
+	'.pairs[] | select(.id == $p)' >/dev/null &&
+	fail "pair remove (yes) left the pair" || ok
+: >"$T/answer"
+
+# --- 2. -q / -v, global options anywhere ------------------------------
+expect 0 "save -q" -- "$CERTSEAL_ADMIN" save -q "$T/app.conf"
+[ ! -s "$T/err" ] && ok || fail "save -q printed: $(cat "$T/err")"
+expect 0 "save (not quiet)" -- "$CERTSEAL_ADMIN" save "$T/app.conf"
+contains "$T/err" "sealed to" "save says what it did"
+expect 2 "-q and -v" -- "$CERTSEAL_ADMIN" -q pair list -v
+expect 0 "--quiet before the command" -- "$CERTSEAL_ADMIN" --quiet save \
+	"$T/app.conf"
+[ ! -s "$T/err" ] && ok || fail "--quiet before save printed"
+expect 3 "quiet failure" -- "$CERTSEAL" -q open "$T/app.sealed"
+expect_clean_failure "quiet failure keeps its one line"
+expect 0 "-v" -- "$CERTSEAL" -s "$S1" open "$T/app.sealed" -v
+contains "$T/err" "$T/p1.p12" "-v names the source"
+mv "$CERTSEAL_PROFILE" "$T/elsewhere.json"
+for line in "--profile $T/elsewhere.json pair list" \
+	"pair --profile $T/elsewhere.json list" \
+	"pair list --profile=$T/elsewhere.json" \
+	"--json pair list --profile $T/elsewhere.json"; do
+	# shellcheck disable=SC2086
+	expect 0 "admin $line" -- "$CERTSEAL_ADMIN" $line
+done
+jq -e '.version == 1 and (.pairs | length) >= 1' "$T/out" >/dev/null &&
+	ok || fail "--json before the command: $(cat "$T/out")"
+mv "$T/elsewhere.json" "$CERTSEAL_PROFILE"
+for line in "-s $S1 open $T/app.sealed" "open $T/app.sealed -s $S1" \
+	"open -s $S1 $T/app.sealed" "--certificate-source=$S1 open $T/app.sealed"; do
+	# shellcheck disable=SC2086
+	expect 0 "certseal $line" -- "$CERTSEAL" $line
+	same_bytes "$T/out" "$T/app.conf" "certseal $line"
+done
+expect 5 "strict after the command" -- "$CERTSEAL" open "$T/app.conf" \
+	--accept-encrypted-data-only
+expect 0 "a global after --" -- "$CERTSEAL" -s "$S1" open -- "$T/app.sealed"
+
+# --- 3. JSON: version, error objects, formats, one sources shape -------
+expect 0 "pair list --json" -- "$CERTSEAL_ADMIN" pair list --json
+jq -e '.version == 1 and (.pairs[0].not_after |
+	test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"))' \
+	"$T/out" >/dev/null && ok || fail "pair list --json: $(cat "$T/out")"
+for cmd in "$CERTSEAL inspect $T/app.sealed --json" \
+	"$CERTSEAL_ADMIN inspect --json" "$CERTSEAL_ADMIN token check --json" \
+	"$CERTSEAL_ADMIN client list --requests $T --json" "$CERTSEAL store list --json" \
+	"$CERTSEAL -s $S1 check $T/app.sealed --json" \
+	"$CERTSEAL -s $S1 sources --json" "$CERTSEAL -s $S1 sources --check --json"; do
+	# shellcheck disable=SC2086
+	expect 0 "$cmd" -- $cmd
+	jq -e '.version == 1' "$T/out" >/dev/null && ok ||
+		fail "$cmd: no version 1: $(head -c 300 "$T/out")"
+done
+# Failures under --json: an error object on stdout, the exit code in it.
+expect 3 "check --json without a key" -- "$CERTSEAL" check "$T/app.sealed" \
+	--json
+jq -e '.version == 1 and .error.code == 3 and (.error.message | length) > 0' \
+	"$T/out" >/dev/null && ok || fail "check --json failure: $(cat "$T/out")"
+[ "$(wc -l <"$T/err")" -eq 1 ] && ok || fail "check --json: stderr not one line"
+expect 2 "usage error --json" -- "$CERTSEAL" --json inspect
+jq -e '.error.code == 2' "$T/out" >/dev/null && ok ||
+	fail "usage error --json: $(cat "$T/out")"
+expect 1 "admin error --json" -- "$CERTSEAL_ADMIN" --profile "$T/none.json" \
+	pair list --json
+jq -e '.error.code == 1' "$T/out" >/dev/null && ok ||
+	fail "admin error --json: $(cat "$T/out")"
+# One shape across schemes: key_id and trusted_signers, RFC 3339 times,
+# RFC 4514 subjects.
+expect 0 "store import" -- "$CERTSEAL" store import "$T/p1.p12" \
+	--password-file "$T/p12.pass"
+SOFTHSM2_CONF="$T/admin/token/softhsm2.conf"
+ADMIN_URI="pkcs11:token=certseal-admin?module-path=$SOFTHSM_MODULE&pin-source=$T/admin/token/user.pin"
+expect 0 "sources, three schemes" -- env SOFTHSM2_CONF="$SOFTHSM2_CONF" \
+	"$CERTSEAL" -s "$S1" -s store: -s "$ADMIN_URI" sources --json
+cp "$T/out" "$T/sources.json"
+jq -e '.sources | length == 3' "$T/sources.json" >/dev/null && ok ||
+	fail "sources: $(cat "$T/sources.json")"
+jq -e '[.sources[] | .. | objects | select(has("id") or has("signers"))] |
+	length == 0' "$T/sources.json" >/dev/null && ok ||
+	fail "sources: a scheme still says id/signers: $(cat "$T/sources.json")"
+jq -e '[.. | objects | .not_after? // empty | test("^[0-9-]{10}T[0-9:]{8}Z$")] |
+	all and length > 0' "$T/sources.json" >/dev/null && ok ||
+	fail "sources: times not RFC 3339: $(jq -c '[.. | objects | .not_after? // empty]' "$T/sources.json")"
+jq -e '[.. | objects | .subject? // empty | startswith("CN=")] |
+	all and length > 0' "$T/sources.json" >/dev/null && ok ||
+	fail "sources: subjects not RFC 4514: $(jq -c '[.. | objects | .subject? // empty]' "$T/sources.json")"
+jq -e '[.sources[0].trusted_signers, .sources[1].trusted_signers] |
+	all(type == "array")' "$T/sources.json" >/dev/null && ok ||
+	fail "sources: trusted_signers missing"
+expect 0 "sources, a table" -- "$CERTSEAL" -s "$S1" -s store: sources
+head -c 1 "$T/out" | grep -q '{' && fail "sources without --json is JSON" ||
+	ok
+contains "$T/out" "KEY ID" "sources table header"
+
+# --- 4. --help of every command and verb -------------------------------
+for c in open check inspect sources report enroll store "store import" \
+	"store list" "store remove"; do
+	# shellcheck disable=SC2086
+	expect 0 "certseal $c --help" -- "$CERTSEAL" $c --help
+	for part in "usage: certseal $c" "example:" "exit codes:" \
+		"global options"; do
+		contains "$T/out" "$part" "certseal $c --help"
+	done
+done
+for c in init pair "pair generate" "pair list" "pair export" \
+	"pair activate" "pair retire" "pair remove" save show edit inspect \
+	client "client list" "client approve" "client revoke" rollout \
+	"rollout status" seal token "token check"; do
+	# shellcheck disable=SC2086
+	expect 0 "certseal-admin $c --help" -- "$CERTSEAL_ADMIN" $c --help
+	for part in "usage: certseal-admin $c" "example:" "exit codes:"; do
+		contains "$T/out" "$part" "certseal-admin $c --help"
+	done
+done
+contains "$T/out" "--json" "token check --help lists its options"
+expect 0 "-h after the verb" -- "$CERTSEAL_ADMIN" pair export "$P1" -h
+contains "$T/out" "--force" "pair export -h"
+
+finish
