@@ -199,4 +199,57 @@ contains "$T/out" "--json" "token check --help lists its options"
 expect 0 "-h after the verb" -- "$CERTSEAL_ADMIN" pair export "$P1" -h
 contains "$T/out" "--force" "pair export -h"
 
+# --- 5. rollout status: the fleet inventory ---------------------------
+export CERTSEAL_PROFILE="$T/admin2/profile.json"
+R="$T/reports"
+mkdir -p "$R"
+expect 0 "init with reports" -- "$CERTSEAL_ADMIN" init \
+	--config "$T/app2.sealed" --name app2 --reports "$R"
+expect 0 "generate Q1" -- "$CERTSEAL_ADMIN" pair generate --algorithm ec-p256
+Q1=$(cat "$T/out")
+expect 0 "activate Q1 (no client yet)" -- "$CERTSEAL_ADMIN" pair activate \
+	"$Q1" --force
+expect 0 "generate Q2" -- "$CERTSEAL_ADMIN" pair generate --algorithm ec-p256
+Q2=$(cat "$T/out")
+expect 0 "export Q2" -- "$CERTSEAL_ADMIN" pair export "$Q2" -o "$T/q2.p12" \
+	--password-file "$T/p12.pass"
+for h in h1 h2; do
+	expect 0 "report $h" -- "$CERTSEAL" -s "file:$T/q2.p12?pin-source=$T/p12.pass" \
+		report --out "$R" --host "$h"
+done
+printf 'h1\n# the third web server\nh2\n  h3  \n\n' >"$T/hosts"
+expect 0 "rollout: reporters only" -- "$CERTSEAL_ADMIN" rollout status --json
+jq -e '.hosts == 2 and .ready == 2' "$T/out" >/dev/null && ok ||
+	fail "rollout, reporters: $(cat "$T/out")"
+expect 1 "rollout --hosts: h3 never reported" -- "$CERTSEAL_ADMIN" rollout \
+	status --hosts "$T/hosts" --json
+jq -e '.version == 1 and .hosts == 3 and .ready == 2 and .all_ready == false and
+	([.not_ready_hosts[] | select(.host == "h3") | .missing[0]] == ["report"])' \
+	"$T/out" >/dev/null && ok || fail "rollout --hosts: $(cat "$T/out")"
+expect 1 "rollout --hosts (text)" -- "$CERTSEAL_ADMIN" rollout status \
+	--hosts "$T/hosts"
+contains "$T/out" "2 of 3 hosts ready" "rollout --hosts summary"
+contains "$T/out" "h3" "rollout --hosts names h3"
+expect 1 "rollout --expect 3" -- "$CERTSEAL_ADMIN" rollout status --expect 3 \
+	--json
+jq -e '.expected_hosts == 3 and .unknown_missing == 1 and .all_ready == false' \
+	"$T/out" >/dev/null && ok || fail "rollout --expect: $(cat "$T/out")"
+expect 0 "rollout --expect 2" -- "$CERTSEAL_ADMIN" rollout status --expect 2
+expect 2 "rollout --expect x" -- "$CERTSEAL_ADMIN" rollout status --expect x
+printf 'h1\nnot a host\n' >"$T/badhosts"
+expect 2 "rollout --hosts with a bad line" -- "$CERTSEAL_ADMIN" rollout \
+	status --hosts "$T/badhosts"
+expect_clean_failure "rollout --hosts with a bad line"
+contains "$T/err" "line 2" "bad hosts line named"
+expect 5 "activate while h3 is missing" -- "$CERTSEAL_ADMIN" pair activate \
+	"$Q2" --hosts "$T/hosts"
+expect_clean_failure "activate while h3 is missing"
+contains "$T/err" "h3" "activation refusal names h3"
+expect 5 "activate while 1 of 3 is unknown" -- "$CERTSEAL_ADMIN" pair \
+	activate "$Q2" --expect 3
+expect 0 "activate, 3 of 3 ready" -- env -u SOFTHSM2_CONF sh -c '
+	"$1" -s "file:$2?pin-source=$3" report --out "$4" --host h3 &&
+	"$5" pair activate "$6" --hosts "$7"' sh "$CERTSEAL" "$T/q2.p12" \
+	"$T/p12.pass" "$R" "$CERTSEAL_ADMIN" "$Q2" "$T/hosts"
+
 finish
