@@ -55,13 +55,20 @@ static const struct cli_global admin_globals[] = {
 	{ "no-wait",	0, 0, 'W' },
 };
 
+static void
+lock_waiting(const char *path, const char *holder)
+{
+	cli_info("profile %s is in use by %s; waiting (Ctrl-C to give up, "
+	    "--no-wait to fail at once)...", path, holder);
+}
+
 static int
 set_global(int key, char *arg)
 {
 	if (key == 'p')
 		admin_profile_option = arg;
 	else if (key == 'W')
-		admin_no_wait = 1;
+		admin_no_wait = profile_lock_no_wait = 1;
 	return 0;
 }
 
@@ -74,6 +81,7 @@ main(int argc, char **argv)
 		{ "version",	no_argument,	NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static char who[96];
 	int c, code;
 
 	cli_progname = "certseal-admin";
@@ -104,6 +112,13 @@ main(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
+	/* Said to whoever waits for the profile lock: "certseal-admin edit". */
+	snprintf(who, sizeof(who), "certseal-admin %.64s", argv[optind]);
+	for (c = 0; who[c] != '\0'; c++)
+		if ((unsigned char)who[c] < 0x20)
+			who[c] = '?';
+	profile_lock_who = who;
+	profile_lock_waiting = lock_waiting;
 	argc -= optind;
 	argv += optind;
 	optind = 0;	/* glibc: 0 re-initialises getopt for the command */

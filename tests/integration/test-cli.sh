@@ -252,4 +252,27 @@ expect 0 "activate, 3 of 3 ready" -- env -u SOFTHSM2_CONF sh -c '
 	"$5" pair activate "$6" --hosts "$7"' sh "$CERTSEAL" "$T/q2.p12" \
 	"$T/p12.pass" "$R" "$CERTSEAL_ADMIN" "$Q2" "$T/hosts"
 
+# --- 6. the profile lock says who holds it ------------------------------
+printf '#!/bin/sh\n: >"%s/editing"\nsleep 4\n' "$T" >"$T/slow-editor"
+chmod 755 "$T/slow-editor"
+rm -f "$T/editing"
+VISUAL="$T/slow-editor" "$CERTSEAL_ADMIN" edit >"$T/edit.out" 2>&1 </dev/null &
+editpid=$!
+i=0
+while [ ! -e "$T/editing" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+start=$(date +%s)
+expect 1 "--no-wait while edit holds the profile" -- "$CERTSEAL_ADMIN" \
+	--no-wait pair generate --algorithm ec-p256
+[ $(($(date +%s) - start)) -le 2 ] && ok || fail "--no-wait waited"
+expect_clean_failure "--no-wait"
+contains "$T/err" "in use by pid $editpid, certseal-admin edit, since 20" \
+	"--no-wait names the holder"
+expect 0 "a second command waits for edit" -- "$CERTSEAL_ADMIN" pair \
+	generate --algorithm ec-p256
+contains "$T/err" "waiting" "the waiting command says so"
+contains "$T/err" "certseal-admin edit" "the waiting command says for whom"
+wait $editpid
+rc=$?
+[ "$rc" -eq 0 ] && ok || fail "edit: exit $rc: $(cat "$T/edit.out")"
+
 finish
