@@ -156,6 +156,10 @@ admin_open(struct admin *a, unsigned int flags)
 		goto out;
 	}
 	cli_debug("profile %s", path);
+	a->ctx->no_key_advice = "the admin token holds no key of this "
+	    "file's recipients: it was sealed by another profile or to "
+	    "pairs removed since (see `certseal-admin inspect` and `pair "
+	    "list`)";
 	if ((r = profile_load(a->ctx, path, (flags & ADMIN_LOCK) != 0,
 	    &a->profile)) != 0) {
 		code = cli_fail(a->ctx, r, "profile");

@@ -89,6 +89,10 @@ pair_generate_cmd(const struct pair_options *o)
 	if (o->days < 1 || o->days > 36500)
 		return cli_usage_error("pair generate: --days must be 1 to "
 		    "36500");
+	/* It is a column of `pair list` and the keys' CKA_LABEL. */
+	if (!cli_one_line(o->label))
+		return cli_usage_error("pair generate: --label must be one "
+		    "line, without control characters");
 	if ((code = admin_open(&a, ADMIN_LOCK | ADMIN_TOKEN)) != 0)
 		goto out;
 	/*
@@ -183,7 +187,7 @@ pair_list_cmd(const struct pair_options *o)
 		time_text(p->not_after, na, sizeof(na));
 		printf("%-12s  %-8s  %-9s  %-20s  %s\n", p->id,
 		    pair_state_name(p->state), p->algorithm, na,
-		    p->label != NULL ? p->label : "");
+		    cli_printable(p->label));
 	}
 	code = CLI_EXIT_OK;
  out:
@@ -350,6 +354,7 @@ pair_export_cmd(const struct pair_options *o, const char *id)
 		goto out;
 	}
 	if ((r = admin_check_output(&a, o->output)) != 0 ||
+	    (r = cli_password_file_check(a.ctx, o->password_file)) != 0 ||
 	    (o->output != NULL && (r = cli_check_output(a.ctx, o->output,
 	    CLI_OUT_NOTTY | (o->force ? 0 : CLI_OUT_NOCLOBBER),
 	    P12_NOT_ON_TTY)) != 0) ||

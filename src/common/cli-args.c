@@ -353,3 +353,42 @@ cli_confirm(certseal_ctx *ctx, int yes, const char *question)
 	}
 	return 1;
 }
+
+const char *
+cli_printable(const char *s)
+{
+	static char buf[1024];
+	size_t i;
+
+	if (s == NULL)
+		return "";
+	for (i = 0; s[i] != '\0' && i + 1 < sizeof(buf); i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
+		    s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+int
+cli_one_line(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+cli_password_file_check(certseal_ctx *ctx, const char *path)
+{
+	int fd;
+
+	if (path == NULL)
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+		return cs_error(ctx, CERTSEAL_E_IO, "--password-file %s: %s; "
+		    "give a readable file holding the password on one line",
+		    path, strerror(errno));
+	close(fd);
+	return 0;
+}

@@ -194,4 +194,18 @@ int cli_dispatch(const struct cli_command *cmds, size_t ncmds, int argc,
 void cli_print_commands(FILE *fp, const struct cli_command *cmds,
     size_t ncmds);
 
+/*
+ * s with control characters as '?', for one row of a table (a static
+ * buffer, valid until the next call); cli_one_line: 1 when s has none.
+ */
+const char *cli_printable(const char *s);
+int cli_one_line(const char *s);
+
+/*
+ * --password-file F: an unreadable F is said as such ("--password-file F:
+ * No such file or directory"), exit 1 (certseal(1)), before anything is
+ * asked or done.
+ */
+int cli_password_file_check(certseal_ctx *ctx, const char *path);
+
 #endif /* CS_CLI_H */

@@ -221,9 +221,10 @@ find_key(struct open_state *st)
 		    "file with certseal", st->name,
 		    st->infos[st->refused_match - 1].reason);
 	return cs_error(ctx, CERTSEAL_E_NO_KEY, "%s: none of the %zu "
-	    "certificate source(s) holds a key for any recipient; import the "
-	    "client certificate or add a --certificate-source", st->name,
-	    ctx->nsources);
+	    "certificate source(s) holds a key for any recipient; %s",
+	    st->name, ctx->nsources, ctx->no_key_advice != NULL ?
+	    ctx->no_key_advice : "import the client certificate or add a "
+	    "--certificate-source");
 }
 
 /* The SignerInfo's signed attribute oid, if exactly one value of it. */

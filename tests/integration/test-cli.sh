@@ -204,7 +204,7 @@ export CERTSEAL_PROFILE="$T/admin2/profile.json"
 R="$T/reports"
 mkdir -p "$R"
 expect 0 "init with reports" -- "$CERTSEAL_ADMIN" init \
-	--config "$T/app2.sealed" --name app2 --reports "$R"
+	--config "$T/app2.conf.sealed" --name app2 --reports "$R"
 expect 0 "generate Q1" -- "$CERTSEAL_ADMIN" pair generate --algorithm ec-p256
 Q1=$(cat "$T/out")
 expect 0 "activate Q1 (no client yet)" -- "$CERTSEAL_ADMIN" pair activate \
@@ -275,4 +275,37 @@ wait $editpid
 rc=$?
 [ "$rc" -eq 0 ] && ok || fail "edit: exit $rc: $(cat "$T/edit.out")"
 
+# --- 7. edit: the file's extension, Ctrl-C --------------------------------
+printf '#!/bin/sh\nbasename "$1" >"%s/edited-name"\n' "$T" >"$T/name-editor"
+printf '#!/bin/sh\nkill -INT $$\nsleep 5\n' >"$T/int-editor"
+chmod 755 "$T/name-editor" "$T/int-editor"
+expect 0 "edit names the file like the configuration" -- env \
+	VISUAL="$T/name-editor" "$CERTSEAL_ADMIN" edit
+[ "$(cat "$T/edited-name" 2>/dev/null)" = app2.conf ] && ok ||
+	fail "edit's file: '$(cat "$T/edited-name" 2>/dev/null)', expected app2.conf"
+expect 130 "Ctrl-C in the editor" -- env VISUAL="$T/int-editor" \
+	"$CERTSEAL_ADMIN" edit
+expect_clean_failure "Ctrl-C in the editor"
+contains "$T/err" "interrupted" "Ctrl-C message"
+
+# --- 8. messages that say what to do --------------------------------------
+expect 1 "export, missing password file" -- "$CERTSEAL_ADMIN" pair export \
+	"$Q2" -o "$T/new.p12" --password-file "$T/no-such.pass"
+expect_clean_failure "export, missing password file"
+contains "$T/err" "--password-file $T/no-such.pass: No such file" \
+	"export names --password-file"
+grep -q "pin-source" "$T/err" && fail "password file called pin-source" || ok
+expect 1 "import, missing password file" -- "$CERTSEAL" store import \
+	"$T/q2.p12" --password-file "$T/no-such.pass"
+contains "$T/err" "--password-file" "import names --password-file"
+expect 6 "import, no password and no terminal" -- env -u CERTSEAL_PIN \
+	"$CERTSEAL" store import "$T/q2.p12"
+contains "$T/err" "CERTSEAL_PIN" "no-password message names CERTSEAL_PIN"
+expect 2 "a label with a newline" -- "$CERTSEAL_ADMIN" pair generate \
+	--label "$(printf 'two\nlines')"
+expect_clean_failure "a label with a newline"
+expect 0 "store list of an empty store" -- "$CERTSEAL" store list \
+	--store CurrentUser/Nothing
+[ ! -s "$T/out" ] && ok || fail "empty store list printed $(cat "$T/out")"
+contains "$T/err" "holds nothing" "empty store list says so"
 finish
