@@ -381,14 +381,18 @@ cli_one_line(const char *s)
 int
 cli_password_file_check(certseal_ctx *ctx, const char *path)
 {
-	int fd;
+	struct stat st;
 
+	/* stat, not open: a FIFO would block here. */
 	if (path == NULL)
 		return 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+	if (stat(path, &st) != 0 || access(path, R_OK) != 0)
 		return cs_error(ctx, CERTSEAL_E_IO, "--password-file %s: %s; "
 		    "give a readable file holding the password on one line",
 		    path, strerror(errno));
-	close(fd);
+	if (!S_ISREG(st.st_mode))
+		return cs_error(ctx, CERTSEAL_E_IO, "--password-file %s: not "
+		    "a regular file; give a file holding the password on one "
+		    "line", path);
 	return 0;
 }
