@@ -308,4 +308,51 @@ expect 0 "store list of an empty store" -- "$CERTSEAL" store list \
 	--store CurrentUser/Nothing
 [ ! -s "$T/out" ] && ok || fail "empty store list printed $(cat "$T/out")"
 contains "$T/err" "holds nothing" "empty store list says so"
+# --- 9. bash completion offers every option --help lists ----------------
+BC=/usr/share/bash-completion/bash_completion
+if [ -r "$BC" ] && command -v bash >/dev/null 2>&1; then
+	for f in certseal certseal-admin; do
+		bash -n "$top_srcdir/contrib/completion/$f.bash" && ok ||
+			fail "bash -n $f.bash"
+	done
+	# comp FILE FUNCTION WORD...: what completing the last WORD offers.
+	comp() {
+		bash -c '. "$1" >/dev/null 2>&1; . "$2"; fn=$3; shift 3
+			COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+			COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+			$fn; printf "%s\n" "${COMPREPLY[@]}"' sh "$BC" "$@"
+	}
+	check_comp() {	# TOOL FUNCTION FILE CMD...
+		tool=$1 fn=$2 file=$3
+		shift 3
+		# shellcheck disable=SC2086
+		"$tool" "$@" --help 2>/dev/null | sed -n '/^options:/,/^$/p;/^global options/,/^$/p' |
+			grep -o -- '--[a-z][a-z-]*' | sort -u >"$T/want"
+		comp "$file" "$fn" "$(basename "$tool")" "$@" -- | sort -u >"$T/got"
+		missing=$(comm -23 "$T/want" "$T/got" | tr '\n' ' ')
+		[ -z "$missing" ] && [ -s "$T/want" ] && ok ||
+			fail "completion of '$*' lacks: $missing"
+	}
+	CC="$top_srcdir/contrib/completion/certseal.bash"
+	AC="$top_srcdir/contrib/completion/certseal-admin.bash"
+	for c in open check inspect sources report enroll "store import" \
+		"store list" "store remove"; do
+		# shellcheck disable=SC2086
+		check_comp "$CERTSEAL" _certseal "$CC" $c
+	done
+	for c in init "pair generate" "pair list" "pair export" \
+		"pair activate" "pair retire" "pair remove" save show edit \
+		inspect "client list" "client approve" "rollout status" seal \
+		"token check"; do
+		# shellcheck disable=SC2086
+		check_comp "$CERTSEAL_ADMIN" _certseal_admin "$AC" $c
+	done
+	comp "$AC" _certseal_admin certseal-admin "" >"$T/got"
+	for c in init pair save show edit inspect client rollout seal token; do
+		grep -qx "$c" "$T/got" && ok || fail "completion lacks command $c"
+	done
+else
+	echo "NOTE: $(basename "$0"): bash-completion not installed; completion not checked" >&2
+fi
+
 finish
