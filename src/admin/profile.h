@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <openssl/x509.h>
+
 #include "certseal/certseal.h"
 
 #define PROFILE_VERSION		1

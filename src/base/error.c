@@ -94,6 +94,30 @@ cs_redact(const char *s)
  * file or directory"), which a plain truncation of a long path would cut.
  * Neither cut falls inside a UTF-8 sequence.
  */
+/*
+ * A cut at pos moved out of any redacted attribute ("pin-value=" in any
+ * spelling and its REDACTED) that it falls inside: back to the
+ * attribute's start (forward: past its end), so that a fitted message
+ * shows a redacted value whole or not at all - "pin-value=REDAC..." or
+ * "pin-value=..." would read as a value.
+ */
+static size_t
+outside_mark(const char *msg, size_t pos, int forward)
+{
+	static const char mark[] = "REDACTED";
+	size_t j, k, lo = pos > 40 ? pos - 40 : 0;
+
+	for (j = pos; j-- > lo; ) {
+		if ((k = pin_key_at(msg + j)) == 0 ||
+		    strncmp(msg + j + k, mark, sizeof(mark) - 1) != 0)
+			continue;
+		if (j + k + sizeof(mark) - 1 > pos)
+			return forward ? j + k + sizeof(mark) - 1 : j;
+		break;
+	}
+	return pos;
+}
+
 void
 cs_message_fit(char *buf, size_t size, const char *msg)
 {
@@ -111,6 +135,9 @@ cs_message_fit(char *buf, size_t size, const char *msg)
 		head--;
 	while (tail > 0 && ((unsigned char)msg[len - tail] & 0xc0) == 0x80)
 		tail--;
+	/* Never half a redaction mark: "pin-value=REDAC..." reads as a value. */
+	head = outside_mark(msg, head, 0);
+	tail = len - outside_mark(msg, len - tail, 1);
 	memcpy(buf, msg, head);
 	memcpy(buf + head, "...", 3);
 	memcpy(buf + head + 3, msg + len - tail, tail + 1);

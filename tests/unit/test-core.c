@@ -827,6 +827,31 @@ test_message_fit(void)
 	cs_message_fit(buf, 12, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
 	CU_ASSERT(strlen(buf) < 12);
 	CU_ASSERT(((unsigned char)buf[strlen(buf) - 1] & 0xc0) == 0x80);
+	/*
+	 * A cut through a redaction mark moves out of it (fuzz-uri found
+	 * "pin-value=REDAC...", which reads as a value): every place of the
+	 * cut, for the head and for the tail.
+	 */
+	for (n = 0; n < 40; n++) {
+		char msg[128], *p;
+		size_t k;
+
+		memset(msg, 'x', sizeof(msg));
+		memcpy(msg + n, "pin-value=REDACTED", 18);
+		memcpy(msg + sizeof(msg) - 1 - n - 18, "pin-value=REDACTED", 18);
+		msg[sizeof(msg) - 1] = '\0';
+		cs_message_fit(buf, 64, msg);
+		for (p = buf; (p = strstr(p, "pin-value=")) != NULL; p += 10)
+			CU_ASSERT_EQUAL_ROW(strncmp(p + 10, "REDACTED", 8), 0,
+			    buf);
+		for (k = 1; k < 8; k++) {
+			p = strstr(buf, "...");
+			CU_ASSERT_FATAL(p != NULL);
+			CU_ASSERT_EQUAL_ROW(p >= buf + k &&
+			    strncmp(p - k, "REDACTED", k) == 0 &&
+			    strncmp(p - k, "REDACTED", 8) != 0, 0, buf);
+		}
+	}
 	certseal_ctx_free(ctx);
 }
 
