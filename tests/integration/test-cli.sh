@@ -287,6 +287,18 @@ expect 130 "Ctrl-C in the editor" -- env VISUAL="$T/int-editor" \
 	"$CERTSEAL_ADMIN" edit
 expect_clean_failure "Ctrl-C in the editor"
 contains "$T/err" "interrupted" "Ctrl-C message"
+printf '#!/bin/sh\nexit 3\n' >"$T/bad-editor"
+chmod 755 "$T/bad-editor"
+expect 1 "an editor that fails" -- env VISUAL="$T/bad-editor" \
+	"$CERTSEAL_ADMIN" edit
+expect_clean_failure "an editor that fails"
+contains "$T/err" "exited with 3" "failed editor message"
+grep -q "not possible in this state" "$T/err" &&
+	fail "generic tail on a whole message: $(cat "$T/err")" || ok
+expect 1 "export of no such pair" -- "$CERTSEAL_ADMIN" pair export ffffffffffff \
+	-o "$T/none.p12"
+grep -q ": not found$" "$T/err" &&
+	fail "generic tail on a whole message: $(cat "$T/err")" || ok
 
 # --- 8. messages that say what to do --------------------------------------
 expect 1 "export, missing password file" -- "$CERTSEAL_ADMIN" pair export \
