@@ -320,6 +320,12 @@ expect 0 "store list of an empty store" -- "$CERTSEAL" store list \
 	--store CurrentUser/Nothing
 [ ! -s "$T/out" ] && ok || fail "empty store list printed $(cat "$T/out")"
 contains "$T/err" "holds nothing" "empty store list says so"
+printf 'not a bundle\n' >"$T/not.p12"
+expect 4 "import of a text file" -- "$CERTSEAL" store import "$T/not.p12" \
+	--password-file "$T/p12.pass"
+contains "$T/err" "not a PKCS#12 bundle (DER" "non-PKCS#12 message"
+grep -q "too long" "$T/err" && fail "OpenSSL's reason leaked: $(cat "$T/err")" ||
+	ok
 # --- 9. bash completion offers every option --help lists ----------------
 BC=/usr/share/bash-completion/bash_completion
 if [ -r "$BC" ] && command -v bash >/dev/null 2>&1; then
