@@ -303,7 +303,7 @@ for n in 1 1000 10000; do
 	    { echo "bench: store with $n entries not made" >&2; exit 1; }
 done
 CERTSEAL_STORE_ROOT="$W/st10000" "$CS" store list --json >list.json
-[ "$(jq '[.[] | select(.kind == "key" and .status == "ok")] | length' list.json)" -eq 10000 ] ||
+[ "$(jq '[.entries[] | select(.kind == "key" and .status == "ok")] | length' list.json)" -eq 10000 ] ||
     { echo "bench: the store does not accept the generated entries" >&2; exit 1; }
 r=0
 while [ $r -lt $ROUNDS ]; do

@@ -22,13 +22,13 @@ static const struct cli_command commands[] = {
 	    "print the configuration, opened with the admin token" },
 	{ "edit", cmd_edit, "edit [SEALED] [--include-pending]",
 	    "edit the configuration with $EDITOR and save it" },
-	{ "inspect", cmd_inspect, "inspect [SEALED]",
+	{ "inspect", cmd_inspect, "inspect [SEALED] [--json]",
 	    "describe the sealed file (JSON)" },
 	{ "client", cmd_client, "client list|approve|revoke",
 	    "enrolled clients (see client --help)" },
-	{ "rollout", cmd_rollout, "rollout status [--reports DIR] [--pair ID] "
-	    "[--json]", "count the clients ready for a pair" },
-	{ "seal", cmd_seal, "seal --recipient CERT... --signer URI "
+	{ "rollout", cmd_rollout, "rollout status [--pair ID] [--expect N] "
+	    "[--hosts FILE]", "count the hosts ready for a pair" },
+	{ "seal", cmd_seal, "seal -r CERT [-r CERT]... --signer URI "
 	    "[-o OUT] [IN|-]", "seal a file offline, without a profile" },
 	{ "token", cmd_token, "token check [--json] [PKCS11-URI]",
 	    "what a token can do for certseal (default: the profile's)" },
@@ -38,14 +38,17 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: certseal-admin COMMAND [ARGS]\n"
+	    "usage: certseal-admin [--profile FILE] [--no-wait] [--json] "
+	    "[-q|-v] COMMAND [ARGS]\n"
 	    "\n"
 	    "Keeps certificate pairs in a PKCS#11 token and saves the "
 	    "configuration\nencrypted and signed.\n\ncommands:\n");
 	cli_print_commands(fp, commands, sizeof(commands) /
 	    sizeof(commands[0]));
 	fprintf(fp, "\nprofile: --profile, CERTSEAL_PROFILE, or "
-	    "~/.config/certseal/profile.json\n");
+	    "~/.config/certseal/profile.json\n"
+	    "global options are accepted anywhere on the line; "
+	    "'certseal-admin COMMAND [VERB] --help'\ndescribes one command\n");
 	fprintf(fp, "\nexit codes: 0 ok, 1 error, 2 usage, 3 no key, "
 	    "4 integrity, 5 policy, 6 token\n");
 }

@@ -16,8 +16,8 @@ const struct cli_help admin_help[] = {
 	    "[--reports DIR]",
 	    "Creates the profile.  Without --token, a SoftHSM2 token next to "
 	    "the\nprofile with a random PIN in a 0600 file.  Without "
-	    "--config, the\nconfiguration path is unset (save then needs -o) "
-	    "and the name is \"config\".",
+	    "--config the\nsealed file is NAME.sealed next to the profile; "
+	    "NAME defaults to \"config\".",
 	    "--token PKCS11-URI\tthe admin token (pin-source= for its PIN)\n"
 	    "--config PATH\twhere save writes the sealed configuration\n"
 	    "--name NAME\tthe configuration's name, sealed into the file\n"

@@ -162,6 +162,30 @@ lock_announce(int fd)
 		(void)!pwrite(fd, line, (size_t)n, 0);
 }
 
+/*
+ * 1 when another command still holds the lock after LOCK_GRACE_MS (0:
+ * taken meanwhile).  Admins racing for a moment (scripts) wait quietly;
+ * one held by an open edit is said.  --no-wait does not wait at all.
+ */
+#define LOCK_GRACE_MS	1000
+#define LOCK_POLL_MS	50
+static int
+lock_busy(int fd)
+{
+	struct timespec ts = { 0, LOCK_POLL_MS * 1000000L };
+	int waited;
+
+	for (waited = 0; ; waited += LOCK_POLL_MS) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return 0;	/* the blocking flock says why */
+		if (profile_lock_no_wait || waited >= LOCK_GRACE_MS)
+			return 1;
+		(void)nanosleep(&ts, NULL);
+	}
+}
+
 int
 profile_lock(certseal_ctx *ctx, struct profile *p)
 {
@@ -186,7 +210,7 @@ profile_lock(certseal_ctx *ctx, struct profile *p)
 		 * Another admin holds it: say who, then wait (their change
 		 * lands first), or fail at once under --no-wait.
 		 */
-		if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+		if (lock_busy(fd)) {
 			lock_holder(fd, holder, sizeof(holder));
 			if (profile_lock_no_wait) {
 				r = cs_error(ctx, CERTSEAL_E_STATE, "profile %s "

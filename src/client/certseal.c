@@ -26,7 +26,7 @@ static const struct cli_command commands[] = {
 	    "tell whether this client can open CONFIG, and with what" },
 	{ "inspect", cmd_inspect, "inspect FILE [--json]",
 	    "describe a sealed file: recipients, algorithms, signers" },
-	{ "sources", cmd_sources, "sources [--json] [--check]",
+	{ "sources", cmd_sources, "sources [--check] [--json]",
 	    "list the keys and signers each source offers" },
 	{ "report", cmd_report, "report --out DIR",
 	    "write this host's readiness report" },
@@ -43,7 +43,8 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: certseal [-s|--certificate-source URI]... "
 	    "[--accept-encrypted-data-only]\n"
-	    "                [--allow-rollback] COMMAND [ARGS]\n"
+	    "                [--allow-rollback] [--json] [-q|-v] COMMAND "
+	    "[ARGS]\n"
 	    "\n"
 	    "Opens configuration files sealed by certseal-admin with keys "
 	    "from\nCertificateSource URIs (pkcs11:, file:, store:); the "
@@ -55,7 +56,9 @@ usage(FILE *fp)
 	    "  CERTSEAL_ACCEPT_ENCRYPTED_DATA_ONLY=1, CERTSEAL_PIN, "
 	    "CERTSEAL_STORE_ROOT,\n  CERTSEAL_STATE_DIR\n"
 	    "exit codes: 0 ok, 1 error, 2 usage, 3 no key, 4 integrity, "
-	    "5 policy, 6 token\n");
+	    "5 policy, 6 token\n"
+	    "global options are accepted anywhere on the line; "
+	    "'certseal COMMAND [VERB] --help'\ndescribes one command\n");
 }
 
 /* Where the highest accepted sequence per configuration is remembered. */

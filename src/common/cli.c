@@ -308,6 +308,12 @@ cli_fail(certseal_ctx *ctx, int err, const char *fmt, ...)
 		n = asprintf(&line, "%s", detail);
 	else if (detail != NULL && *detail != '\0')
 		n = asprintf(&line, "%s: %s", what, detail);
+	else if (strstr(what, "; ") != NULL)
+		/*
+		 * "what; what to do" is a whole message: the generic text
+		 * (": not possible in this state") would only end it badly.
+		 */
+		n = asprintf(&line, "%s", what);
 	else
 		n = asprintf(&line, "%s: %s", what, certseal_strerror(err));
 	print_line(n >= 0 ? line : certseal_strerror(err),

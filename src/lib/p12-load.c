@@ -291,8 +291,11 @@ cs_keyfile_load_p12(certseal_ctx *ctx, const uint8_t *der, size_t len,
 	st.budget.name = name;
 	if (len > KEYFILE_MAX || (p12 = d2i_PKCS12(NULL, &p,
 	    (long)len)) == NULL || p != der + len) {
+		/* OpenSSL's ASN.1 reason ("too long") says nothing here. */
+		ERR_clear_error();
 		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: not a PKCS#12 "
-		    "bundle, or damaged", name);
+		    "bundle (DER, as `certseal-admin pair export` writes it), "
+		    "or damaged", name);
 		goto out;
 	}
 	mac = PKCS12_mac_present(p12);

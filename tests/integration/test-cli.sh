@@ -287,6 +287,18 @@ expect 130 "Ctrl-C in the editor" -- env VISUAL="$T/int-editor" \
 	"$CERTSEAL_ADMIN" edit
 expect_clean_failure "Ctrl-C in the editor"
 contains "$T/err" "interrupted" "Ctrl-C message"
+printf '#!/bin/sh\nexit 3\n' >"$T/bad-editor"
+chmod 755 "$T/bad-editor"
+expect 1 "an editor that fails" -- env VISUAL="$T/bad-editor" \
+	"$CERTSEAL_ADMIN" edit
+expect_clean_failure "an editor that fails"
+contains "$T/err" "exited with 3" "failed editor message"
+grep -q "not possible in this state" "$T/err" &&
+	fail "generic tail on a whole message: $(cat "$T/err")" || ok
+expect 1 "export of no such pair" -- "$CERTSEAL_ADMIN" pair export ffffffffffff \
+	-o "$T/none.p12"
+grep -q ": not found$" "$T/err" &&
+	fail "generic tail on a whole message: $(cat "$T/err")" || ok
 
 # --- 8. messages that say what to do --------------------------------------
 expect 1 "export, missing password file" -- "$CERTSEAL_ADMIN" pair export \
@@ -308,6 +320,12 @@ expect 0 "store list of an empty store" -- "$CERTSEAL" store list \
 	--store CurrentUser/Nothing
 [ ! -s "$T/out" ] && ok || fail "empty store list printed $(cat "$T/out")"
 contains "$T/err" "holds nothing" "empty store list says so"
+printf 'not a bundle\n' >"$T/not.p12"
+expect 4 "import of a text file" -- "$CERTSEAL" store import "$T/not.p12" \
+	--password-file "$T/p12.pass"
+contains "$T/err" "not a PKCS#12 bundle (DER" "non-PKCS#12 message"
+grep -q "too long" "$T/err" && fail "OpenSSL's reason leaked: $(cat "$T/err")" ||
+	ok
 # --- 9. bash completion offers every option --help lists ----------------
 BC=/usr/share/bash-completion/bash_completion
 if [ -r "$BC" ] && command -v bash >/dev/null 2>&1; then
