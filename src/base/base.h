@@ -160,12 +160,19 @@ char *cs_name_text(const X509_NAME *nm, size_t max);
 #define CS_KEY_ID_LEN		20
 #define CS_KEY_ID_HEX		(2 * CS_KEY_ID_LEN)
 #define CS_KEY_FP_HEX		64	/* SHA-256 of the SPKI DER */
+#define CS_CERT_FP_HEX		64	/* SHA-256 of the certificate DER */
 
 int cs_key_id(EVP_PKEY *pk, uint8_t out[CS_KEY_ID_LEN]);
 int cs_key_id_hex(EVP_PKEY *pk, char out[CS_KEY_ID_HEX + 1]);
 
 /* SHA-256 of the DER SubjectPublicKeyInfo, lower-case hex. */
 int cs_key_fingerprint(EVP_PKEY *pk, char out[CS_KEY_FP_HEX + 1]);
+
+/*
+ * SHA-256 of the DER certificate, lower-case hex: a certificate's name in
+ * the store's signers/, a pair's ID, the fingerprint reports print.
+ */
+int cs_cert_fingerprint(X509 *cert, char out[CS_CERT_FP_HEX + 1]);
 
 /*
  * Supplied by the owner of the context (src/lib/errors.c): its error

@@ -82,26 +82,14 @@ cs_report_parse_time(const char *s, time_t *out)
 
 /* ---- building ------------------------------------------------------- */
 
-static int
-cert_fingerprint(X509 *x, char *hex, size_t hexlen)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	if (X509_digest(x, EVP_sha256(), md, &mdlen) != 1)
-		return -1;
-	cs_hex(md, mdlen, hex, hexlen);
-	return 0;
-}
-
 /* Subject, fingerprint and source of x, the members keys and signers share. */
 static json_t *
 cert_entry(X509 *x, const char *source)
 {
 	json_t *o = NULL;
-	char fp[2 * EVP_MAX_MD_SIZE + 1], *subject = NULL;
+	char fp[CS_CERT_FP_HEX + 1], *subject = NULL;
 
-	if (cert_fingerprint(x, fp, sizeof(fp)) != 0 ||
+	if (cs_cert_fingerprint(x, fp) != 0 ||
 	    (subject = cs_name_text(X509_get_subject_name(x),
 	    REPORT_MAX_TEXT)) == NULL)
 		goto out;

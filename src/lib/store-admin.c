@@ -207,8 +207,10 @@ cert_fields(json_t *obj, X509 *cert)
 	char *subject = NULL, *issuer = NULL, *serial = NULL, when[32];
 	int r = -1;
 
-	subject = cs_store_name_oneline(X509_get_subject_name(cert));
-	issuer = cs_store_name_oneline(X509_get_issuer_name(cert));
+	subject = cs_name_text(X509_get_subject_name(cert),
+	    CS_NAME_TEXT_MAX);
+	issuer = cs_name_text(X509_get_issuer_name(cert),
+	    CS_NAME_TEXT_MAX);
 	serial = cs_store_serial_hex(X509_get0_serialNumber(cert));
 	(void)cs_asn1_time_text(X509_get0_notAfter(cert), when, sizeof(when));
 	if (json_set_str(obj, "subject", subject) != 0 ||
@@ -278,7 +280,8 @@ import_key(certseal_ctx *ctx, const struct cs_store_path *sp,
 	int r = CERTSEAL_E_INTERNAL;
 
 	snprintf(item->id, sizeof(item->id), "%s", hex);
-	item->subject = cs_store_name_oneline(X509_get_subject_name(kf->cert));
+	item->subject = cs_name_text(X509_get_subject_name(kf->cert),
+	    CS_NAME_TEXT_MAX);
 	/* secmem: the key's PEM is wiped when the BIO is freed. */
 	if ((b = BIO_new(BIO_s_secmem())) == NULL ||
 	    PEM_write_bio_PrivateKey(b, kf->pkey, NULL, NULL, 0, NULL,
@@ -324,12 +327,13 @@ import_signer(certseal_ctx *ctx, const struct cs_store_path *sp,
 	long len;
 	int r = CERTSEAL_E_INTERNAL;
 
-	if (cs_store_fingerprint(cert, item->id) != 0) {
+	if (cs_cert_fingerprint(cert, item->id) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "cannot fingerprint "
 		    "a signer certificate of the bundle");
 		goto out;
 	}
-	item->subject = cs_store_name_oneline(X509_get_subject_name(cert));
+	item->subject = cs_name_text(X509_get_subject_name(cert),
+	    CS_NAME_TEXT_MAX);
 	if ((b = BIO_new(BIO_s_mem())) == NULL ||
 	    PEM_write_bio_X509(b, cert) != 1 ||
 	    (len = BIO_get_mem_data(b, &data)) <= 0) {
@@ -400,8 +404,8 @@ check_key_not_signer(certseal_ctx *ctx, const struct cs_store_path *sp,
 	for (i = 0; i < sk_X509_num(signers); i++) {
 		if (!cs_cert_has_key(sk_X509_value(signers, i), kf->pkey))
 			continue;
-		subject = cs_store_name_oneline(X509_get_subject_name(
-		    sk_X509_value(signers, i)));
+		subject = cs_name_text(X509_get_subject_name(
+		    sk_X509_value(signers, i)), CS_NAME_TEXT_MAX);
 		r = cs_error(ctx, CERTSEAL_E_POLICY, "%s: the bundle's key is "
 		    "the key of the trusted signer '%s'; a decryption key "
 		    "cannot also sign: remove that signer (certseal store "
@@ -456,8 +460,8 @@ cs_store_import(certseal_ctx *ctx, const char *location, const char *name,
 		goto out;
 	}
 	if (cs_store_skid_hex(kf->cert, hex) != 0) {
-		subject = cs_store_name_oneline(
-		    X509_get_subject_name(kf->cert));
+		subject = cs_name_text(X509_get_subject_name(kf->cert),
+		    CS_NAME_TEXT_MAX);
 		r = cs_error(ctx, CERTSEAL_E_USAGE, "%s: the certificate '%s' "
 		    "has no subjectKeyIdentifier (or one over %d bytes); the "
 		    "store finds keys by it: export the pair with "

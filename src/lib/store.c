@@ -62,26 +62,6 @@ entry_name_ok(const char *name, size_t hexlen, const char *ext)
 	return 1;
 }
 
-/* An RFC 2253 one-line name, ASCII only (escaped), or NULL. */
-char *
-cs_store_name_oneline(const X509_NAME *name)
-{
-	BIO *b = NULL;
-	char *s = NULL, *p;
-	long n;
-
-	if ((b = BIO_new(BIO_s_mem())) == NULL ||
-	    X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) < 0 ||
-	    (n = BIO_get_mem_data(b, &p)) < 0)
-		goto out;
-	if (n > 1024)
-		n = 1024;
-	s = strndup(p, (size_t)n);
- out:
-	BIO_free(b);
-	return s;
-}
-
 char *
 cs_store_serial_hex(const ASN1_INTEGER *serial)
 {
@@ -100,20 +80,6 @@ cs_store_serial_hex(const ASN1_INTEGER *serial)
 	OPENSSL_free(hex);
 	BN_free(bn);
 	return copy;
-}
-
-/* Lower-case SHA-256 of the DER certificate. */
-int
-cs_store_fingerprint(X509 *cert, char out[SHA256_HEX + 1])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	out[0] = '\0';
-	if (X509_digest(cert, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32)
-		return -1;
-	cs_hex(md, mdlen, out, SHA256_HEX + 1);
-	return 0;
 }
 
 /*
@@ -501,7 +467,7 @@ cs_store_load_signer_entry(certseal_ctx *ctx, const struct cs_store_path *sp,
 		    "certificate", shown);
 		goto out;
 	}
-	if (cs_store_fingerprint(cert, fp) != 0 ||
+	if (cs_cert_fingerprint(cert, fp) != 0 ||
 	    strncmp(fp, name, SHA256_HEX) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: the "
 		    "certificate's SHA-256 fingerprint is not the file name",
@@ -607,17 +573,13 @@ signer_is_store_key(const struct cs_store_path *sp, int keysfd, X509 *cert)
 {
 	struct cs_key *key = NULL;
 	char hex[2][CS_STORE_ID_MAX + 1];
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
 	int i, hit = 0;
 
 	if (keysfd < 0)
 		return 0;
 	if (cs_store_skid_hex(cert, hex[0]) != 0)
 		hex[0][0] = '\0';
-	hex[1][0] = '\0';
-	if (X509_pubkey_digest(cert, EVP_sha1(), md, &mdlen) == 1)
-		cs_hex(md, mdlen, hex[1], sizeof(hex[1]));
+	(void)cs_key_id_hex(X509_get0_pubkey(cert), hex[1]); /* "" if none */
 	for (i = 0; i < 2 && !hit; i++) {
 		if (hex[i][0] == '\0' || (i == 1 && strcmp(hex[0],
 		    hex[1]) == 0))
