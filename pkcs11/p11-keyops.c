@@ -740,7 +740,7 @@ cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
 		goto out;
 	if ((kr = calloc(1, sizeof(*kr))) == NULL ||
 	    (pkey = EVP_PKEY_new()) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	kr->handle = priv->handle;

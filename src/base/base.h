@@ -34,6 +34,24 @@
 int cs_error(certseal_ctx *ctx, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory"): returns E_NOMEM. */
+int cs_nomem(certseal_ctx *ctx);
+
+/*
+ * A message kept aside while the context's buffer is used for something
+ * else: the first hard error of a chain of sources, a load's outcome that
+ * later calls repeat.  cs_error_save copies ctx's current message with
+ * err; cs_error_restore puts that message back as it was and returns its
+ * err, or, when err is 0 (nothing failed, or a zeroed one), leaves the
+ * context alone and returns 0.  ctx may be NULL.
+ */
+struct cs_error_saved {
+	int	err;
+	char	msg[CS_ERRMSG_MAX];
+};
+void cs_error_save(certseal_ctx *ctx, int err, struct cs_error_saved *sv);
+int cs_error_restore(certseal_ctx *ctx, const struct cs_error_saved *sv);
+
 /*
  * Prefixes the context's current message with "prefix: " (used to add the
  * file name or the source URI as an error travels up).

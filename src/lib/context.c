@@ -49,7 +49,7 @@ certseal_ctx_add_source(certseal_ctx *ctx, const char *uri)
 	grown = realloc(ctx->sources, (ctx->nsources + 1) * sizeof(*grown));
 	if (grown == NULL) {
 		cs_source_free(src);
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	}
 	ctx->sources = grown;
 	ctx->sources[ctx->nsources++] = src;
@@ -88,7 +88,7 @@ certseal_ctx_set_state_dir(certseal_ctx *ctx, const char *dir)
 	char *copy = NULL;
 
 	if (dir != NULL && (copy = strdup(dir)) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	free(ctx->state_dir);
 	ctx->state_dir = copy;
 	return 0;

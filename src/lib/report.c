@@ -233,7 +233,7 @@ cs_report_build(certseal_ctx *ctx, json_t **out)
 	    "time", when, "certseal_version", certseal_version(),
 	    "sources", "flags", flags, "keys", "signers", "errors");
 	if (rep == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	sources = json_object_get(rep, "sources");
@@ -246,7 +246,7 @@ cs_report_build(certseal_ctx *ctx, json_t **out)
 		    json_string(CS_DEFAULT_SOURCE)) != 0 ||
 		    (r = add_error(ctx, errors, CS_DEFAULT_SOURCE,
 		    default_failed)) != 0) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 	}
@@ -261,7 +261,7 @@ cs_report_build(certseal_ctx *ctx, json_t **out)
 		    cs_report_jstr(cs_source_uri(ctx->sources[i]))) != 0 ||
 		    (r = report_source(ctx, ctx->sources[i], keys, signers,
 		    errors)) != 0) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 	}
@@ -343,7 +343,7 @@ cs_report_write(certseal_ctx *ctx, const char *dir, json_t *report,
 		goto out;
 	}
 	if ((name = cs_report_file_name(host)) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if (strlen(name) > NAME_MAX) {
@@ -356,14 +356,14 @@ cs_report_write(certseal_ctx *ctx, const char *dir, json_t *report,
 	if (asprintf(&path, "%s%s%s", dir,
 	    dir[strlen(dir) - 1] == '/' ? "" : "/", name) < 0) {
 		path = NULL;
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if ((body = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS)) ==
 	    NULL ||
 	    asprintf(&text, "%s\n", body) < 0) {
 		text = NULL;
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if ((r = cs_atomic_write(ctx, path, text, strlen(text), 0644)) != 0)
@@ -437,7 +437,7 @@ read_fd(struct reader *rd, int fd, size_t max, char **out, size_t *lenp)
 	}
 	/* One spare byte shows a file that grew past the limit. */
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		r = cs_error(rd->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(rd->ctx);
 		goto out;
 	}
 	for (;;) {
@@ -499,7 +499,7 @@ get_string(struct reader *rd, json_t *o, const char *where, const char *key,
 		return damaged(rd, "'%s%s%s' is longer than %zu bytes", where,
 		    dot, key, max);
 	if ((*out = strdup(json_string_value(v))) == NULL)
-		return cs_error(rd->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(rd->ctx);
 	return 0;
 }
 
@@ -557,7 +557,7 @@ read_keys(struct reader *rd, json_t *root, struct cs_report *rep)
 		return r;
 	if (json_array_size(arr) > 0 && (rep->keys = calloc(
 	    json_array_size(arr), sizeof(*rep->keys))) == NULL)
-		return cs_error(rd->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(rd->ctx);
 	json_array_foreach(arr, i, o) {
 		snprintf(where, sizeof(where), "keys[%zu]", i);
 		if (!json_is_object(o))
@@ -592,7 +592,7 @@ read_signers(struct reader *rd, json_t *root, struct cs_report *rep)
 		return r;
 	if (json_array_size(arr) > 0 && (rep->signers = calloc(
 	    json_array_size(arr), sizeof(*rep->signers))) == NULL)
-		return cs_error(rd->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(rd->ctx);
 	json_array_foreach(arr, i, o) {
 		snprintf(where, sizeof(where), "signers[%zu]", i);
 		if (!json_is_object(o))
@@ -621,7 +621,7 @@ read_sources(struct reader *rd, json_t *root, struct cs_report *rep)
 		return r;
 	if (json_array_size(arr) > 0 && (rep->sources = calloc(
 	    json_array_size(arr), sizeof(*rep->sources))) == NULL)
-		return cs_error(rd->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(rd->ctx);
 	json_array_foreach(arr, i, v) {
 		if (!json_is_string(v) ||
 		    json_string_length(v) > REPORT_MAX_TEXT ||
@@ -630,8 +630,7 @@ read_sources(struct reader *rd, json_t *root, struct cs_report *rep)
 			    "at most %d bytes", i, REPORT_MAX_TEXT);
 		if ((rep->sources[rep->nsources++] =
 		    strdup(json_string_value(v))) == NULL)
-			return cs_error(rd->ctx, CERTSEAL_E_NOMEM,
-			    "out of memory");
+			return cs_nomem(rd->ctx);
 	}
 	return 0;
 }
@@ -756,7 +755,7 @@ cs_report_read_fd(certseal_ctx *ctx, int fd, const char *path,
 	free(data);
 	data = NULL;
 	if ((rep = calloc(1, sizeof(*rep))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if ((r = read_report(&rd, root, rep)) != 0)

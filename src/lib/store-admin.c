@@ -255,7 +255,7 @@ write_meta(certseal_ctx *ctx, const struct cs_store_path *sp, int dirfd,
 	    cert_fields(obj, cert) != 0 ||
 	    (text = json_dumps(obj, JSON_INDENT(2) | JSON_SORT_KEYS)) ==
 	    NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	r = cs_atomic_write(ctx, path, text, strlen(text), 0600);
@@ -337,7 +337,7 @@ import_signer(certseal_ctx *ctx, const struct cs_store_path *sp,
 	if ((b = BIO_new(BIO_s_mem())) == NULL ||
 	    PEM_write_bio_X509(b, cert) != 1 ||
 	    (len = BIO_get_mem_data(b, &data)) <= 0) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	snprintf(name, sizeof(name), "%s.pem", item->id);
@@ -375,7 +375,7 @@ store_key_certs(certseal_ctx *ctx, const struct cs_store_path *sp,
 
 	*out = NULL;
 	if ((certs = sk_X509_new_null()) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	if ((r = cs_store_list_certs(ctx, sp, certs)) != 0) {
 		sk_X509_pop_free(certs, X509_free);
 		return r;
@@ -398,7 +398,7 @@ check_key_not_signer(certseal_ctx *ctx, const struct cs_store_path *sp,
 	int i, r;
 
 	if ((signers = sk_X509_new_null()) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	if ((r = cs_store_load_signers(ctx, sp, signers)) != 0)
 		goto out;
 	for (i = 0; i < sk_X509_num(signers); i++) {
@@ -441,7 +441,7 @@ cs_store_import(certseal_ctx *ctx, const char *location, const char *name,
 	if ((r = cs_store_path_init(ctx, location, name, &sp)) != 0)
 		return r;
 	if ((info = calloc(1, sizeof(*info))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	snprintf(info->location, sizeof(info->location), "%s", sp.location);
@@ -488,7 +488,7 @@ cs_store_import(certseal_ctx *ctx, const char *location, const char *name,
 	/* One spare slot: see cs_store_import_info_free. */
 	if (n > 0 && (info->signers = calloc((size_t)n + 1,
 	    sizeof(*info->signers))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -675,7 +675,7 @@ list_kind(certseal_ctx *ctx, const struct cs_store_path *sp, int storefd,
 	for (i = 0; i < n; i++) {
 		if ((obj = list_entry(ctx, sp, fd, names[i], is_key)) == NULL ||
 		    json_array_append_new(into, obj) != 0) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 	}
@@ -698,7 +698,7 @@ cs_store_list(certseal_ctx *ctx, const char *location, const char *name,
 	if ((r = cs_store_path_init(ctx, location, name, &sp)) != 0)
 		return r;
 	if ((arr = json_array()) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if ((r = cs_store_open_dir(ctx, AT_FDCWD, sp.dir, sp.dir,
@@ -861,7 +861,7 @@ cs_store_install(certseal_ctx *ctx, const char *location, const char *name,
 	if ((r = cs_store_path_init(ctx, location, name, &sp)) != 0)
 		return r;
 	if ((info = calloc(1, sizeof(*info))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	snprintf(info->location, sizeof(info->location), "%s", sp.location);
@@ -884,7 +884,7 @@ cs_store_install(certseal_ctx *ctx, const char *location, const char *name,
 	n = kf->extra != NULL ? sk_X509_num(kf->extra) : 0;
 	if (n > 0 && (info->signers = calloc((size_t)n + 1,
 	    sizeof(*info->signers))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {

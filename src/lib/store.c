@@ -162,7 +162,7 @@ parse_key_entry(certseal_ctx *ctx, const struct cs_secret *s,
 	*certp = NULL;
 	if (s->len > INT_MAX ||
 	    (b = BIO_new_mem_buf(s->data, (int)s->len)) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if ((cert = cs_store_parse_cert(s)) == NULL) {
@@ -239,7 +239,7 @@ cs_store_load_key_entry(certseal_ctx *ctx, const struct cs_store_path *sp,
 	    CS_STORE_ENTRY_MAX, &s)) != 0)
 		goto out;
 	if ((key = calloc(1, sizeof(*key))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if ((r = parse_key_entry(ctx, s, shown, hex, &key->pkey,
@@ -296,12 +296,10 @@ static int
 skip_damaged(certseal_ctx *ctx, const struct cs_store_path *sp,
     const char *hex)
 {
-	char why[CS_ERRMSG_MAX];
-
-	snprintf(why, sizeof(why), "%s", ctx != NULL ? ctx->errmsg : "");
 	cs_warn(ctx, "store %s/%s: skipping entry %s: %s; fix it, or remove "
 	    "it with `certseal store remove %s --store %s/%s` and import its "
-	    "bundle again", sp->location, sp->name, hex, why, hex,
+	    "bundle again", sp->location, sp->name, hex, cs_store_errmsg(ctx),
+	    hex,
 	    sp->location, sp->name);
 	return CERTSEAL_E_NO_KEY;	/* a miss: said once, above */
 }
@@ -545,7 +543,7 @@ cs_store_list_names(certseal_ctx *ctx, int dirfd, const char *shown,
 	r = 0; /* success */
 	goto out;
  nomem:
-	r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+	r = cs_nomem(ctx);
  out:
 	cs_store_free_names(names, n);
 	if (d != NULL)
@@ -635,7 +633,7 @@ cs_store_load_signers(certseal_ctx *ctx, const struct cs_store_path *sp,
 			continue;
 		}
 		if (sk_X509_push(into, cert) <= 0) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 		cert = NULL;
@@ -679,7 +677,7 @@ cs_store_list_certs(certseal_ctx *ctx, const struct cs_store_path *sp,
 			continue;
 		}
 		if (sk_X509_push(into, key->cert) <= 0) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 		key->cert = NULL;	/* now owned by into */
