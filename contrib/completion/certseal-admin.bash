@@ -1,5 +1,7 @@
 # bash completion for certseal-admin(8) -*- shell-script -*-
 # Installed as $(datadir)/bash-completion/completions/certseal-admin.
+# The global options are accepted anywhere on the line, so they are
+# offered after the command too.
 
 # Pair IDs from `certseal-admin pair list --json` (the profile given on the
 # command line, if any).
@@ -15,7 +17,10 @@ _certseal_admin()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands='init pair client save show edit inspect rollout seal'
+	local globals='--profile --no-wait --json -q --quiet -v --verbose
+	    --help'
+	local commands='init pair save show edit inspect client rollout seal
+	    token'
 	local i cmd= sub= profile=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
@@ -23,12 +28,19 @@ _certseal_admin()
 			profile=${words[i + 1]}
 			((i++))
 			;;
+		--profile=*) profile=${words[i]#--profile=} ;;
+		-o | --output | --password-file | --to | --token | --config | \
+		    --name | --reports | --requests | --label | --days | \
+		    --algorithm | --recipient | -r | --signer | --oaep-hash | \
+		    --sequence | --pair | --expect | --hosts)
+			((i++))
+			;;
 		-*) ;;
 		*)
 			if [[ -z $cmd ]]; then
 				cmd=${words[i]}
-			elif [[ ($cmd == pair || $cmd == rollout ||
-			    $cmd == client) && -z $sub ]]; then
+			elif [[ $cmd == @(pair|rollout|client|token) && -z $sub ]]
+			then
 				sub=${words[i]}
 			fi
 			;;
@@ -36,7 +48,8 @@ _certseal_admin()
 	done
 
 	case $prev in
-	--profile | --config | -o | --password-file | --recipient)
+	--profile | --config | -o | --output | --password-file | \
+	    --recipient | -r | --hosts)
 		_filedir
 		return
 		;;
@@ -63,95 +76,83 @@ _certseal_admin()
 		    -- "$cur"))
 		return
 		;;
-	--label | --days | --name | --sequence)
+	--label | --days | --name | --sequence | --expect)
 		return
 		;;
 	esac
 
+	local opts=
 	case $cmd in
 	'')
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W '--profile --help --version' -- \
-			    "$cur"))
+			COMPREPLY=($(compgen -W "$globals --version" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
 		fi
+		return
 		;;
-	init)
-		COMPREPLY=($(compgen -W '--token --config --name --reports' \
-		    -- "$cur"))
-		;;
+	init) opts='--token --config --name --reports' ;;
 	pair)
 		case $sub in
 		'')
-			COMPREPLY=($(compgen -W 'generate list export activate
-			    retire remove' -- "$cur"))
+			[[ $cur != -* ]] && COMPREPLY=($(compgen -W 'generate list
+			    export activate retire remove' -- "$cur")) && return
 			;;
-		generate)
-			COMPREPLY=($(compgen -W '--algorithm --label --days
-			    --no-export' -- "$cur"))
-			;;
-		list)
-			COMPREPLY=($(compgen -W '--json' -- "$cur"))
-			;;
+		generate) opts='--algorithm --label --days --no-export' ;;
+		list) opts='--json' ;;
 		export | activate | retire | remove)
-			if [[ $cur == -* ]]; then
-				case $sub in
-				export) COMPREPLY=($(compgen -W '-o --password-file
-				    --legacy --to' -- "$cur")) ;;
-				activate) COMPREPLY=($(compgen -W '--force' -- \
-				    "$cur")) ;;
-				esac
-			else
+			case $sub in
+			export) opts='-o --output --password-file --legacy
+			    --force --to' ;;
+			activate) opts='--force --expect --hosts' ;;
+			retire) opts='--force' ;;
+			remove) opts='-y --yes' ;;
+			esac
+			if [[ $cur != -* ]]; then
 				COMPREPLY=($(compgen -W \
 				    "$(_certseal_admin_pairs "$profile")" -- "$cur"))
+				return
 			fi
 			;;
 		esac
 		;;
+	save) opts='-o --output --include-pending --allow-rollback
+	    --migrate-plaintext' ;;
+	show) opts='-o --output --allow-rollback' ;;
+	edit) opts='--include-pending --allow-rollback --migrate-plaintext' ;;
+	inspect) opts='--json' ;;
 	client)
 		case $sub in
 		'')
-			COMPREPLY=($(compgen -W 'list approve revoke' -- "$cur"))
+			[[ $cur != -* ]] && COMPREPLY=($(compgen -W 'list approve
+			    revoke' -- "$cur")) && return
 			;;
-		list)
-			COMPREPLY=($(compgen -W '--requests --json' -- "$cur"))
-			;;
-		approve)
-			COMPREPLY=($(compgen -W '--all-pending --requests --days' \
-			    -- "$cur"))
-			;;
+		list) opts='--requests --json' ;;
+		approve) opts='--all-pending --requests --days' ;;
 		esac
 		;;
-	save)
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W '-o
-		    --include-pending' -- "$cur")) || _filedir
-		;;
-	show)
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W '-o' -- "$cur")) ||
-		    _filedir
-		;;
-	edit)
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W '--include-pending' \
-		    -- "$cur")) || _filedir
-		;;
-	inspect)
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W '--json' -- \
-		    "$cur")) || _filedir
-		;;
 	rollout)
-		if [[ -z $sub ]]; then
+		if [[ -z $sub && $cur != -* ]]; then
 			COMPREPLY=($(compgen -W 'status' -- "$cur"))
-		else
-			COMPREPLY=($(compgen -W '--reports --pair --json' -- \
-			    "$cur"))
+			return
 		fi
+		opts='--reports --pair --expect --hosts --json'
 		;;
-	seal)
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W '--recipient --signer
-		    --oaep-hash --name --sequence -o' -- "$cur")) || _filedir
+	seal) opts='-r --recipient --signer --oaep-hash --name --sequence
+	    -o --output' ;;
+	token)
+		if [[ -z $sub && $cur != -* ]]; then
+			COMPREPLY=($(compgen -W 'check' -- "$cur"))
+			return
+		fi
+		opts='--json'
 		;;
 	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$opts $globals" -- "$cur"))
+	else
+		_filedir
+	fi
 } &&
 	complete -F _certseal_admin certseal-admin
 

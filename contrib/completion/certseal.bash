@@ -1,5 +1,7 @@
 # bash completion for certseal(1) -*- shell-script -*-
 # Installed as $(datadir)/bash-completion/completions/certseal.
+# The global options are accepted anywhere on the line, so they are
+# offered after the command too.
 
 _certseal()
 {
@@ -7,15 +9,19 @@ _certseal()
 	_init_completion -n : || return
 
 	local globals='-s --certificate-source --accept-encrypted-data-only
-	    --allow-rollback --help --version'
+	    --allow-rollback --json -q --quiet -v --verbose --help'
 	local commands='open check inspect sources store report enroll'
 
-	# The command is the first word that is not a global option (or the
-	# argument of -s).
+	# The command is the first word that is not an option or the value of
+	# one.
 	local i cmd= sub=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-s | --certificate-source) ((i++)) ;;
+		-s | --certificate-source | -o | --output | --out | --owner | \
+		    --mode | --store | --password-file | --host | --name | \
+		    --algorithm | --finish)
+			((i++))
+			;;
 		-*) ;;
 		*)
 			if [[ -z $cmd ]]; then
@@ -36,21 +42,11 @@ _certseal()
 		compopt -o nospace
 		return
 		;;
-	-o | --out)
-		[[ $cmd == report || $cmd == enroll ]] && _filedir -d ||
-		    _filedir
+	-o | --out | --output)
+		[[ $cmd == @(report|enroll) ]] && _filedir -d || _filedir
 		return
 		;;
-	--finish)
-		_filedir crt
-		return
-		;;
-	--algorithm)
-		COMPREPLY=($(compgen -W 'rsa-3072 rsa-4096 ec-p256 ec-p384' \
-		    -- "$cur"))
-		return
-		;;
-	--password-file)
+	--password-file | --finish)
 		_filedir
 		return
 		;;
@@ -63,60 +59,64 @@ _certseal()
 		COMPREPLY=($(compgen -A hostname -- "$cur"))
 		return
 		;;
+	--algorithm)
+		COMPREPLY=($(compgen -W 'rsa-3072 rsa-4096 ec-p256 ec-p384' \
+		    -- "$cur"))
+		return
+		;;
+	--owner | --mode | --name)
+		return
+		;;
 	esac
 
+	local opts=
 	case $cmd in
 	'')
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "$globals" -- "$cur"))
+			COMPREPLY=($(compgen -W "$globals --version" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
 		fi
+		return
 		;;
-	open)
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W '-o --help' -- \
-		    "$cur")) || _filedir
-		;;
-	check | inspect)
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W '--json --help' \
-		    -- "$cur")) || _filedir
-		;;
-	sources)
-		COMPREPLY=($(compgen -W '--json --help' -- "$cur"))
-		;;
-	report)
-		COMPREPLY=($(compgen -W '--out --host --json --help' -- "$cur"))
-		;;
-	enroll)
-		COMPREPLY=($(compgen -W '--out --name --algorithm --finish -s
-		    --help' -- "$cur"))
-		;;
+	open) opts='-o --output --owner --mode' ;;
+	check | inspect) opts='--json' ;;
+	sources) opts='--check --json' ;;
+	report) opts='--out --host --json' ;;
+	enroll) opts='--out --name --algorithm --finish' ;;
 	store)
 		case $sub in
 		'')
-			COMPREPLY=($(compgen -W 'import list remove' -- "$cur"))
+			[[ $cur != -* ]] && COMPREPLY=($(compgen -W 'import list
+			    remove' -- "$cur")) && return
 			;;
 		import)
-			[[ $cur == -* ]] && COMPREPLY=($(compgen -W '--store
-			    --password-file' -- "$cur")) || _filedir '@(p12|pfx)'
+			opts='--store --password-file --json'
+			if [[ $cur != -* ]]; then
+				_filedir '@(p12|pfx)'
+				return
+			fi
 			;;
-		list)
-			COMPREPLY=($(compgen -W '--store --json' -- "$cur"))
-			;;
+		list) opts='--store --json' ;;
 		remove)
-			if [[ $cur == -* ]]; then
-				COMPREPLY=($(compgen -W '--store' -- "$cur"))
-			else
+			opts='--store'
+			if [[ $cur != -* ]]; then
 				# Entry IDs of the store, as `store list` prints them.
 				local ids
 				ids=$("${words[0]}" store list --json 2>/dev/null |
 				    sed -n 's/.*"id": *"\([0-9a-fA-F]*\)".*/\1/p')
 				COMPREPLY=($(compgen -W "$ids" -- "$cur"))
+				return
 			fi
 			;;
 		esac
 		;;
 	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$opts $globals" -- "$cur"))
+	else
+		_filedir
+	fi
 } &&
 	complete -F _certseal certseal
 

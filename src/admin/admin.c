@@ -15,6 +15,7 @@
 #include "admin.h"
 
 const char *admin_profile_option;
+int admin_no_wait;
 
 /* The SOFTHSM2_CONF the shell exported, when the profile's replaced it. */
 static char *user_softhsm_conf;
@@ -154,6 +155,11 @@ admin_open(struct admin *a, unsigned int flags)
 		code = cli_fail(a->ctx, CERTSEAL_E_NOMEM, "profile");
 		goto out;
 	}
+	cli_debug("profile %s", path);
+	a->ctx->no_key_advice = "the admin token holds no key of this "
+	    "file's recipients: it was sealed by another profile or to "
+	    "pairs removed since (see `certseal-admin inspect` and `pair "
+	    "list`)";
 	if ((r = profile_load(a->ctx, path, (flags & ADMIN_LOCK) != 0,
 	    &a->profile)) != 0) {
 		code = cli_fail(a->ctx, r, "profile");
@@ -164,6 +170,7 @@ admin_open(struct admin *a, unsigned int flags)
 		goto out;
 	}
 	admin_use_softhsm_conf(a->profile->softhsm_conf);
+	cli_debug("admin token %s", cli_redacted(a->profile->token_uri));
 	/* Before SoftHSM2 reads the token: put back what a crash broke. */
 	if ((r = token_backup_check(a->ctx, a->profile, &due)) != 0) {
 		code = cli_fail(a->ctx, r, "embedded token");

@@ -12,6 +12,22 @@
 
 /* --profile, or NULL for the default (profile_default_path). */
 extern const char *admin_profile_option;
+/* --no-wait: a held profile lock fails at once. */
+extern int admin_no_wait;
+
+/* save -o -: the sealed file is binary (DER). */
+#define ADMIN_SEALED_NOT_ON_TTY	"the sealed file is binary"
+
+/* --help of every command and verb (help.c). */
+extern const struct cli_help admin_help[];
+extern const size_t admin_help_count;
+#define ADMIN_GLOBAL_HELP \
+	"--profile FILE\tthe profile (else CERTSEAL_PROFILE, "\
+	"~/.config/certseal/profile.json)\n" \
+	"--no-wait\tfail at once when another command holds the profile\n" \
+	"--json\tJSON on stdout, also for errors\n" \
+	"-q, --quiet\tno success messages on stderr\n" \
+	"-v, --verbose\tsay which profile, token and files are used"
 
 /*
  * What most admin commands work with: a context (prompt and warnings on

@@ -50,6 +50,28 @@ usage(FILE *fp)
 	    "4 integrity, 5 policy, 6 token\n");
 }
 
+static const struct cli_global admin_globals[] = {
+	{ "profile",	0, 1, 'p' },
+	{ "no-wait",	0, 0, 'W' },
+};
+
+static void
+lock_waiting(const char *path, const char *holder)
+{
+	cli_info("profile %s is in use by %s; waiting (Ctrl-C to give up, "
+	    "--no-wait to fail at once)...", path, holder);
+}
+
+static int
+set_global(int key, char *arg)
+{
+	if (key == 'p')
+		admin_profile_option = arg;
+	else if (key == 'W')
+		admin_no_wait = profile_lock_no_wait = 1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -59,10 +81,18 @@ main(int argc, char **argv)
 		{ "version",	no_argument,	NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c;
+	static char who[96];
+	int c, code;
 
 	cli_progname = "certseal-admin";
 	cli_harden();
+	cli_help_table = admin_help;
+	cli_help_count = admin_help_count;
+	cli_global_options_help = ADMIN_GLOBAL_HELP;
+	if ((code = cli_take_globals(&argc, argv, admin_globals,
+	    sizeof(admin_globals) / sizeof(admin_globals[0]),
+	    set_global)) != 0)
+		return code;
 	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -82,6 +112,13 @@ main(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
+	/* Said to whoever waits for the profile lock: "certseal-admin edit". */
+	snprintf(who, sizeof(who), "certseal-admin %.64s", argv[optind]);
+	for (c = 0; who[c] != '\0'; c++)
+		if ((unsigned char)who[c] < 0x20)
+			who[c] = '?';
+	profile_lock_who = who;
+	profile_lock_waiting = lock_waiting;
 	argc -= optind;
 	argv += optind;
 	optind = 0;	/* glibc: 0 re-initialises getopt for the command */

@@ -349,7 +349,7 @@ client_list(const struct client_opts *o)
 			goto nomem;
 	}
 	if (o->json) {
-		code = cli_print_json(list) == 0 ? CLI_EXIT_OK :
+		code = cli_print_json_list("clients", list) == 0 ? CLI_EXIT_OK :
 		    CLI_EXIT_OTHER;
 		goto out;
 	}
@@ -571,13 +571,13 @@ client_approve(const struct client_opts *o, int argc, char **argv)
 		}
 	}
 	if (o->all_pending)
-		fprintf(stderr, "certseal-admin: approved %zu pending "
-		    "request%s in %s (signed by pair %s)\n", nissued,
+		cli_info("approved %zu pending "
+		    "request%s in %s (signed by pair %s)", nissued,
 		    nissued == 1 ? "" : "s", dir, pair->id);
 	else if (nissued > 0)
-		fprintf(stderr, "certseal-admin: %zu certificate%s written "
+		cli_info("%zu certificate%s written "
 		    "to %s: run `certseal enroll --finish %s/NAME.crt` on "
-		    "each client, then `certseal-admin save`\n", nissued,
+		    "each client, then `certseal-admin save`", nissued,
 		    nissued == 1 ? "" : "s", dir, dir);
 	code = first;
  out:

@@ -375,7 +375,7 @@ cmd_init(int argc, char **argv)
 	    cs_p11_token_login(ctx, tok, cs_p11_uri_pin_source(puri),
 	    cs_p11_uri_pin_value(puri)) == 0)
 		(void)token_backup_take(ctx, p, tok);
-	fprintf(stderr, "certseal-admin: profile %s created for token %s\n",
+	cli_info("profile %s created for token %s",
 	    path, cli_redacted(p->token_uri));
 	/*
 	 * SoftHSM2 rewrites its object files in place; a crash at the wrong
@@ -383,11 +383,11 @@ cmd_init(int argc, char **argv)
 	 * be exported, so a copy of the token directory is the only backup.
 	 */
 	if (p->softhsm_conf != NULL)
-		fprintf(stderr, "certseal-admin: back up %s/token (the "
+		cli_info("back up %s/token (the "
 		    "SoftHSM2 token with the signing keys, and its PIN) "
 		    "somewhere safe; it cannot be recreated (certseal-admin "
 		    "keeps a copy in %s/token/backup against crashes, not "
-		    "against losing the disk)\n", dir, dir);
+		    "against losing the disk)", dir, dir);
 	code = CLI_EXIT_OK;
  out:
 	/*

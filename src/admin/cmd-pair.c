@@ -21,9 +21,13 @@
 	"[--no-export]\n" \
 	"       certseal-admin pair list [--json]\n" \
 	"       certseal-admin pair export ID (-o FILE.p12 [--password-file F]" \
-	" [--legacy] | --to PKCS11-URI)\n" \
-	"       certseal-admin pair activate ID [--force]\n" \
-	"       certseal-admin pair retire ID [--force] | pair remove ID"
+	" [--legacy] [--force] | --to PKCS11-URI)\n" \
+	"       certseal-admin pair activate ID [--expect N] [--hosts FILE] " \
+	"[--force]\n" \
+	"       certseal-admin pair retire ID [--force] | pair remove ID [--yes]"
+
+/* Where a PKCS#12 may go: never a terminal, never over a file silently. */
+#define P12_NOT_ON_TTY	"the PKCS#12 file holds the client's private key"
 
 static const struct option pair_longopts[] = {
 	{ "algorithm",		required_argument, NULL, 'a' },
@@ -36,6 +40,9 @@ static const struct option pair_longopts[] = {
 	{ "to",			required_argument, NULL, 't' },
 	{ "force",		no_argument,	NULL, 'f' },
 	{ "no-export",		no_argument,	NULL, 'N' },
+	{ "yes",		no_argument,	NULL, 'y' },
+	{ "expect",		required_argument, NULL, 'e' },
+	{ "hosts",		required_argument, NULL, 'H' },
 	{ "help",		no_argument,	NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -43,7 +50,7 @@ static const struct option pair_longopts[] = {
 struct pair_options {
 	const char	*algorithm, *label, *output, *password_file, *to;
 	long		 days;
-	int		 json, legacy, force, no_export;
+	int		 json, legacy, force, no_export, yes;
 };
 
 /* A pair's time, or "-" for none. */
@@ -79,6 +86,10 @@ pair_generate_cmd(const struct pair_options *o)
 	if (o->days < 1 || o->days > 36500)
 		return cli_usage_error("pair generate: --days must be 1 to "
 		    "36500");
+	/* It is a column of `pair list` and the keys' CKA_LABEL. */
+	if (!cli_one_line(o->label))
+		return cli_usage_error("pair generate: --label must be one "
+		    "line, without control characters");
 	if ((code = admin_open(&a, ADMIN_LOCK | ADMIN_TOKEN)) != 0)
 		goto out;
 	/*
@@ -92,8 +103,8 @@ pair_generate_cmd(const struct pair_options *o)
 	}
 	/* RSA-4096 on a smartcard takes a minute: say what is going on. */
 	if (isatty(STDERR_FILENO))
-		fprintf(stderr, "certseal-admin: generating two %s key pairs "
-		    "on token '%s'; this can take a while...\n",
+		cli_info("generating two %s key pairs on token '%s'; this "
+		    "can take a while...",
 		    o->algorithm, cs_p11_token_label(a.tok));
 	if ((r = pair_generate(&a, o->algorithm, o->label, (int)o->days,
 	    o->no_export, &pair)) != 0) {
@@ -161,7 +172,7 @@ pair_list_cmd(const struct pair_options *o)
 				goto out;
 			}
 		}
-		code = cli_print_json(list) == 0 ? CLI_EXIT_OK :
+		code = cli_print_json_list("pairs", list) == 0 ? CLI_EXIT_OK :
 		    CLI_EXIT_OTHER;
 		goto out;
 	}
@@ -173,7 +184,7 @@ pair_list_cmd(const struct pair_options *o)
 		time_text(p->not_after, na, sizeof(na));
 		printf("%-12s  %-8s  %-9s  %-20s  %s\n", p->id,
 		    pair_state_name(p->state), p->algorithm, na,
-		    p->label != NULL ? p->label : "");
+		    cli_printable(p->label));
 	}
 	code = CLI_EXIT_OK;
  out:
@@ -266,7 +277,8 @@ write_p12(struct admin *a, const struct pair *pair, EVP_PKEY *key,
 	}
 	p = der;
 	i2d_PKCS12(p12, &p);
-	r = cs_atomic_write(a->ctx, o->output, der, (size_t)len, 0600);
+	r = cli_write_output_ex(a->ctx, o->output, der, (size_t)len, 0600,
+	    CLI_OUT_NOTTY | (o->force ? 0 : CLI_OUT_NOCLOBBER), P12_NOT_ON_TTY);
 	if (der != NULL)
 		OPENSSL_cleanse(der, (size_t)len);
  out:
@@ -339,6 +351,10 @@ pair_export_cmd(const struct pair_options *o, const char *id)
 		goto out;
 	}
 	if ((r = admin_check_output(&a, o->output)) != 0 ||
+	    (r = cli_password_file_check(a.ctx, o->password_file)) != 0 ||
+	    (o->output != NULL && (r = cli_check_output(a.ctx, o->output,
+	    CLI_OUT_NOTTY | (o->force ? 0 : CLI_OUT_NOCLOBBER),
+	    P12_NOT_ON_TTY)) != 0) ||
 	    (o->to != NULL && (r = admin_softhsm_conflict(&a, o->to,
 	    "pair export --to")) != 0)) {
 		code = cli_fail(a.ctx, r, "pair export");
@@ -359,8 +375,8 @@ pair_export_cmd(const struct pair_options *o, const char *id)
 		code = cli_fail(a.ctx, r, "pair export %s", pair->id);
 		goto out;
 	}
-	fprintf(stderr, "certseal-admin: pair %s exported to %s\n", pair->id,
-	    o->output != NULL ? o->output : "the client token");
+	cli_info("pair %s exported to %s", pair->id, o->output != NULL ?
+	    cli_output_name(o->output) : "the client token");
 	code = CLI_EXIT_OK;
  out:
 	EVP_PKEY_free(key);
@@ -422,7 +438,7 @@ pair_activate_cmd(const struct pair_options *o, const char *id)
 	if ((code = find_pair(&a, id, &pair)) != 0)
 		goto out;
 	if (pair->state == PAIR_ACTIVE) {
-		fprintf(stderr, "certseal-admin: pair %s is already active\n",
+		cli_info("pair %s is already active",
 		    pair->id);
 		code = CLI_EXIT_OK;
 		goto out;
@@ -525,8 +541,9 @@ pair_retire_cmd(const struct pair_options *o, const char *id)
 }
 
 static int
-pair_remove_cmd(const char *id)
+pair_remove_cmd(const struct pair_options *o, const char *id)
 {
+	char question[256];
 	struct admin a;
 	struct pair *pair;
 	int r, code;
@@ -540,6 +557,13 @@ pair_remove_cmd(const char *id)
 		    "retire it first (files sealed to it can no longer be "
 		    "opened by the admin afterwards)", pair->id,
 		    pair_state_name(pair->state));
+		goto out;
+	}
+	snprintf(question, sizeof(question), "delete pair %s's keys from "
+	    "the token for good", pair->id);
+	if (!cli_confirm(a.ctx, o->yes, question)) {
+		code = cli_fail(a.ctx, CERTSEAL_E_USAGE, "pair remove %s",
+		    pair->id);
 		goto out;
 	}
 	if ((r = pair_delete(&a, pair)) != 0) {
@@ -579,7 +603,7 @@ cmd_pair(int argc, char **argv)
 	verb = argv[1];
 	argc--;
 	argv++;
-	while ((c = getopt_long(argc, argv, "o:h", pair_longopts,
+	while ((c = getopt_long(argc, argv, "o:yh", pair_longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'a': o.algorithm = optarg; break;
@@ -596,6 +620,14 @@ cmd_pair(int argc, char **argv)
 		case 't': o.to = optarg; break;
 		case 'f': o.force = 1; break;
 		case 'N': o.no_export = 1; break;
+		case 'y': o.yes = 1; break;
+		case 'e':
+		case 'H':
+			/* The fleet inventory, as for rollout status. */
+			if ((c = rollout_fleet_option(c == 'e' ? "expect" :
+			    "hosts", optarg)) != 0)
+				return c;
+			break;
 		case 'h':
 			printf("usage: certseal-admin %s\n", PAIR_SYNOPSIS);
 			return CLI_EXIT_OK;
@@ -617,6 +649,6 @@ cmd_pair(int argc, char **argv)
 	if (strcmp(verb, "retire") == 0)
 		return pair_retire_cmd(&o, argv[optind]);
 	if (strcmp(verb, "remove") == 0)
-		return pair_remove_cmd(argv[optind]);
+		return pair_remove_cmd(&o, argv[optind]);
 	return cli_usage_error("pair: unknown verb '%s'", verb);
 }

@@ -20,7 +20,8 @@
 #include "rollout.h"
 
 #define ROLLOUT_SYNOPSIS \
-	"rollout status [--reports DIR] [--pair ID] [--json]"
+	"rollout status [--reports DIR] [--pair ID] [--expect N] " \
+	"[--hosts FILE] [--json]"
 
 /* Not-ready hosts named in a one-line summary; the rest are counted. */
 #define SUMMARY_MAX_HOSTS	10
@@ -118,16 +119,23 @@ static int
 summary_text(json_t *res, const char *pair_id, const char *dir, char **out)
 {
 	json_t *nr = json_object_get(res, "not_ready_hosts"), *h;
-	json_int_t hosts, ready;
+	json_int_t hosts, ready, unknown;
 	size_t i, len = 0;
 	FILE *fp;
 
 	*out = NULL;
 	hosts = json_integer_value(json_object_get(res, "hosts"));
 	ready = json_integer_value(json_object_get(res, "ready"));
+	unknown = json_integer_value(json_object_get(res, "unknown_missing"));
 	if ((fp = open_memstream(out, &len)) == NULL)
 		return CERTSEAL_E_NOMEM;
-	if (hosts == 0) {
+	if (unknown > 0)
+		fprintf(fp, "%lld of %lld expected hosts ready for pair %s "
+		    "(%lld never reported and are not listed or enrolled)",
+		    (long long)ready, (long long)json_integer_value(
+		    json_object_get(res, "expected_hosts")), pair_id,
+		    (long long)unknown);
+	else if (hosts == 0) {
 		fprintf(fp, "no readiness reports in ");
 		put_safe(fp, dir);
 		fprintf(fp, " for pair %s; run `certseal report --out DIR` on "
@@ -160,7 +168,8 @@ static int
 all_ready(json_t *res)
 {
 	return json_integer_value(json_object_get(res, "hosts")) > 0 &&
-	    json_integer_value(json_object_get(res, "not_ready")) == 0;
+	    json_integer_value(json_object_get(res, "not_ready")) == 0 &&
+	    json_integer_value(json_object_get(res, "unknown_missing")) == 0;
 }
 
 int
@@ -173,7 +182,7 @@ rollout_check_ready(struct admin *a, const struct pair *pair, int *ready,
 
 	*ready = 0;
 	*summary = NULL;
-	if (dir == NULL) {
+	if (dir == NULL && !rollout_fleet_given()) {
 		*ready = 1;
 		if ((*summary = strdup("no reports directory configured")) ==
 		    NULL)
@@ -181,10 +190,21 @@ rollout_check_ready(struct admin *a, const struct pair *pair, int *ready,
 			    "out of memory");
 		return 0;
 	}
+	if (dir == NULL) {
+		if (asprintf(summary, "the profile has no reports directory: "
+		    "no host of the inventory has reported") < 0) {
+			*summary = NULL;
+			return cs_error(a->ctx, CERTSEAL_E_NOMEM,
+			    "out of memory");
+		}
+		return 0;
+	}
 	r = cs_rollout_evaluate(a->ctx, dir, pair->enc_key_id,
 	    pair->sign_fingerprint, &res);
 	if (r == 0)
 		r = rollout_enrolled(a, dir, pair, res);
+	if (r == 0)
+		r = rollout_fleet_apply(a, res);
 	if (r == CERTSEAL_E_NOT_FOUND) {
 		/* No directory yet: nobody has reported; --force decides. */
 		cs_error_clear(a->ctx);
@@ -289,7 +309,8 @@ rollout_status(const char *dir_opt, const char *pair_opt, int json)
 	}
 	if ((r = cs_rollout_evaluate(a.ctx, dir, pair->enc_key_id,
 	    pair->sign_fingerprint, &res)) != 0 ||
-	    (r = rollout_enrolled(&a, dir, pair, res)) != 0) {
+	    (r = rollout_enrolled(&a, dir, pair, res)) != 0 ||
+	    (r = rollout_fleet_apply(&a, res)) != 0) {
 		code = cli_fail(a.ctx, r, "rollout status");
 		goto out;
 	}
@@ -330,11 +351,13 @@ cmd_rollout(int argc, char **argv)
 		{ "reports",	required_argument, NULL, 'r' },
 		{ "pair",	required_argument, NULL, 'p' },
 		{ "json",	no_argument,	NULL, 'j' },
+		{ "expect",	required_argument, NULL, 'e' },
+		{ "hosts",	required_argument, NULL, 'H' },
 		{ "help",	no_argument,	NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dir = NULL, *pair = NULL;
-	int c, json = 0;
+	int c, code, json = 0;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
@@ -359,6 +382,12 @@ cmd_rollout(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'e':
+		case 'H':
+			if ((code = rollout_fleet_option(c == 'e' ? "expect" :
+			    "hosts", optarg)) != 0)
+				return code;
 			break;
 		case 'h':
 			rollout_help();

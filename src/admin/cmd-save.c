@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -91,7 +92,9 @@ cmd_save(int argc, char **argv)
 		return code;
 	if ((code = admin_open(&a, ADMIN_LOCK | ADMIN_TOKEN)) != 0)
 		goto out;
-	if ((r = admin_check_output(&a, o.output)) != 0) {
+	if ((r = admin_check_output(&a, o.output)) != 0 ||
+	    (o.output != NULL && (r = cli_check_output(a.ctx, o.output,
+	    CLI_OUT_NOTTY, ADMIN_SEALED_NOT_ON_TTY)) != 0)) {
 		code = cli_fail(a.ctx, r, "save");
 		goto out;
 	}
@@ -160,8 +163,8 @@ cmd_show(int argc, char **argv)
 		goto out;
 	}
 	if (!oc.own)
-		fprintf(stderr, "certseal-admin: note: %s was not signed by "
-		    "this profile (%s)\n", path, oc.note);
+		cli_info("note: %s was not signed by "
+		    "this profile (%s)", path, oc.note);
 	code = CLI_EXIT_OK;
  out:
 	cs_secret_free(oc.plain);
@@ -276,7 +279,9 @@ run_editor(const char *file)
 			goto out;
 		}
 	}
-	status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	/* Killed by a signal (Ctrl-C): 128 + the signal, as shells say. */
+	status = WIFEXITED(status) ? WEXITSTATUS(status) :
+	    WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
  out:
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
@@ -328,6 +333,35 @@ write_private_file(const char *path, const uint8_t *data, size_t len)
 	return close(fd);
 }
 
+/*
+ * The temporary file's name: the configuration's own without ".sealed"
+ * (app.conf.sealed -> app.conf), so that the editor sees the extension
+ * it highlights by; "config" when the name has other characters.
+ */
+static void
+edit_file_name(const char *path, char *buf, size_t size)
+{
+	const char *base = strrchr(path, '/');
+	size_t len, i;
+
+	base = base != NULL ? base + 1 : path;
+	len = strlen(base);
+	if (len > 7 && strcmp(base + len - 7, ".sealed") == 0)
+		len -= 7;
+	if (len == 0 || len >= size || base[0] == '.') {
+		snprintf(buf, size, "config");
+		return;
+	}
+	for (i = 0; i < len; i++)
+		if (!(isalnum((unsigned char)base[i]) || base[i] == '.' ||
+		    base[i] == '_' || base[i] == '-')) {
+			snprintf(buf, size, "config");
+			return;
+		}
+	memcpy(buf, base, len);
+	buf[len] = '\0';
+}
+
 int
 cmd_edit(int argc, char **argv)
 {
@@ -337,6 +371,7 @@ cmd_edit(int argc, char **argv)
 	struct cs_secret *after = NULL;
 	struct sigaction sa;
 	const char *path, *tmp, *editor;
+	char name[80];
 	int r, code, status, sigs[] = { SIGHUP, SIGTERM, SIGPIPE, SIGALRM };
 	size_t i;
 
@@ -379,7 +414,8 @@ cmd_edit(int argc, char **argv)
 		    strerror(errno));
 		goto out;
 	}
-	snprintf(edit_file, sizeof(edit_file), "%s/config", edit_dir);
+	edit_file_name(path, name, sizeof(name));
+	snprintf(edit_file, sizeof(edit_file), "%s/%s", edit_dir, name);
 	edit_armed = 1;
 	if (write_private_file(edit_file, oc.plain->data,
 	    oc.plain->len) != 0) {
@@ -388,8 +424,17 @@ cmd_edit(int argc, char **argv)
 		goto out;
 	}
 	if ((status = run_editor(edit_file)) != 0) {
-		code = cli_fail(a.ctx, CERTSEAL_E_STATE, "edit: the editor "
-		    "exited with %d; nothing was saved", status);
+		if (status > 128) {
+			(void)cli_fail(a.ctx, CERTSEAL_E_STATE, "edit: the "
+			    "editor was interrupted (%s); nothing was saved",
+			    strsignal(status - 128));
+			code = status;	/* 130 for Ctrl-C */
+		} else
+			code = cli_fail(a.ctx, CERTSEAL_E_STATE, "edit: the "
+			    "editor (%s) %s %d; nothing was saved, the "
+			    "configuration is as it was",
+			    getenv("CERTSEAL_EDITOR"), status < 0 ?
+			    "could not be run:" : "exited with", status);
 		goto out;
 	}
 	if ((r = cs_read_secret_file(a.ctx, edit_file,
@@ -401,8 +446,7 @@ cmd_edit(int argc, char **argv)
 	edit_cleanup();
 	if (after->len == oc.plain->len && CRYPTO_memcmp(after->data,
 	    oc.plain->data, after->len) == 0) {
-		fprintf(stderr, "certseal-admin: no change; %s left as it "
-		    "was\n", path);
+		cli_info("no change; %s left as it was", path);
 		code = CLI_EXIT_OK;
 		goto out;
 	}

@@ -97,7 +97,7 @@ cmd_token(int argc, char **argv)
 	}
 	argc--;
 	argv++;
-	optind = 1;
+	optind = 0;	/* glibc: 0 starts over, permuting (--json may come last) */
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':

@@ -22,3 +22,5 @@ certseal_admin_LDADD = libcli.la libcertseal-core.la $(CS_LIBS)
 # enrolled clients: client list | approve | revoke
 certseal_admin_SOURCES += src/admin/cmd-client.c src/admin/clients.c \
 	src/admin/rollout-enrolled.c
+certseal_admin_SOURCES += src/admin/help.c
+certseal_admin_SOURCES += src/admin/rollout-fleet.c

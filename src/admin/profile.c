@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -118,9 +119,53 @@ profile_new(certseal_ctx *ctx, const char *path, struct profile **out)
 	return 0;
 }
 
+const char *profile_lock_who;
+int profile_lock_no_wait;
+void (*profile_lock_waiting)(const char *path, const char *holder);
+
+/* What the holder wrote into the lock file: "pid N, COMMAND, since T". */
+static void
+lock_holder(int fd, char *buf, size_t size)
+{
+	ssize_t n;
+	size_t i;
+
+	n = pread(fd, buf, size - 1, 0);
+	if (n <= 0) {
+		snprintf(buf, size, "another command (it did not say which)");
+		return;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	/* Written by whoever can write the file: printed, never obeyed. */
+	for (i = 0; buf[i] != '\0'; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = '?';
+}
+
+/* Says who holds the lock now, for the next one who waits. */
+static void
+lock_announce(int fd)
+{
+	char line[512], since[32];
+	struct tm tm;
+	time_t now = time(NULL);
+	int n;
+
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(since, sizeof(since), "?");
+	n = snprintf(line, sizeof(line), "pid %ld, %s, since %s\n",
+	    (long)getpid(), profile_lock_who != NULL ? profile_lock_who :
+	    "certseal-admin", since);
+	if (n > 0 && (size_t)n < sizeof(line) && ftruncate(fd, 0) == 0)
+		(void)!pwrite(fd, line, (size_t)n, 0);
+}
+
 int
 profile_lock(certseal_ctx *ctx, struct profile *p)
 {
+	char holder[512];
 	char *lockpath = NULL;
 	struct stat fst, lst;
 	int fd = -1, r;
@@ -137,7 +182,22 @@ profile_lock(certseal_ctx *ctx, struct profile *p)
 			    strerror(errno));
 			goto out;
 		}
-		/* Another admin holds it: wait; their change lands first. */
+		/*
+		 * Another admin holds it: say who, then wait (their change
+		 * lands first), or fail at once under --no-wait.
+		 */
+		if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+			lock_holder(fd, holder, sizeof(holder));
+			if (profile_lock_no_wait) {
+				r = cs_error(ctx, CERTSEAL_E_STATE, "profile %s "
+				    "is in use by %s; try again when it is "
+				    "done, or leave out --no-wait to wait",
+				    p->path, holder);
+				goto out;
+			}
+			if (profile_lock_waiting != NULL)
+				profile_lock_waiting(p->path, holder);
+		}
 		while (flock(fd, LOCK_EX) != 0) {
 			if (errno != EINTR) {
 				r = cs_error(ctx, CERTSEAL_E_IO, "%s: lock: "
@@ -155,6 +215,7 @@ profile_lock(certseal_ctx *ctx, struct profile *p)
 		close(fd);
 		fd = -1;
 	}
+	lock_announce(fd);
 	p->lock_fd = fd;
 	fd = -1;
 	r = 0; /* success */

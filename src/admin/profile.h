@@ -104,6 +104,14 @@ int profile_load(certseal_ctx *ctx, const char *path, int lock,
 
 /* Takes the lock for a profile made by profile_new. */
 int profile_lock(certseal_ctx *ctx, struct profile *p);
+/*
+ * The lock file says who holds it ("pid N, WHO, since T"); a second
+ * command calls profile_lock_waiting (when set) before it waits, or fails
+ * at once with profile_lock_no_wait.
+ */
+extern const char *profile_lock_who;
+extern int profile_lock_no_wait;
+extern void (*profile_lock_waiting)(const char *path, const char *holder);
 
 /* Writes the profile atomically (0600).  The lock should be held. */
 int profile_save(certseal_ctx *ctx, const struct profile *p);

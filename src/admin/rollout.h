@@ -28,6 +28,22 @@ int rollout_check_ready(struct admin *a, const struct pair *pair, int *ready,
 int rollout_enrolled(struct admin *a, const char *dir,
     const struct pair *pair, json_t *res);
 
+/*
+ * rollout-fleet.c: the fleet inventory (--hosts FILE, --expect N) of
+ * rollout status and pair activate.  Listed hosts that did not report are
+ * not ready (missing "report"); with --expect N, fewer known hosts than N
+ * leave "unknown_missing" hosts and nobody is all ready.  apply also
+ * recounts hosts/ready/not_ready.
+ */
+struct rollout_fleet {
+	long		 expect;
+	const char	*hosts_file;
+};
+extern struct rollout_fleet rollout_fleet;
+int rollout_fleet_option(const char *name, const char *arg);
+int rollout_fleet_apply(struct admin *a, json_t *res);
+int rollout_fleet_given(void);
+
 int cmd_rollout(int argc, char **argv);
 
 #endif /* CS_ROLLOUT_H */

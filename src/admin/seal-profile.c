@@ -178,8 +178,8 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 	if ((r = cs_envelope_seal(a->ctx, plain, len, &params, &sealed,
 	    &sealed_len)) != 0)
 		goto out;
-	if ((r = cs_atomic_write(a->ctx, target, sealed, sealed_len,
-	    0644)) != 0)
+	if ((r = cli_write_output_ex(a->ctx, target, sealed, sealed_len,
+	    0644, CLI_OUT_NOTTY, ADMIN_SEALED_NOT_ON_TTY)) != 0)
 		goto out;
 	/*
 	 * The file is in place before the counter moves: a crash in between
@@ -192,12 +192,13 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 	if ((r = profile_save(a->ctx, p)) != 0)
 		goto out;
 	if (nclients == 0)
-		fprintf(stderr, "certseal-admin: %s sealed to %zu pair%s, "
-		    "sequence %llu\n", target, n, n == 1 ? "" : "s",
+		cli_info("%s sealed to %zu pair%s, "
+		    "sequence %llu", cli_output_name(target), n, n == 1 ? "" : "s",
 		    (unsigned long long)p->sequence);
 	else
-		fprintf(stderr, "certseal-admin: %s sealed to %zu pair%s and "
-		    "%zu enrolled client%s, sequence %llu\n", target, n,
+		cli_info("%s sealed to %zu pair%s and "
+		    "%zu enrolled client%s, sequence %llu",
+		    cli_output_name(target), n,
 		    n == 1 ? "" : "s", nclients, nclients == 1 ? "" : "s",
 		    (unsigned long long)p->sequence);
 	r = 0; /* success */

@@ -79,6 +79,12 @@ char *cs_redact(const char *s);
  */
 void cs_message_fit(char *buf, size_t size, const char *msg);
 
+/*
+ * Faults in the pages of a large buffer (1 MiB or more) that is about to
+ * be written whole, with one system call instead of a fault per page.
+ */
+void cs_populate(void *p, size_t len);
+
 /* Wipes len bytes at p so that no compiler removes it (NULL is fine). */
 void cs_wipe(void *p, size_t len);
 

@@ -80,7 +80,9 @@ cs_pin_get(certseal_ctx *ctx, const char *pin_source, const char *pin_value,
 		}
 		if (prompt(what, buf, PROMPT_MAX, prompt_arg) != 0) {
 			r = cs_error(ctx, CERTSEAL_E_NO_PIN,
-			    "no answer for %s", what);
+			    "no answer for %s on the terminal; give it in a "
+			    "file (--password-file, or pin-source in the "
+			    "URI) or in CERTSEAL_PIN", what);
 			goto out;
 		}
 		buf[PROMPT_MAX - 1] = '\0';

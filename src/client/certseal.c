@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "source.h"
 
 struct client_options client_opts;
 
@@ -137,6 +138,9 @@ client_ctx_new(certseal_ctx **out)
 	if (!isatty(STDIN_FILENO) && access("/dev/tty", R_OK | W_OK) != 0)
 		flags |= CERTSEAL_FLAG_NO_PROMPT;
 	certseal_ctx_set_flags(ctx, flags);
+	for (i = 0; cli_verbose && i < ctx->nsources; i++)
+		cli_debug("certificate source %zu: %s", i + 1,
+		    cli_redacted(cs_source_uri(ctx->sources[i])));
 	if (state_dir(dir, sizeof(dir)) == 0 &&
 	    (r = certseal_ctx_set_state_dir(ctx, dir)) != 0) {
 		code = cli_fail(ctx, r, "state directory");
@@ -215,6 +219,19 @@ client_parse_options(int argc, char **argv, const char *synopsis,
 	return 0;
 }
 
+static const struct cli_global client_globals[] = {
+	{ "certificate-source",	's', 1, 's' },
+	{ "accept-encrypted-data-only", 0, 0, 'E' },
+	{ "allow-rollback",	0, 0, 'R' },
+};
+
+static int
+set_global(int key, char *arg)
+{
+	(void)client_global_option(key, arg);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -236,6 +253,15 @@ main(int argc, char **argv)
 		return CLI_EXIT_OTHER;
 	}
 	client_opts.sources = sources;
+	cli_help_table = client_help;
+	cli_help_count = client_help_count;
+	cli_global_options_help = CLIENT_GLOBAL_HELP;
+	if ((code = cli_take_globals(&argc, argv, client_globals,
+	    sizeof(client_globals) / sizeof(client_globals[0]),
+	    set_global)) != 0) {
+		free(sources);
+		return code;
+	}
 	/* '+': global options end at the command name. */
 	while ((c = getopt_long(argc, argv, "+s:hV", longopts, NULL)) != -1) {
 		switch (c) {

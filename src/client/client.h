@@ -16,6 +16,18 @@ struct client_options {
 
 extern struct client_options client_opts;
 
+/* --help of every command and verb (help.c). */
+extern const struct cli_help client_help[];
+extern const size_t client_help_count;
+#define CLIENT_GLOBAL_HELP \
+	"-s, --certificate-source URI\twhere keys are (repeatable; default "\
+	"store:LocalMachine/My)\n" \
+	"--accept-encrypted-data-only\trefuse plaintext and unsigned files\n" \
+	"--allow-rollback\taccept an older sequence than seen before\n" \
+	"--json\tJSON on stdout, also for errors\n" \
+	"-q, --quiet\tno success messages on stderr\n" \
+	"-v, --verbose\tsay which sources and files are used"
+
 /*
  * A context configured from the global options and the environment
  * (CERTSEAL_CERTIFICATE_SOURCE, CERTSEAL_ACCEPT_ENCRYPTED_DATA_ONLY,

@@ -371,12 +371,12 @@ enroll(certseal_ctx *ctx, const struct enroll_opts *o)
 		}
 	}
 	printf("%s\n", keyid);
-	fprintf(stderr, "%s: %s %s key %s in %s\n"
-	    "%s: key fingerprint SHA256:%s (the admin sees it at approval)\n"
-	    "%s: request %s %s\n", cli_progname,
-	    k.created ? "new" : "existing", cs_key_algorithm(k.pkey), keyid,
-	    o->source, cli_progname, fp, cli_progname, path,
-	    present ? "already present" : "written");
+	cli_info("%s %s key %s in %s", k.created ? "new" : "existing",
+	    cs_key_algorithm(k.pkey), keyid, o->source);
+	cli_info("key fingerprint SHA256:%s (the admin sees it at approval)",
+	    fp);
+	cli_info("request %s %s", path, present ? "already present" :
+	    "written");
 	code = CLI_EXIT_OK;
  out:
 	free(csr);
@@ -612,8 +612,7 @@ enroll_sign_report(certseal_ctx *ctx, const char *path)
 	}
 	if ((r = cs_atomic_write(ctx, sigpath, sig, siglen, 0644)) != 0)
 		goto out;
-	fprintf(stderr, "%s: report signed with the enrolled key of %s\n",
-	    cli_progname, uri);
+	cli_info("report signed with the enrolled key of %s", uri);
 	r = 0; /* success */
  out:
 	free(sigpath);

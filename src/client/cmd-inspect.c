@@ -114,12 +114,67 @@ cmd_inspect(int argc, char **argv)
 	return code;
 }
 
+static const char *
+member(json_t *obj, const char *key)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+
+	return v != NULL ? v : "-";
+}
+
+static void
+print_row(const char *kind, json_t *e)
+{
+	const char *id = json_string_value(json_object_get(e, "key_id"));
+
+	if (id == NULL)
+		id = member(e, "id");
+	printf("  %-6s  %-40.40s  %-20s  %-20s  %s\n", kind, id, member(e,
+	    "not_after"), member(e, "label"), member(e, "subject"));
+}
+
+/* One source as a table: the same columns whatever its scheme. */
+static void
+print_source(size_t n, json_t *desc)
+{
+	json_t *e, *list;
+	const char *problem;
+	size_t i;
+
+	printf("source %zu: %s\n", n, member(desc, "uri"));
+	problem = json_string_value(json_object_get(desc, "error"));
+	if (problem == NULL)
+		problem = json_string_value(json_object_get(desc, "problem"));
+	if (problem != NULL) {
+		printf("  error: %s\n", problem);
+		return;
+	}
+	if (json_object_get(desc, "location") != NULL)
+		printf("  store: store:%s/%s (%s)\n", member(desc, "location"),
+		    member(desc, "store"), member(desc, "path"));
+	if ((e = json_object_get(desc, "token")) != NULL && json_is_object(e))
+		printf("  token: %s (%s, serial %s)\n", member(e, "label"),
+		    member(e, "model"), member(e, "serial"));
+	printf("  %-6s  %-40s  %-20s  %-20s  %s\n", "KIND", "KEY ID",
+	    "NOT AFTER", "LABEL", "SUBJECT");
+	if (json_object_get(desc, "key_id") != NULL)
+		print_row("key", desc);
+	list = json_object_get(desc, "keys");
+	json_array_foreach(list, i, e)
+		print_row(json_is_true(json_object_get(e, "trusted_signer")) ?
+		    "signer" : json_is_true(json_object_get(e,
+		    "private_key")) || json_object_get(e, "private_key") ==
+		    NULL ? "key" : "cert", e);
+	list = json_object_get(desc, "trusted_signers");
+	json_array_foreach(list, i, e)
+		print_row("signer", e);
+}
+
 int
 cmd_sources(int argc, char **argv)
 {
 	certseal_ctx *ctx = NULL;
 	json_t *all = NULL, *desc = NULL;
-	char *text;
 	size_t i;
 	int r, code, json = 0, check = 0, j, k;
 
@@ -166,16 +221,10 @@ cmd_sources(int argc, char **argv)
 		desc = NULL;
 	}
 	if (json)
-		r = cli_print_json(all);
+		r = cli_print_json_list("sources", all);
 	else {
-		json_array_foreach(all, i, desc) {
-			text = json_dumps(desc, JSON_INDENT(2) |
-			    JSON_SORT_KEYS);
-			printf("source %zu: %s\n%s\n", i + 1,
-			    json_string_value(json_object_get(desc, "uri")),
-			    text != NULL ? text : "");
-			free(text);
-		}
+		json_array_foreach(all, i, desc)
+			print_source(i + 1, desc);
 		desc = NULL;
 		r = fflush(stdout) == 0 ? 0 : CERTSEAL_E_IO;
 	}

@@ -138,7 +138,7 @@ cmd_report(int argc, char **argv)
 		code = cli_fail(ctx, r, "report");
 		goto out;
 	}
-	fprintf(stderr, "%s: report written to %s\n", cli_progname, path);
+	cli_info("report written to %s", path);
 	code = CLI_EXIT_OK;
  out:
 	free(path);

@@ -76,7 +76,7 @@ sources_check(certseal_ctx *ctx, int json)
 		}
 	}
 	if (json)
-		r = cli_print_json(all);
+		r = cli_print_json_list("sources", all);
 	else {
 		json_array_foreach(all, i, item) {
 			printf("source %zu: %s\n", i + 1, json_string_value(

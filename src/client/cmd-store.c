@@ -26,7 +26,8 @@ store_import(certseal_ctx *ctx, const char *loc, const char *name,
 	size_t i;
 	int r, code;
 
-	if ((r = cs_store_import(ctx, loc, name, file, password_file,
+	if ((r = cli_password_file_check(ctx, password_file)) != 0 ||
+	    (r = cs_store_import(ctx, loc, name, file, password_file,
 	    &info)) != 0)
 		return cli_fail(ctx, r, "store import %s", file);
 	if (json) {
@@ -68,8 +69,17 @@ store_list(certseal_ctx *ctx, const char *loc, const char *name, int json)
 	if ((r = cs_store_list(ctx, loc, name, &list)) != 0)
 		return cli_fail(ctx, r, "store list");
 	if (json) {
-		code = cli_print_json(list) == 0 ? CLI_EXIT_OK :
+		code = cli_print_json_list("entries", list) == 0 ? CLI_EXIT_OK :
 		    CLI_EXIT_OTHER;
+		goto out;
+	}
+	if (json_array_size(list) == 0) {
+		/* Not a bare header: say what is (not) there and what to do. */
+		cli_info("store %s/%s holds nothing (or does not exist yet); "
+		    "`certseal store import FILE.p12` puts a pair's key there",
+		    loc != NULL ? loc : "LocalMachine", name != NULL ? name :
+		    "My");
+		code = CLI_EXIT_OK;
 		goto out;
 	}
 	printf("%-6s  %-64s  %-7s  %-20s  %s\n", "KIND", "ID", "STATUS",
@@ -144,7 +154,7 @@ cmd_store(int argc, char **argv)
 			code = cli_fail(ctx, r, "store remove %s",
 			    argv[optind]);
 		else {
-			fprintf(stderr, "certseal: %s %s removed from %s/%s\n",
+			cli_info("%s %s removed from %s/%s",
 			    kind, argv[optind], loc, name);
 			code = CLI_EXIT_OK;
 		}

@@ -1,6 +1,6 @@
 # certseal, the client tool.
 noinst_LTLIBRARIES += libcli.la
-libcli_la_SOURCES = src/common/cli.h src/common/cli.c
+libcli_la_SOURCES = src/common/cli.h src/common/cli.c src/common/cli-args.c
 
 bin_PROGRAMS += certseal
 certseal_SOURCES = \
@@ -16,3 +16,4 @@ certseal_LDADD = libcli.la libcertseal-core.la $(CS_LIBS)
 certseal_SOURCES += src/client/cmd-report.c
 # enrolled clients: the client's own key and request
 certseal_SOURCES += src/client/cmd-enroll.c
+certseal_SOURCES += src/client/help.c

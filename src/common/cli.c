@@ -26,6 +26,8 @@
 #include "cli.h"
 
 const char *cli_progname = "certseal";
+const struct cli_help *cli_help_table;
+size_t cli_help_count;
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
@@ -112,8 +114,33 @@ queue_warning(const char *text)
  * One line on stderr: "PROG: TEXT[; warning: ...]", redacted, at most
  * LINE_MAX bytes (a long one keeps its head and its tail).
  */
+/*
+ * Under --json a failure is also a document on stdout: scripts read the
+ * exit code and the message from one place.  Only the first failure.
+ */
 static void
-print_line(const char *text)
+print_json_error(const char *message, int code)
+{
+	static int done;
+	json_t *doc;
+	char *text;
+
+	if (!cli_json || done)
+		return;
+	done = 1;
+	doc = json_pack("{s:i, s:{s:i, s:s}}", "version", CLI_JSON_VERSION,
+	    "error", "code", code, "message", message);
+	if (doc != NULL && (text = json_dumps(doc, JSON_INDENT(2) |
+	    JSON_SORT_KEYS)) != NULL) {
+		printf("%s\n", text);
+		(void)fflush(stdout);
+		free(text);
+	}
+	json_decref(doc);
+}
+
+static void
+print_line(const char *text, int code)
 {
 	char *pending = take_warnings(), *clean = NULL, *all = NULL;
 	char buf[LINE_MAX_BYTES];
@@ -124,6 +151,7 @@ print_line(const char *text)
 	cs_message_fit(buf, sizeof(buf), clean != NULL ? clean :
 	    "(message withheld: out of memory)");
 	fprintf(stderr, "%s: %s\n", cli_progname, buf);
+	print_json_error(buf, code);
 	free(clean);
 	free(all);
 	free(pending);
@@ -282,7 +310,8 @@ cli_fail(certseal_ctx *ctx, int err, const char *fmt, ...)
 		n = asprintf(&line, "%s: %s", what, detail);
 	else
 		n = asprintf(&line, "%s: %s", what, certseal_strerror(err));
-	print_line(n >= 0 ? line : certseal_strerror(err));
+	print_line(n >= 0 ? line : certseal_strerror(err),
+	    certseal_exit_code(err));
 	if (n < 0)
 		line = NULL;
 	free(line);
@@ -303,7 +332,7 @@ cli_usage_error(const char *fmt, ...)
 	if (n < 0 || asprintf(&line, "%s (try '%s --help')", text,
 	    cli_progname) < 0)
 		line = NULL;
-	print_line(line != NULL ? line : "usage error");
+	print_line(line != NULL ? line : "usage error", CLI_EXIT_USAGE);
 	free(line);
 	free(n < 0 ? NULL : text);
 	return CLI_EXIT_USAGE;
@@ -355,12 +384,30 @@ cli_print_json(json_t *value)
 	char *text;
 	int r;
 
+	if (json_is_object(value) && json_object_get(value, "version") ==
+	    NULL && json_object_set_new(value, "version",
+	    json_integer(CLI_JSON_VERSION)) != 0)
+		return CERTSEAL_E_NOMEM;
 	if ((text = json_dumps(value, JSON_INDENT(2) | JSON_SORT_KEYS)) ==
 	    NULL)
 		return CERTSEAL_E_NOMEM;
 	r = printf("%s\n", text) < 0 || fflush(stdout) != 0 ?
 	    CERTSEAL_E_IO : 0;
 	free(text);
+	return r;
+}
+
+int
+cli_print_json_list(const char *key, json_t *array)
+{
+	json_t *doc;
+	int r;
+
+	if ((doc = json_pack("{s:i, s:O}", "version", CLI_JSON_VERSION, key,
+	    array)) == NULL)
+		return CERTSEAL_E_NOMEM;
+	r = cli_print_json(doc);
+	json_decref(doc);
 	return r;
 }
 
@@ -416,8 +463,13 @@ cli_dispatch(const struct cli_command *cmds, size_t ncmds, int argc,
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	for (i = 0; i < ncmds; i++)
-		if (strcmp(cmds[i].name, argv[0]) == 0)
-			return cmds[i].run(argc, argv);
+	for (i = 0; i < ncmds; i++) {
+		if (strcmp(cmds[i].name, argv[0]) != 0)
+			continue;
+		if (cli_help_requested(cli_help_table, cli_help_count, argc,
+		    argv))
+			return CLI_EXIT_OK;
+		return cmds[i].run(argc, argv);
+	}
 	return cli_usage_error("unknown command '%s'", argv[0]);
 }

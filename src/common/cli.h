@@ -23,12 +23,80 @@
  * A subcommand: argv[0] is the command name; getopt_long starts over for
  * each command.  Returns an exit code.
  */
+struct cli_help {
+	const char	*name;		/* "open", or "pair export" */
+	const char	*synopsis;	/* "open CONFIG [-o OUT]" (no prog) */
+	const char	*summary;	/* a sentence or two */
+	const char	*options;	/* "-o, --output FILE\twhere...\n" */
+	const char	*example;	/* one command line */
+	const char	*codes;		/* the exit codes that matter here */
+};
+
 struct cli_command {
 	const char	*name;
 	int		(*run)(int argc, char **argv);
 	const char	*synopsis;	/* "open CONFIG [-o OUT]" */
 	const char	*summary;	/* one line for --help */
 };
+
+/*
+ * The options both tools accept anywhere on the line, before or after
+ * the command (until "--"): --json, -q/--quiet, -v/--verbose, and each
+ * tool's own (struct cli_global).
+ */
+extern int cli_json, cli_quiet, cli_verbose;
+
+struct cli_global {
+	const char	*name;		/* long name, without "--" */
+	int		 shortopt;	/* 0: none */
+	int		 has_arg;
+	int		 key;		/* handed to set() */
+};
+
+/*
+ * Takes the global options out of argv[1..] wherever they are, calling
+ * set(key, arg) for the tool's own; --json stays on the line (after the
+ * command) for the commands that print JSON.  Returns 0 or an exit code.
+ */
+int cli_take_globals(int *argcp, char **argv, const struct cli_global *own,
+    size_t nown, int (*set)(int key, char *arg));
+
+/* Success chatter on stderr ("PROG: ..."): nothing under --quiet. */
+void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Details only under --verbose. */
+void cli_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * --help of a command or subcommand from the help table: prints and
+ * returns 1 when argv asks for it (-h/--help before "--"), else 0.
+ */
+extern const char *cli_global_options_help;	/* the tool's, as options */
+int cli_help_requested(const struct cli_help *help, size_t nhelp,
+    int argc, char **argv);
+
+/*
+ * Where a result goes.  "-" is standard output.  CLI_OUT_NOTTY: the
+ * result is a secret or binary and is refused on a terminal;
+ * CLI_OUT_NOCLOBBER: an existing file is refused (the caller drops the
+ * flag for --force).  cli_check_output says so before any work is done.
+ */
+#define CLI_OUT_NOTTY		0x1
+#define CLI_OUT_NOCLOBBER	0x2
+int cli_check_output(certseal_ctx *ctx, const char *path, unsigned int flags,
+    const char *why);
+int cli_write_output_ex(certseal_ctx *ctx, const char *path, const void *data,
+    size_t len, unsigned int mode, unsigned int flags, const char *why);
+
+/* "standard output" for "-" or NULL, else path: for messages. */
+const char *cli_output_name(const char *path);
+
+/*
+ * A destructive action: 1 when --yes was given or the user answered yes
+ * on the terminal; else an error is set on ctx (no terminal: give --yes)
+ * and 0 is returned.
+ */
+int cli_confirm(certseal_ctx *ctx, int yes, const char *question);
 
 /* Program name for messages ("certseal", "certseal-admin"). */
 extern const char *cli_progname;
@@ -88,8 +156,14 @@ int cli_write_output(certseal_ctx *ctx, const char *path, const void *data,
 /* 1 when a and b name the same file (same path, or same inode). */
 int cli_same_file(const char *a, const char *b);
 
-/* Prints a JSON value on stdout, indented, with a newline. */
+/*
+ * Prints a JSON document on stdout, indented, with a newline: an object
+ * gets "version": CLI_JSON_VERSION; cli_print_json_list wraps an array
+ * as { "version": 1, key: [...] }.  Both consume nothing.
+ */
+#define CLI_JSON_VERSION	1
 int cli_print_json(json_t *value);
+int cli_print_json_list(const char *key, json_t *array);
 
 /*
  * A yes/no environment variable: *valuep is 1 for 1/true/yes/on, 0 for
@@ -107,12 +181,31 @@ const char *cli_redacted(const char *uri);
 /* 1 when an environment variable is set to 1/true/yes/on. */
 int cli_env_true(const char *name);
 
-/* Dispatches argv[1] through the table; handles --help and --version. */
+/*
+ * Dispatches argv[1] through the table; COMMAND [VERB] --help is answered
+ * from cli_help_table when it has an entry.
+ */
+extern const struct cli_help *cli_help_table;
+extern size_t cli_help_count;
 int cli_dispatch(const struct cli_command *cmds, size_t ncmds, int argc,
     char **argv, void (*usage)(FILE *));
 
 /* Prints the command table as usage lines. */
 void cli_print_commands(FILE *fp, const struct cli_command *cmds,
     size_t ncmds);
+
+/*
+ * s with control characters as '?', for one row of a table (a static
+ * buffer, valid until the next call); cli_one_line: 1 when s has none.
+ */
+const char *cli_printable(const char *s);
+int cli_one_line(const char *s);
+
+/*
+ * --password-file F: an unreadable F is said as such ("--password-file F:
+ * No such file or directory"), exit 1 (certseal(1)), before anything is
+ * asked or done.
+ */
+int cli_password_file_check(certseal_ctx *ctx, const char *path);
 
 #endif /* CS_CLI_H */

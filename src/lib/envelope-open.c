@@ -231,9 +231,10 @@ find_key(struct open_state *st)
 		snprintf(hints + n, sizeof(hints) - n, "; %s", hint);
 	}
 	return cs_error(ctx, CERTSEAL_E_NO_KEY, "%s: none of the %zu "
-	    "certificate source(s) holds a key for any recipient; import the "
-	    "client certificate or add a --certificate-source%s", st->name,
-	    ctx->nsources, hints);
+	    "certificate source(s) holds a key for any recipient; %s%s",
+	    st->name, ctx->nsources, ctx->no_key_advice != NULL ?
+	    ctx->no_key_advice : "import the client certificate or add a "
+	    "--certificate-source", hints);
 }
 
 /* The SignerInfo's signed attribute oid, if exactly one value of it. */

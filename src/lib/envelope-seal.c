@@ -293,6 +293,7 @@ make_signed(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 		    "SignedData");
 		goto out;
 	}
+	cs_populate(der, (size_t)len);
 	p = der;
 	if (i2d_CMS_ContentInfo(sd, &p) != len) {
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot encode the "

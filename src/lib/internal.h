@@ -48,6 +48,11 @@ struct certseal_ctx {
 	 * a pair added to its token.
 	 */
 	unsigned long	 open_serial;
+	/*
+	 * What to do when no source holds a key (the end of that message):
+	 * NULL is the client's advice; the admin tool says its own.
+	 */
+	const char	*no_key_advice;
 	char		 errmsg[CS_ERRMSG_MAX];
 };
 

@@ -656,9 +656,9 @@ static json_t *
 entry_json(const struct cs_p11_entry *e)
 {
 	json_t *o;
-	char subj[256], nab[64];
+	char nab[64], *subj;
 
-	o = json_pack("{s:s,s:s,s:s,s:b,s:b,s:b}", "id", e->id_hex,
+	o = json_pack("{s:s,s:s,s:s,s:b,s:b,s:b}", "key_id", e->id_hex,
 	    "label", e->label, "type", key_type_name(e->key_type),
 	    "private_key", e->has_private, "public_key", e->has_public,
 	    "certificate", e->has_cert);
@@ -669,8 +669,11 @@ entry_json(const struct cs_p11_entry *e)
 		    json_boolean(e->extractable));
 	if (e->cert == NULL)
 		return o;
-	X509_NAME_oneline(X509_get_subject_name(e->cert), subj, sizeof(subj));
-	json_object_set_new(o, "subject", json_string(subj));
+	if ((subj = cs_name_text(X509_get_subject_name(e->cert),
+	    CS_NAME_TEXT_MAX)) != NULL) {
+		json_object_set_new(o, "subject", json_string(subj));
+		free(subj);
+	}
 	if (cs_asn1_time_text(X509_get0_notAfter(e->cert), nab,
 	    sizeof(nab)) == 0)
 		json_object_set_new(o, "not_after", json_string(nab));

@@ -277,7 +277,7 @@ store_list_keys(struct cs_source *src, STACK_OF(X509) *into)
 
 /*
  * {"uri", "scheme", "location", "store", "path", "status", "keys",
- * "signers"}: what `certseal sources` shows.  An unreadable store is
+ * "trusted_signers"}: what `certseal sources` shows.  An unreadable store is
  * described (status "error" and the problem), not an error.
  */
 static int
@@ -285,9 +285,10 @@ store_describe(struct cs_source *src, json_t **out)
 {
 	struct store_source *ss = store_source(src);
 	json_t *obj = NULL, *list = NULL, *keys = NULL, *signers = NULL, *e;
+	json_t *id;
 	const char *kind;
 	size_t i;
-	int r;
+	int r, is_signer;
 
 	*out = NULL;
 	if ((obj = json_pack("{s:s, s:s, s:s, s:s}", "uri", src->uri,
@@ -303,10 +304,18 @@ store_describe(struct cs_source *src, json_t **out)
 		    json_string(certseal_ctx_last_error(src->ctx))))
 			goto nomem;
 	} else {
+		/*
+		 * The shape of every scheme (certseal(1)): keys by key_id,
+		 * trusted signers by their SHA-256 fingerprint.
+		 */
 		json_array_foreach(list, i, e) {
 			kind = json_string_value(json_object_get(e, "kind"));
-			if (json_array_append(kind != NULL &&
-			    strcmp(kind, "signer") == 0 ? signers : keys,
+			is_signer = kind != NULL && strcmp(kind, "signer") == 0;
+			if ((id = json_object_get(e, "id")) == NULL ||
+			    json_object_set(e, is_signer ? "sha256" :
+			    "key_id", id) != 0 ||
+			    json_object_del(e, "id") != 0 ||
+			    json_array_append(is_signer ? signers : keys,
 			    e) != 0)
 				goto nomem;
 		}
@@ -318,7 +327,7 @@ store_describe(struct cs_source *src, json_t **out)
 	    json_string(ss->path.dir)) != 0)
 		goto nomem;
 	if (json_object_set(obj, "keys", keys) != 0 ||
-	    json_object_set(obj, "signers", signers) != 0)
+	    json_object_set(obj, "trusted_signers", signers) != 0)
 		goto nomem;
 	*out = obj;
 	obj = NULL;

@@ -142,7 +142,7 @@ admin_with_pair() {
 		--algorithm ec-p256
 	P1=$(cat "$T/out")
 	expect 0 "export" -- "$CERTSEAL_ADMIN" pair export "$P1" \
-		-o "$T/p1.p12" --password-file "$T/p12.pass"
+		-o "$T/p1.p12" --password-file "$T/p12.pass" --force
 	expect 0 "activate" -- "$CERTSEAL_ADMIN" pair activate "$P1"
 	expect 0 "save" -- "$CERTSEAL_ADMIN" save "$2"
 	S1="file:$T/p1.p12?pin-source=$T/p12.pass"

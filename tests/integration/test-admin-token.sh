@@ -143,7 +143,7 @@ expect 0 "generate P2" -- "$CERTSEAL_ADMIN" pair generate --algorithm ec-p256
 P2=$(cat "$T/out")
 n2=$(ls "$BAK" | wc -l)
 expect 0 "retire P2" -- "$CERTSEAL_ADMIN" pair retire "$P2"
-expect 0 "remove P2" -- "$CERTSEAL_ADMIN" pair remove "$P2"
+expect 0 "remove P2" -- "$CERTSEAL_ADMIN" pair remove "$P2" --yes
 [ "$(ls "$BAK" | wc -l)" -lt "$n2" ] && ok || fail "backup kept P2's objects"
 expect 0 "show after remove" -- "$CERTSEAL_ADMIN" show
 grep -q 'restored' "$T/err" && fail "remove undone: $(cat "$T/err")" || ok

@@ -39,7 +39,7 @@ for who in client-signer client-alias-signer; do
 done
 # `sources` does not list the alias as a trusted signer.
 expect 0 "sources file:" -- "$CERTSEAL" -s "$SRC" sources --json
-n=$(jq '[.[0].trusted_signers[]?] | length' "$T/out")
+n=$(jq '[.sources[0].trusted_signers[]?] | length' "$T/out")
 [ "$n" = 1 ] && ok || fail "file: trusts $n signers, expected 1 (the admin)"
 
 # store import leaves the alias out; the store source does not trust it.

@@ -58,7 +58,7 @@ expect_clean_failure "export of a --no-export pair"
 contains "$T/err" "no-export" "export refusal names the reason"
 [ ! -e "$T/p1.p12" ] && ok || fail "a refused export left $T/p1.p12"
 expect 0 "pair list" -- admin pair list --json
-[ "$(jq -r '.[0].exportable' "$T/out")" = false ] && ok ||
+[ "$(jq -r '.pairs[0].exportable' "$T/out")" = false ] && ok ||
 	fail "pair list does not say the pair is not exportable"
 # Independently: the token says the encryption key is not extractable.
 ADMTOK="$T/admin/token"
@@ -157,14 +157,14 @@ mkfifo "$REQ/fifo.csr"			# must not hang the admin
 
 expect 0 "client list" -- admin client list --requests "$REQ" --json
 cp "$T/out" "$T/list1.json"
-st() { jq -r ".[] | select(.name == \"$1\") | .state" "$T/list1.json"; }
+st() { jq -r ".clients[] | select(.name == \"$1\") | .state" "$T/list1.json"; }
 [ "$(st c1)" = pending ] && [ "$(st c2)" = pending ] &&
 	[ "$(st c3)" = pending ] && [ "$(st evil)" = pending ] && ok ||
 	fail "client list: pending requests: $(cat "$T/list1.json")"
 [ "$(st forged)" = invalid ] && [ "$(st renamed)" = invalid ] &&
 	[ "$(st fifo)" = invalid ] && ok ||
 	fail "client list: forged/renamed not invalid: $(cat "$T/list1.json")"
-[ "$(jq -r '.[] | select(.name == "c1") | .key_id' "$T/list1.json")" = \
+[ "$(jq -r '.clients[] | select(.name == "c1") | .key_id' "$T/list1.json")" = \
 	"$K1" ] && ok || fail "client list shows another key id for c1"
 
 # ---- approve ----
@@ -311,7 +311,7 @@ expect 5 "approve the revoked key again" -- admin client approve c3 \
 contains "$T/err" "revocation is final" "revoked key refusal"
 expect 0 "client list after revoke" -- admin client list --requests "$REQ" \
 	--json
-[ "$(jq -r '.[] | select(.name == "c3") | .state' "$T/out")" = revoked ] &&
+[ "$(jq -r '.clients[] | select(.name == "c3") | .state' "$T/out")" = revoked ] &&
 	ok || fail "c3 not listed as revoked"
 rollout 0 "c3 revoked: no longer a known host"
 [ "$(jq .hosts "$T/rollout.json")" -eq 2 ] && ok ||

@@ -155,8 +155,8 @@ expect 0 "sources --check --json" -- "$CERTSEAL" \
 	-s "$(uri rsa2048 "$M" "$T/pin")" -s "file:$T/signer.pem" \
 	sources --check --json
 if command -v jq >/dev/null 2>&1; then
-	v=$(jq -r '[.[0].capabilities.ecdh, .[0].capabilities.oaep_sha256,
-		(.[1].token | startswith("none"))] | join(",")' "$T/out")
+	v=$(jq -r '[.sources[0].capabilities.ecdh, .sources[0].capabilities.oaep_sha256,
+		(.sources[1].token | startswith("none"))] | join(",")' "$T/out")
 	[ "$v" = "yes,native,true" ] && ok || fail "sources --check --json: $v"
 fi
 

@@ -74,7 +74,10 @@ expect 0 "report h7-store" -- env CERTSEAL_STORE_ROOT="$T/h7-store" \
 expect 0 "report h8-env" -- env CERTSEAL_CERTIFICATE_SOURCE="file:$T/new.pem" \
 	"$CERTSEAL" report --out "$R" --host h8-env --json
 grep -q '"host": "h8-env"' "$T/out" && ok || fail "h8: --json printed no report"
-same_bytes "$T/out" "$R/h8-env.json" "--json output is the file"
+# The printed document is the file plus the CLI's "version" (issue 15).
+jq -S 'del(.version)' "$T/out" >"$T/out.nover"
+jq -S . "$R/h8-env.json" >"$T/file.sorted"
+same_bytes "$T/out.nover" "$T/file.sorted" "--json output is the file"
 
 # --- the reports themselves ----------------------------------------------
 [ "$(stat -c %a "$R")" = 755 ] && ok || fail "reports dir mode $(stat -c %a "$R")"
@@ -160,8 +163,13 @@ expect_clean_failure "report without --out"
 expect 2 "report with an operand" -- "$CERTSEAL" report --out "$R" extra
 expect_clean_failure "report with an operand"
 expect 1 "report, parent missing" -- "$CERTSEAL" -s "file:$T/new.pem" \
-	report --out "$T/no/such/dir" --json
+	report --out "$T/no/such/dir"
 expect_clean_failure "report, parent missing"
+# Under --json stdout holds only the error document (issue 15).
+expect 1 "report --json, parent missing" -- "$CERTSEAL" -s "file:$T/new.pem" \
+	report --out "$T/no/such/dir" --json
+jq -e '.version == 1 and .error.code == 1 and (keys | length) == 2' \
+	"$T/out" >/dev/null && ok || fail "report --json error: $(cat "$T/out")"
 expect 2 "report, bad URI" -- "$CERTSEAL" -s "bogus:x" report --out "$R"
 expect_clean_failure "report, bad URI"
 expect 2 "report, bad --host" -- "$CERTSEAL" report --out "$R" --host ""

@@ -531,7 +531,7 @@ test_import_and_find(void)
 	CU_ASSERT(sk_X509_num(signers) == 2);
 	CU_ASSERT(cs_source_describe(src, &desc) == 0);
 	CU_ASSERT(json_array_size(json_object_get(desc, "keys")) == 1);
-	CU_ASSERT(json_array_size(json_object_get(desc, "signers")) == 1);
+	CU_ASSERT(json_array_size(json_object_get(desc, "trusted_signers")) == 1);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(desc,
 	    "location")), "LocalMachine");
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(desc,
