@@ -589,9 +589,9 @@ enroll_sign_report(certseal_ctx *ctx, const char *path)
 	int r = CERTSEAL_E_NOT_FOUND;
 
 	memset(&k, 0, sizeof(k));
-	for (i = 0; i < ctx->nsources; i++) {
+	for (i = 0; i < cs_ctx_source_count(ctx); i++) {
 		client_key_release(&k);
-		uri = cs_source_uri(ctx->sources[i]);
+		uri = cs_source_uri(cs_ctx_source(ctx, i));
 		if ((r = enrolled_key(ctx, uri, &k)) == 0)
 			break;
 	}

@@ -35,6 +35,18 @@ certseal_ctx_free(certseal_ctx *ctx)
 	free(ctx);
 }
 
+size_t
+cs_ctx_source_count(const certseal_ctx *ctx)
+{
+	return ctx->nsources;
+}
+
+struct cs_source *
+cs_ctx_source(const certseal_ctx *ctx, size_t i)
+{
+	return i < ctx->nsources ? ctx->sources[i] : NULL;
+}
+
 int
 certseal_ctx_add_source(certseal_ctx *ctx, const char *uri)
 {
