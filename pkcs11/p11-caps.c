@@ -78,7 +78,7 @@ read_caps(certseal_ctx *ctx, struct cs_p11_token *tok, struct cs_p11_caps *c)
 		n = MECH_MAX;
 	if (rv == CKR_OK && n > 0 &&
 	    (list = calloc(n, sizeof(*list))) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	if (rv == CKR_OK && n > 0)
 		rv = fl->C_GetMechanismList(cs_p11_token_slot(tok), list, &n);
 	if (rv != CKR_OK) {
@@ -123,7 +123,7 @@ cs_p11_token_caps(certseal_ctx *ctx, struct cs_p11_token *tok,
 		if ((r = cs_p11_token_session(ctx, tok, &h)) != 0)
 			goto out;
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 		if ((r = read_caps(ctx, tok, c)) != 0)

@@ -219,7 +219,7 @@ cs_p11_check_json(certseal_ctx *ctx, struct cs_p11_token *tok, json_t **out)
 	return 0;
  nomem:
 	json_decref(o);
-	return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+	return cs_nomem(ctx);
 }
 
 void

@@ -130,7 +130,7 @@ cs_p11_export_key(certseal_ctx *ctx, struct cs_p11_token *tok,
 	    (rv = fl->C_WrapKey(h, &mech, wk, objs[0].handle, wrapped,
 	    &wlen)) != CKR_OK) {
 		r = wrapped == NULL && rv == CKR_OK ?
-		    cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory") :
+		    cs_nomem(ctx) :
 		    cs_p11_error(ctx, rv, "token '%s': exporting key '%s' "
 		    "(C_WrapKey)", cs_p11_token_label(tok), objs[0].label);
 		goto out;

@@ -117,7 +117,7 @@ cs_p11_find(certseal_ctx *ctx, struct cs_p11_token *tok,
 		}
 		if ((grown = reallocarray(objs, n + got, sizeof(*objs))) ==
 		    NULL) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 		objs = grown;
@@ -166,7 +166,7 @@ cs_p11_get_attr(certseal_ctx *ctx, struct cs_p11_token *tok,
 	if ((r = cs_p11_token_session(ctx, tok, &h)) != 0)
 		goto out;
 	if ((buf = malloc(ATTR_GUESS + 1)) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	a.pValue = buf;
@@ -180,8 +180,7 @@ cs_p11_get_attr(certseal_ctx *ctx, struct cs_p11_token *tok,
 		if (rv == CKR_OK && a.ulValueLen != CK_UNAVAILABLE_INFORMATION &&
 		    a.ulValueLen <= CS_P11_VALUE_MAX) {
 			if ((buf = malloc(a.ulValueLen + 1)) == NULL) {
-				r = cs_error(ctx, CERTSEAL_E_NOMEM,
-				    "out of memory");
+				r = cs_nomem(ctx);
 				goto out;
 			}
 			a.pValue = buf;
@@ -249,7 +248,7 @@ cs_p11_certs(certseal_ctx *ctx, struct cs_p11_token *tok, const uint8_t *id,
 		goto out;
 	if ((certs = sk_X509_new_null()) == NULL ||
 	    (n > 0 && (kept = calloc(n, sizeof(*kept))) == NULL)) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -270,7 +269,7 @@ cs_p11_certs(certseal_ctx *ctx, struct cs_p11_token *tok, const uint8_t *id,
 		free(der);
 		der = NULL;
 		if (!sk_X509_push(certs, x)) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 		x = NULL;

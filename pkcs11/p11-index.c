@@ -129,7 +129,7 @@ cs_p11_find_recipient(certseal_ctx *ctx, struct cs_p11_token *tok,
 	    (r = cs_p11_key_pkey(ctx, tok, key, cert, &pkey)) != 0)
 		goto out;
 	if (cert != NULL && !X509_up_ref(cert)) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	*pkeyp = pkey;

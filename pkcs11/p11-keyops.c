@@ -627,10 +627,33 @@ public_from_cert(X509 *cert, BIGNUM **n, BIGNUM **e, int *curve,
 	    *point, len, NULL);
 }
 
+/* An RSA key's modulus and exponent: public attributes of the key. */
 static int
-public_from_token(certseal_ctx *ctx, struct cs_p11_token *tok,
-    const struct cs_p11_object *priv, BIGNUM **n, BIGNUM **e, int *curve,
-    unsigned char **point, size_t *pointlen)
+rsa_public_from_token(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const struct cs_p11_object *priv, BIGNUM **n, BIGNUM **e)
+{
+	uint8_t *a = NULL, *b = NULL;
+	size_t alen, blen;
+	int r;
+
+	if ((r = cs_p11_get_attr(ctx, tok, priv->handle, CKA_MODULUS,
+	    &a, &alen)) != 0 || (r = cs_p11_get_attr(ctx, tok,
+	    priv->handle, CKA_PUBLIC_EXPONENT, &b, &blen)) != 0)
+		goto out;
+	if ((*n = BN_bin2bn(a, (int)alen, NULL)) == NULL ||
+	    (*e = BN_bin2bn(b, (int)blen, NULL)) == NULL)
+		r = CERTSEAL_E_NOMEM;
+ out:
+	free(a);
+	free(b);
+	return r;
+}
+
+/* EC private keys lack the point: take it from the public key object. */
+static int
+ec_public_from_token(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const struct cs_p11_object *priv, int *curve, unsigned char **point,
+    size_t *pointlen)
 {
 	struct cs_p11_object *pubs = NULL;
 	uint8_t *a = NULL, *b = NULL;
@@ -638,23 +661,8 @@ public_from_token(certseal_ctx *ctx, struct cs_p11_token *tok,
 	ASN1_OCTET_STRING *os = NULL;
 	ASN1_OBJECT *oid = NULL;
 	size_t alen, blen, npub = 0;
-	int r = CERTSEAL_E_INTERNAL;
+	int r;
 
-	if (priv->key_type == CKK_RSA) {
-		/* Modulus and exponent are public attributes of the key. */
-		if ((r = cs_p11_get_attr(ctx, tok, priv->handle, CKA_MODULUS,
-		    &a, &alen)) != 0 || (r = cs_p11_get_attr(ctx, tok,
-		    priv->handle, CKA_PUBLIC_EXPONENT, &b, &blen)) != 0)
-			goto out;
-		if ((*n = BN_bin2bn(a, (int)alen, NULL)) == NULL ||
-		    (*e = BN_bin2bn(b, (int)blen, NULL)) == NULL) {
-			r = CERTSEAL_E_NOMEM;
-			goto out;
-		}
-		r = 0;
-		goto out;
-	}
-	/* EC private keys lack the point: take it from the public key. */
 	if ((r = cs_p11_find(ctx, tok, CKO_PUBLIC_KEY, priv->id, priv->idlen,
 	    NULL, &pubs, &npub)) != 0)
 		goto out;
@@ -697,6 +705,108 @@ public_from_token(certseal_ctx *ctx, struct cs_p11_token *tok,
 	return r;
 }
 
+/* The key's reference as the OpenSSL key carries it (size set later). */
+static int
+keyref_new(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const struct cs_p11_object *priv, const struct cs_p11_caps *caps,
+    struct keyref **out)
+{
+	struct keyref *kr;
+
+	*out = NULL;
+	if ((kr = calloc(1, sizeof(*kr))) == NULL)
+		return cs_nomem(ctx);
+	kr->handle = priv->handle;
+	kr->tgen = cs_p11_token_generation(tok);
+	memcpy(kr->id, priv->id, priv->idlen);
+	kr->idlen = priv->idlen;
+	/* Unknown (-1) counts as offered: the token will say. */
+	kr->oaep_native = cs_p11_caps_has(caps, CS_CAP_RSA_OAEP,
+	    CKF_DECRYPT) != 0;
+	kr->pss_native = cs_p11_caps_has(caps, CS_CAP_RSA_PSS, CKF_SIGN) != 0;
+	kr->always_auth = priv->always_auth;
+	kr->ctx = ctx;
+	snprintf(kr->label, sizeof(kr->label), "%s", priv->label);
+	*out = kr;
+	return 0;
+}
+
+static int
+wrap_failed(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const struct cs_p11_object *priv)
+{
+	return cs_error(ctx, CERTSEAL_E_INTERNAL, "token '%s': cannot wrap "
+	    "key '%s' for OpenSSL", cs_p11_token_label(tok), priv->label);
+}
+
+/*
+ * The RSA half: n and e (taken) become pkey's key, whose methods go to
+ * the token through *krp (taken: freed with the key from then on).
+ */
+static int
+wrap_rsa(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const struct cs_p11_object *priv, BIGNUM **n, BIGNUM **e,
+    struct keyref **krp, EVP_PKEY *pkey)
+{
+	struct keyref *kr = *krp;
+	RSA *rsa = NULL;
+
+	if (*n == NULL || (rsa = RSA_new()) == NULL ||
+	    !RSA_set0_key(rsa, *n, *e, NULL)) {
+		RSA_free(rsa);
+		return cs_error(ctx, CERTSEAL_E_UNSUPPORTED, "token '%s': "
+		    "key '%s' and its certificate disagree",
+		    cs_p11_token_label(tok), priv->label);
+	}
+	*n = *e = NULL;
+	RSA_set_method(rsa, rsa_meth);
+	kr->size = (size_t)RSA_size(rsa);
+	kr->tok = cs_p11_token_ref(tok);
+	RSA_set_ex_data(rsa, rsa_idx, kr);
+	*krp = NULL;	/* freed with rsa now */
+	if (!EVP_PKEY_assign_RSA(pkey, rsa)) {
+		RSA_free(rsa);
+		return wrap_failed(ctx, tok, priv);
+	}
+	/* The one place our RSA EVP_PKEY_METHOD is attached. */
+	if (!EVP_PKEY_set1_engine(pkey, engine))
+		return wrap_failed(ctx, tok, priv);
+	return 0;
+}
+
+/* The EC half: the point on curve becomes pkey's key, as wrap_rsa. */
+static int
+wrap_ec(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const struct cs_p11_object *priv, int curve, const unsigned char *point,
+    size_t pointlen, struct keyref **krp, EVP_PKEY *pkey)
+{
+	struct keyref *kr = *krp;
+	EC_KEY *ec = NULL;
+
+	if (point == NULL ||
+	    (ec = EC_KEY_new_by_curve_name(curve)) == NULL ||
+	    !EC_KEY_oct2key(ec, point, pointlen, NULL)) {
+		EC_KEY_free(ec);
+		return cs_error(ctx, CERTSEAL_E_UNSUPPORTED, "token '%s': "
+		    "EC key '%s': unusable public point",
+		    cs_p11_token_label(tok), priv->label);
+	}
+	if (!EC_KEY_set_method(ec, ec_meth)) {
+		EC_KEY_free(ec);
+		return wrap_failed(ctx, tok, priv);
+	}
+	kr->size = (size_t)(EC_GROUP_get_degree(
+	    EC_KEY_get0_group(ec)) + 7) / 8;
+	kr->tok = cs_p11_token_ref(tok);
+	EC_KEY_set_ex_data(ec, ec_idx, kr);
+	*krp = NULL;	/* freed with ec now */
+	if (!EVP_PKEY_assign_EC_KEY(pkey, ec)) {
+		EC_KEY_free(ec);
+		return wrap_failed(ctx, tok, priv);
+	}
+	return 0;
+}
+
 int
 cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
     const struct cs_p11_object *priv, X509 *cert, EVP_PKEY **out)
@@ -705,8 +815,6 @@ cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
 	struct keyref *kr = NULL;
 	EVP_PKEY *pkey = NULL;
 	BIGNUM *n = NULL, *e = NULL;
-	RSA *rsa = NULL;
-	EC_KEY *ec = NULL;
 	unsigned char *point = NULL;
 	size_t pointlen = 0;
 	int r = CERTSEAL_E_INTERNAL, curve = NID_undef;
@@ -735,76 +843,26 @@ cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
 			    priv->label);
 			goto out;
 		}
-	} else if ((r = public_from_token(ctx, tok, priv, &n, &e, &curve,
-	    &point, &pointlen)) != 0)
+	} else if ((r = priv->key_type == CKK_RSA ?
+	    rsa_public_from_token(ctx, tok, priv, &n, &e) :
+	    ec_public_from_token(ctx, tok, priv, &curve, &point,
+	    &pointlen)) != 0)
 		goto out;
-	if ((kr = calloc(1, sizeof(*kr))) == NULL ||
-	    (pkey = EVP_PKEY_new()) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+	if ((r = keyref_new(ctx, tok, priv, caps, &kr)) != 0)
+		goto out;
+	if ((pkey = EVP_PKEY_new()) == NULL) {
+		r = cs_nomem(ctx);
 		goto out;
 	}
-	kr->handle = priv->handle;
-	kr->tgen = cs_p11_token_generation(tok);
-	memcpy(kr->id, priv->id, priv->idlen);
-	kr->idlen = priv->idlen;
-	/* Unknown (-1) counts as offered: the token will say. */
-	kr->oaep_native = cs_p11_caps_has(caps, CS_CAP_RSA_OAEP,
-	    CKF_DECRYPT) != 0;
-	kr->pss_native = cs_p11_caps_has(caps, CS_CAP_RSA_PSS, CKF_SIGN) != 0;
-	kr->always_auth = priv->always_auth;
-	kr->ctx = ctx;
-	snprintf(kr->label, sizeof(kr->label), "%s", priv->label);
-	if (priv->key_type == CKK_RSA) {
-		if (n == NULL || (rsa = RSA_new()) == NULL ||
-		    !RSA_set0_key(rsa, n, e, NULL)) {
-			r = cs_error(ctx, CERTSEAL_E_UNSUPPORTED, "token '%s': "
-			    "key '%s' and its certificate disagree",
-			    cs_p11_token_label(tok), priv->label);
-			goto out;
-		}
-		n = e = NULL;
-		RSA_set_method(rsa, rsa_meth);
-		kr->size = (size_t)RSA_size(rsa);
-		kr->tok = cs_p11_token_ref(tok);
-		RSA_set_ex_data(rsa, rsa_idx, kr);
-		kr = NULL;	/* freed with rsa now */
-		if (!EVP_PKEY_assign_RSA(pkey, rsa))
-			goto ossl;
-		rsa = NULL;
-		/* The one place our RSA EVP_PKEY_METHOD is attached. */
-		if (!EVP_PKEY_set1_engine(pkey, engine))
-			goto ossl;
-	} else {
-		if (point == NULL ||
-		    (ec = EC_KEY_new_by_curve_name(curve)) == NULL ||
-		    !EC_KEY_oct2key(ec, point, pointlen, NULL)) {
-			r = cs_error(ctx, CERTSEAL_E_UNSUPPORTED, "token '%s': "
-			    "EC key '%s': unusable public point",
-			    cs_p11_token_label(tok), priv->label);
-			goto out;
-		}
-		if (!EC_KEY_set_method(ec, ec_meth))
-			goto ossl;
-		kr->size = (size_t)(EC_GROUP_get_degree(
-		    EC_KEY_get0_group(ec)) + 7) / 8;
-		kr->tok = cs_p11_token_ref(tok);
-		EC_KEY_set_ex_data(ec, ec_idx, kr);
-		kr = NULL;
-		if (!EVP_PKEY_assign_EC_KEY(pkey, ec))
-			goto ossl;
-		ec = NULL;
-	}
+	if ((r = priv->key_type == CKK_RSA ?
+	    wrap_rsa(ctx, tok, priv, &n, &e, &kr, pkey) :
+	    wrap_ec(ctx, tok, priv, curve, point, pointlen, &kr, pkey)) != 0)
+		goto out;
 	*out = pkey;
 	pkey = NULL;
 	r = 0; /* success */
-	goto out;
- ossl:
-	r = cs_error(ctx, CERTSEAL_E_INTERNAL, "token '%s': cannot wrap key "
-	    "'%s' for OpenSSL", cs_p11_token_label(tok), priv->label);
  out:
 	free(kr);
-	RSA_free(rsa);
-	EC_KEY_free(ec);
 	EVP_PKEY_free(pkey);
 	BN_free(n);
 	BN_free(e);

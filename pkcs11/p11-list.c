@@ -57,7 +57,7 @@ cs_p11_list(certseal_ctx *ctx, struct cs_p11_token *tok,
 	    &objs, &n)) != 0)
 		goto out;
 	if (n > 0 && (e = calloc(n, sizeof(*e))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {

@@ -135,7 +135,7 @@ cs_p11_module_load(certseal_ctx *ctx, const char *path, const char *reserved,
 	    (m->path = strdup(resolved)) == NULL ||
 	    (reserved != NULL && *reserved != '\0' &&
 	    (m->reserved = strdup(reserved)) == NULL)) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	/* Unmanaged: the module's own function list, no p11-kit proxying. */
@@ -214,7 +214,7 @@ registered(certseal_ctx *ctx, const char *name, char ***out, char ***resv)
 		;
 	if ((v = calloc(count + 1, sizeof(*v))) == NULL ||
 	    (rv = calloc(count + 1, sizeof(*rv))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
@@ -236,7 +236,7 @@ registered(certseal_ctx *ctx, const char *name, char ***out, char ***resv)
 		free(opt);
 		if (rv[n] == NULL ||
 		    (v[n] = p11_kit_module_get_filename(mods[i])) == NULL) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			n++;
 			goto out;
 		}

@@ -129,7 +129,7 @@ cached_token(certseal_ctx *ctx, struct cs_p11_module *m, CK_SLOT_ID slot,
 		}
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	t->module = m;
 	t->slot = slot;
 	memcpy(t->label, label, sizeof(label));
@@ -167,7 +167,7 @@ find_in_module(certseal_ctx *ctx, struct cs_p11_module *m,
 		goto out;
 	}
 	if ((slots = calloc(n, sizeof(*slots))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if ((rv = fl->C_GetSlotList(CK_TRUE, slots, &n)) != CKR_OK) {

@@ -86,7 +86,7 @@ copy_object(certseal_ctx *ctx, const char *uri, struct cs_p11_uri *u)
 		return cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: object label "
 		    "too long or containing NUL", uri);
 	if ((u->object = strndup(a->pValue, a->ulValueLen)) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	return 0;
 }
 
@@ -119,7 +119,7 @@ cs_p11_uri_parse(certseal_ctx *ctx, const char *uri, struct cs_p11_uri **out)
 		goto out;
 	if ((u = calloc(1, sizeof(*u))) == NULL ||
 	    (u->kit = p11_kit_uri_new()) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	/* Narrower flags drop the token part and then nothing matches. */

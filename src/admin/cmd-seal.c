@@ -117,8 +117,19 @@ check_profile_output(certseal_ctx *ctx, const char *out)
 	return code;
 }
 
-int
-cmd_seal(int argc, char **argv)
+/* What `seal` was asked to do (the strings are argv's). */
+struct seal_args {
+	char		**recip_paths;	/* nrecip of them */
+	char		**signer_uris;	/* nsign of them */
+	size_t		  nrecip, nsign;
+	const EVP_MD	 *md;		/* --oaep-hash, or NULL */
+	const char	 *in, *out, *name;
+	uint64_t	  sequence;
+};
+
+/* Parses seal's command line into sa: -1 to go on, else the exit code. */
+static int
+seal_parse(int argc, char **argv, struct seal_args *sa)
 {
 	static const struct option longopts[] = {
 		{ "recipient",	required_argument, NULL, 'r' },
@@ -130,129 +141,124 @@ cmd_seal(int argc, char **argv)
 		{ "help",	no_argument,	NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "r:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			sa->recip_paths[sa->nrecip++] = optarg;
+			break;
+		case 'S':
+			sa->signer_uris[sa->nsign++] = optarg;
+			break;
+		case 'H':
+			if ((sa->md = oaep_md_by_name(optarg)) == NULL)
+				return cli_usage_error("seal: --oaep-hash "
+				    "must be sha1, sha256, sha384 or sha512");
+			break;
+		case 'n':
+			sa->name = optarg;
+			break;
+		case 'q':
+			if (parse_sequence(optarg, &sa->sequence) != 0)
+				return cli_usage_error("seal: --sequence "
+				    "must be a non-negative integer");
+			break;
+		case 'o':
+			sa->out = optarg;
+			break;
+		case 'h':
+			printf("usage: certseal-admin %s\n", SEAL_SYNOPSIS);
+			return CLI_EXIT_OK;
+		default:
+			return cli_usage_error("seal: bad option");
+		}
+	}
+	if (argc - optind > 1 || sa->nrecip == 0 || sa->nsign == 0)
+		return cli_usage_error("usage: certseal-admin %s",
+		    SEAL_SYNOPSIS);
+	if (argc - optind == 1)
+		sa->in = argv[optind];
+	if (sa->out != NULL && strcmp(sa->in, "-") != 0 &&
+	    cli_same_file(sa->in, sa->out))
+		return cli_usage_error("seal: the output %s is the input; "
+		    "seal into another file", sa->out);
+	if (sa->name != NULL && strlen(sa->name) > CS_CONFIG_NAME_MAX)
+		return cli_usage_error("seal: --name is longer than %d bytes",
+		    CS_CONFIG_NAME_MAX);
+	return -1;
+}
+
+/*
+ * The offline seal: the recipients' certificates from files, the signers'
+ * keys from their sources, the plaintext from sa->in.
+ */
+static int
+seal_offline(const struct seal_args *sa)
+{
 	struct cs_seal_recipient *recips = NULL;
 	const struct cs_key **signers = NULL;
 	struct cs_seal_params params;
 	struct cs_secret *plain = NULL;
 	certseal_ctx *ctx = NULL;
-	const EVP_MD *md = NULL;
-	const char *in = "-", *out = NULL, *name = NULL;
-	char **recip_paths = NULL, **signer_uris = NULL;
-	size_t nrecip = 0, nsign = 0, i, sealed_len = 0;
+	size_t i, sealed_len = 0;
 	uint8_t *sealed = NULL;
-	uint64_t sequence = (uint64_t)time(NULL);
-	int c, r, code = CLI_EXIT_OTHER;
+	const char *shown = strcmp(sa->in, "-") == 0 ? "standard input" :
+	    sa->in;
+	int r, code = CLI_EXIT_OTHER;
 
-	recip_paths = calloc((size_t)argc + 1, sizeof(*recip_paths));
-	signer_uris = calloc((size_t)argc + 1, sizeof(*signer_uris));
-	if (recip_paths == NULL || signer_uris == NULL) {
-		code = cli_fail(NULL, CERTSEAL_E_NOMEM, "seal");
-		goto out;
-	}
-	while ((c = getopt_long(argc, argv, "r:o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			recip_paths[nrecip++] = optarg;
-			break;
-		case 'S':
-			signer_uris[nsign++] = optarg;
-			break;
-		case 'H':
-			if ((md = oaep_md_by_name(optarg)) == NULL) {
-				code = cli_usage_error("seal: --oaep-hash "
-				    "must be sha1, sha256, sha384 or sha512");
-				goto out;
-			}
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		case 'q':
-			if (parse_sequence(optarg, &sequence) != 0) {
-				code = cli_usage_error("seal: --sequence "
-				    "must be a non-negative integer");
-				goto out;
-			}
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'h':
-			printf("usage: certseal-admin %s\n", SEAL_SYNOPSIS);
-			code = CLI_EXIT_OK;
-			goto out;
-		default:
-			code = cli_usage_error("seal: bad option");
-			goto out;
-		}
-	}
-	if (argc - optind > 1 || nrecip == 0 || nsign == 0) {
-		code = cli_usage_error("usage: certseal-admin %s",
-		    SEAL_SYNOPSIS);
-		goto out;
-	}
-	if (argc - optind == 1)
-		in = argv[optind];
-	if (out != NULL && strcmp(in, "-") != 0 && cli_same_file(in, out)) {
-		code = cli_usage_error("seal: the output %s is the input; "
-		    "seal into another file", out);
-		goto out;
-	}
-	if (name != NULL && strlen(name) > CS_CONFIG_NAME_MAX) {
-		code = cli_usage_error("seal: --name is longer than %d bytes",
-		    CS_CONFIG_NAME_MAX);
-		goto out;
-	}
 	if ((r = cli_ctx_new(&ctx)) != 0) {
 		code = cli_fail(NULL, r, "seal");
 		goto out;
 	}
-	if ((code = check_profile_output(ctx, out)) != 0)
+	if ((code = check_profile_output(ctx, sa->out)) != 0)
 		goto out;
-	recips = calloc(nrecip, sizeof(*recips));
-	signers = calloc(nsign, sizeof(*signers));
+	code = CLI_EXIT_OTHER;
+	recips = calloc(sa->nrecip, sizeof(*recips));
+	signers = calloc(sa->nsign, sizeof(*signers));
 	if (recips == NULL || signers == NULL) {
 		code = cli_fail(ctx, CERTSEAL_E_NOMEM, "seal");
 		goto out;
 	}
-	for (i = 0; i < nrecip; i++) {
-		if ((r = load_cert(ctx, recip_paths[i],
+	for (i = 0; i < sa->nrecip; i++) {
+		if ((r = load_cert(ctx, sa->recip_paths[i],
 		    &recips[i].cert)) != 0) {
 			code = cli_fail(ctx, r, "--recipient");
 			goto out;
 		}
-		recips[i].oaep_md = md;
+		recips[i].oaep_md = sa->md;
 	}
-	for (i = 0; i < nsign; i++) {
-		if ((r = certseal_ctx_add_source(ctx, signer_uris[i])) != 0 ||
-		    (r = cs_source_signer_key(ctx->sources[i],
+	for (i = 0; i < sa->nsign; i++) {
+		if ((r = certseal_ctx_add_source(ctx,
+		    sa->signer_uris[i])) != 0 ||
+		    (r = cs_source_signer_key(cs_ctx_source(ctx, i),
 		    &signers[i])) != 0) {
 			code = cli_fail(ctx, r, "--signer");
 			goto out;
 		}
 	}
-	if ((r = cs_read_secret_file(ctx, in, CERTSEAL_MAX_CONFIG_SIZE,
+	if ((r = cs_read_secret_file(ctx, sa->in, CERTSEAL_MAX_CONFIG_SIZE,
 	    &plain)) != 0) {
-		code = cli_fail(ctx, r, "%s", strcmp(in, "-") == 0 ?
-		    "standard input" : in);
+		code = cli_fail(ctx, r, "%s", shown);
 		goto out;
 	}
 	memset(&params, 0, sizeof(params));
-	params.name = name;
-	params.sequence = sequence;
+	params.name = sa->name;
+	params.sequence = sa->sequence;
 	params.recipients = recips;
-	params.nrecipients = nrecip;
+	params.nrecipients = sa->nrecip;
 	params.signers = signers;
-	params.nsigners = nsign;
+	params.nsigners = sa->nsign;
 	/* Taken over: wiped and freed as soon as it is signed. */
 	if ((r = cs_envelope_seal_secret(ctx, &plain, &params, &sealed,
 	    &sealed_len)) != 0) {
-		code = cli_fail(ctx, r, "%s", strcmp(in, "-") == 0 ?
-		    "standard input" : in);
+		code = cli_fail(ctx, r, "%s", shown);
 		goto out;
 	}
-	if ((r = cli_write_output(ctx, out, sealed, sealed_len, 0644)) != 0) {
-		code = cli_fail(ctx, r, "%s", out == NULL ? "stdout" : out);
+	if ((r = cli_write_output(ctx, sa->out, sealed, sealed_len,
+	    0644)) != 0) {
+		code = cli_fail(ctx, r, "%s", sa->out == NULL ? "stdout" :
+		    sa->out);
 		goto out;
 	}
 	code = CLI_EXIT_OK;
@@ -260,12 +266,30 @@ cmd_seal(int argc, char **argv)
 	free(sealed);
 	cs_secret_free(plain);
 	if (recips != NULL)
-		for (i = 0; i < nrecip; i++)
+		for (i = 0; i < sa->nrecip; i++)
 			X509_free(recips[i].cert);
 	free(recips);
 	free(signers);
-	free(recip_paths);
-	free(signer_uris);
 	certseal_ctx_free(ctx);
+	return code;
+}
+
+int
+cmd_seal(int argc, char **argv)
+{
+	struct seal_args sa;
+	int code;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.in = "-";
+	sa.sequence = (uint64_t)time(NULL);
+	sa.recip_paths = calloc((size_t)argc + 1, sizeof(*sa.recip_paths));
+	sa.signer_uris = calloc((size_t)argc + 1, sizeof(*sa.signer_uris));
+	if (sa.recip_paths == NULL || sa.signer_uris == NULL)
+		code = cli_fail(NULL, CERTSEAL_E_NOMEM, "seal");
+	else if ((code = seal_parse(argc, argv, &sa)) < 0)
+		code = seal_offline(&sa);
+	free(sa.recip_paths);
+	free(sa.signer_uris);
 	return code;
 }

@@ -28,6 +28,7 @@
 #include "admin.h"
 #include "envelope.h"
 #include "envelope-internal.h"
+#include "source.h"
 
 /*
  * path with its directory resolved (symlinks, "..", relative) and its
@@ -208,7 +209,7 @@ open_sealed(struct admin *a, const struct cs_secret *raw, const char *path,
 	const char *reason;
 	int r;
 
-	if (a->ctx->nsources == 0 &&
+	if (cs_ctx_source_count(a->ctx) == 0 &&
 	    (r = certseal_ctx_add_source(a->ctx, p->token_uri)) != 0)
 		return r;
 	if ((signers = json_array()) == NULL)

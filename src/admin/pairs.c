@@ -40,12 +40,11 @@ cert_skid_hex(X509 *cert)
 static char *
 cert_fingerprint_hex(X509 *cert)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	char fp[CS_CERT_FP_HEX + 1];
 
-	if (X509_digest(cert, EVP_sha256(), md, &mdlen) != 1)
+	if (cs_cert_fingerprint(cert, fp) != 0)
 		return NULL;
-	return hex_string(md, mdlen);
+	return strdup(fp);
 }
 
 static time_t

@@ -34,6 +34,24 @@
 int cs_error(certseal_ctx *ctx, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory"): returns E_NOMEM. */
+int cs_nomem(certseal_ctx *ctx);
+
+/*
+ * A message kept aside while the context's buffer is used for something
+ * else: the first hard error of a chain of sources, a load's outcome that
+ * later calls repeat.  cs_error_save copies ctx's current message with
+ * err; cs_error_restore puts that message back as it was and returns its
+ * err, or, when err is 0 (nothing failed, or a zeroed one), leaves the
+ * context alone and returns 0.  ctx may be NULL.
+ */
+struct cs_error_saved {
+	int	err;
+	char	msg[CS_ERRMSG_MAX];
+};
+void cs_error_save(certseal_ctx *ctx, int err, struct cs_error_saved *sv);
+int cs_error_restore(certseal_ctx *ctx, const struct cs_error_saved *sv);
+
 /*
  * Prefixes the context's current message with "prefix: " (used to add the
  * file name or the source URI as an error travels up).
@@ -166,12 +184,19 @@ char *cs_name_text(const X509_NAME *nm, size_t max);
 #define CS_KEY_ID_LEN		20
 #define CS_KEY_ID_HEX		(2 * CS_KEY_ID_LEN)
 #define CS_KEY_FP_HEX		64	/* SHA-256 of the SPKI DER */
+#define CS_CERT_FP_HEX		64	/* SHA-256 of the certificate DER */
 
 int cs_key_id(EVP_PKEY *pk, uint8_t out[CS_KEY_ID_LEN]);
 int cs_key_id_hex(EVP_PKEY *pk, char out[CS_KEY_ID_HEX + 1]);
 
 /* SHA-256 of the DER SubjectPublicKeyInfo, lower-case hex. */
 int cs_key_fingerprint(EVP_PKEY *pk, char out[CS_KEY_FP_HEX + 1]);
+
+/*
+ * SHA-256 of the DER certificate, lower-case hex: a certificate's name in
+ * the store's signers/, a pair's ID, the fingerprint reports print.
+ */
+int cs_cert_fingerprint(X509 *cert, char out[CS_CERT_FP_HEX + 1]);
 
 /*
  * Supplied by the owner of the context (src/lib/errors.c): its error

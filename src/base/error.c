@@ -201,6 +201,36 @@ cs_error(certseal_ctx *ctx, int err, const char *fmt, ...)
 	return err;
 }
 
+int
+cs_nomem(certseal_ctx *ctx)
+{
+	return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+}
+
+void
+cs_error_save(certseal_ctx *ctx, int err, struct cs_error_saved *sv)
+{
+	size_t size;
+
+	sv->err = err;
+	snprintf(sv->msg, sizeof(sv->msg), "%s",
+	    ctx != NULL ? cs_ctx_errbuf(ctx, &size) : "");
+}
+
+int
+cs_error_restore(certseal_ctx *ctx, const struct cs_error_saved *sv)
+{
+	size_t size;
+	char *buf;
+
+	if (sv->err == 0)
+		return 0;
+	/* Already redacted and fitted when it was recorded. */
+	if (ctx != NULL && (buf = cs_ctx_errbuf(ctx, &size)) != NULL)
+		snprintf(buf, size, "%s", sv->msg);
+	return sv->err;
+}
+
 void
 cs_error_prefix(certseal_ctx *ctx, const char *fmt, ...)
 {

@@ -1,7 +1,8 @@
 /*
  * key-id.c - a public key's identifier and fingerprint: what an enrolled
  * client's key is called on its token, in its store and in the
- * certificate the admin issues (DESIGN.md section 8).
+ * certificate the admin issues (DESIGN.md section 8); and a certificate's
+ * fingerprint.
  */
 #include "config.h"
 
@@ -60,4 +61,18 @@ cs_key_fingerprint(EVP_PKEY *pk, char out[CS_KEY_FP_HEX + 1])
  out:
 	OPENSSL_free(der);
 	return r;
+}
+
+int
+cs_cert_fingerprint(X509 *cert, char out[CS_CERT_FP_HEX + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	out[0] = '\0';
+	if (X509_digest(cert, EVP_sha256(), md, &mdlen) != 1 ||
+	    mdlen != CS_CERT_FP_HEX / 2)
+		return -1;
+	cs_hex(md, mdlen, out, CS_CERT_FP_HEX + 1);
+	return 0;
 }

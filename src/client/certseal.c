@@ -141,9 +141,9 @@ client_ctx_new(certseal_ctx **out)
 	if (!isatty(STDIN_FILENO) && access("/dev/tty", R_OK | W_OK) != 0)
 		flags |= CERTSEAL_FLAG_NO_PROMPT;
 	certseal_ctx_set_flags(ctx, flags);
-	for (i = 0; cli_verbose && i < ctx->nsources; i++)
+	for (i = 0; cli_verbose && i < cs_ctx_source_count(ctx); i++)
 		cli_debug("certificate source %zu: %s", i + 1,
-		    cli_redacted(cs_source_uri(ctx->sources[i])));
+		    cli_redacted(cs_source_uri(cs_ctx_source(ctx, i))));
 	if (state_dir(dir, sizeof(dir)) == 0 &&
 	    (r = certseal_ctx_set_state_dir(ctx, dir)) != 0) {
 		code = cli_fail(ctx, r, "state directory");

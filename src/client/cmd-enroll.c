@@ -455,12 +455,9 @@ token_finish(certseal_ctx *ctx, const struct enroll_opts *o, X509 *cert,
 		if ((r = token_store_cert(ctx, k.tok, s, SIGNER_LABEL,
 		    &what)) != 0)
 			goto out;
-		unsigned char md[32];
-		unsigned int mdlen = 0;
-		char fp[2 * sizeof(md) + 1] = "";
+		char fp[CS_CERT_FP_HEX + 1];
 
-		if (X509_digest(s, EVP_sha256(), md, &mdlen) == 1)
-			cs_hex(md, mdlen, fp, sizeof(fp));
+		(void)cs_cert_fingerprint(s, fp);	/* "" on failure */
 		subj = cs_name_text(X509_get_subject_name(s), 256);
 		printf("token '%s': trusted signer %s %s (%s)\n",
 		    cs_p11_token_label(k.tok), fp, what,
@@ -592,9 +589,9 @@ enroll_sign_report(certseal_ctx *ctx, const char *path)
 	int r = CERTSEAL_E_NOT_FOUND;
 
 	memset(&k, 0, sizeof(k));
-	for (i = 0; i < ctx->nsources; i++) {
+	for (i = 0; i < cs_ctx_source_count(ctx); i++) {
 		client_key_release(&k);
-		uri = cs_source_uri(ctx->sources[i]);
+		uri = cs_source_uri(cs_ctx_source(ctx, i));
 		if ((r = enrolled_key(ctx, uri, &k)) == 0)
 			break;
 	}

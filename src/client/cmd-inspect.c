@@ -192,7 +192,7 @@ cmd_sources(int argc, char **argv)
 		return code;
 	if ((code = client_ctx_new(&ctx)) != 0)
 		goto out;
-	if (ctx->nsources == 0 &&
+	if (cs_ctx_source_count(ctx) == 0 &&
 	    (r = certseal_ctx_add_source(ctx, CS_DEFAULT_SOURCE)) != 0) {
 		code = cli_fail(ctx, r, "%s", CS_DEFAULT_SOURCE);
 		goto out;
@@ -205,12 +205,12 @@ cmd_sources(int argc, char **argv)
 		code = cli_fail(ctx, CERTSEAL_E_NOMEM, "sources");
 		goto out;
 	}
-	for (i = 0; i < ctx->nsources; i++) {
-		r = cs_source_describe(ctx->sources[i], &desc);
+	for (i = 0; i < cs_ctx_source_count(ctx); i++) {
+		r = cs_source_describe(cs_ctx_source(ctx, i), &desc);
 		if (r != 0) {
 			/* A broken source is reported, the others listed. */
 			desc = json_pack("{s:s, s:s}", "uri",
-			    cs_source_uri(ctx->sources[i]), "error",
+			    cs_source_uri(cs_ctx_source(ctx, i)), "error",
 			    certseal_ctx_last_error(ctx));
 			cs_error_clear(ctx);
 		}

@@ -62,8 +62,8 @@ sources_check(certseal_ctx *ctx, int json)
 
 	if ((all = json_array()) == NULL)
 		return cli_fail(ctx, CERTSEAL_E_NOMEM, "sources --check");
-	for (i = 0; i < ctx->nsources; i++) {
-		uri = cs_source_uri(ctx->sources[i]);
+	for (i = 0; i < cs_ctx_source_count(ctx); i++) {
+		uri = cs_source_uri(cs_ctx_source(ctx, i));
 		if (strncasecmp(uri, "pkcs11:", 7) == 0)
 			item = check_one(ctx, uri);
 		else

@@ -300,7 +300,7 @@ cs_dir_open_safe(certseal_ctx *ctx, const char *dir, uid_t also, int *fdp)
 			goto out;
 		}
 	} else if ((todo = strdup(dir)) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
@@ -347,8 +347,7 @@ cs_dir_open_safe(certseal_ctx *ctx, const char *dir, uid_t also, int *fdp)
 			}
 			target[n] = '\0';
 			if (splice_link(&todo, target, &p) != 0) {
-				r = cs_error(ctx, CERTSEAL_E_NOMEM,
-				    "out of memory");
+				r = cs_nomem(ctx);
 				goto out;
 			}
 			if (target[0] == '/') {
@@ -469,7 +468,7 @@ cs_atomic_write_opts(certseal_ctx *ctx, const char *path, const void *data,
 	struct stat st;
 
 	if (split_path(path, &dir, &base) != 0)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	if (*base == '\0' || strcmp(base, ".") == 0 ||
 	    strcmp(base, "..") == 0) {
 		r = cs_error(ctx, CERTSEAL_E_USAGE, "%s: not a file name",
@@ -563,7 +562,7 @@ cs_mkdir_p(certseal_ctx *ctx, const char *path, mode_t mode)
 	int r = 0;
 
 	if ((copy = strdup(path)) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	for (p = copy + 1; r == 0; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;

@@ -35,6 +35,18 @@ certseal_ctx_free(certseal_ctx *ctx)
 	free(ctx);
 }
 
+size_t
+cs_ctx_source_count(const certseal_ctx *ctx)
+{
+	return ctx->nsources;
+}
+
+struct cs_source *
+cs_ctx_source(const certseal_ctx *ctx, size_t i)
+{
+	return i < ctx->nsources ? ctx->sources[i] : NULL;
+}
+
 int
 certseal_ctx_add_source(certseal_ctx *ctx, const char *uri)
 {
@@ -49,7 +61,7 @@ certseal_ctx_add_source(certseal_ctx *ctx, const char *uri)
 	grown = realloc(ctx->sources, (ctx->nsources + 1) * sizeof(*grown));
 	if (grown == NULL) {
 		cs_source_free(src);
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	}
 	ctx->sources = grown;
 	ctx->sources[ctx->nsources++] = src;
@@ -88,7 +100,7 @@ certseal_ctx_set_state_dir(certseal_ctx *ctx, const char *dir)
 	char *copy = NULL;
 
 	if (dir != NULL && (copy = strdup(dir)) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	free(ctx->state_dir);
 	ctx->state_dir = copy;
 	return 0;

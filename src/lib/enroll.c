@@ -97,7 +97,7 @@ cs_enroll_request(certseal_ctx *ctx, EVP_PKEY *pkey, const char *name,
 	    PEM_write_bio_X509_REQ(b, req) != 1 ||
 	    (len = BIO_get_mem_data(b, &data)) <= 0 ||
 	    (*out = malloc((size_t)len + 1)) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	memcpy(*out, data, (size_t)len);
@@ -189,14 +189,14 @@ cs_enroll_parse_bundle(certseal_ctx *ctx, const uint8_t *data,
 	*signers = NULL;
 	if ((b = BIO_new_mem_buf(data, (int)len)) == NULL ||
 	    (sk = sk_X509_new_null()) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	while (sk_X509_num(sk) < 64 &&
 	    (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
 		if (!sk_X509_push(sk, x)) {
 			X509_free(x);
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 	}
@@ -293,7 +293,7 @@ cs_report_sign(certseal_ctx *ctx, EVP_PKEY *pk, const uint8_t *data,
 	r = 0; /* success */
 	goto out;
  nomem:
-	r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+	r = cs_nomem(ctx);
  out:
 	free(b64);
 	OPENSSL_free(sig);
@@ -328,7 +328,7 @@ cs_report_verify(certseal_ctx *ctx, EVP_PKEY *pub, const uint8_t *data,
 		return cs_error(ctx, CERTSEAL_E_BAD_SIGNATURE, "a damaged "
 		    "report signature");
 	if ((raw = malloc(n / 4 * 3)) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	pad = (b64[n - 1] == '=') + (b64[n - 2] == '=');
 	if ((rawlen = EVP_DecodeBlock(raw, (const unsigned char *)b64,
 	    (int)n)) <= pad) {

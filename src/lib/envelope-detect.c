@@ -272,7 +272,7 @@ parse(certseal_ctx *ctx, const uint8_t *data, size_t len, uint8_t *inplace,
 			der = inplace;
 		else if ((der = owned = OPENSSL_malloc(blen / 4 * 3 +
 		    3)) == NULL) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 		if ((derlen = cs_base64_decode(data + off, blen, der)) < 0)

@@ -33,8 +33,7 @@ struct open_state {
 	struct cs_ri_info	*infos;
 	struct cs_source	*src;		/* the source whose key is used */
 	const struct cs_key	*key;
-	int			 hard_err;	/* first hard source error */
-	char			 hard_msg[CS_ERRMSG_MAX];
+	struct cs_error_saved	 hard;		/* first hard source error */
 	int			 refused_match;	/* key only for refused RIs */
 };
 
@@ -63,9 +62,7 @@ ensure_sources(struct open_state *st)
 	if ((r = certseal_ctx_add_source(ctx, CS_DEFAULT_SOURCE)) != 0) {
 		/* A source that cannot start is one more source error. */
 		cs_error_prefix(ctx, "%s", CS_DEFAULT_SOURCE);
-		st->hard_err = r;
-		snprintf(st->hard_msg, sizeof(st->hard_msg), "%s",
-		    ctx->errmsg);
+		cs_error_save(ctx, r, &st->hard);
 	}
 	return 0;
 }
@@ -197,26 +194,24 @@ find_key(struct open_state *st)
 		r = search_source(st, ctx->sources[s]);
 		if (r == 0) {
 			/* A source that failed before this one is news. */
-			if (st->hard_err != 0)
+			if (st->hard.err != 0)
 				cs_warn(ctx, "%s (another source opened %s)",
-				    st->hard_msg, st->name);
+				    st->hard.msg, st->name);
 			return 0;
 		}
 		if (r == CERTSEAL_E_NO_KEY)
 			continue;
 		/* A hard error: keep the first, try the next source. */
-		if (st->hard_err == 0) {
+		if (st->hard.err == 0) {
 			cs_error_prefix(ctx, "%s", cs_source_uri(
 			    ctx->sources[s]));
-			st->hard_err = r;
-			snprintf(st->hard_msg, sizeof(st->hard_msg), "%s",
-			    ctx->errmsg);
+			cs_error_save(ctx, r, &st->hard);
 		}
 	}
-	if (st->hard_err != 0) {
-		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%.300s: %.700s",
-		    st->name, st->hard_msg);
-		return st->hard_err;
+	if (st->hard.err != 0) {
+		r = cs_error_restore(ctx, &st->hard);
+		cs_error_prefix(ctx, "%s", st->name);
+		return r;
 	}
 	if (st->refused_match != 0)
 		return cs_error(ctx, CERTSEAL_E_ALGORITHM, "%s: the only "
@@ -268,7 +263,7 @@ read_attributes(struct open_state *st, CMS_SignerInfo *si,
 
 	if ((oname = OBJ_txt2obj(CS_OID_CONFIG_NAME, 1)) == NULL ||
 	    (oseq = OBJ_txt2obj(CS_OID_SEQUENCE, 1)) == NULL) {
-		r = cs_error(st->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(st->ctx);
 		goto out;
 	}
 	if (single_attr(si, oname, &t) != 0)
@@ -282,8 +277,7 @@ read_attributes(struct open_state *st, CMS_SignerInfo *si,
 			goto bad;
 		if ((cfg->name = strndup((const char *)p, (size_t)len)) ==
 		    NULL) {
-			r = cs_error(st->ctx, CERTSEAL_E_NOMEM,
-			    "out of memory");
+			r = cs_nomem(st->ctx);
 			goto out;
 		}
 	}
@@ -393,7 +387,7 @@ decrypt_content(struct open_state *st, struct cs_secret **out)
 	*out = NULL;
 	cap = pos != NULL && *pos != NULL ? (size_t)(*pos)->length : 0;
 	if (cs_secret_new(cap, &buf) != 0) {
-		r = cs_error(st->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(st->ctx);
 		goto out;
 	}
 	if ((chain = CMS_dataInit(st->cms, NULL)) == NULL)
@@ -498,55 +492,62 @@ signature_verifies(CMS_SignerInfo *si, BIO *cont)
 	return CMS_SignerInfo_verify_content(si, cont) == 1;
 }
 
+/* Strict clients take only what certseal-admin seals (not for inspect). */
+static int
+open_is_strict(const struct open_state *st)
+{
+	return (st->ctx->flags & CERTSEAL_FLAG_ENCRYPTED_ONLY) != 0 &&
+	    (st->opts & CS_OPEN_INSPECT) == 0;
+}
+
 /*
- * Verifies the inner SignedData: every SignerInfo whose identifier names
- * a trusted certificate must verify (exact pinning: no chain, no time);
- * at least one must exist.  Signers are matched through an index, and
- * their number was bounded before the parse (cs_cms_check_counts), so
- * the work is linear in the file.  Fills cfg's signer fields and its
- * plaintext (one copy of the verified content, made once everything
- * verified).
+ * The signers the sources trust, with the successors a pair exchange in
+ * sd vouches for (succ), and an index over them.
  */
 static int
-verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
-    struct certseal_config *cfg)
+gather_trusted(struct open_state *st, CMS_ContentInfo *sd,
+    STACK_OF(X509) **trustedp, struct cs_succession *succ,
+    struct cs_cert_index **idxp)
 {
 	certseal_ctx *ctx = st->ctx;
-	STACK_OF(X509) *trusted = NULL, *certs = NULL;
-	struct cs_succession succ = { NULL };
-	STACK_OF(CMS_SignerInfo) *sis;
-	struct cs_cert_index *idx = NULL;
-	CMS_SignerInfo *si, *good = NULL, *bare = NULL;
-	X509 *cert, *goodcert = NULL, *barecert = NULL;
-	ASN1_OCTET_STRING **pos;
-	BIO *cont = NULL;
 	size_t s;
-	int i, nsi, bad = 0, strict, r = CERTSEAL_E_INTERNAL;
+	int r;
 
-	strict = (ctx->flags & CERTSEAL_FLAG_ENCRYPTED_ONLY) != 0 &&
-	    (st->opts & CS_OPEN_INSPECT) == 0;
-	if ((trusted = sk_X509_new_null()) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
-		goto out;
-	}
+	if ((*trustedp = sk_X509_new_null()) == NULL)
+		return cs_nomem(ctx);
 	for (s = 0; s < ctx->nsources; s++) {
 		/* A source that fails here contributes nobody. */
-		(void)cs_source_trusted_signers(ctx->sources[s], trusted);
+		(void)cs_source_trusted_signers(ctx->sources[s], *trustedp);
 	}
 	cs_error_clear(ctx);
 	/* A pair exchange: successors vouched for by a trusted signer. */
 	if ((r = cs_succession_extend(ctx, sd, st->key != NULL ?
-	    st->key->cert : NULL, trusted, &succ)) != 0)
-		goto out;
-	if (cs_cert_index_new(trusted, &idx) != 0) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((cont = CMS_dataInit(sd, NULL)) == NULL || drain(cont) != 0) {
-		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: cannot read the "
-		    "signed content", st->name);
-		goto out;
-	}
+	    st->key->cert : NULL, *trustedp, succ)) != 0)
+		return r;
+	if (cs_cert_index_new(*trustedp, idxp) != 0)
+		return cs_nomem(ctx);
+	return 0;
+}
+
+/*
+ * The one signer lookup: each SignerInfo of sd is described (inspect)
+ * and, when it names a trusted certificate, verified over cont.  Every
+ * trusted signature must verify; of those, a signer with certseal's
+ * signed attributes is preferred to one without (strict clients refuse
+ * the latter).  *goodp, *certp: the signer chosen.
+ */
+static int
+pick_signer(struct open_state *st, CMS_ContentInfo *sd,
+    const struct cs_cert_index *idx, BIO *cont, json_t *signers,
+    CMS_SignerInfo **goodp, X509 **certp)
+{
+	certseal_ctx *ctx = st->ctx;
+	STACK_OF(X509) *certs = NULL;
+	STACK_OF(CMS_SignerInfo) *sis;
+	CMS_SignerInfo *si, *good = NULL, *bare = NULL;
+	X509 *cert, *goodcert = NULL, *barecert = NULL;
+	int i, nsi, bad = 0, r = CERTSEAL_E_INTERNAL;
+
 	sis = CMS_get0_SignerInfos(sd);
 	nsi = sis == NULL ? 0 : sk_CMS_SignerInfo_num(sis);
 	for (i = 0; i < nsi; i++) {
@@ -587,7 +588,7 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 		 * signed: no configuration name, no sequence, so no
 		 * anti-rollback.  Strict clients want both.
 		 */
-		if (strict) {
+		if (open_is_strict(st)) {
 			r = cs_error(ctx, CERTSEAL_E_POLICY, "%s: signed "
 			    "without signed attributes, so no configuration "
 			    "name or sequence is signed (no anti-rollback), "
@@ -606,18 +607,59 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 		    "certificates", st->name, nsi);
 		goto out;
 	}
+	*goodp = good;
+	*certp = goodcert;
+	r = 0; /* success */
+ out:
+	sk_X509_pop_free(certs, X509_free);
+	return r;
+}
+
+/*
+ * Verifies the inner SignedData: every SignerInfo whose identifier names
+ * a trusted certificate must verify (exact pinning: no chain, no time);
+ * at least one must exist.  Signers are matched through an index, and
+ * their number was bounded before the parse (cs_cms_check_counts), so
+ * the work is linear in the file.  Fills cfg's signer fields and its
+ * plaintext (one copy of the verified content, made once everything
+ * verified).
+ */
+static int
+verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
+    struct certseal_config *cfg)
+{
+	certseal_ctx *ctx = st->ctx;
+	STACK_OF(X509) *trusted = NULL;
+	struct cs_succession succ = { NULL };
+	struct cs_cert_index *idx = NULL;
+	CMS_SignerInfo *good = NULL;
+	X509 *goodcert = NULL;
+	ASN1_OCTET_STRING **pos;
+	BIO *cont = NULL;
+	int r = CERTSEAL_E_INTERNAL;
+
+	if ((r = gather_trusted(st, sd, &trusted, &succ, &idx)) != 0)
+		goto out;
+	if ((cont = CMS_dataInit(sd, NULL)) == NULL || drain(cont) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: cannot read the "
+		    "signed content", st->name);
+		goto out;
+	}
+	if ((r = pick_signer(st, sd, idx, cont, signers, &good,
+	    &goodcert)) != 0)
+		goto out;
 	if ((r = read_attributes(st, good, cfg)) != 0)
 		goto out;
 	if ((cfg->signer = cs_name_text(X509_get_subject_name(goodcert),
 	    CS_NAME_TEXT_MAX)) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	pos = CMS_get0_content(sd);
 	if (pos != NULL && *pos != NULL ?
 	    cs_secret_from((*pos)->data, (size_t)(*pos)->length,
 	    &cfg->plain) != 0 : cs_secret_new(0, &cfg->plain) != 0) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	cfg->is_signed = 1;
@@ -627,7 +669,6 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 	cs_succession_release(&succ);
 	BIO_free_all(cont);
 	cs_cert_index_free(idx);
-	sk_X509_pop_free(certs, X509_free);
 	sk_X509_pop_free(trusted, X509_free);
 	return r;
 }
@@ -647,7 +688,7 @@ open_plaintext(certseal_ctx *ctx, const uint8_t *data, size_t len,
 		    "the limit of %zu bytes", name, len,
 		    CERTSEAL_MAX_CONFIG_SIZE);
 	if (cs_secret_from(data, len, &cfg->plain) != 0)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	return 0;
 }
 
@@ -664,88 +705,73 @@ release_input(uint8_t **ownedp, size_t len, int wipe)
 }
 
 /*
- * The open.  When ownedp is not NULL, *ownedp is data, taken over: PEM is
- * decoded in place and the buffer freed once parsed, so that at the peak
- * only about two copies of the content are held (the ciphertext and the
- * decrypted SignedData, then the SignedData and the plaintext).
+ * Step 1 of a sealed open: parses the outer structure and judges it (the
+ * whitelist applies before any key is looked at), then each recipient.
+ * The input is released once parsed.
  */
 static int
-open_common(certseal_ctx *ctx, const uint8_t *data, size_t len,
-    uint8_t **ownedp, const char *name, unsigned int opts, json_t *signers,
-    certseal_config **out)
+parse_outer(struct open_state *st, const uint8_t *data, size_t len,
+    uint8_t **ownedp)
 {
-	struct open_state st;
+	certseal_ctx *ctx = st->ctx;
 	struct cs_der der;
-	struct certseal_config *cfg = NULL;
-	CMS_ContentInfo *inner = NULL;
-	struct cs_secret *dec = NULL;
-	int i, n, enid, sealed = 0, newer = 0, strict, r = CERTSEAL_E_INTERNAL;
+	int i, n, r;
 
-	*out = NULL;
-	memset(&st, 0, sizeof(st));
-	st.ctx = ctx;
-	st.name = name != NULL ? name : "(configuration)";
-	st.opts = opts;
-	ctx->open_serial++;
-	strict = (ctx->flags & CERTSEAL_FLAG_ENCRYPTED_ONLY) != 0 &&
-	    (opts & CS_OPEN_INSPECT) == 0;
-	cs_error_clear(ctx);
-	if ((cfg = calloc(1, sizeof(*cfg))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if (data == NULL)
-		len = 0;
-	if (!cs_envelope_looks_sealed(data, len)) {
-		if ((r = open_plaintext(ctx, data != NULL ? data :
-		    (const uint8_t *)"", len, st.name, opts, cfg)) != 0)
-			goto out;
-		goto done;
-	}
-	cfg->sealed = sealed = 1;
 	if (ownedp != NULL)
-		r = cs_envelope_parse_inplace(ctx, *ownedp, len, st.name,
-		    &st.cms, &der);
+		r = cs_envelope_parse_inplace(ctx, *ownedp, len, st->name,
+		    &st->cms, &der);
 	else
-		r = cs_envelope_parse(ctx, data, len, st.name, &st.cms, &der);
+		r = cs_envelope_parse(ctx, data, len, st->name, &st->cms,
+		    &der);
 	if (r == 0)
-		r = cs_policy_outer(ctx, st.cms, &der, st.name, &st.outer);
+		r = cs_policy_outer(ctx, st->cms, &der, st->name, &st->outer);
 	/* The parsed structure is all that is needed from here on. */
 	cs_der_release(&der);
 	release_input(ownedp, len, 0);
-	data = NULL;
 	if (r != 0)
-		goto out;
-	if (!st.outer.accepted) {
-		r = cs_error(ctx, CERTSEAL_E_ALGORITHM, "%s: %s (%s); reseal "
-		    "it with certseal", st.name, st.outer.reason,
-		    st.outer.content_encryption_oid[0] != '\0' ?
-		    st.outer.content_encryption_oid : st.outer.content_type);
-		goto out;
-	}
-	/* The whitelist applies before any key is looked at. */
-	st.ris = CMS_get0_RecipientInfos(st.cms);
-	n = st.ris == NULL ? 0 : sk_CMS_RecipientInfo_num(st.ris);
-	if (n <= 0) {
-		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: no recipients",
-		    st.name);
-		goto out;
-	}
-	if ((st.infos = calloc((size_t)n, sizeof(*st.infos))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
-		goto out;
-	}
+		return r;
+	if (!st->outer.accepted)
+		return cs_error(ctx, CERTSEAL_E_ALGORITHM, "%s: %s (%s); reseal "
+		    "it with certseal", st->name, st->outer.reason,
+		    st->outer.content_encryption_oid[0] != '\0' ?
+		    st->outer.content_encryption_oid : st->outer.content_type);
+	st->ris = CMS_get0_RecipientInfos(st->cms);
+	n = st->ris == NULL ? 0 : sk_CMS_RecipientInfo_num(st->ris);
+	if (n <= 0)
+		return cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: no recipients",
+		    st->name);
+	if ((st->infos = calloc((size_t)n, sizeof(*st->infos))) == NULL)
+		return cs_nomem(ctx);
 	for (i = 0; i < n; i++)
-		cs_policy_recipient(sk_CMS_RecipientInfo_value(st.ris, i),
-		    &st.infos[i]);
-	if ((r = ensure_sources(&st)) != 0 || (r = find_key(&st)) != 0)
-		goto out;
-	if (refused_recipient_matches(&st)) {
-		r = cs_error(ctx, CERTSEAL_E_ALGORITHM, "%s: key %s is also "
-		    "named by a recipient the policy refuses; reseal the file "
-		    "with certseal", st.name, st.key->keyid_hex);
-		goto out;
-	}
+		cs_policy_recipient(sk_CMS_RecipientInfo_value(st->ris, i),
+		    &st->infos[i]);
+	return 0;
+}
+
+/* Step 2: the key of an accepted recipient, from the sources in order. */
+static int
+pick_recipient(struct open_state *st)
+{
+	int r;
+
+	if ((r = ensure_sources(st)) != 0 || (r = find_key(st)) != 0)
+		return r;
+	if (refused_recipient_matches(st))
+		return cs_error(st->ctx, CERTSEAL_E_ALGORITHM, "%s: key %s is "
+		    "also named by a recipient the policy refuses; reseal the "
+		    "file with certseal", st->name, st->key->keyid_hex);
+	return 0;
+}
+
+/*
+ * Step 3: decrypts the content with that key into *dec; *enidp is its
+ * content type.  The ciphertext is freed.
+ */
+static int
+decrypt_outer(struct open_state *st, struct cs_secret **dec, int *enidp)
+{
+	int r;
+
 	ERR_clear_error();
 	/*
 	 * CMS_DEBUG_DECRYPT: without it, a content key that does not
@@ -758,106 +784,179 @@ open_common(certseal_ctx *ctx, const uint8_t *data, size_t len,
 	 * decryption oracle, so failing for what it is costs nothing.
 	 * CMS_decrypt with no key and no output only sets the flag.
 	 */
-	if (CMS_decrypt(st.cms, NULL, NULL, NULL, NULL,
+	if (CMS_decrypt(st->cms, NULL, NULL, NULL, NULL,
 	    CMS_DEBUG_DECRYPT) != 1 ||
-	    CMS_decrypt_set1_pkey_and_peer(st.cms, st.key->pkey,
-	    st.key->cert, NULL) != 1) {
-		r = cs_error(ctx, CERTSEAL_E_DECRYPT, "%s: the key %s from %s "
-		    "cannot unwrap the content key; the file is damaged or the "
-		    "key is wrong", st.name, st.key->keyid_hex,
-		    cs_source_uri(st.src));
-		goto out;
-	}
-	if ((r = decrypt_content(&st, &dec)) != 0)
-		goto out;
-	enid = OBJ_obj2nid(CMS_get0_eContentType(st.cms));
+	    CMS_decrypt_set1_pkey_and_peer(st->cms, st->key->pkey,
+	    st->key->cert, NULL) != 1)
+		return cs_error(st->ctx, CERTSEAL_E_DECRYPT, "%s: the key %s "
+		    "from %s cannot unwrap the content key; the file is "
+		    "damaged or the key is wrong", st->name,
+		    st->key->keyid_hex, cs_source_uri(st->src));
+	if ((r = decrypt_content(st, dec)) != 0)
+		return r;
+	*enidp = OBJ_obj2nid(CMS_get0_eContentType(st->cms));
 	/* The ciphertext is not needed any more. */
-	CMS_ContentInfo_free(st.cms);
-	st.cms = NULL;
-	st.ris = NULL;
-	if (enid == NID_pkcs7_signed || enid == NID_pkcs7_data) {
-		/*
-		 * certseal, openssl cms -encrypt and Bouncy Castle for data
-		 * say id-data: a content that parses completely as a
-		 * SignedData (DER or BER) is treated as signed.  Its
-		 * signers and certificates are counted first (issue 19).
-		 */
-		if ((r = cs_cms_check_counts(ctx, (const unsigned char *)
-		    dec->data, (long)dec->len, st.name,
-		    "signed content")) != 0)
-			goto out;
-		inner = cs_cms_d2i_exact((const unsigned char *)dec->data,
-		    (long)dec->len);
-		if (inner != NULL &&
-		    OBJ_obj2nid(CMS_get0_type(inner)) != NID_pkcs7_signed) {
-			CMS_ContentInfo_free(inner);
-			inner = NULL;
-		}
-		ERR_clear_error();
-		if (inner == NULL && enid == NID_pkcs7_signed) {
-			r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: the "
-			    "encrypted SignedData does not parse", st.name);
-			goto out;
-		}
-	} else {
-		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: unexpected "
-		    "encrypted content type", st.name);
-		goto out;
+	CMS_ContentInfo_free(st->cms);
+	st->cms = NULL;
+	st->ris = NULL;
+	return 0;
+}
+
+/*
+ * Step 4: the decrypted content as a SignedData (*inner), or NULL when it
+ * is unsigned data.
+ */
+static int
+unwrap_inner(struct open_state *st, int enid, const struct cs_secret *dec,
+    CMS_ContentInfo **inner)
+{
+	int r;
+
+	*inner = NULL;
+	if (enid != NID_pkcs7_signed && enid != NID_pkcs7_data)
+		return cs_error(st->ctx, CERTSEAL_E_INTEGRITY, "%s: unexpected "
+		    "encrypted content type", st->name);
+	/*
+	 * certseal, openssl cms -encrypt and Bouncy Castle for data say
+	 * id-data: a content that parses completely as a SignedData (DER
+	 * or BER) is treated as signed.  Its signers and certificates are
+	 * counted first (issue 19).
+	 */
+	if ((r = cs_cms_check_counts(st->ctx, (const unsigned char *)
+	    dec->data, (long)dec->len, st->name, "signed content")) != 0)
+		return r;
+	*inner = cs_cms_d2i_exact((const unsigned char *)dec->data,
+	    (long)dec->len);
+	if (*inner != NULL &&
+	    OBJ_obj2nid(CMS_get0_type(*inner)) != NID_pkcs7_signed) {
+		CMS_ContentInfo_free(*inner);
+		*inner = NULL;
 	}
-	if (inner != NULL) {
+	ERR_clear_error();
+	if (*inner == NULL && enid == NID_pkcs7_signed)
+		return cs_error(st->ctx, CERTSEAL_E_INTEGRITY, "%s: the "
+		    "encrypted SignedData does not parse", st->name);
+	return 0;
+}
+
+/*
+ * Step 5: the configuration in cfg->plain - the verified content of a
+ * SignedData, or the decrypted bytes of unsigned data where that is
+ * allowed.  *innerp and *decp are freed: one copy is left.
+ */
+static int
+take_content(struct open_state *st, CMS_ContentInfo **innerp,
+    struct cs_secret **decp, json_t *signers, struct certseal_config *cfg)
+{
+	certseal_ctx *ctx = st->ctx;
+	int r;
+
+	if (*innerp != NULL) {
 		/* Parsed: the decrypted DER is not needed (wiped on free). */
-		cs_secret_free(dec);
-		dec = NULL;
-		if ((r = verify_signed(&st, inner, signers, cfg)) != 0)
-			goto out;
+		cs_secret_free(*decp);
+		*decp = NULL;
+		if ((r = verify_signed(st, *innerp, signers, cfg)) != 0)
+			return r;
 	} else {
-		if (strict) {
-			r = cs_error(ctx, CERTSEAL_E_UNSIGNED, "%s: encrypted "
-			    "but not signed, and only signed configurations "
-			    "are accepted; reseal it with certseal-admin save",
-			    st.name);
-			goto out;
-		}
-		if (st.outer.cbc) {
-			r = cs_error(ctx, CERTSEAL_E_ALGORITHM, "%s: AES-CBC "
-			    "without a signature is not accepted; reseal it "
-			    "with certseal", st.name);
-			goto out;
-		}
+		if (open_is_strict(st))
+			return cs_error(ctx, CERTSEAL_E_UNSIGNED, "%s: "
+			    "encrypted but not signed, and only signed "
+			    "configurations are accepted; reseal it with "
+			    "certseal-admin save", st->name);
+		if (st->outer.cbc)
+			return cs_error(ctx, CERTSEAL_E_ALGORITHM, "%s: "
+			    "AES-CBC without a signature is not accepted; "
+			    "reseal it with certseal", st->name);
 		/* Unsigned: the decrypted bytes are the configuration. */
-		cfg->plain = dec;
-		dec = NULL;
+		cfg->plain = *decp;
+		*decp = NULL;
 	}
 	/* Only one copy from here on. */
-	wipe_content(inner);
-	CMS_ContentInfo_free(inner);
-	inner = NULL;
-	cs_secret_free(dec);
-	dec = NULL;
-	if (cfg->plain->len > CERTSEAL_MAX_CONFIG_SIZE) {
-		r = cs_error(ctx, CERTSEAL_E_TOO_LARGE, "%s: configuration over "
-		    "the limit of %zu bytes", st.name,
+	wipe_content(*innerp);
+	CMS_ContentInfo_free(*innerp);
+	*innerp = NULL;
+	cs_secret_free(*decp);
+	*decp = NULL;
+	if (cfg->plain->len > CERTSEAL_MAX_CONFIG_SIZE)
+		return cs_error(ctx, CERTSEAL_E_TOO_LARGE, "%s: configuration "
+		    "over the limit of %zu bytes", st->name,
 		    CERTSEAL_MAX_CONFIG_SIZE);
-		goto out;
-	}
-	if ((opts & CS_OPEN_INSPECT) == 0 && cfg->name != NULL &&
+	return 0;
+}
+
+/*
+ * Step 6: anti-rollback (not for inspect), then where the configuration
+ * came from; a newer sequence is recorded last, when nothing can fail.
+ */
+static int
+check_rollback(struct open_state *st, struct certseal_config *cfg)
+{
+	certseal_ctx *ctx = st->ctx;
+	int newer = 0, r;
+
+	if ((st->opts & CS_OPEN_INSPECT) == 0 && cfg->name != NULL &&
 	    cfg->has_sequence && ctx->state_dir != NULL &&
 	    (r = cs_rollback_check(ctx, cfg->name, cfg->sequence,
 	    &newer)) != 0) {
-		cs_error_prefix(ctx, "%s", st.name);
-		goto out;
+		cs_error_prefix(ctx, "%s", st->name);
+		return r;
 	}
-	if ((cfg->source_uri = strdup(cs_source_uri(st.src))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
-		goto out;
-	}
+	if ((cfg->source_uri = strdup(cs_source_uri(st->src))) == NULL)
+		return cs_nomem(ctx);
 	snprintf(cfg->keyid_hex, sizeof(cfg->keyid_hex), "%s",
-	    st.key->keyid_hex);
+	    st->key->keyid_hex);
 	if (newer && (r = cs_rollback_store(ctx, cfg->name,
 	    cfg->sequence)) != 0) {
-		cs_error_prefix(ctx, "%s", st.name);
+		cs_error_prefix(ctx, "%s", st->name);
+		return r;
+	}
+	return 0;
+}
+
+/*
+ * The open.  When ownedp is not NULL, *ownedp is data, taken over: PEM is
+ * decoded in place and the buffer freed once parsed, so that at the peak
+ * only about two copies of the content are held (the ciphertext and the
+ * decrypted SignedData, then the SignedData and the plaintext).
+ */
+static int
+open_common(certseal_ctx *ctx, const uint8_t *data, size_t len,
+    uint8_t **ownedp, const char *name, unsigned int opts, json_t *signers,
+    certseal_config **out)
+{
+	struct open_state st;
+	struct certseal_config *cfg = NULL;
+	CMS_ContentInfo *inner = NULL;
+	struct cs_secret *dec = NULL;
+	int enid = NID_undef, sealed = 0, r = CERTSEAL_E_INTERNAL;
+
+	*out = NULL;
+	memset(&st, 0, sizeof(st));
+	st.ctx = ctx;
+	st.name = name != NULL ? name : "(configuration)";
+	st.opts = opts;
+	ctx->open_serial++;
+	cs_error_clear(ctx);
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL) {
+		r = cs_nomem(ctx);
 		goto out;
 	}
+	if (data == NULL)
+		len = 0;
+	if (!cs_envelope_looks_sealed(data, len)) {
+		if ((r = open_plaintext(ctx, data != NULL ? data :
+		    (const uint8_t *)"", len, st.name, opts, cfg)) != 0)
+			goto out;
+		goto done;
+	}
+	cfg->sealed = sealed = 1;
+	if ((r = parse_outer(&st, data, len, ownedp)) != 0 ||
+	    (r = pick_recipient(&st)) != 0 ||
+	    (r = decrypt_outer(&st, &dec, &enid)) != 0 ||
+	    (r = unwrap_inner(&st, enid, dec, &inner)) != 0 ||
+	    (r = take_content(&st, &inner, &dec, signers, cfg)) != 0 ||
+	    (r = check_rollback(&st, cfg)) != 0)
+		goto out;
  done:
 	*out = cfg;
 	cfg = NULL;

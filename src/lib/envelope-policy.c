@@ -199,20 +199,168 @@ set_oid_text(char *buf, size_t size, const ASN1_OBJECT *obj)
 		buf[0] = '\0';
 }
 
+/*
+ * The content encryptions the whitelist accepts: AES-GCM in an
+ * AuthEnvelopedData, AES-CBC in an EnvelopedData (then a signature must
+ * make up for the missing integrity: envelope-open.c).
+ */
+static const struct content_alg {
+	int		 nid;
+	int		 aead;		/* 1: AuthEnvelopedData only */
+	const char	*name;
+} content_algs[] = {
+	{ NID_aes_128_gcm,	1, "aes-128-gcm" },
+	{ NID_aes_192_gcm,	1, "aes-192-gcm" },
+	{ NID_aes_256_gcm,	1, "aes-256-gcm" },
+	{ NID_aes_128_cbc,	0, "aes-128-cbc" },
+	{ NID_aes_192_cbc,	0, "aes-192-cbc" },
+	{ NID_aes_256_cbc,	0, "aes-256-cbc" },
+};
+
+static const struct content_alg *
+content_alg(int nid, int aead)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(content_algs) / sizeof(content_algs[0]); i++)
+		if (content_algs[i].nid == nid && content_algs[i].aead == aead)
+			return &content_algs[i];
+	return NULL;
+}
+
+/* Where the walk of the outer structure stops: what the checks read. */
+struct outer_walk {
+	ASN1_OBJECT		*alg;		/* contentEncryptionAlgorithm */
+	struct cs_ber		 params;	/* its parameters (start NULL: none) */
+	const unsigned char	*rest;		/* after encryptedContentInfo */
+	const unsigned char	*end;		/* of the (Auth)EnvelopedData */
+};
+
+/*
+ * Walks ContentInfo { contentType, [0] EXPLICIT (Auth)EnvelopedData {
+ * version, [0] originatorInfo OPTIONAL, recipientInfos,
+ * encryptedContentInfo { contentType, algorithm, ... } ... } } in the
+ * parsed bytes, checking the version fields on the way, to the content
+ * encryption algorithm (its OID text goes into info).  -1: malformed.
+ */
+static int
+walk_outer(const struct cs_der *der, struct cs_outer_info *info,
+    struct outer_walk *w)
+{
+	const unsigned char *p = der->p, *end = der->p + der->len, *q;
+	struct cs_ber ci, type, expl, env, ver, el, eci, ctype, alg, aoid;
+	long v;
+
+	if (der_next(&p, end, &ci) != 0 || (q = ci.body,
+	    der_next(&q, ci.end, &type) != 0) ||
+	    der_next(&q, ci.end, &expl) != 0 ||
+	    !der_is(&expl, V_ASN1_CONTEXT_SPECIFIC, 0, 1))
+		return -1;
+	q = expl.body;
+	if (der_next(&q, expl.end, &env) != 0 ||
+	    !der_is(&env, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, 1))
+		return -1;
+	q = env.body;
+	if (der_next(&q, env.end, &ver) != 0 || (v = der_small_int(&ver)) < 0)
+		return -1;
+	if (info->nid == NID_id_smime_ct_authEnvelopedData ? v != 0 :
+	    (v != 0 && v != 2 && v != 3 && v != 4))
+		return -1;
+	if (der_next(&q, env.end, &el) != 0)
+		return -1;
+	if (der_is(&el, V_ASN1_CONTEXT_SPECIFIC, 0, 1) &&	/* originator */
+	    der_next(&q, env.end, &el) != 0)
+		return -1;
+	if (!der_is(&el, V_ASN1_UNIVERSAL, V_ASN1_SET, 1) ||
+	    check_recipient_versions(&el) != 0)
+		return -1;
+	/* EncryptedContentInfo { contentType, algorithm, [0] content } */
+	if (der_next(&q, env.end, &eci) != 0 ||
+	    !der_is(&eci, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, 1))
+		return -1;
+	w->rest = q;
+	w->end = env.end;
+	p = eci.body;
+	if (der_next(&p, eci.end, &ctype) != 0 ||
+	    der_next(&p, eci.end, &alg) != 0 ||
+	    !der_is(&alg, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, 1))
+		return -1;
+	p = alg.body;
+	if (der_next(&p, alg.end, &aoid) != 0 ||
+	    (w->alg = der_oid(&aoid)) == NULL)
+		return -1;
+	set_oid_text(info->content_encryption_oid,
+	    sizeof(info->content_encryption_oid), w->alg);
+	if (p < alg.end && der_next(&p, alg.end, &w->params) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * AES-GCM: the nonce and tag lengths of the parameters, and the MAC after
+ * the optional [1] authAttrs.  -1: malformed; 0 with info->reason set: a
+ * length the whitelist refuses; 0: accepted.
+ */
+static int
+check_gcm(const struct outer_walk *w, struct cs_outer_info *info)
+{
+	const unsigned char *q = w->rest;
+	struct cs_ber mac;
+	unsigned char macbuf[64];
+	size_t noncelen = 0, icvlen = 0, maclen = 0;
+
+	if (w->params.start == NULL ||
+	    parse_gcm_params(&w->params, &noncelen, &icvlen) != 0)
+		return -1;
+	do {
+		if (der_next(&q, w->end, &mac) != 0)
+			return -1;
+	} while (der_is(&mac, V_ASN1_CONTEXT_SPECIFIC, 1, 1));
+	if (mac.cls != V_ASN1_UNIVERSAL || mac.tag != V_ASN1_OCTET_STRING)
+		return -1;
+	/* A tag longer than 16 bytes is refused below. */
+	if (cs_ber_octets(&mac, V_ASN1_UNIVERSAL, V_ASN1_OCTET_STRING,
+	    macbuf, sizeof(macbuf), &maclen) != 0)
+		maclen = sizeof(macbuf) + 1;
+	/*
+	 * OpenSSL accepts any tag length from 1 to 16; RFC 5084 allows 12 to
+	 * 16, and the tag must be as long as the file says.
+	 */
+	if (noncelen != 12 || icvlen < 12 || icvlen > 16 ||
+	    maclen != icvlen) {
+		info->reason = "AES-GCM nonce or tag length not allowed";
+		return 0;
+	}
+	info->tag_len = icvlen;
+	info->aead = 1;
+	return 0;
+}
+
+/* AES-CBC: the parameters are the 16-byte IV.  -1: malformed. */
+static int
+check_cbc(const struct outer_walk *w, struct cs_outer_info *info)
+{
+	unsigned char iv[64];
+	size_t ivlen = 0;
+
+	if (w->params.start == NULL || cs_ber_octets(&w->params,
+	    V_ASN1_UNIVERSAL, V_ASN1_OCTET_STRING, iv, sizeof(iv),
+	    &ivlen) != 0 || ivlen != 16)
+		return -1;
+	info->cbc = 1;
+	return 0;
+}
+
 int
 cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms,
     const struct cs_der *der, const char *name, struct cs_outer_info *info)
 {
-	const unsigned char *p, *end, *q;
-	struct cs_ber ci, type, expl, env, ver, el, eci, ctype, alg, aoid;
-	struct cs_ber params, mac;
-	ASN1_OBJECT *obj = NULL;
-	unsigned char macbuf[64];
-	size_t noncelen = 0, icvlen = 0, maclen = 0;
-	long v;
-	int cnid, r = CERTSEAL_E_INTERNAL;
+	const struct content_alg *alg;
+	struct outer_walk w;
+	int aead, r = CERTSEAL_E_INTERNAL;
 
 	memset(info, 0, sizeof(*info));
+	memset(&w, 0, sizeof(w));
 	info->nid = OBJ_obj2nid(CMS_get0_type(cms));
 	info->content_type = OBJ_nid2sn(info->nid);
 	if (info->nid != NID_id_smime_ct_authEnvelopedData &&
@@ -223,135 +371,35 @@ cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms,
 		 */
 		if (!known_content_type(info->nid)) {
 			info->content_type = "unknown";
-			r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: unknown "
-			    "CMS content type; the file is damaged", name);
-			goto out;
+			return cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: "
+			    "unknown CMS content type; the file is damaged",
+			    name);
 		}
 		info->reason = "not an (Auth)EnvelopedData: the file is not "
 		    "encrypted";
+		return 0;
+	}
+	aead = info->nid == NID_id_smime_ct_authEnvelopedData;
+	info->content_type = aead ? "authEnvelopedData" : "envelopedData";
+	if (walk_outer(der, info, &w) != 0)
+		goto bad;
+	if ((alg = content_alg(OBJ_obj2nid(w.alg), aead)) == NULL) {
+		info->reason = aead ? "content encryption is not AES-GCM" :
+		    "content encryption is not AES";
 		r = 0;
 		goto out;
 	}
-	info->content_type = info->nid == NID_pkcs7_enveloped ?
-	    "envelopedData" : "authEnvelopedData";
-	p = der->p;
-	end = der->p + der->len;
-	memset(&params, 0, sizeof(params));
-	/* ContentInfo { contentType, [0] EXPLICIT content } */
-	if (der_next(&p, end, &ci) != 0 || (q = ci.body,
-	    der_next(&q, ci.end, &type) != 0) ||
-	    der_next(&q, ci.end, &expl) != 0 ||
-	    !der_is(&expl, V_ASN1_CONTEXT_SPECIFIC, 0, 1))
+	info->content_encryption = alg->name;
+	if ((aead ? check_gcm(&w, info) : check_cbc(&w, info)) != 0)
 		goto bad;
-	q = expl.body;
-	if (der_next(&q, expl.end, &env) != 0 ||
-	    !der_is(&env, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, 1))
-		goto bad;
-	q = env.body;
-	if (der_next(&q, env.end, &ver) != 0 || (v = der_small_int(&ver)) < 0)
-		goto bad;
-	if (info->nid == NID_id_smime_ct_authEnvelopedData ? v != 0 :
-	    (v != 0 && v != 2 && v != 3 && v != 4))
-		goto bad;
-	if (der_next(&q, env.end, &el) != 0)
-		goto bad;
-	if (der_is(&el, V_ASN1_CONTEXT_SPECIFIC, 0, 1) &&	/* originator */
-	    der_next(&q, env.end, &el) != 0)
-		goto bad;
-	if (!der_is(&el, V_ASN1_UNIVERSAL, V_ASN1_SET, 1) ||
-	    check_recipient_versions(&el) != 0)
-		goto bad;
-	/* EncryptedContentInfo { contentType, algorithm, [0] content } */
-	if (der_next(&q, env.end, &eci) != 0 ||
-	    !der_is(&eci, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, 1))
-		goto bad;
-	p = eci.body;
-	if (der_next(&p, eci.end, &ctype) != 0 ||
-	    der_next(&p, eci.end, &alg) != 0 ||
-	    !der_is(&alg, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, 1))
-		goto bad;
-	p = alg.body;
-	if (der_next(&p, alg.end, &aoid) != 0 ||
-	    (obj = der_oid(&aoid)) == NULL)
-		goto bad;
-	set_oid_text(info->content_encryption_oid,
-	    sizeof(info->content_encryption_oid), obj);
-	cnid = OBJ_obj2nid(obj);
-	if (p < alg.end && der_next(&p, alg.end, &params) != 0)
-		goto bad;
-	if (info->nid == NID_id_smime_ct_authEnvelopedData) {
-		switch (cnid) {
-		case NID_aes_128_gcm:
-			info->content_encryption = "aes-128-gcm";
-			break;
-		case NID_aes_192_gcm:
-			info->content_encryption = "aes-192-gcm";
-			break;
-		case NID_aes_256_gcm:
-			info->content_encryption = "aes-256-gcm";
-			break;
-		default:
-			info->reason = "content encryption is not AES-GCM";
-			r = 0;
-			goto out;
-		}
-		if (params.start == NULL ||
-		    parse_gcm_params(&params, &noncelen, &icvlen) != 0)
-			goto bad;
-		/* optional [1] authAttrs, then the MAC */
-		do {
-			if (der_next(&q, env.end, &mac) != 0)
-				goto bad;
-		} while (der_is(&mac, V_ASN1_CONTEXT_SPECIFIC, 1, 1));
-		if (mac.cls != V_ASN1_UNIVERSAL ||
-		    mac.tag != V_ASN1_OCTET_STRING)
-			goto bad;
-		/* A tag longer than 16 bytes is refused below. */
-		if (cs_ber_octets(&mac, V_ASN1_UNIVERSAL, V_ASN1_OCTET_STRING,
-		    macbuf, sizeof(macbuf), &maclen) != 0)
-			maclen = sizeof(macbuf) + 1;
-		/*
-		 * OpenSSL accepts any tag length from 1 to 16; RFC 5084 allows
-		 * 12 to 16, and the tag must be as long as the file says.
-		 */
-		if (noncelen != 12 || icvlen < 12 || icvlen > 16 ||
-		    maclen != icvlen) {
-			info->reason = "AES-GCM nonce or tag length not allowed";
-			r = 0;
-			goto out;
-		}
-		info->tag_len = icvlen;
-		info->aead = 1;
-	} else {
-		switch (cnid) {
-		case NID_aes_128_cbc:
-			info->content_encryption = "aes-128-cbc";
-			break;
-		case NID_aes_192_cbc:
-			info->content_encryption = "aes-192-cbc";
-			break;
-		case NID_aes_256_cbc:
-			info->content_encryption = "aes-256-cbc";
-			break;
-		default:
-			info->reason = "content encryption is not AES";
-			r = 0;
-			goto out;
-		}
-		if (params.start == NULL || cs_ber_octets(&params,
-		    V_ASN1_UNIVERSAL, V_ASN1_OCTET_STRING, macbuf,
-		    sizeof(macbuf), &maclen) != 0 || maclen != 16)
-			goto bad;
-		info->cbc = 1;
-	}
-	info->accepted = 1;
+	info->accepted = info->reason == NULL;
 	r = 0; /* success */
 	goto out;
  bad:
 	r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: malformed %s structure; "
 	    "the file is damaged", name, info->content_type);
  out:
-	ASN1_OBJECT_free(obj);
+	ASN1_OBJECT_free(w.alg);
 	return r;
 }
 

@@ -282,7 +282,7 @@ make_signed(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 	/* Now embed the content: eContent borrows `in`. */
 	if ((pos = CMS_get0_content(sd)) == NULL ||
 	    (content = ASN1_OCTET_STRING_new()) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	ASN1_STRING_set0(content, (void *)(uintptr_t)in, (int)inlen);
@@ -496,7 +496,7 @@ seal_common(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 	}
 	pemlen = pem_length((size_t)derlen);
 	if ((result = malloc(pemlen + 1)) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	p = result + pemlen - (size_t)derlen;

@@ -171,11 +171,11 @@ load_pem(certseal_ctx *ctx, const struct cs_secret *text, const char *path,
 	if ((r = cs_keyfile_new(&kf)) != 0 ||
 	    (certs = sk_X509_new_null()) == NULL ||
 	    (b = BIO_new_mem_buf(text->data, (int)text->len)) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if (read_pem_certs(text->data, text->len, certs) != 0) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	/*
@@ -204,12 +204,12 @@ load_pem(certseal_ctx *ctx, const struct cs_secret *text, const char *path,
 		    &clen)) != 0)
 			goto out;
 		if (read_pem_certs(cbuf, clen, certs) != 0) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 	}
 	if (cs_keyfile_sort_certs(kf, certs) != 0) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if (kf->cert == NULL) {

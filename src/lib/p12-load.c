@@ -215,8 +215,7 @@ take_bags(struct p12_state *st, const STACK_OF(PKCS12_SAFEBAG) *bags,
 			}
 			if (!sk_X509_push(st->certs, x)) {
 				X509_free(x);
-				return cs_error(st->ctx, CERTSEAL_E_NOMEM,
-				    "out of memory");
+				return cs_nomem(st->ctx);
 			}
 			break;
 		case NID_safeContentsBag:
@@ -308,7 +307,7 @@ cs_keyfile_load_p12(certseal_ctx *ctx, const uint8_t *der, size_t len,
 		goto out;
 	if ((r = cs_keyfile_new(&st.kf)) != 0 ||
 	    (st.certs = sk_X509_new_null()) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if (mac && (r = mac_password(&st, p12)) != 0)
@@ -322,7 +321,7 @@ cs_keyfile_load_p12(certseal_ctx *ctx, const uint8_t *der, size_t len,
 		goto out;
 	}
 	if (cs_keyfile_sort_certs(st.kf, st.certs) != 0) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if (st.kf->cert == NULL) {

@@ -144,7 +144,7 @@ add_entry(certseal_ctx *ctx, struct entries *es, const char *name,
 
 		if ((grown = reallocarray(es->v, cap, sizeof(*grown))) ==
 		    NULL)
-			return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			return cs_nomem(ctx);
 		es->v = grown;
 		es->cap = cap;
 	}
@@ -156,7 +156,7 @@ add_entry(certseal_ctx *ctx, struct entries *es, const char *name,
 	if ((e->file = strdup(name)) == NULL ||
 	    (e->host = host_of_file(name)) == NULL) {
 		free(e->file);
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	}
 	es->n++;
 	return 0;
@@ -368,8 +368,7 @@ judge_all(certseal_ctx *ctx, const char *dir, int dfd, struct entries *es,
 			;
 		if ((r = judge_inode(ctx, dir, dfd, &es->v[i], j - i, keyid,
 		    fp, &read)) != 0)
-			return r == CERTSEAL_E_NOMEM ? cs_error(ctx, r,
-			    "out of memory") : r;
+			return r == CERTSEAL_E_NOMEM ? cs_nomem(ctx) : r;
 	}
 	if (es->n > 1)
 		qsort(es->v, es->n, sizeof(*es->v), host_cmp);
@@ -479,7 +478,7 @@ cs_rollout_evaluate(certseal_ctx *ctx, const char *dir,
 	    "signer_fingerprint", sign_fingerprint_hex != NULL ? fp : NULL,
 	    "ready_hosts", "not_ready_hosts");
 	if (res == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	ready = json_object_get(res, "ready_hosts");
@@ -490,7 +489,7 @@ cs_rollout_evaluate(certseal_ctx *ctx, const char *dir,
 		if ((r = judge(&es.v[i],
 		    sign_fingerprint_hex != NULL ? fp : NULL, ready,
 		    not_ready)) != 0) {
-			r = cs_error(ctx, r, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 	}
@@ -499,7 +498,7 @@ cs_rollout_evaluate(certseal_ctx *ctx, const char *dir,
 	    (json_int_t)json_array_size(ready))) != 0 ||
 	    json_object_set_new(res, "not_ready", json_integer(
 	    (json_int_t)json_array_size(not_ready))) != 0) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	*out = res;

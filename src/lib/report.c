@@ -82,26 +82,14 @@ cs_report_parse_time(const char *s, time_t *out)
 
 /* ---- building ------------------------------------------------------- */
 
-static int
-cert_fingerprint(X509 *x, char *hex, size_t hexlen)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	if (X509_digest(x, EVP_sha256(), md, &mdlen) != 1)
-		return -1;
-	cs_hex(md, mdlen, hex, hexlen);
-	return 0;
-}
-
 /* Subject, fingerprint and source of x, the members keys and signers share. */
 static json_t *
 cert_entry(X509 *x, const char *source)
 {
 	json_t *o = NULL;
-	char fp[2 * EVP_MAX_MD_SIZE + 1], *subject = NULL;
+	char fp[CS_CERT_FP_HEX + 1], *subject = NULL;
 
-	if (cert_fingerprint(x, fp, sizeof(fp)) != 0 ||
+	if (cs_cert_fingerprint(x, fp) != 0 ||
 	    (subject = cs_name_text(X509_get_subject_name(x),
 	    REPORT_MAX_TEXT)) == NULL)
 		goto out;
@@ -245,7 +233,7 @@ cs_report_build(certseal_ctx *ctx, json_t **out)
 	    "time", when, "certseal_version", certseal_version(),
 	    "sources", "flags", flags, "keys", "signers", "errors");
 	if (rep == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	sources = json_object_get(rep, "sources");
@@ -258,7 +246,7 @@ cs_report_build(certseal_ctx *ctx, json_t **out)
 		    json_string(CS_DEFAULT_SOURCE)) != 0 ||
 		    (r = add_error(ctx, errors, CS_DEFAULT_SOURCE,
 		    default_failed)) != 0) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 	}
@@ -273,7 +261,7 @@ cs_report_build(certseal_ctx *ctx, json_t **out)
 		    cs_report_jstr(cs_source_uri(ctx->sources[i]))) != 0 ||
 		    (r = report_source(ctx, ctx->sources[i], keys, signers,
 		    errors)) != 0) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 	}
@@ -355,7 +343,7 @@ cs_report_write(certseal_ctx *ctx, const char *dir, json_t *report,
 		goto out;
 	}
 	if ((name = cs_report_file_name(host)) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if (strlen(name) > NAME_MAX) {
@@ -368,14 +356,14 @@ cs_report_write(certseal_ctx *ctx, const char *dir, json_t *report,
 	if (asprintf(&path, "%s%s%s", dir,
 	    dir[strlen(dir) - 1] == '/' ? "" : "/", name) < 0) {
 		path = NULL;
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if ((body = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS)) ==
 	    NULL ||
 	    asprintf(&text, "%s\n", body) < 0) {
 		text = NULL;
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if ((r = cs_atomic_write(ctx, path, text, strlen(text), 0644)) != 0)
@@ -449,7 +437,7 @@ read_fd(struct reader *rd, int fd, size_t max, char **out, size_t *lenp)
 	}
 	/* One spare byte shows a file that grew past the limit. */
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		r = cs_error(rd->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(rd->ctx);
 		goto out;
 	}
 	for (;;) {
@@ -511,7 +499,7 @@ get_string(struct reader *rd, json_t *o, const char *where, const char *key,
 		return damaged(rd, "'%s%s%s' is longer than %zu bytes", where,
 		    dot, key, max);
 	if ((*out = strdup(json_string_value(v))) == NULL)
-		return cs_error(rd->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(rd->ctx);
 	return 0;
 }
 
@@ -569,7 +557,7 @@ read_keys(struct reader *rd, json_t *root, struct cs_report *rep)
 		return r;
 	if (json_array_size(arr) > 0 && (rep->keys = calloc(
 	    json_array_size(arr), sizeof(*rep->keys))) == NULL)
-		return cs_error(rd->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(rd->ctx);
 	json_array_foreach(arr, i, o) {
 		snprintf(where, sizeof(where), "keys[%zu]", i);
 		if (!json_is_object(o))
@@ -604,7 +592,7 @@ read_signers(struct reader *rd, json_t *root, struct cs_report *rep)
 		return r;
 	if (json_array_size(arr) > 0 && (rep->signers = calloc(
 	    json_array_size(arr), sizeof(*rep->signers))) == NULL)
-		return cs_error(rd->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(rd->ctx);
 	json_array_foreach(arr, i, o) {
 		snprintf(where, sizeof(where), "signers[%zu]", i);
 		if (!json_is_object(o))
@@ -633,7 +621,7 @@ read_sources(struct reader *rd, json_t *root, struct cs_report *rep)
 		return r;
 	if (json_array_size(arr) > 0 && (rep->sources = calloc(
 	    json_array_size(arr), sizeof(*rep->sources))) == NULL)
-		return cs_error(rd->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(rd->ctx);
 	json_array_foreach(arr, i, v) {
 		if (!json_is_string(v) ||
 		    json_string_length(v) > REPORT_MAX_TEXT ||
@@ -642,8 +630,7 @@ read_sources(struct reader *rd, json_t *root, struct cs_report *rep)
 			    "at most %d bytes", i, REPORT_MAX_TEXT);
 		if ((rep->sources[rep->nsources++] =
 		    strdup(json_string_value(v))) == NULL)
-			return cs_error(rd->ctx, CERTSEAL_E_NOMEM,
-			    "out of memory");
+			return cs_nomem(rd->ctx);
 	}
 	return 0;
 }
@@ -768,7 +755,7 @@ cs_report_read_fd(certseal_ctx *ctx, int fd, const char *path,
 	free(data);
 	data = NULL;
 	if ((rep = calloc(1, sizeof(*rep))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if ((r = read_report(&rd, root, rep)) != 0)

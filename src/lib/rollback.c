@@ -45,7 +45,7 @@ state_name(certseal_ctx *ctx, const char *name, char **out)
 
 	*out = NULL;
 	if ((enc = malloc(3 * n + sizeof(".seq"))) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)name[i];
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -95,7 +95,7 @@ check_parents(certseal_ctx *ctx, const char *real)
 	int r = 0;
 
 	if ((copy = strdup(real)) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	while (r == 0 && (slash = strrchr(copy, '/')) != NULL) {
 		if (slash == copy)
 			slash[1] = '\0';	/* "/" itself */

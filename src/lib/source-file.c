@@ -31,8 +31,7 @@ struct file_source {
 	char		*cert_path;
 	char		*pin_source;
 	int		 loaded;
-	int		 load_err;
-	char		 load_msg[CS_ERRMSG_MAX];
+	struct cs_error_saved load;	/* the first load's outcome */
 	struct cs_keyfile *kf;
 	struct cs_key	 key;
 };
@@ -138,7 +137,7 @@ file_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
 
 	*out = NULL;
 	if ((fs = calloc(1, sizeof(*fs))) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	if ((r = cs_source_init(&fs->base, &cs_source_file_ops, ctx,
 	    uri)) != 0) {
 		free(fs);
@@ -200,20 +199,15 @@ static int
 file_load(struct file_source *fs)
 {
 	certseal_ctx *ctx = fs->base.ctx;
+	int r;
 
-	if (fs->loaded) {
-		if (fs->load_err != 0)
-			snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s",
-			    fs->load_msg);
-		return fs->load_err;
-	}
+	if (fs->loaded)
+		return cs_error_restore(ctx, &fs->load);
 	fs->loaded = 1;
-	fs->load_err = cs_keyfile_load(ctx, fs->path, fs->cert_path,
-	    fs->pin_source, &fs->kf);
-	if (fs->load_err != 0) {
-		snprintf(fs->load_msg, sizeof(fs->load_msg), "%s",
-		    ctx->errmsg);
-		return fs->load_err;
+	if ((r = cs_keyfile_load(ctx, fs->path, fs->cert_path,
+	    fs->pin_source, &fs->kf)) != 0) {
+		cs_error_save(ctx, r, &fs->load);
+		return r;
 	}
 	fs->key.pkey = fs->kf->pkey;
 	fs->key.cert = fs->kf->cert;
@@ -256,8 +250,7 @@ file_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 			return CERTSEAL_E_INTERNAL;
 		if (!sk_X509_push(into, x)) {
 			X509_free(x);
-			return cs_error(src->ctx, CERTSEAL_E_NOMEM,
-			    "out of memory");
+			return cs_nomem(src->ctx);
 		}
 	}
 	return 0;
@@ -289,7 +282,7 @@ file_list_keys(struct cs_source *src, STACK_OF(X509) *into)
 		return CERTSEAL_E_INTERNAL;
 	if (!sk_X509_push(into, fs->kf->cert)) {
 		X509_free(fs->kf->cert);
-		return cs_error(src->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(src->ctx);
 	}
 	return 0;
 }

@@ -66,8 +66,7 @@ struct pkcs11_source {
 	struct cs_p11_index index;
 	unsigned long	 index_serial;
 	int		 index_valid;
-	int		 login_err;	/* bad/locked PIN: not resent */
-	char		*login_msg;
+	struct cs_error_saved login;	/* bad/locked PIN: not resent */
 };
 
 /* How load_trusted judged one certificate (for describe). */
@@ -103,7 +102,7 @@ pkcs11_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
 
 	*out = NULL;
 	if ((ps = calloc(1, sizeof(*ps))) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	if ((r = cs_source_init(&ps->base, &cs_source_pkcs11_ops, ctx,
 	    uri)) != 0 || (r = cs_p11_uri_parse(ctx, uri, &ps->uri)) != 0) {
 		cs_source_release(&ps->base);
@@ -125,7 +124,6 @@ pkcs11_free(struct cs_source *src)
 	key_free(ps->signer);
 	sk_X509_pop_free(ps->trusted, X509_free);
 	cs_p11_index_release(&ps->index);
-	free(ps->login_msg);
 	/* The token, its session and login stay cached for the process. */
 	cs_p11_token_unref(ps->tok);
 	cs_p11_uri_free(ps->uri);
@@ -144,20 +142,15 @@ open_and_login(struct pkcs11_source *ps)
 	certseal_ctx *ctx = ps->base.ctx;
 	int r;
 
-	if (ps->login_err != 0)
-		return cs_error(ctx, ps->login_err, "%s",
-		    ps->login_msg != NULL ? ps->login_msg :
-		    "the token refused the PIN");
+	if (ps->login.err != 0)
+		return cs_error_restore(ctx, &ps->login);
 	if (ps->tok == NULL &&
 	    (r = cs_p11_token_open(ctx, ps->uri, &ps->tok)) != 0)
 		return r;
 	r = cs_p11_token_login(ctx, ps->tok, cs_p11_uri_pin_source(ps->uri),
 	    cs_p11_uri_pin_value(ps->uri));
-	if (r == CERTSEAL_E_PIN_INCORRECT || r == CERTSEAL_E_PIN_LOCKED) {
-		ps->login_err = r;
-		free(ps->login_msg);
-		ps->login_msg = strdup(ctx->errmsg);
-	}
+	if (r == CERTSEAL_E_PIN_INCORRECT || r == CERTSEAL_E_PIN_LOCKED)
+		cs_error_save(ctx, r, &ps->login);
 	return r;
 }
 
@@ -187,8 +180,7 @@ make_key(struct pkcs11_source *ps, EVP_PKEY *pkey, X509 *cert,
 	if ((k = calloc(1, sizeof(*k))) == NULL ||
 	    (k->label = strdup(label)) == NULL) {
 		free(k);
-		return cs_error(ps->base.ctx, CERTSEAL_E_NOMEM,
-		    "out of memory");
+		return cs_nomem(ps->base.ctx);
 	}
 	k->pkey = pkey;
 	k->cert = cert;
@@ -237,7 +229,7 @@ pkcs11_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 		return r;
 	if (!X509_up_ref(cert)) {
 		EVP_PKEY_free(pkey);
-		return cs_error(src->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(src->ctx);
 	}
 	if ((r = make_key(ps, pkey, cert, cs_p11_token_label(ps->tok),
 	    &k)) != 0) {
@@ -495,7 +487,7 @@ load_trusted(struct pkcs11_source *ps)
 	    (pk.n > 0 && ((pk.pub = calloc(pk.n, sizeof(*pk.pub))) == NULL ||
 	    (pk.publen = calloc(pk.n, sizeof(*pk.publen))) == NULL ||
 	    (pk.tried = calloc(pk.n, sizeof(*pk.tried))) == NULL))) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	for (i = 0; i < sk_X509_num(certs); i++) {
@@ -503,12 +495,12 @@ load_trusted(struct pkcs11_source *ps)
 		if (judge(ps, &pk, x, &cobjs[i]) == TRUST_HAS_KEY)
 			continue;
 		if (!X509_up_ref(x)) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 		if (!sk_X509_push(trusted, x)) {
 			X509_free(x);
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 	}
@@ -535,8 +527,7 @@ pkcs11_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 	for (i = 0; i < sk_X509_num(ps->trusted); i++) {
 		x = sk_X509_value(ps->trusted, i);
 		if (!X509_up_ref(x) || !sk_X509_push(into, x))
-			return cs_error(src->ctx, CERTSEAL_E_NOMEM,
-			    "out of memory");
+			return cs_nomem(src->ctx);
 	}
 	return 0;
 }
@@ -646,8 +637,7 @@ pkcs11_list_keys(struct cs_source *src, STACK_OF(X509) *into)
 		if (!e[i].has_private || e[i].cert == NULL)
 			continue;
 		if (!X509_up_ref(e[i].cert) || !sk_X509_push(into, e[i].cert)) {
-			r = cs_error(src->ctx, CERTSEAL_E_NOMEM,
-			    "out of memory");
+			r = cs_nomem(src->ctx);
 			break;
 		}
 	}
@@ -749,7 +739,7 @@ pkcs11_describe(struct cs_source *src, json_t **out)
  nomem:
 	cs_p11_list_free(e, n);
 	json_decref(o);
-	return cs_error(src->ctx, CERTSEAL_E_NOMEM, "out of memory");
+	return cs_nomem(src->ctx);
 }
 
 const struct cs_source_ops cs_source_pkcs11_ops = {

@@ -55,7 +55,7 @@ cs_source_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
 
 	*out = NULL;
 	if ((r = windows_store_spelling(uri, &rewritten)) != 0)
-		return cs_error(ctx, r, "out of memory");
+		return cs_nomem(ctx);
 	if (rewritten != NULL)
 		uri = rewritten;
 	colon = strchr(uri, ':');
@@ -90,7 +90,7 @@ cs_source_init(struct cs_source *src, const struct cs_source_ops *ops,
 	src->ctx = ctx;
 	src->hint = NULL;
 	if ((src->uri = cs_redact(uri)) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	return 0;
 }
 

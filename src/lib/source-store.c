@@ -55,7 +55,7 @@ store_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
 
 	*out = NULL;
 	if ((ss = calloc(1, sizeof(*ss))) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	ss->storefd = ss->keysfd = -1;
 	if ((r = cs_source_init(&ss->base, &cs_source_store_ops, ctx,
 	    uri)) != 0)
@@ -179,7 +179,7 @@ store_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 	}
 	grown = realloc(ss->keys, (ss->nkeys + 1) * sizeof(*grown));
 	if (grown == NULL) {
-		r = cs_error(src->ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(src->ctx);
 		goto out;
 	}
 	ss->keys = grown;
@@ -221,8 +221,7 @@ store_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 		if ((r = store_path(ss)) != 0)
 			return r;
 		if ((ss->signers = sk_X509_new_null()) == NULL)
-			return cs_error(src->ctx, CERTSEAL_E_NOMEM,
-			    "out of memory");
+			return cs_nomem(src->ctx);
 		if ((r = cs_store_load_signers(src->ctx, &ss->path,
 		    ss->signers)) != 0) {
 			sk_X509_pop_free(ss->signers, X509_free);
@@ -244,8 +243,7 @@ store_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 			    "cannot reference a certificate");
 		if (sk_X509_push(into, cert) <= 0) {
 			X509_free(cert);
-			return cs_error(src->ctx, CERTSEAL_E_NOMEM,
-			    "out of memory");
+			return cs_nomem(src->ctx);
 		}
 	}
 	return 0;
@@ -336,7 +334,7 @@ store_describe(struct cs_source *src, json_t **out)
 	r = 0; /* success */
 	goto out;
  nomem:
-	r = cs_error(src->ctx, CERTSEAL_E_NOMEM, "out of memory");
+	r = cs_nomem(src->ctx);
  out:
 	json_decref(list);
 	json_decref(keys);

@@ -131,6 +131,13 @@ int cs_source_list_keys(struct cs_source *src, STACK_OF(X509) *into);
 const char *cs_source_uri(const struct cs_source *src);
 
 /*
+ * The context's sources in their order (context.c), for the tools: they
+ * list them, and take a signer's key from the source they added.
+ */
+size_t cs_ctx_source_count(const certseal_ctx *ctx);
+struct cs_source *cs_ctx_source(const certseal_ctx *ctx, size_t i);
+
+/*
  * The default source when none is configured: store:LocalMachine/My.
  * Used by the context when its list is empty at open time.
  */

@@ -207,8 +207,10 @@ cert_fields(json_t *obj, X509 *cert)
 	char *subject = NULL, *issuer = NULL, *serial = NULL, when[32];
 	int r = -1;
 
-	subject = cs_store_name_oneline(X509_get_subject_name(cert));
-	issuer = cs_store_name_oneline(X509_get_issuer_name(cert));
+	subject = cs_name_text(X509_get_subject_name(cert),
+	    CS_NAME_TEXT_MAX);
+	issuer = cs_name_text(X509_get_issuer_name(cert),
+	    CS_NAME_TEXT_MAX);
 	serial = cs_store_serial_hex(X509_get0_serialNumber(cert));
 	(void)cs_asn1_time_text(X509_get0_notAfter(cert), when, sizeof(when));
 	if (json_set_str(obj, "subject", subject) != 0 ||
@@ -253,7 +255,7 @@ write_meta(certseal_ctx *ctx, const struct cs_store_path *sp, int dirfd,
 	    cert_fields(obj, cert) != 0 ||
 	    (text = json_dumps(obj, JSON_INDENT(2) | JSON_SORT_KEYS)) ==
 	    NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	r = cs_atomic_write(ctx, path, text, strlen(text), 0600);
@@ -278,7 +280,8 @@ import_key(certseal_ctx *ctx, const struct cs_store_path *sp,
 	int r = CERTSEAL_E_INTERNAL;
 
 	snprintf(item->id, sizeof(item->id), "%s", hex);
-	item->subject = cs_store_name_oneline(X509_get_subject_name(kf->cert));
+	item->subject = cs_name_text(X509_get_subject_name(kf->cert),
+	    CS_NAME_TEXT_MAX);
 	/* secmem: the key's PEM is wiped when the BIO is freed. */
 	if ((b = BIO_new(BIO_s_secmem())) == NULL ||
 	    PEM_write_bio_PrivateKey(b, kf->pkey, NULL, NULL, 0, NULL,
@@ -324,16 +327,17 @@ import_signer(certseal_ctx *ctx, const struct cs_store_path *sp,
 	long len;
 	int r = CERTSEAL_E_INTERNAL;
 
-	if (cs_store_fingerprint(cert, item->id) != 0) {
+	if (cs_cert_fingerprint(cert, item->id) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "cannot fingerprint "
 		    "a signer certificate of the bundle");
 		goto out;
 	}
-	item->subject = cs_store_name_oneline(X509_get_subject_name(cert));
+	item->subject = cs_name_text(X509_get_subject_name(cert),
+	    CS_NAME_TEXT_MAX);
 	if ((b = BIO_new(BIO_s_mem())) == NULL ||
 	    PEM_write_bio_X509(b, cert) != 1 ||
 	    (len = BIO_get_mem_data(b, &data)) <= 0) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	snprintf(name, sizeof(name), "%s.pem", item->id);
@@ -371,7 +375,7 @@ store_key_certs(certseal_ctx *ctx, const struct cs_store_path *sp,
 
 	*out = NULL;
 	if ((certs = sk_X509_new_null()) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	if ((r = cs_store_list_certs(ctx, sp, certs)) != 0) {
 		sk_X509_pop_free(certs, X509_free);
 		return r;
@@ -394,14 +398,14 @@ check_key_not_signer(certseal_ctx *ctx, const struct cs_store_path *sp,
 	int i, r;
 
 	if ((signers = sk_X509_new_null()) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	if ((r = cs_store_load_signers(ctx, sp, signers)) != 0)
 		goto out;
 	for (i = 0; i < sk_X509_num(signers); i++) {
 		if (!cs_cert_has_key(sk_X509_value(signers, i), kf->pkey))
 			continue;
-		subject = cs_store_name_oneline(X509_get_subject_name(
-		    sk_X509_value(signers, i)));
+		subject = cs_name_text(X509_get_subject_name(
+		    sk_X509_value(signers, i)), CS_NAME_TEXT_MAX);
 		r = cs_error(ctx, CERTSEAL_E_POLICY, "%s: the bundle's key is "
 		    "the key of the trusted signer '%s'; a decryption key "
 		    "cannot also sign: remove that signer (certseal store "
@@ -437,7 +441,7 @@ cs_store_import(certseal_ctx *ctx, const char *location, const char *name,
 	if ((r = cs_store_path_init(ctx, location, name, &sp)) != 0)
 		return r;
 	if ((info = calloc(1, sizeof(*info))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	snprintf(info->location, sizeof(info->location), "%s", sp.location);
@@ -456,8 +460,8 @@ cs_store_import(certseal_ctx *ctx, const char *location, const char *name,
 		goto out;
 	}
 	if (cs_store_skid_hex(kf->cert, hex) != 0) {
-		subject = cs_store_name_oneline(
-		    X509_get_subject_name(kf->cert));
+		subject = cs_name_text(X509_get_subject_name(kf->cert),
+		    CS_NAME_TEXT_MAX);
 		r = cs_error(ctx, CERTSEAL_E_USAGE, "%s: the certificate '%s' "
 		    "has no subjectKeyIdentifier (or one over %d bytes); the "
 		    "store finds keys by it: export the pair with "
@@ -484,7 +488,7 @@ cs_store_import(certseal_ctx *ctx, const char *location, const char *name,
 	/* One spare slot: see cs_store_import_info_free. */
 	if (n > 0 && (info->signers = calloc((size_t)n + 1,
 	    sizeof(*info->signers))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -671,7 +675,7 @@ list_kind(certseal_ctx *ctx, const struct cs_store_path *sp, int storefd,
 	for (i = 0; i < n; i++) {
 		if ((obj = list_entry(ctx, sp, fd, names[i], is_key)) == NULL ||
 		    json_array_append_new(into, obj) != 0) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 	}
@@ -694,7 +698,7 @@ cs_store_list(certseal_ctx *ctx, const char *location, const char *name,
 	if ((r = cs_store_path_init(ctx, location, name, &sp)) != 0)
 		return r;
 	if ((arr = json_array()) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if ((r = cs_store_open_dir(ctx, AT_FDCWD, sp.dir, sp.dir,
@@ -857,7 +861,7 @@ cs_store_install(certseal_ctx *ctx, const char *location, const char *name,
 	if ((r = cs_store_path_init(ctx, location, name, &sp)) != 0)
 		return r;
 	if ((info = calloc(1, sizeof(*info))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	snprintf(info->location, sizeof(info->location), "%s", sp.location);
@@ -880,7 +884,7 @@ cs_store_install(certseal_ctx *ctx, const char *location, const char *name,
 	n = kf->extra != NULL ? sk_X509_num(kf->extra) : 0;
 	if (n > 0 && (info->signers = calloc((size_t)n + 1,
 	    sizeof(*info->signers))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {

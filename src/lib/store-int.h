@@ -20,10 +20,8 @@
 void cs_store_shown(char *buf, size_t size, const struct cs_store_path *sp,
     const char *sub, const char *name);
 
-/* Certificates: RFC 2253 name (ASCII, escaped), ids.  NULL/-1. */
-char *cs_store_name_oneline(const X509_NAME *name);
+/* Certificates: ids (the name and fingerprint are the base's).  NULL/-1. */
 char *cs_store_serial_hex(const ASN1_INTEGER *serial);
-int cs_store_fingerprint(X509 *cert, char out[SHA256_HEX + 1]);
 int cs_store_skid_hex(X509 *cert, char out[CS_STORE_ID_MAX + 1]);
 char *cs_store_cert_cn(X509 *cert);
 

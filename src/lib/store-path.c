@@ -205,7 +205,7 @@ user_root(certseal_ctx *ctx, char **out)
 	return 0;
  nomem:
 	*out = NULL;
-	return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+	return cs_nomem(ctx);
 }
 
 static int
@@ -222,7 +222,7 @@ machine_root(certseal_ctx *ctx, char **out)
 	} else
 		env = CS_STORE_DIR;
 	if ((*out = strdup(env)) == NULL)
-		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		return cs_nomem(ctx);
 	return 0;
 }
 
@@ -256,7 +256,7 @@ cs_store_path_init(certseal_ctx *ctx, const char *location,
 	if (asprintf(&out->dir, "%s/%s/%s", root, out->location,
 	    out->name) < 0) {
 		out->dir = NULL;
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	/* Entry names add at most ~150 bytes below the store directory. */
@@ -387,7 +387,7 @@ cs_store_read_at(certseal_ctx *ctx, int dirfd, const char *name,
 	}
 	size = (size_t)st.st_size;
 	if ((r = cs_secret_new(size, &buf)) != 0) {
-		r = cs_error(ctx, r, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	while (used < size) {

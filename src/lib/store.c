@@ -62,26 +62,6 @@ entry_name_ok(const char *name, size_t hexlen, const char *ext)
 	return 1;
 }
 
-/* An RFC 2253 one-line name, ASCII only (escaped), or NULL. */
-char *
-cs_store_name_oneline(const X509_NAME *name)
-{
-	BIO *b = NULL;
-	char *s = NULL, *p;
-	long n;
-
-	if ((b = BIO_new(BIO_s_mem())) == NULL ||
-	    X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) < 0 ||
-	    (n = BIO_get_mem_data(b, &p)) < 0)
-		goto out;
-	if (n > 1024)
-		n = 1024;
-	s = strndup(p, (size_t)n);
- out:
-	BIO_free(b);
-	return s;
-}
-
 char *
 cs_store_serial_hex(const ASN1_INTEGER *serial)
 {
@@ -100,20 +80,6 @@ cs_store_serial_hex(const ASN1_INTEGER *serial)
 	OPENSSL_free(hex);
 	BN_free(bn);
 	return copy;
-}
-
-/* Lower-case SHA-256 of the DER certificate. */
-int
-cs_store_fingerprint(X509 *cert, char out[SHA256_HEX + 1])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	out[0] = '\0';
-	if (X509_digest(cert, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32)
-		return -1;
-	cs_hex(md, mdlen, out, SHA256_HEX + 1);
-	return 0;
 }
 
 /*
@@ -196,7 +162,7 @@ parse_key_entry(certseal_ctx *ctx, const struct cs_secret *s,
 	*certp = NULL;
 	if (s->len > INT_MAX ||
 	    (b = BIO_new_mem_buf(s->data, (int)s->len)) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if ((cert = cs_store_parse_cert(s)) == NULL) {
@@ -273,7 +239,7 @@ cs_store_load_key_entry(certseal_ctx *ctx, const struct cs_store_path *sp,
 	    CS_STORE_ENTRY_MAX, &s)) != 0)
 		goto out;
 	if ((key = calloc(1, sizeof(*key))) == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+		r = cs_nomem(ctx);
 		goto out;
 	}
 	if ((r = parse_key_entry(ctx, s, shown, hex, &key->pkey,
@@ -330,12 +296,10 @@ static int
 skip_damaged(certseal_ctx *ctx, const struct cs_store_path *sp,
     const char *hex)
 {
-	char why[CS_ERRMSG_MAX];
-
-	snprintf(why, sizeof(why), "%s", ctx != NULL ? ctx->errmsg : "");
 	cs_warn(ctx, "store %s/%s: skipping entry %s: %s; fix it, or remove "
 	    "it with `certseal store remove %s --store %s/%s` and import its "
-	    "bundle again", sp->location, sp->name, hex, why, hex,
+	    "bundle again", sp->location, sp->name, hex, cs_store_errmsg(ctx),
+	    hex,
 	    sp->location, sp->name);
 	return CERTSEAL_E_NO_KEY;	/* a miss: said once, above */
 }
@@ -501,7 +465,7 @@ cs_store_load_signer_entry(certseal_ctx *ctx, const struct cs_store_path *sp,
 		    "certificate", shown);
 		goto out;
 	}
-	if (cs_store_fingerprint(cert, fp) != 0 ||
+	if (cs_cert_fingerprint(cert, fp) != 0 ||
 	    strncmp(fp, name, SHA256_HEX) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: the "
 		    "certificate's SHA-256 fingerprint is not the file name",
@@ -579,7 +543,7 @@ cs_store_list_names(certseal_ctx *ctx, int dirfd, const char *shown,
 	r = 0; /* success */
 	goto out;
  nomem:
-	r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+	r = cs_nomem(ctx);
  out:
 	cs_store_free_names(names, n);
 	if (d != NULL)
@@ -607,17 +571,13 @@ signer_is_store_key(const struct cs_store_path *sp, int keysfd, X509 *cert)
 {
 	struct cs_key *key = NULL;
 	char hex[2][CS_STORE_ID_MAX + 1];
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
 	int i, hit = 0;
 
 	if (keysfd < 0)
 		return 0;
 	if (cs_store_skid_hex(cert, hex[0]) != 0)
 		hex[0][0] = '\0';
-	hex[1][0] = '\0';
-	if (X509_pubkey_digest(cert, EVP_sha1(), md, &mdlen) == 1)
-		cs_hex(md, mdlen, hex[1], sizeof(hex[1]));
+	(void)cs_key_id_hex(X509_get0_pubkey(cert), hex[1]); /* "" if none */
 	for (i = 0; i < 2 && !hit; i++) {
 		if (hex[i][0] == '\0' || (i == 1 && strcmp(hex[0],
 		    hex[1]) == 0))
@@ -673,7 +633,7 @@ cs_store_load_signers(certseal_ctx *ctx, const struct cs_store_path *sp,
 			continue;
 		}
 		if (sk_X509_push(into, cert) <= 0) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 		cert = NULL;
@@ -717,7 +677,7 @@ cs_store_list_certs(certseal_ctx *ctx, const struct cs_store_path *sp,
 			continue;
 		}
 		if (sk_X509_push(into, key->cert) <= 0) {
-			r = cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
+			r = cs_nomem(ctx);
 			goto out;
 		}
 		key->cert = NULL;	/* now owned by into */

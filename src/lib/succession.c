@@ -142,14 +142,12 @@ cs_succession_extend(certseal_ctx *ctx, CMS_ContentInfo *sd,
 			s = successor(x, certs);
 			if (out->added == NULL &&
 			    (out->added = sk_X509_new_null()) == NULL) {
-				r = cs_error(ctx, CERTSEAL_E_NOMEM,
-				    "out of memory");
+				r = cs_nomem(ctx);
 				goto out;
 			}
 			if (push_ref(trusted, s) != 0 ||
 			    push_ref(out->added, s) != 0) {
-				r = cs_error(ctx, CERTSEAL_E_NOMEM,
-				    "out of memory");
+				r = cs_nomem(ctx);
 				goto out;
 			}
 			grew = 1;
