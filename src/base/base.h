@@ -188,6 +188,8 @@ char *cs_name_text(const X509_NAME *nm, size_t max);
 
 int cs_key_id(EVP_PKEY *pk, uint8_t out[CS_KEY_ID_LEN]);
 int cs_key_id_hex(EVP_PKEY *pk, char out[CS_KEY_ID_HEX + 1]);
+/* The same for a certificate's key, from its own SubjectPublicKeyInfo. */
+int cs_cert_key_id_hex(X509 *cert, char out[CS_KEY_ID_HEX + 1]);
 
 /* SHA-256 of the DER SubjectPublicKeyInfo, lower-case hex. */
 int cs_key_fingerprint(EVP_PKEY *pk, char out[CS_KEY_FP_HEX + 1]);

@@ -577,7 +577,7 @@ signer_is_store_key(const struct cs_store_path *sp, int keysfd, X509 *cert)
 		return 0;
 	if (cs_store_skid_hex(cert, hex[0]) != 0)
 		hex[0][0] = '\0';
-	(void)cs_key_id_hex(X509_get0_pubkey(cert), hex[1]); /* "" if none */
+	(void)cs_cert_key_id_hex(cert, hex[1]);	/* "" if none */
 	for (i = 0; i < 2 && !hit; i++) {
 		if (hex[i][0] == '\0' || (i == 1 && strcmp(hex[0],
 		    hex[1]) == 0))
