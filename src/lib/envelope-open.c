@@ -360,7 +360,7 @@ drain(BIO *in)
 		;
 	if (n < 0)
 		r = -1;
-	OPENSSL_cleanse(buf, bufsize);
+	cs_wipe(buf, bufsize);
 	free(buf);
 	return r;
 }
@@ -431,7 +431,7 @@ wipe_content(CMS_ContentInfo *cms)
 		return;
 	if ((pos = CMS_get0_content(cms)) != NULL && *pos != NULL &&
 	    (*pos)->data != NULL)
-		OPENSSL_cleanse((*pos)->data, (*pos)->length);
+		cs_wipe((*pos)->data, (size_t)(*pos)->length);
 }
 
 /*
@@ -699,7 +699,7 @@ release_input(uint8_t **ownedp, size_t len, int wipe)
 	if (ownedp == NULL || *ownedp == NULL)
 		return;
 	if (wipe)
-		OPENSSL_cleanse(*ownedp, len);
+		cs_wipe(*ownedp, len);
 	free(*ownedp);
 	*ownedp = NULL;
 }
