@@ -150,8 +150,8 @@ request_load(certseal_ctx *ctx, const char *dir, const char *name,
 		    "key", path);
 		goto out;
 	}
-	if ((cn = cs_enroll_request_cn(q->req)) == NULL ||
-	    strcmp(cn, name) != 0) {
+	if ((cn = cs_name_cn(X509_REQ_get_subject_name(q->req),
+	    SIZE_MAX)) == NULL || strcmp(cn, name) != 0) {
 		*errp = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: the request "
 		    "names the client '%s', not '%s' (renamed or planted); "
 		    "refused", path, cn != NULL ? cn : "", name);

@@ -170,6 +170,13 @@ int cs_recipient_id_matches(const struct cs_recipient_id *id, X509 *cert);
 char *cs_name_text(const X509_NAME *nm, size_t max);
 #define CS_NAME_TEXT_MAX	1024
 
+/*
+ * The first commonName of a name as text of at most max bytes
+ * (malloc'ed), or NULL when there is none or it holds a NUL byte (it would
+ * read as another name).  For request names and store labels.
+ */
+char *cs_name_cn(const X509_NAME *nm, size_t max);
+
 /* Hex: one encoder, one strict decoder, one predicate. */
 #include "hex.h"
 

@@ -49,3 +49,22 @@ cs_name_text(const X509_NAME *nm, size_t max)
 	BIO_free(b);
 	return s;
 }
+
+char *
+cs_name_cn(const X509_NAME *nm, size_t max)
+{
+	X509_NAME_ENTRY *e;
+	unsigned char *utf8 = NULL;
+	char *s = NULL;
+	int i, n;
+
+	if (nm == NULL ||
+	    (i = X509_NAME_get_index_by_NID(nm, NID_commonName, -1)) < 0 ||
+	    (e = X509_NAME_get_entry(nm, i)) == NULL ||
+	    (n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e))) < 0)
+		return NULL;
+	if ((size_t)n == strlen((char *)utf8))
+		s = strndup((char *)utf8, (size_t)n < max ? (size_t)n : max);
+	OPENSSL_free(utf8);
+	return s;
+}

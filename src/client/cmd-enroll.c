@@ -321,7 +321,8 @@ request_present(certseal_ctx *ctx, const char *path, EVP_PKEY *pkey,
 	if (cs_read_file(NULL, path, CS_REQUEST_MAX, &data, &len) == 0 &&
 	    cs_enroll_request_parse(NULL, data, len, path, &req) == 0 &&
 	    EVP_PKEY_eq(X509_REQ_get0_pubkey(req), pkey) != 0 &&
-	    (cn = cs_enroll_request_cn(req)) != NULL && strcmp(cn, name) == 0)
+	    (cn = cs_name_cn(X509_REQ_get_subject_name(req),
+	    SIZE_MAX)) != NULL && strcmp(cn, name) == 0)
 		same = 1;
 	(void)ctx;
 	free(cn);

@@ -157,25 +157,6 @@ cs_enroll_request_parse(certseal_ctx *ctx, const uint8_t *data,
 	return r;
 }
 
-char *
-cs_enroll_request_cn(X509_REQ *req)
-{
-	X509_NAME *nm = X509_REQ_get_subject_name(req);
-	X509_NAME_ENTRY *e;
-	unsigned char *utf8 = NULL;
-	char *s = NULL;
-	int i, n;
-
-	if ((i = X509_NAME_get_index_by_NID(nm, NID_commonName, -1)) < 0 ||
-	    (e = X509_NAME_get_entry(nm, i)) == NULL ||
-	    (n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e))) < 0)
-		return NULL;
-	if ((size_t)n == strlen((char *)utf8))
-		s = strdup((char *)utf8);
-	OPENSSL_free(utf8);
-	return s;
-}
-
 int
 cs_enroll_parse_bundle(certseal_ctx *ctx, const uint8_t *data,
     size_t len, const char *shown, X509 **client, STACK_OF(X509) **signers)

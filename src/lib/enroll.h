@@ -54,9 +54,6 @@ int cs_enroll_request(certseal_ctx *ctx, EVP_PKEY *pkey, const char *name,
 int cs_enroll_request_parse(certseal_ctx *ctx, const uint8_t *data,
     size_t len, const char *shown, X509_REQ **out);
 
-/* The request's CN (malloc'ed), or NULL. */
-char *cs_enroll_request_cn(X509_REQ *req);
-
 /*
  * Parses a certificate file as `enroll --finish` gets it: PEM certificates,
  * the client's first, then its signers.  *client and *signers are new.

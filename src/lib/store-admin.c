@@ -179,7 +179,7 @@ cert_label(X509 *cert, const char *fallback)
 
 	if ((alias = X509_alias_get0(cert, &len)) != NULL && len > 0)
 		return clean_text((const char *)alias, (size_t)len);
-	if ((cn = cs_store_cert_cn(cert)) != NULL) {
+	if ((cn = cs_name_cn(X509_get_subject_name(cert), TEXT_MAX)) != NULL) {
 		alias = (const unsigned char *)clean_text(cn, strlen(cn));
 		free(cn);
 		return (char *)alias;

@@ -23,8 +23,6 @@ void cs_store_shown(char *buf, size_t size, const struct cs_store_path *sp,
 /* Certificates: ids (the name and fingerprint are the base's).  NULL/-1. */
 char *cs_store_serial_hex(const ASN1_INTEGER *serial);
 int cs_store_skid_hex(X509 *cert, char out[CS_STORE_ID_MAX + 1]);
-char *cs_store_cert_cn(X509 *cert);
-
 /* The by-issuer-serial/ name: SHA-256(DER issuer || DER serial), hex. */
 int cs_store_isn_name(const X509_NAME *issuer, const ASN1_INTEGER *serial,
     char out[SHA256_HEX + 1]);

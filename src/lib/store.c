@@ -202,26 +202,6 @@ parse_key_entry(certseal_ctx *ctx, const struct cs_secret *s,
 	return r;
 }
 
-/* The CN of a certificate, for messages; NULL when there is none. */
-char *
-cs_store_cert_cn(X509 *cert)
-{
-	X509_NAME *subj = X509_get_subject_name(cert);
-	ASN1_STRING *data;
-	unsigned char *utf8 = NULL;
-	char *s = NULL;
-	int i, len;
-
-	if ((i = X509_NAME_get_index_by_NID(subj, NID_commonName, -1)) < 0 ||
-	    (data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj,
-	    i))) == NULL ||
-	    (len = ASN1_STRING_to_UTF8(&utf8, data)) < 0)
-		return NULL;
-	s = strndup((char *)utf8, (size_t)(len > TEXT_MAX ? TEXT_MAX : len));
-	OPENSSL_free(utf8);
-	return s;
-}
-
 /* Reads and checks keys/<hex>.pem below keysfd. */
 int
 cs_store_load_key_entry(certseal_ctx *ctx, const struct cs_store_path *sp,
@@ -246,7 +226,8 @@ cs_store_load_key_entry(certseal_ctx *ctx, const struct cs_store_path *sp,
 	    &key->cert)) != 0)
 		goto out;
 	cs_key_set_keyid(key);
-	key->label = cs_store_cert_cn(key->cert);
+	key->label = cs_name_cn(X509_get_subject_name(key->cert),
+	    TEXT_MAX);
 	*out = key;
 	key = NULL;
 	r = 0; /* success */
