@@ -173,6 +173,10 @@ int cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms,
 /* Describes one RecipientInfo and whether the whitelist accepts it. */
 void cs_policy_recipient(CMS_RecipientInfo *ri, struct cs_ri_info *info);
 
+/* The same for the n recipients of ris, into infos[0..n-1]. */
+void cs_policy_recipients(STACK_OF(CMS_RecipientInfo) *ris,
+    struct cs_ri_info *infos, int n);
+
 /* Short names for digests the policy knows ("sha256"), or NULL. */
 const char *cs_policy_md_name(int nid);
 

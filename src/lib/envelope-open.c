@@ -715,7 +715,7 @@ parse_outer(struct open_state *st, const uint8_t *data, size_t len,
 {
 	certseal_ctx *ctx = st->ctx;
 	struct cs_der der;
-	int i, n, r;
+	int n, r;
 
 	if (ownedp != NULL)
 		r = cs_envelope_parse_inplace(ctx, *ownedp, len, st->name,
@@ -742,9 +742,7 @@ parse_outer(struct open_state *st, const uint8_t *data, size_t len,
 		    st->name);
 	if ((st->infos = calloc((size_t)n, sizeof(*st->infos))) == NULL)
 		return cs_nomem(ctx);
-	for (i = 0; i < n; i++)
-		cs_policy_recipient(sk_CMS_RecipientInfo_value(st->ris, i),
-		    &st->infos[i]);
+	cs_policy_recipients(st->ris, st->infos, n);
 	return 0;
 }
 

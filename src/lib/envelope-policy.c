@@ -594,3 +594,55 @@ cs_policy_recipient(CMS_RecipientInfo *ri, struct cs_ri_info *info)
 		break;
 	}
 }
+
+/*
+ * The key-encryption AlgorithmIdentifier of a key transport or key
+ * agreement recipient (the only input of its verdict), or NULL.
+ */
+static X509_ALGOR *
+recipient_alg(CMS_RecipientInfo *ri, int type)
+{
+	X509_ALGOR *alg = NULL;
+
+	if (type == CMS_RECIPINFO_TRANS) {
+		if (CMS_RecipientInfo_ktri_get0_algs(ri, NULL, NULL,
+		    &alg) != 1)
+			alg = NULL;
+	} else if (type == CMS_RECIPINFO_AGREE) {
+		if (CMS_RecipientInfo_kari_get0_alg(ri, &alg, NULL) != 1)
+			alg = NULL;
+	}
+	return alg;
+}
+
+/*
+ * Why not one cs_policy_recipient per recipient: a file sealed to a
+ * thousand clients carries a thousand identical key-encryption
+ * AlgorithmIdentifiers, and naming and unpacking each (OBJ_obj2txt, the
+ * OAEP or key-wrap parameters) costs more than comparing it with the one
+ * before (X509_ALGOR_cmp: the OID and the parameters); a recipient of the
+ * same type with an equal one gets its verdict, which depends on nothing
+ * else.
+ */
+void
+cs_policy_recipients(STACK_OF(CMS_RecipientInfo) *ris,
+    struct cs_ri_info *infos, int n)
+{
+	CMS_RecipientInfo *ri;
+	X509_ALGOR *alg, *prev = NULL;
+	int i, type, prev_type = -1;
+
+	for (i = 0; i < n; i++) {
+		ri = sk_CMS_RecipientInfo_value(ris, i);
+		type = CMS_RecipientInfo_type(ri);
+		alg = recipient_alg(ri, type);
+		if (alg != NULL && prev != NULL && type == prev_type &&
+		    X509_ALGOR_cmp(alg, prev) == 0) {
+			infos[i] = infos[i - 1];
+			continue;
+		}
+		cs_policy_recipient(ri, &infos[i]);
+		prev = alg;
+		prev_type = type;
+	}
+}
