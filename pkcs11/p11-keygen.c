@@ -135,21 +135,6 @@ generate(certseal_ctx *ctx, struct cs_p11_token *tok,
 	return r;
 }
 
-static int
-add_ext(X509 *x, int nid, const char *value)
-{
-	X509V3_CTX v3;
-	X509_EXTENSION *ext;
-	int ok;
-
-	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
-	if ((ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value)) == NULL)
-		return 0;
-	ok = X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
-	return ok;
-}
-
 /* A self-signed certificate for pkey, signed on the token. */
 static int
 self_signed(certseal_ctx *ctx, const struct cs_p11_keygen *kg,
@@ -188,10 +173,12 @@ self_signed(certseal_ctx *ctx, const struct cs_p11_keygen *kg,
 	    X509_time_adj_ex(X509_getm_notAfter(x), kg->days, 0, NULL) ==
 	    NULL ||
 	    !X509_set_pubkey(x, pkey) ||
-	    !add_ext(x, NID_subject_key_identifier, "hash") ||
-	    !add_ext(x, NID_authority_key_identifier, "keyid:always") ||
-	    !add_ext(x, NID_basic_constraints, "critical,CA:FALSE") ||
-	    !add_ext(x, NID_key_usage, ku))
+	    !cs_cert_add_ext(x, x, NID_subject_key_identifier, "hash") ||
+	    !cs_cert_add_ext(x, x, NID_authority_key_identifier,
+	        "keyid:always") ||
+	    !cs_cert_add_ext(x, x, NID_basic_constraints,
+	        "critical,CA:FALSE") ||
+	    !cs_cert_add_ext(x, x, NID_key_usage, ku))
 		goto ossl;
 	/* The signature happens on the token, through pkey's methods. */
 	if (X509_sign(x, pkey, kg->alg == CS_P11_EC_P384 ? EVP_sha384() :
@@ -323,8 +310,8 @@ cs_p11_keygen(certseal_ctx *ctx, struct cs_p11_token *tok,
  * never extractable, able to decrypt or derive (sealed files) and to sign
  * (its request, its readiness reports) - the certificate the admin issues
  * for it says both.  No certificate is made here: CKA_ID becomes the key ID
- * (base.h: cs_key_id), which the admin's certificate carries as its SKID, so the
- * issued certificate lands beside the key by CKA_ID alone.
+ * (base.h: cs_key_id), which the admin's certificate carries as its SKID,
+ * so the issued certificate lands beside the key by CKA_ID alone.
  */
 int
 cs_p11_keygen_client(certseal_ctx *ctx, struct cs_p11_token *tok,

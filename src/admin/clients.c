@@ -28,21 +28,6 @@
 #define BACKDATE	60
 
 static int
-add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX v3;
-	X509_EXTENSION *ext;
-	int ok;
-
-	X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
-	if ((ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value)) == NULL)
-		return 0;
-	ok = X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
-	return ok;
-}
-
-static int
 set_skid(X509 *x, EVP_PKEY *pk)
 {
 	ASN1_OCTET_STRING *os = NULL;
@@ -111,9 +96,11 @@ client_issue(struct admin *a, const struct pair *pair, X509_REQ *req,
 	    !X509_set1_notAfter(x, X509_get0_notAfter(scert)))
 		goto ossl;
 	if (!set_skid(x, pk) ||
-	    !add_ext(x, scert, NID_authority_key_identifier, "keyid:always") ||
-	    !add_ext(x, scert, NID_basic_constraints, "critical,CA:FALSE") ||
-	    !add_ext(x, scert, NID_key_usage, ku))
+	    !cs_cert_add_ext(x, scert, NID_authority_key_identifier,
+	        "keyid:always") ||
+	    !cs_cert_add_ext(x, scert, NID_basic_constraints,
+	        "critical,CA:FALSE") ||
+	    !cs_cert_add_ext(x, scert, NID_key_usage, ku))
 		goto ossl;
 	if (X509_sign(x, spkey, cs_key_md(spkey)) <= 0) {
 		r = cs_error(a->ctx, CERTSEAL_E_TOKEN, "signing the "
@@ -249,9 +236,12 @@ pair_cross_certify(struct admin *a, const struct pair *prev,
 	    !X509_set1_notAfter(x, X509_get0_notAfter(nsign)) ||
 	    !X509_set_pubkey(x, X509_get0_pubkey(nsign)) ||
 	    !copy_ext(x, nsign, NID_subject_key_identifier) ||
-	    !add_ext(x, pcert, NID_authority_key_identifier, "keyid:always") ||
-	    !add_ext(x, pcert, NID_basic_constraints, "critical,CA:FALSE") ||
-	    !add_ext(x, pcert, NID_key_usage, "critical,digitalSignature") ||
+	    !cs_cert_add_ext(x, pcert, NID_authority_key_identifier,
+	        "keyid:always") ||
+	    !cs_cert_add_ext(x, pcert, NID_basic_constraints,
+	        "critical,CA:FALSE") ||
+	    !cs_cert_add_ext(x, pcert, NID_key_usage,
+	        "critical,digitalSignature") ||
 	    !set_succession_eku(x)) {
 		r = cs_error(a->ctx, CERTSEAL_E_INTERNAL, "cannot build the "
 		    "cross-certificate of pair %s", next->id);

@@ -195,6 +195,13 @@ char *cs_name_cn(const X509_NAME *nm, size_t max);
 
 int cs_key_id(EVP_PKEY *pk, uint8_t out[CS_KEY_ID_LEN]);
 int cs_key_id_hex(EVP_PKEY *pk, char out[CS_KEY_ID_HEX + 1]);
+/*
+ * Adds the extension nid with OpenSSL's configuration value (e.g.
+ * "keyid:always") to x, issued by issuer (x itself when self-signed).
+ * 1 on success, 0 otherwise: for the certificates certseal issues.
+ */
+int cs_cert_add_ext(X509 *x, X509 *issuer, int nid, const char *value);
+
 /* The same for a certificate's key, from its own SubjectPublicKeyInfo. */
 int cs_cert_key_id_hex(X509 *cert, char out[CS_KEY_ID_HEX + 1]);
 

@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "base.h"
 
@@ -101,4 +102,19 @@ cs_cert_fingerprint(X509 *cert, char out[CS_CERT_FP_HEX + 1])
 		return -1;
 	cs_hex(md, mdlen, out, CS_CERT_FP_HEX + 1);
 	return 0;
+}
+
+int
+cs_cert_add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX v3;
+	X509_EXTENSION *ext;
+	int ok;
+
+	X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
+	if ((ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value)) == NULL)
+		return 0;
+	ok = X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	return ok;
 }
