@@ -483,8 +483,9 @@ client_approve(const struct client_opts *o, int argc, char **argv)
 	struct issued *iss = NULL;
 	const struct pair *pair;
 	const char **keys = NULL, *dir;
+	unsigned char *fresh = NULL;
 	size_t i, nreqs = 0, nissued = 0, nwant;
-	int r, err, code, first = 0;
+	int r = 0, err, code, first = 0;
 
 	memset(&one, 0, sizeof(one));
 	if (o->all_pending == (argc > 0))
@@ -511,10 +512,21 @@ client_approve(const struct client_opts *o, int argc, char **argv)
 	}
 	if (o->all_pending) {
 		if ((r = requests_scan(a.ctx, dir, &reqs, &nreqs)) != 0 ||
-		    (r = sorted_keys(a.ctx, a.profile, &keys)) != 0) {
-			code = cli_fail(a.ctx, r, "client approve");
+		    (r = sorted_keys(a.ctx, a.profile, &keys)) != 0 ||
+		    (fresh = calloc(nreqs + 1, 1)) == NULL) {
+			code = cli_fail(a.ctx, r != 0 ? r : CERTSEAL_E_NOMEM,
+			    "client approve");
 			goto out;
 		}
+		/*
+		 * Chosen before any approval: each one adds a client to the
+		 * profile, which moves the key IDs keys[] points into.
+		 */
+		for (i = 0; i < nreqs; i++)
+			fresh[i] = (unsigned char)is_new_request(&reqs[i],
+			    keys, a.profile->nclients);
+		free(keys);
+		keys = NULL;
 	}
 	nwant = o->all_pending ? nreqs : (size_t)argc;
 	if ((iss = calloc(nwant + 1, sizeof(*iss))) == NULL) {
@@ -526,7 +538,7 @@ client_approve(const struct client_opts *o, int argc, char **argv)
 
 		if (o->all_pending) {
 			q = &reqs[i];
-			if (!is_new_request(q, keys, a.profile->nclients))
+			if (!fresh[i])
 				continue;
 			if (q->problem != NULL) {
 				/* Loud, but not a failure: automation
@@ -587,6 +599,7 @@ client_approve(const struct client_opts *o, int argc, char **argv)
 	}
 	free(iss);
 	free(keys);
+	free(fresh);
 	request_release(&one);
 	requests_free(reqs, nreqs);
 	admin_close(&a);

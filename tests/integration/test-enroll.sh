@@ -372,4 +372,23 @@ contains "$T/err" "approved 1 pending request" "all-pending counts"
 contains "$T/err" "forged.csr" "all-pending warns about the forged one"
 [ ! -e "$REQ/forged.crt" ] && ok || fail "all-pending approved forged"
 
+# ---- --all-pending with several new requests at once: each approval
+# grows the profile's client list, which must not move what the choice
+# of pending requests was made from (it crashed: SIGSEGV) ----
+for c in m1 m2 m3; do
+	mkdir -p "$T/$c"
+	expect 0 "enroll $c" -- client "$c" enroll --out "$REQ" --name "$c"
+done
+expect 0 "approve --all-pending, three at once" -- admin client approve \
+	--all-pending --requests "$REQ"
+contains "$T/err" "approved 3 pending requests" "all-pending counts three"
+for c in m1 m2 m3; do
+	[ -s "$REQ/$c.crt" ] && ok || fail "all-pending did not write $c.crt"
+done
+expect 0 "client list after the batch" -- admin client list --json \
+	--requests "$REQ"
+n=$(jq '[.clients[] | select(.state == "approved" and
+	(.name | test("^m[123]$")))] | length' "$T/out")
+[ "$n" -eq 3 ] && ok || fail "client list shows $n of m1..m3 approved"
+
 finish
