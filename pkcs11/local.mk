@@ -3,6 +3,8 @@ libcertseal_core_la_SOURCES += \
 	pkcs11/p11.h \
 	pkcs11/p11-int.h \
 	pkcs11/p11-error.c \
+	pkcs11/p11-kit-dl.h \
+	pkcs11/p11-kit-dl.c \
 	pkcs11/p11-uri.c \
 	pkcs11/p11-module.c \
 	pkcs11/p11-session.c \

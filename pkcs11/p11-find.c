@@ -58,10 +58,14 @@ object_attrs(CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE h,
 	o->always_auth = a[4].ulValueLen == sizeof(always) && always;
 }
 
-int
-cs_p11_find(certseal_ctx *ctx, struct cs_p11_token *tok,
-    CK_OBJECT_CLASS klass, const uint8_t *id, size_t idlen,
-    const char *label, struct cs_p11_object **out, size_t *np)
+/*
+ * cs_p11_find's work; with_attrs 0 leaves the objects' attributes to the
+ * caller (cs_p11_certs reads them with the certificate, in one call).
+ */
+static int
+find(certseal_ctx *ctx, struct cs_p11_token *tok, CK_OBJECT_CLASS klass,
+    const uint8_t *id, size_t idlen, const char *label, int with_attrs,
+    struct cs_p11_object **out, size_t *np)
 {
 	CK_FUNCTION_LIST *fl = cs_p11_token_fl(tok);
 	CK_ATTRIBUTE tmpl[3];
@@ -128,7 +132,7 @@ cs_p11_find(certseal_ctx *ctx, struct cs_p11_token *tok,
 	}
 	fl->C_FindObjectsFinal(h);
 	active = 0;
-	for (i = 0; i < n; i++)
+	for (i = 0; with_attrs && i < n; i++)
 		object_attrs(fl, h, &objs[i]);
 	*out = objs;
 	*np = n;
@@ -140,6 +144,14 @@ cs_p11_find(certseal_ctx *ctx, struct cs_p11_token *tok,
 	cs_p11_unlock();
 	free(objs);
 	return r;
+}
+
+int
+cs_p11_find(certseal_ctx *ctx, struct cs_p11_token *tok,
+    CK_OBJECT_CLASS klass, const uint8_t *id, size_t idlen,
+    const char *label, struct cs_p11_object **out, size_t *np)
+{
+	return find(ctx, tok, klass, id, idlen, label, 1, out, np);
 }
 
 /*
@@ -227,6 +239,67 @@ cs_p11_get_bool(certseal_ctx *ctx, struct cs_p11_token *tok,
 	return 0;
 }
 
+/*
+ * A certificate object's CKA_CLASS, CKA_ID and CKA_LABEL and its
+ * CKA_VALUE in one C_GetAttributeValue: on SoftHSM2's file back end every
+ * call re-reads and decrypts the object's file under a lock, and a listing
+ * asked twice per certificate.  Only when that call does not answer all
+ * four (a value over ATTR_GUESS bytes, a module refusing one of them) are
+ * they read as before: object_attrs, then cs_p11_get_attr, whose errors
+ * say what failed.  *der: malloc'ed value.
+ */
+static int
+cert_attrs(certseal_ctx *ctx, struct cs_p11_token *tok,
+    struct cs_p11_object *o, uint8_t **der, size_t *lenp)
+{
+	CK_FUNCTION_LIST *fl = cs_p11_token_fl(tok);
+	CK_SESSION_HANDLE h;
+	CK_ATTRIBUTE a[] = {
+		{ CKA_CLASS, &o->klass, sizeof(o->klass) },
+		{ CKA_ID, o->id, sizeof(o->id) },
+		{ CKA_LABEL, o->label, sizeof(o->label) - 1 },
+		{ CKA_VALUE, NULL, ATTR_GUESS },
+	};
+	uint8_t *buf;
+	CK_ULONG i;
+	CK_RV rv;
+	int r;
+
+	*der = NULL;
+	*lenp = 0;
+	if ((buf = malloc(ATTR_GUESS + 1)) == NULL)
+		return cs_nomem(ctx);
+	a[3].pValue = buf;
+	cs_p11_lock();
+	if ((r = cs_p11_token_session(ctx, tok, &h)) != 0) {
+		cs_p11_unlock();
+		free(buf);
+		return r;
+	}
+	rv = fl->C_GetAttributeValue(h, o->handle, a, 4);
+	if (rv == CKR_OK) {
+		for (i = 0; i < 4; i++)
+			if (a[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
+				rv = CKR_GENERAL_ERROR;
+	}
+	if (rv != CKR_OK) {
+		/* The path of old, one attribute set at a time. */
+		object_attrs(fl, h, o);
+		cs_p11_unlock();
+		free(buf);
+		return cs_p11_get_attr(ctx, tok, o->handle, CKA_VALUE, der,
+		    lenp);
+	}
+	cs_p11_unlock();
+	o->key_type = (CK_KEY_TYPE)-1;
+	o->idlen = a[1].ulValueLen;
+	o->label[a[2].ulValueLen] = '\0';
+	o->always_auth = 0;
+	*der = buf;
+	*lenp = a[3].ulValueLen;
+	return 0;
+}
+
 int
 cs_p11_certs(certseal_ctx *ctx, struct cs_p11_token *tok, const uint8_t *id,
     size_t idlen, const char *label, STACK_OF(X509) **out,
@@ -243,8 +316,8 @@ cs_p11_certs(certseal_ctx *ctx, struct cs_p11_token *tok, const uint8_t *id,
 	*out = NULL;
 	if (objsp != NULL)
 		*objsp = NULL;
-	if ((r = cs_p11_find(ctx, tok, CKO_CERTIFICATE, id, idlen, label,
-	    &objs, &n)) != 0)
+	if ((r = find(ctx, tok, CKO_CERTIFICATE, id, idlen, label, 0, &objs,
+	    &n)) != 0)
 		goto out;
 	if ((certs = sk_X509_new_null()) == NULL ||
 	    (n > 0 && (kept = calloc(n, sizeof(*kept))) == NULL)) {
@@ -252,8 +325,7 @@ cs_p11_certs(certseal_ctx *ctx, struct cs_p11_token *tok, const uint8_t *id,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if ((r = cs_p11_get_attr(ctx, tok, objs[i].handle, CKA_VALUE,
-		    &der, &len)) != 0)
+		if ((r = cert_attrs(ctx, tok, &objs[i], &der, &len)) != 0)
 			goto out;
 		p = der;
 		/* Attribute certificates and garbage are not ours to use. */

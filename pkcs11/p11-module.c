@@ -27,6 +27,7 @@
 
 #include "p11.h"
 #include "p11-int.h"
+#include "p11-kit-dl.h"
 
 struct cs_p11_module {
 	struct cs_p11_module *next;
@@ -105,6 +106,8 @@ cs_p11_module_load(certseal_ctx *ctx, const char *path, const char *reserved,
 	int r = CERTSEAL_E_INTERNAL;
 
 	*out = NULL;
+	if ((r = cs_p11kit_load(ctx)) != 0)
+		return r;
 	if (realpath(path, resolved) == NULL) {
 		return cs_error(ctx, CERTSEAL_E_MODULE, "PKCS#11 module '%s' "
 		    "not found: check module-path", path);
@@ -139,11 +142,11 @@ cs_p11_module_load(certseal_ctx *ctx, const char *path, const char *reserved,
 		goto out;
 	}
 	/* Unmanaged: the module's own function list, no p11-kit proxying. */
-	m->fl = p11_kit_module_load(resolved, P11_KIT_MODULE_UNMANAGED);
+	m->fl = cs_p11kit.module_load(resolved, P11_KIT_MODULE_UNMANAGED);
 	if (m->fl == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_MODULE, "PKCS#11 module '%s' "
-		    "cannot be loaded: %s", resolved, p11_kit_message() ?
-		    p11_kit_message() : "unknown reason");
+		    "cannot be loaded: %s", resolved, cs_p11kit.message() ?
+		    cs_p11kit.message() : "unknown reason");
 		goto out;
 	}
 	rv = initialize(m->fl, m->reserved);
@@ -154,7 +157,7 @@ cs_p11_module_load(certseal_ctx *ctx, const char *path, const char *reserved,
 		    "p11-kit module configuration or in the URI)" : "");
 		if (r != CERTSEAL_E_NOMEM)
 			r = CERTSEAL_E_MODULE;
-		p11_kit_module_release(m->fl);
+		cs_p11kit.module_release(m->fl);
 		m->fl = NULL;
 		goto out;
 	}
@@ -203,11 +206,13 @@ registered(certseal_ctx *ctx, const char *name, char ***out, char ***resv)
 
 	*out = NULL;
 	*resv = NULL;
-	mods = p11_kit_modules_load(NULL, P11_KIT_MODULE_UNMANAGED);
+	if ((r = cs_p11kit_load(ctx)) != 0)
+		return r;
+	mods = cs_p11kit.modules_load(NULL, P11_KIT_MODULE_UNMANAGED);
 	if (mods == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_MODULE, "cannot list p11-kit's "
-		    "registered modules: %s", p11_kit_message() ?
-		    p11_kit_message() : "unknown reason");
+		    "registered modules: %s", cs_p11kit.message() ?
+		    cs_p11kit.message() : "unknown reason");
 		goto out;
 	}
 	for (count = 0; mods[count] != NULL; count++)
@@ -218,12 +223,12 @@ registered(certseal_ctx *ctx, const char *name, char ***out, char ***resv)
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
-		mname = p11_kit_module_get_name(mods[i]);
+		mname = cs_p11kit.module_get_name(mods[i]);
 		if (name != NULL)
 			skip = mname == NULL || strcmp(mname, name) != 0;
 		else {
 			/* Trust modules hold CA anchors, never keys. */
-			opt = p11_kit_config_option(mods[i], "trust-policy");
+			opt = cs_p11kit.config_option(mods[i], "trust-policy");
 			skip = opt != NULL && strcmp(opt, "yes") == 0;
 			free(opt);
 		}
@@ -231,11 +236,11 @@ registered(certseal_ctx *ctx, const char *name, char ***out, char ***resv)
 		if (skip)
 			continue;
 		/* p11-kit's own option for C_Initialize's pReserved. */
-		opt = p11_kit_config_option(mods[i], "x-init-reserved");
+		opt = cs_p11kit.config_option(mods[i], "x-init-reserved");
 		rv[n] = strdup(opt != NULL ? opt : "");
 		free(opt);
 		if (rv[n] == NULL ||
-		    (v[n] = p11_kit_module_get_filename(mods[i])) == NULL) {
+		    (v[n] = cs_p11kit.module_get_filename(mods[i])) == NULL) {
 			r = cs_nomem(ctx);
 			n++;
 			goto out;
@@ -249,7 +254,7 @@ registered(certseal_ctx *ctx, const char *name, char ***out, char ***resv)
 	r = 0; /* success */
  out:
 	if (mods != NULL)
-		p11_kit_modules_release(mods);
+		cs_p11kit.modules_release(mods);
 	cs_p11_strv_free(v);
 	if (rv != NULL) {
 		/* v may hold fewer entries than rv after a failure */
@@ -383,7 +388,7 @@ cs_p11_shutdown(void)
 		cs_p11_tokens_free(m->tokens, m->pid == getpid());
 		if (m->owner && m->pid == getpid())
 			m->fl->C_Finalize(NULL);
-		p11_kit_module_release(m->fl);
+		cs_p11kit.module_release(m->fl);
 		free(m->path);
 		free(m->reserved);
 		free(m);

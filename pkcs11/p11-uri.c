@@ -13,6 +13,7 @@
 #include <p11-kit/uri.h>
 
 #include "p11.h"
+#include "p11-kit-dl.h"
 
 struct cs_p11_uri {
 	P11KitUri	*kit;
@@ -79,7 +80,7 @@ copy_object(certseal_ctx *ctx, const char *uri, struct cs_p11_uri *u)
 {
 	CK_ATTRIBUTE *a;
 
-	a = p11_kit_uri_get_attribute(u->kit, CKA_LABEL);
+	a = cs_p11kit.uri_get_attribute(u->kit, CKA_LABEL);
 	if (a == NULL || a->pValue == NULL)
 		return 0;
 	if (a->ulValueLen > 128 || memchr(a->pValue, '\0', a->ulValueLen))
@@ -117,20 +118,22 @@ cs_p11_uri_parse(certseal_ctx *ctx, const char *uri, struct cs_p11_uri **out)
 	if (query != NULL && (r = check_names(ctx, uri, query + 1, end, '&',
 	    query_attrs, "query")) != 0)
 		goto out;
+	if ((r = cs_p11kit_load(ctx)) != 0)
+		goto out;
 	if ((u = calloc(1, sizeof(*u))) == NULL ||
-	    (u->kit = p11_kit_uri_new()) == NULL) {
+	    (u->kit = cs_p11kit.uri_new()) == NULL) {
 		r = cs_nomem(ctx);
 		goto out;
 	}
 	/* Narrower flags drop the token part and then nothing matches. */
-	kr = p11_kit_uri_parse(uri, P11_KIT_URI_FOR_ANY, u->kit);
+	kr = cs_p11kit.uri_parse(uri, P11_KIT_URI_FOR_ANY, u->kit);
 	if (kr != P11_KIT_URI_OK) {
 		r = cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: %s", uri,
-		    p11_kit_uri_message(kr) ? p11_kit_uri_message(kr) :
+		    cs_p11kit.uri_message(kr) ? cs_p11kit.uri_message(kr) :
 		    "invalid pkcs11: URI");
 		goto out;
 	}
-	if (p11_kit_uri_any_unrecognized(u->kit)) {
+	if (cs_p11kit.uri_any_unrecognized(u->kit)) {
 		r = cs_error(ctx, CERTSEAL_E_BAD_URI,
 		    "%s: attribute values p11-kit does not recognize", uri);
 		goto out;
@@ -164,7 +167,7 @@ cs_p11_uri_free(struct cs_p11_uri *u)
 	if (u == NULL)
 		return;
 	if (u->kit != NULL)
-		p11_kit_uri_free(u->kit);
+		cs_p11kit.uri_free(u->kit);
 	free(u->object);
 	free(u);
 }
@@ -172,7 +175,7 @@ cs_p11_uri_free(struct cs_p11_uri *u)
 int
 cs_p11_uri_match_token(const struct cs_p11_uri *u, const CK_TOKEN_INFO *info)
 {
-	return p11_kit_uri_match_token_info(u->kit, (CK_TOKEN_INFO *)info);
+	return cs_p11kit.uri_match_token_info(u->kit, (CK_TOKEN_INFO *)info);
 }
 
 /* p11-kit returns "" for some absent values; absent means NULL here. */
@@ -185,31 +188,31 @@ nonempty(const char *s)
 const char *
 cs_p11_uri_module_path(const struct cs_p11_uri *u)
 {
-	return nonempty(p11_kit_uri_get_module_path(u->kit));
+	return nonempty(cs_p11kit.uri_get_module_path(u->kit));
 }
 
 const char *
 cs_p11_uri_module_name(const struct cs_p11_uri *u)
 {
-	return nonempty(p11_kit_uri_get_module_name(u->kit));
+	return nonempty(cs_p11kit.uri_get_module_name(u->kit));
 }
 
 const char *
 cs_p11_uri_pin_source(const struct cs_p11_uri *u)
 {
-	return nonempty(p11_kit_uri_get_pin_source(u->kit));
+	return nonempty(cs_p11kit.uri_get_pin_source(u->kit));
 }
 
 const char *
 cs_p11_uri_pin_value(const struct cs_p11_uri *u)
 {
-	return p11_kit_uri_get_pin_value(u->kit);
+	return cs_p11kit.uri_get_pin_value(u->kit);
 }
 
 const char *
 cs_p11_uri_init_reserved(const struct cs_p11_uri *u)
 {
-	return nonempty(p11_kit_uri_get_vendor_query(u->kit,
+	return nonempty(cs_p11kit.uri_get_vendor_query(u->kit,
 	    "x-init-reserved"));
 }
 
@@ -219,7 +222,7 @@ cs_p11_uri_id(const struct cs_p11_uri *u, size_t *lenp)
 	CK_ATTRIBUTE *a;
 
 	*lenp = 0;
-	a = p11_kit_uri_get_attribute(u->kit, CKA_ID);
+	a = cs_p11kit.uri_get_attribute(u->kit, CKA_ID);
 	if (a == NULL || a->pValue == NULL)
 		return NULL;
 	*lenp = a->ulValueLen;
@@ -238,7 +241,7 @@ cs_p11_uri_class(const struct cs_p11_uri *u)
 	CK_ATTRIBUTE *a;
 	CK_OBJECT_CLASS c;
 
-	a = p11_kit_uri_get_attribute(u->kit, CKA_CLASS);
+	a = cs_p11kit.uri_get_attribute(u->kit, CKA_CLASS);
 	if (a == NULL || a->pValue == NULL || a->ulValueLen != sizeof(c))
 		return (CK_OBJECT_CLASS)-1;
 	memcpy(&c, a->pValue, sizeof(c));

@@ -68,6 +68,8 @@ INTEGRATION_TESTS += tests/integration/test-client-p12.sh
 INTEGRATION_TESTS += tests/integration/test-client-messages.sh
 # The layering of the tree (issue 13): base <- token layer <- library.
 INTEGRATION_TESTS += tests/integration/test-layering.sh
+# p11-kit loaded only by pkcs11: sources (issue 16).
+INTEGRATION_TESTS += tests/integration/test-lazy-libraries.sh
 # Interop with Bouncy Castle, Python (cryptography + asn1crypto) and
 # openssl cms in both directions (issue 12), and bounded CMS counts
 # (issue 19).

@@ -209,6 +209,18 @@ spy_open "$T/spy-rsa1.log" "$SPY_URI" "$T/rsa1.sealed" \
 [ $? -eq 0 ] && ok || fail "open OAEP-SHA1 under spy: $(cat "$T/err")"
 same_bytes "$T/out" "$T/config" "open OAEP-SHA1 under spy"
 check_spy "$T/spy-rsa1.log" "OAEP-SHA1" 1 0
+# Each certificate object is read once: its listing attributes and its
+# value in one C_GetAttributeValue (issue 16: SoftHSM2 re-reads and
+# decrypts the object file on every call).
+twice=$(awk '/^[0-9]+: C_/ { fn = $2; obj = ""; sect = ""; next }
+	fn == "C_GetAttributeValue" && /\[in\] hObject = / { obj = $4; n[obj]++ }
+	/\[out\] pTemplate/ { sect = "out" }
+	fn == "C_GetAttributeValue" && sect == "out" && $1 == "CKA_CLASS" &&
+	    $2 == "CKO_CERTIFICATE" { cert[obj] = 1 }
+	END { for (o in cert) { c++; if (n[o] != 1) print o, n[o] }
+	      if (c == 0) print "no certificate read" }' "$T/spy-rsa1.log")
+[ -z "$twice" ] && ok ||
+	fail "certificate objects read more than once (handle, calls): $twice"
 # Native OAEP with the file's hash, and nothing else.
 m=$(decrypt_mechs "$T/spy-rsa1.log")
 [ "$m" = "CKM_RSA_PKCS_OAEP CKM_SHA_1 CKR_OK" ] && ok ||
