@@ -79,6 +79,25 @@ cs_secret_from(const void *data, size_t len, struct cs_secret **out)
 	return 0;
 }
 
+int
+cs_secret_adopt_ossl(uint8_t *data, size_t len, struct cs_secret **out)
+{
+	struct cs_secret *s;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		cs_wipe(data, len);
+		OPENSSL_free(data);
+		return CERTSEAL_E_NOMEM;
+	}
+	data[len] = '\0';
+	s->data = data;
+	s->len = len;
+	s->ossl = 1;
+	*out = s;
+	return 0;
+}
+
 /*
  * explicit_bzero is glibc's memset that the compiler may not remove, as
  * OPENSSL_cleanse is; OpenSSL's goes through a volatile function pointer
@@ -99,7 +118,10 @@ cs_secret_free(struct cs_secret *s)
 		return;
 	if (s->data != NULL) {
 		cs_wipe(s->data, s->len + 1);
-		free(s->data);
+		if (s->ossl)
+			OPENSSL_free(s->data);
+		else
+			free(s->data);
 	}
 	free(s);
 }
