@@ -499,13 +499,20 @@ seal_common(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 		r = cs_nomem(ctx);
 		goto out;
 	}
+	/*
+	 * Populated in two steps, the DER's part first: the rest is only
+	 * touched once the ciphertext is freed, which keeps the peak at
+	 * about the PEM and the ciphertext.
+	 */
 	p = result + pemlen - (size_t)derlen;
+	cs_populate(p, (size_t)derlen + 1);
 	if (i2d_CMS_ContentInfo(env, &p) != derlen) {
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot write PEM");
 		goto out;
 	}
 	CMS_ContentInfo_free(env);
 	env = NULL;
+	cs_populate(result, pemlen - (size_t)derlen);
 	pem_encode_tail(result, pemlen, (size_t)derlen);
 	result[pemlen] = '\0';
 	*out = result;
