@@ -19,6 +19,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
+#include "base64.h"
 #include "internal.h"
 #include "envelope-internal.h"
 
@@ -396,7 +397,7 @@ pem_encode_tail(uint8_t *buf, size_t pemlen, size_t derlen)
 		n = derlen - off > 48 ? 48 : derlen - off;
 		/* The line is read before its text is written. */
 		memcpy(line, in + off, n);
-		o += EVP_EncodeBlock(o, line, (int)n);
+		o += cs_base64_encode(line, n, o);
 		*o++ = '\n';
 	}
 	memcpy(o, PEM_TAIL, sizeof(PEM_TAIL) - 1);
