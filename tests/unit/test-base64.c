@@ -166,7 +166,8 @@ test_random_lengths_and_layouts(void)
 {
 	enum { MAX = 5000 };
 	static unsigned char raw[MAX], enc[MAX / 3 * 4 + 8], mine[MAX / 3 * 4 + 8];
-	static unsigned char text[MAX * 3], out[MAX * 3];
+	/* One character a line with CRLF and blanks: four bytes each. */
+	static unsigned char text[(MAX / 3 * 4 + 8) * 4], out[sizeof(text)];
 	unsigned char r[2];
 	size_t len, n, t;
 	int round;
