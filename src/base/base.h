@@ -96,10 +96,19 @@ void cs_wipe(void *p, size_t len);
 struct cs_secret {
 	uint8_t	*data;
 	size_t	 len;
+	int	 ossl;		/* data is OPENSSL_malloc'ed (adopted) */
 };
 
 int cs_secret_new(size_t len, struct cs_secret **out);
 int cs_secret_from(const void *data, size_t len, struct cs_secret **out);
+/*
+ * Takes over data, an OPENSSL_malloc'ed buffer of at least len + 1 bytes
+ * holding a secret (a decryption, an OCTET STRING's value taken from a
+ * parsed structure), instead of copying it: data[len] becomes the NUL,
+ * and the buffer is wiped and given back with OPENSSL_free.  On failure
+ * data is wiped and freed all the same.
+ */
+int cs_secret_adopt_ossl(uint8_t *data, size_t len, struct cs_secret **out);
 void cs_secret_free(struct cs_secret *s);
 
 /*

@@ -1,5 +1,5 @@
 /*
- * base64.h - decoding the base64 body of a PEM file (RFC 7468).
+ * base64.h - the base64 body of a PEM file (RFC 7468).
  */
 #ifndef CS_BASE64_H
 #define CS_BASE64_H
@@ -15,5 +15,12 @@
  * short or data after the padding.
  */
 long cs_base64_decode(const uint8_t *in, size_t len, uint8_t *out);
+
+/*
+ * Encodes len bytes at in as base64 with "=" padding and no line breaks
+ * into out, which needs room for (len + 2) / 3 * 4 bytes (no NUL is
+ * written); the bytes EVP_EncodeBlock writes.  Returns their number.
+ */
+size_t cs_base64_encode(const uint8_t *in, size_t len, uint8_t *out);
 
 #endif

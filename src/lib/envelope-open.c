@@ -366,60 +366,85 @@ drain(BIO *in)
 }
 
 /*
- * Decrypts the content into one wiped buffer of the ciphertext's length
- * (GCM and CBC decrypt to at most that), reading the decrypting BIO chain
- * as CMS_decrypt does but into memory certseal owns: CMS_decrypt writes
- * through a memory BIO that OpenSSL 3.0 grows by reallocation, which for a
- * 64 MiB configuration peaked at 141 MiB beside the ciphertext
- * (bench/ANALYSIS.md).  Nothing is returned unless the chain ended with the
- * GCM tag (or the CBC padding) verified.  The caller has set the key.
+ * Reads the decrypting chain into buf (cap bytes); *usedp: how many.
+ * 0 only when the chain ended with the GCM tag (or the CBC padding)
+ * verified and gave no more than cap bytes.
  */
 static int
-decrypt_content(struct open_state *st, struct cs_secret **out)
+read_chain(BIO *chain, unsigned char *buf, size_t cap, size_t *usedp)
 {
-	ASN1_OCTET_STRING **pos = CMS_get0_content(st->cms);
-	struct cs_secret *buf = NULL;
-	size_t cap, used = 0;
 	unsigned char extra;
-	BIO *chain = NULL;
-	int n, r = CERTSEAL_E_INTERNAL;
+	size_t used = 0;
+	int n;
 
-	*out = NULL;
-	cap = pos != NULL && *pos != NULL ? (size_t)(*pos)->length : 0;
-	if (cs_secret_new(cap, &buf) != 0) {
-		r = cs_nomem(st->ctx);
-		goto out;
-	}
-	if ((chain = CMS_dataInit(st->cms, NULL)) == NULL)
-		goto bad;
 	for (;;) {
 		if (used < cap)
-			n = BIO_read(chain, buf->data + used, (int)(cap - used >
+			n = BIO_read(chain, buf + used, (int)(cap - used >
 			    INT_MAX ? INT_MAX : cap - used));
 		else
 			n = BIO_read(chain, &extra, 1);
 		if (n <= 0)
 			break;
 		if (used == cap)
-			goto bad;	/* more plaintext than ciphertext */
+			return -1;	/* more plaintext than ciphertext */
 		used += (size_t)n;
 	}
+	*usedp = used;
 	if (n < 0 || (BIO_method_type(chain) == BIO_TYPE_CIPHER &&
 	    BIO_get_cipher_status(chain) <= 0))
+		return -1;
+	return 0;
+}
+
+/*
+ * Decrypts the content in place: into the ciphertext's own buffer, which
+ * the parsed structure holds, then taken from it as a wiped secret.  Why:
+ * CMS_decrypt writes through a memory BIO that OpenSSL 3.0 grows by
+ * reallocation (141 MiB beside the 64 MiB ciphertext at its peak for a
+ * 64 MiB configuration), and a separate output buffer costs its 16 000
+ * pages again (bench/ANALYSIS.md).  In place is safe: the chain reads
+ * the ciphertext through a read-only memory BIO ahead of what the cipher
+ * writes (GCM writes as much as it read, CBC never more).  Nothing is
+ * returned unless the chain ended with the GCM tag (or the CBC padding)
+ * verified; otherwise the unauthenticated plaintext is wiped.  The
+ * caller has set the key.
+ */
+static int
+decrypt_content(struct open_state *st, struct cs_secret **out)
+{
+	ASN1_OCTET_STRING **pos = CMS_get0_content(st->cms), *ct;
+	unsigned char empty[1];
+	unsigned char *data;
+	size_t cap, used = 0;
+	BIO *chain = NULL;
+	int ok;
+
+	*out = NULL;
+	ct = pos != NULL ? *pos : NULL;
+	data = ct != NULL && ct->data != NULL && ct->length > 0 ? ct->data :
+	    empty;
+	cap = data != empty ? (size_t)ct->length : 0;
+	if ((chain = CMS_dataInit(st->cms, NULL)) == NULL)
 		goto bad;
-	buf->len = used;
-	*out = buf;
-	buf = NULL;
-	r = 0; /* success */
-	goto out;
+	ok = read_chain(chain, data, cap, &used) == 0;
+	BIO_free_all(chain);
+	if (!ok) {
+		cs_wipe(data, cap);
+		goto bad;
+	}
+	if (data == empty)
+		return cs_secret_new(0, out) != 0 ? cs_nomem(st->ctx) : 0;
+	/* Taken from the structure; the bytes past the plaintext wiped. */
+	cs_wipe(data + used, cap - used);
+	ct->data = NULL;
+	ct->length = 0;
+	if (cs_secret_adopt_ossl(data, used, out) != 0)
+		return cs_nomem(st->ctx);
+	return 0;
  bad:
-	r = cs_error(st->ctx, CERTSEAL_E_DECRYPT, "%s: decryption failed "
+	return cs_error(st->ctx, CERTSEAL_E_DECRYPT, "%s: decryption failed "
 	    "(authentication tag); the file is damaged or was altered",
 	    st->name);
- out:
-	BIO_free_all(chain);
-	cs_secret_free(buf);
-	return r;
 }
 
 static void
@@ -616,6 +641,33 @@ pick_signer(struct open_state *st, CMS_ContentInfo *sd,
 }
 
 /*
+ * The verified content of sd as the configuration: its buffer taken from
+ * the parsed structure (which then holds none) instead of copied, so that
+ * a large configuration costs no second buffer, copy and wipe.
+ */
+static int
+adopt_content(struct open_state *st, CMS_ContentInfo *sd,
+    struct cs_secret **out)
+{
+	ASN1_OCTET_STRING **pos = CMS_get0_content(sd), *os;
+	unsigned char *data;
+
+	*out = NULL;
+	os = pos != NULL ? *pos : NULL;
+	if (os == NULL || os->data == NULL)
+		return cs_secret_new(0, out) != 0 ? cs_nomem(st->ctx) : 0;
+	/* ASN1_STRING_set and the BER collector keep a NUL after it. */
+	data = os->data;
+	os->data = NULL;
+	if (cs_secret_adopt_ossl(data, (size_t)os->length, out) != 0) {
+		os->length = 0;
+		return cs_nomem(st->ctx);
+	}
+	os->length = 0;
+	return 0;
+}
+
+/*
  * Verifies the inner SignedData: every SignerInfo whose identifier names
  * a trusted certificate must verify (exact pinning: no chain, no time);
  * at least one must exist.  Signers are matched through an index, and
@@ -634,7 +686,6 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 	struct cs_cert_index *idx = NULL;
 	CMS_SignerInfo *good = NULL;
 	X509 *goodcert = NULL;
-	ASN1_OCTET_STRING **pos;
 	BIO *cont = NULL;
 	int r = CERTSEAL_E_INTERNAL;
 
@@ -655,13 +706,8 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 		r = cs_nomem(ctx);
 		goto out;
 	}
-	pos = CMS_get0_content(sd);
-	if (pos != NULL && *pos != NULL ?
-	    cs_secret_from((*pos)->data, (size_t)(*pos)->length,
-	    &cfg->plain) != 0 : cs_secret_new(0, &cfg->plain) != 0) {
-		r = cs_nomem(ctx);
+	if ((r = adopt_content(st, sd, &cfg->plain)) != 0)
 		goto out;
-	}
 	cfg->is_signed = 1;
 	cs_succession_persist(ctx, st->src, &succ, goodcert);
 	r = 0; /* success */

@@ -19,6 +19,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
+#include "base64.h"
 #include "internal.h"
 #include "envelope-internal.h"
 
@@ -396,7 +397,7 @@ pem_encode_tail(uint8_t *buf, size_t pemlen, size_t derlen)
 		n = derlen - off > 48 ? 48 : derlen - off;
 		/* The line is read before its text is written. */
 		memcpy(line, in + off, n);
-		o += EVP_EncodeBlock(o, line, (int)n);
+		o += cs_base64_encode(line, n, o);
 		*o++ = '\n';
 	}
 	memcpy(o, PEM_TAIL, sizeof(PEM_TAIL) - 1);
@@ -499,13 +500,20 @@ seal_common(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 		r = cs_nomem(ctx);
 		goto out;
 	}
+	/*
+	 * Populated in two steps, the DER's part first: the rest is only
+	 * touched once the ciphertext is freed, which keeps the peak at
+	 * about the PEM and the ciphertext.
+	 */
 	p = result + pemlen - (size_t)derlen;
+	cs_populate(p, (size_t)derlen + 1);
 	if (i2d_CMS_ContentInfo(env, &p) != derlen) {
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot write PEM");
 		goto out;
 	}
 	CMS_ContentInfo_free(env);
 	env = NULL;
+	cs_populate(result, pemlen - (size_t)derlen);
 	pem_encode_tail(result, pemlen, (size_t)derlen);
 	result[pemlen] = '\0';
 	*out = result;

@@ -1,7 +1,9 @@
 /*
- * test-base64.c - the PEM body decoder (src/lib/base64.c) against
- * OpenSSL's EVP_DecodeBlock, an implementation certseal did not write, on
- * random data in every line layout, and on a table of hostile inputs.
+ * test-base64.c - the PEM body decoder and encoder (src/lib/base64.c)
+ * against OpenSSL's EVP_DecodeBlock and EVP_EncodeBlock, implementations
+ * certseal did not write, on random data of random lengths in every line
+ * layout, every invalid character at every position, and a table of
+ * hostile inputs.
  */
 #include "config.h"
 
@@ -130,6 +132,131 @@ test_against_openssl(void)
 	}
 }
 
+/* The bytes of a random layout of enc: lines of random widths (not
+ * always a multiple of four), LF or CRLF ends, blanks between
+ * characters now and then.  Returns the length written to text. */
+static size_t
+random_layout(const unsigned char *enc, size_t n, unsigned char *text)
+{
+	unsigned char r[4];
+	size_t i, t = 0, width, col = 0;
+
+	CU_ASSERT_FATAL(RAND_bytes(r, sizeof(r)) == 1);
+	width = r[0] % 4 == 0 ? 64 : r[0] % 4 == 1 ? 76 : (size_t)r[1] % 97 + 1;
+	for (i = 0; i < n; i++) {
+		text[t++] = enc[i];
+		if (++col == width) {
+			if (r[2] & 1)
+				text[t++] = '\r';
+			text[t++] = '\n';
+			col = 0;
+		}
+		if (r[3] % 16 == 0 && (i * 7919u) % 61 == 0)
+			text[t++] = (i & 1) ? ' ' : '\t';
+	}
+	if (r[2] & 2)
+		text[t++] = '\n';
+	return t;
+}
+
+/* Random lengths up to 5 000 bytes in random layouts, decoded to the
+ * same bytes (also in place), and encoded to what OpenSSL encodes. */
+static void
+test_random_lengths_and_layouts(void)
+{
+	enum { MAX = 5000 };
+	static unsigned char raw[MAX], enc[MAX / 3 * 4 + 8], mine[MAX / 3 * 4 + 8];
+	/* One character a line with CRLF and blanks: four bytes each. */
+	static unsigned char text[(MAX / 3 * 4 + 8) * 4], out[sizeof(text)];
+	unsigned char r[2];
+	size_t len, n, t;
+	int round;
+
+	for (round = 0; round < 3000; round++) {
+		CU_ASSERT_FATAL(RAND_bytes(r, sizeof(r)) == 1);
+		len = ((size_t)r[0] << 8 | r[1]) % (MAX + 1);
+		CU_ASSERT_FATAL(RAND_bytes(raw, (int)len) == 1 || len == 0);
+		n = (size_t)EVP_EncodeBlock(enc, raw, (int)len);
+		CU_ASSERT_FATAL(cs_base64_encode(raw, len, mine) == n);
+		CU_ASSERT_FATAL(memcmp(mine, enc, n) == 0);
+		t = random_layout(enc, n, text);
+		if (cs_base64_decode(text, t, out) != (long)len ||
+		    memcmp(out, raw, len) != 0) {
+			fprintf(stderr, "layout: %zu bytes, %.*s\n", len,
+			    (int)(t < 200 ? t : 200), (const char *)text);
+			CU_FAIL("random layout");
+		}
+		memcpy(out, text, t);
+		CU_ASSERT(cs_base64_decode(out, t, out) == (long)len &&
+		    memcmp(out, raw, len) == 0);
+	}
+}
+
+/* Every byte that is neither the alphabet, "=" nor PEM white space, at
+ * every position of a 96-character body (the fast path's blocks of
+ * sixteen, its single groups and the character path): refused.  White
+ * space at those positions is skipped. */
+static void
+test_every_invalid_character(void)
+{
+	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned char raw[72], enc[97], text[98], out[98];
+	unsigned int c;
+	size_t pos;
+	long got;
+
+	CU_ASSERT_FATAL(RAND_bytes(raw, sizeof(raw)) == 1);
+	CU_ASSERT_FATAL(EVP_EncodeBlock(enc, raw, sizeof(raw)) == 96);
+	for (c = 0; c < 256; c++) {
+		int space = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+
+		if (c != 0 && strchr(alpha, (int)c) != NULL)
+			continue;
+		for (pos = 0; pos <= 96; pos++) {
+			memcpy(text, enc, pos);
+			text[pos] = (unsigned char)c;
+			memcpy(text + pos + 1, enc + pos, 96 - pos);
+			got = cs_base64_decode(text, 97, out);
+			if (space ? got != 72 || memcmp(out, raw, 72) != 0 :
+			    got != -1) {
+				fprintf(stderr, "byte 0x%02x at %zu: %ld\n", c,
+				    pos, got);
+				CU_FAIL("invalid character");
+			}
+		}
+	}
+}
+
+/* The same inputs OpenSSL refuses, on random alphabet strings with one
+ * character replaced by a random byte: where EVP_DecodeBlock (which
+ * skips only leading and trailing blanks) refuses a non-blank, so does
+ * this decoder. */
+static void
+test_refuses_what_openssl_refuses(void)
+{
+	unsigned char raw[60], enc[81], out[81], r[3];
+	int round, got, ref;
+
+	for (round = 0; round < 20000; round++) {
+		CU_ASSERT_FATAL(RAND_bytes(raw, sizeof(raw)) == 1 &&
+		    RAND_bytes(r, sizeof(r)) == 1);
+		CU_ASSERT_FATAL(EVP_EncodeBlock(enc, raw, sizeof(raw)) == 80);
+		if (r[1] == '=' || r[1] == ' ' || r[1] == '\t' ||
+		    r[1] == '\r' || r[1] == '\n' || r[1] == '\f' ||
+		    r[1] == '\v')
+			continue;
+		enc[r[0] % 80] = r[1];
+		ref = EVP_DecodeBlock(out, enc, 80);
+		got = (int)cs_base64_decode(enc, 80, out);
+		if ((ref < 0) != (got < 0)) {
+			fprintf(stderr, "byte 0x%02x at %d: OpenSSL %d, "
+			    "certseal %d\n", r[1], r[0] % 80, ref, got);
+			CU_FAIL("refusal differs from OpenSSL");
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -137,6 +264,12 @@ main(void)
 		{ "random data in every line layout", test_random_round_trip },
 		{ "hostile inputs", test_table },
 		{ "same bytes as EVP_DecodeBlock", test_against_openssl },
+		{ "random lengths and layouts, EVP_EncodeBlock's text",
+		    test_random_lengths_and_layouts },
+		{ "every invalid character at every position",
+		    test_every_invalid_character },
+		{ "refuses what EVP_DecodeBlock refuses",
+		    test_refuses_what_openssl_refuses },
 	};
 
 	if (CU_initialize_registry() != CUE_SUCCESS ||

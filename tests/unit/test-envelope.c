@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
@@ -1233,6 +1234,140 @@ test_we_open_openssl_files(void)
 	free(path);
 }
 
+/* ---- large files and other producers' PEM -------------------------------- */
+
+/* The body of PEM `in` re-wrapped in lines of `width` characters ending
+ * in CRLF when crlf (other producers' layouts), into a new buffer. */
+static uint8_t *
+rewrap(const uint8_t *in, size_t len, size_t width, int crlf, size_t *outlen)
+{
+	static const char head[] = "-----BEGIN CMS-----", tail[] =
+	    "-----END CMS-----";
+	const uint8_t *b = in + strlen(head), *e;
+	uint8_t *out, *o;
+	size_t col = 0;
+
+	CU_ASSERT_FATAL(len > sizeof(head) && memcmp(in, head,
+	    strlen(head)) == 0);
+	e = (const uint8_t *)strstr((const char *)in, tail);
+	CU_ASSERT_FATAL(e != NULL);
+	CU_ASSERT_FATAL((out = malloc(len * 2 + 64)) != NULL);
+	o = out;
+	memcpy(o, head, strlen(head));
+	o += strlen(head);
+	if (crlf)
+		*o++ = '\r';
+	*o++ = '\n';
+	for (; b < e; b++) {
+		if (*b == '\n' || *b == '\r')
+			continue;
+		*o++ = *b;
+		if (++col == width) {
+			if (crlf)
+				*o++ = '\r';
+			*o++ = '\n';
+			col = 0;
+		}
+	}
+	if (col != 0) {
+		if (crlf)
+			*o++ = '\r';
+		*o++ = '\n';
+	}
+	memcpy(o, tail, strlen(tail));
+	o += strlen(tail);
+	if (crlf)
+		*o++ = '\r';
+	*o++ = '\n';
+	*outlen = (size_t)(o - out);
+	return out;
+}
+
+/* Opens data through the file path (the buffer taken over and decoded in
+ * place) and from memory (decoded into a copy); both give want. */
+static void
+open_both_ways(const uint8_t *data, size_t len, const uint8_t *want,
+    size_t wantlen)
+{
+	char *path = tu_path(dir, "large.sealed");
+	certseal_ctx *ctx;
+	certseal_config *cfg = NULL;
+	int r;
+
+	CU_ASSERT_FATAL(tu_write_file(path, data, len, 0644) == 0);
+	ctx = ctx_with(uri_r1, NULL, CERTSEAL_FLAG_ENCRYPTED_ONLY);
+	r = certseal_open_file(ctx, path, &cfg);
+	if (r != 0)
+		fprintf(stderr, "open file: %s\n", certseal_ctx_last_error(ctx));
+	CU_ASSERT(r == 0);
+	if (r == 0)
+		assert_plain(cfg, want, wantlen);
+	certseal_config_free(cfg);
+	certseal_ctx_free(ctx);
+	cfg = NULL;
+	CU_ASSERT(open_with(uri_r1, NULL, CERTSEAL_FLAG_ENCRYPTED_ONLY, data,
+	    len, &cfg) == 0);
+	if (cfg != NULL)
+		assert_plain(cfg, want, wantlen);
+	certseal_config_free(cfg);
+	unlink(path);
+	free(path);
+}
+
+/* A configuration of CERTSEAL_MAX_CONFIG_SIZE bytes (the largest there
+ * is) seals and opens whole, in place and from memory; one byte more is
+ * refused. */
+static void
+test_at_the_size_limit(void)
+{
+	const int rc[] = { R1 }, sg[] = { SA };
+	size_t n = CERTSEAL_MAX_CONFIG_SIZE, len = 0, i;
+	uint8_t *plain, *sealed = NULL;
+
+	CU_ASSERT_FATAL((plain = malloc(n + 1)) != NULL);
+	for (i = 0; i < n + 1; i++)
+		plain[i] = (uint8_t)(i * 2654435761u >> 24);
+	CU_ASSERT_FATAL(seal(plain, n, rc, 1, NULL, sg, 1, "big", 1, &sealed,
+	    &len) == 0);
+	open_both_ways(sealed, len, plain, n);
+	free(sealed);
+	sealed = NULL;
+	CU_ASSERT(seal(plain, n + 1, rc, 1, NULL, sg, 1, "big", 1, &sealed,
+	    &len) == CERTSEAL_E_TOO_LARGE);
+	free(sealed);
+	free(plain);
+}
+
+/* A multi-MiB file (large buffers are populated, decoded in place and
+ * decrypted in place) re-wrapped as other producers write PEM: CRLF,
+ * 76-character and odd line lengths, one character a line; certseal
+ * accepts them all as it always did. */
+static void
+test_large_in_other_layouts(void)
+{
+	static const struct { size_t width; int crlf; } layouts[] = {
+		{ 64, 1 }, { 76, 0 }, { 76, 1 }, { 61, 1 }, { 1, 0 },
+		{ 1000003, 0 },
+	};
+	const int rc[] = { R1 }, sg[] = { SA };
+	size_t n = 3 * 1024 * 1024 + 7, len = 0, wlen, i;
+	uint8_t *plain, *sealed = NULL, *w;
+
+	CU_ASSERT_FATAL((plain = malloc(n)) != NULL);
+	CU_ASSERT_FATAL(RAND_bytes(plain, (int)n) == 1);
+	CU_ASSERT_FATAL(seal(plain, n, rc, 1, NULL, sg, 1, "big", 1, &sealed,
+	    &len) == 0);
+	open_both_ways(sealed, len, plain, n);
+	for (i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+		w = rewrap(sealed, len, layouts[i].width, layouts[i].crlf,
+		    &wlen);
+		open_both_ways(w, wlen, plain, n);
+		free(w);
+	}
+	free(sealed);
+	free(plain);
+}
+
 int
 main(void)
 {
@@ -1263,6 +1398,9 @@ main(void)
 		    test_openssl_decrypts_ours },
 		{ "certseal opens openssl cms files",
 		    test_we_open_openssl_files },
+		{ "at the size limit", test_at_the_size_limit },
+		{ "a large file in other producers' layouts",
+		    test_large_in_other_layouts },
 	};
 
 	if (CU_initialize_registry() != CUE_SUCCESS ||
