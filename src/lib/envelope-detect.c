@@ -241,20 +241,19 @@ release_tail(uint8_t *buf, size_t used, size_t len)
 }
 
 /*
- * Parses data; when inplace, a PEM body is decoded into data itself
- * (which the caller gives up), else into a new buffer.
+ * Decodes data into DER (into data itself when inplace, which the caller
+ * gives up; else into a new buffer, or not at all for DER input) and
+ * checks the counts of issue 19 on it.  OpenSSL has not seen it yet.
  */
 static int
-parse(certseal_ctx *ctx, const uint8_t *data, size_t len, uint8_t *inplace,
-    const char *name, CMS_ContentInfo **out, struct cs_der *dout)
+decode(certseal_ctx *ctx, const uint8_t *data, size_t len, uint8_t *inplace,
+    const char *name, struct cs_der *dout)
 {
 	unsigned char *der = NULL, *owned = NULL;
-	CMS_ContentInfo *cms = NULL;
 	size_t off, blen;
 	long derlen = 0;
 	int r = CERTSEAL_E_INTERNAL;
 
-	*out = NULL;
 	memset(dout, 0, sizeof(*dout));
 	if (len > CS_MAX_SEALED_SIZE) {
 		r = cs_error(ctx, CERTSEAL_E_TOO_LARGE, "%s: %zu bytes, over "
@@ -280,27 +279,17 @@ parse(certseal_ctx *ctx, const uint8_t *data, size_t len, uint8_t *inplace,
 		if (inplace != NULL)
 			release_tail(inplace, (size_t)derlen, len);
 	}
+	/* As the messages always said (in-place PEM included). */
+	dout->form = der == data ? "DER" : "PEM";
 	/* Excess is refused before OpenSSL builds it (issue 19). */
 	if ((r = cs_cms_check_counts(ctx, der, derlen, name,
 	    "outer structure")) != 0)
 		goto out;
-	if ((cms = cs_cms_d2i_exact(der, derlen)) == NULL) {
-		if (cs_cms_has_auth_attrs(der, derlen)) {
-			r = cs_error(ctx, CERTSEAL_E_POLICY, "%s: the "
-			    "AuthEnvelopedData carries authenticated "
-			    "attributes (authAttrs), which this OpenSSL cannot "
-			    "read; reseal it with content type id-data and no "
-			    "authAttrs", name);
-			goto out;
-		}
-		goto bad;
-	}
 	dout->p = der;
 	dout->len = derlen;
+	dout->writable = inplace != NULL || owned != NULL ? der : NULL;
 	dout->owned = owned;
 	owned = NULL;
-	*out = cms;
-	cms = NULL;
 	r = 0; /* success */
 	goto out;
  bad:
@@ -308,9 +297,55 @@ parse(certseal_ctx *ctx, const uint8_t *data, size_t len, uint8_t *inplace,
 	    "does not parse; the file is damaged or truncated", name,
 	    der == data ? "DER" : "PEM");
  out:
-	CMS_ContentInfo_free(cms);
 	OPENSSL_free(owned);
 	return r;
+}
+
+int
+cs_envelope_d2i(certseal_ctx *ctx, const struct cs_der *der,
+    const unsigned char *p, long len, const char *name,
+    CMS_ContentInfo **out)
+{
+	if ((*out = cs_cms_d2i_exact(p, len)) != NULL)
+		return 0;
+	if (cs_cms_has_auth_attrs(p, len))
+		return cs_error(ctx, CERTSEAL_E_POLICY, "%s: the "
+		    "AuthEnvelopedData carries authenticated attributes "
+		    "(authAttrs), which this OpenSSL cannot read; reseal it "
+		    "with content type id-data and no authAttrs", name);
+	return cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: looks like %s CMS but "
+	    "does not parse; the file is damaged or truncated", name,
+	    der->form);
+}
+
+/* Decodes and parses data (see decode). */
+static int
+parse(certseal_ctx *ctx, const uint8_t *data, size_t len, uint8_t *inplace,
+    const char *name, CMS_ContentInfo **out, struct cs_der *dout)
+{
+	int r;
+
+	*out = NULL;
+	if ((r = decode(ctx, data, len, inplace, name, dout)) != 0)
+		return r;
+	if ((r = cs_envelope_d2i(ctx, dout, dout->p, dout->len, name,
+	    out)) != 0)
+		cs_der_release(dout);
+	return r;
+}
+
+int
+cs_envelope_decode(certseal_ctx *ctx, const uint8_t *data, size_t len,
+    const char *name, struct cs_der *der)
+{
+	return decode(ctx, data, len, NULL, name, der);
+}
+
+int
+cs_envelope_decode_inplace(certseal_ctx *ctx, uint8_t *data, size_t len,
+    const char *name, struct cs_der *der)
+{
+	return decode(ctx, data, len, data, name, der);
 }
 
 int

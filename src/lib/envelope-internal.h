@@ -118,8 +118,28 @@ struct cs_der {
 	const unsigned char	*p;
 	long			 len;
 	unsigned char		*owned;
+	unsigned char		*writable;	/* p, when it may be changed */
+	const char		*form;		/* "DER" or "PEM", for messages */
 };
 void cs_der_release(struct cs_der *der);
+
+/*
+ * The first half of cs_envelope_parse(_inplace): the DER of data, its
+ * counts checked (issue 19), not parsed by OpenSSL.
+ */
+int cs_envelope_decode(certseal_ctx *ctx, const uint8_t *data, size_t len,
+    const char *name, struct cs_der *der);
+int cs_envelope_decode_inplace(certseal_ctx *ctx, uint8_t *data, size_t len,
+    const char *name, struct cs_der *der);
+
+/*
+ * The second half: the ContentInfo at p (len bytes: der itself, or a
+ * reduced copy of it), with the messages of cs_envelope_parse when it does
+ * not parse completely.
+ */
+int cs_envelope_d2i(certseal_ctx *ctx, const struct cs_der *der,
+    const unsigned char *p, long len, const char *name,
+    CMS_ContentInfo **out);
 
 /*
  * Parses data that cs_envelope_looks_sealed() accepted (PEM or DER) into
@@ -170,12 +190,74 @@ int cs_envelope_open_owned(certseal_ctx *ctx, uint8_t **datap, size_t len,
 int cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms,
     const struct cs_der *der, const char *name, struct cs_outer_info *info);
 
+/* cs_policy_outer for the content type nid, before OpenSSL parses der. */
+int cs_policy_outer_nid(certseal_ctx *ctx, int nid, const struct cs_der *der,
+    const char *name, struct cs_outer_info *info);
+
 /* Describes one RecipientInfo and whether the whitelist accepts it. */
 void cs_policy_recipient(CMS_RecipientInfo *ri, struct cs_ri_info *info);
 
-/* The same for the n recipients of ris, into infos[0..n-1]. */
-void cs_policy_recipients(STACK_OF(CMS_RecipientInfo) *ris,
-    struct cs_ri_info *infos, int n);
+/*
+ * The RecipientInfos of an (Auth)EnvelopedData as its encoding spells
+ * them (envelope-recipients.c), read without OpenSSL parsing them: a file
+ * sealed to 10 000 clients costs its client a walk over their headers,
+ * not 10 000 parsed structures (bench/ANALYSIS.md).
+ */
+struct cs_raw_rid {
+	struct cs_recipient_id	 id;	/* what the sources are asked */
+	ASN1_OCTET_STRING	 skid;	/* id.keyid: points into the DER... */
+	unsigned char		*skid_owned; /* ...or here (constructed BER) */
+	X509_NAME		*issuer;	/* owned; issuerAndSerialNumber */
+	ASN1_INTEGER		*serial;	/* owned */
+	size_t			 ri;		/* its RecipientInfo */
+};
+
+struct cs_raw_ri {
+	int			 type;		/* CMS_RECIPINFO_* */
+	const unsigned char	*start, *end;	/* the element, EOC included */
+	const unsigned char	*alg;		/* key-encryption algorithm */
+	long			 alg_len;	/* (KTRI, KARI; else 0) */
+};
+
+struct cs_raw_recipients {
+	struct cs_raw_ri	*ris;
+	size_t			 n;
+	struct cs_raw_rid	*rids;		/* KTRI: 1 each, KARI: 1 a REK */
+	size_t			 nrids;
+	/* What a reduced copy keeps byte for byte (cs_raw_reduce). */
+	const unsigned char	*type, *type_end;	/* contentType */
+	const unsigned char	*head, *head_end;	/* version, originator */
+	const unsigned char	*rest, *rest_end;	/* encrypted content on */
+};
+
+/*
+ * Reads the recipients of the (Auth)EnvelopedData in der (BER or DER).
+ * -1 when they are not well-formed RecipientInfos (the caller says the
+ * file is damaged), -2 out of memory.
+ */
+int cs_raw_recipients_read(const struct cs_der *der,
+    struct cs_raw_recipients *out);
+void cs_raw_recipients_release(struct cs_raw_recipients *raw);
+
+/*
+ * A ContentInfo like der with only the RecipientInfo `keep`: every other
+ * element copied byte for byte (BER stays BER inside new definite-length
+ * headers).  Built in der's own buffer when it is writable (the ciphertext
+ * stays where it is: no second copy of a large file), else into *ownedp.
+ * *pp, *lenp: the result.  0, or -1 when it would not be smaller (the
+ * caller parses der whole), -2 out of memory.
+ */
+int cs_raw_reduce(struct cs_der *der, const struct cs_raw_recipients *raw,
+    size_t keep, const unsigned char **pp, long *lenp,
+    unsigned char **ownedp);
+
+/*
+ * Judges raw->n recipients into infos (the verdicts and reasons of
+ * cs_policy_recipient), from the algorithm bytes: equal bytes of the same
+ * type share a verdict.
+ */
+void cs_policy_raw_recipients(const struct cs_raw_recipients *raw,
+    struct cs_ri_info *infos);
 
 /* Short names for digests the policy knows ("sha256"), or NULL. */
 const char *cs_policy_md_name(int nid);

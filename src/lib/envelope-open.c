@@ -28,9 +28,15 @@ struct open_state {
 	const char		*name;
 	unsigned int		 opts;
 	CMS_ContentInfo		*cms;
+	struct cs_der		 der;		/* until cms is parsed */
 	struct cs_outer_info	 outer;
-	STACK_OF(CMS_RecipientInfo) *ris;
-	struct cs_ri_info	*infos;
+	struct cs_raw_recipients raw;		/* read from der */
+	struct cs_ri_info	*infos;		/* raw.n verdicts */
+	/* The identifiers of accepted and refused recipients, in order. */
+	const struct cs_recipient_id **acc, **ref;
+	size_t			*acc_rid, *ref_rid; /* their raw.rids[] */
+	size_t			 nacc, nref;
+	size_t			 chosen;	/* raw.ris[] of st->key */
 	struct cs_source	*src;		/* the source whose key is used */
 	const struct cs_key	*key;
 	struct cs_error_saved	 hard;		/* first hard source error */
@@ -68,87 +74,74 @@ ensure_sources(struct open_state *st)
 }
 
 /*
- * Asks src for the key of each recipient identifier of ri (a KARI may
- * have several): the first one src holds wins.
+ * The identifiers of the recipients the sources may be asked about (key
+ * transport and key agreement; a KARI has one a RecipientEncryptedKey),
+ * accepted ones and refused ones apart, each in file order.
  */
 static int
-ri_find_key(struct open_state *st, struct cs_source *src,
-    CMS_RecipientInfo *ri, const struct cs_key **keyp)
+list_ids(struct open_state *st)
 {
-	STACK_OF(CMS_RecipientEncryptedKey) *reks;
-	CMS_RecipientEncryptedKey *rek;
-	ASN1_OCTET_STRING *keyid = NULL;
-	X509_NAME *issuer = NULL;
-	ASN1_INTEGER *sno = NULL;
-	ASN1_GENERALIZEDTIME *tm = NULL;
-	CMS_OtherKeyAttribute *other = NULL;
-	struct cs_recipient_id id;
-	int i, r;
+	const struct cs_raw_rid *rid;
+	const struct cs_ri_info *info;
+	size_t k, n = st->raw.nrids;
 
-	*keyp = NULL;
-	if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS) {
-		if (CMS_RecipientInfo_ktri_get0_signer_id(ri, &keyid, &issuer,
-		    &sno) != 1)
-			return CERTSEAL_E_NO_KEY;
-		id.keyid = keyid;
-		id.issuer = issuer;
-		id.serial = sno;
-		return cs_source_find_key(src, &id, keyp);
-	}
-	if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_AGREE ||
-	    (reks = CMS_RecipientInfo_kari_get0_reks(ri)) == NULL)
-		return CERTSEAL_E_NO_KEY;
-	for (i = 0; i < sk_CMS_RecipientEncryptedKey_num(reks); i++) {
-		rek = sk_CMS_RecipientEncryptedKey_value(reks, i);
-		keyid = NULL;
-		issuer = NULL;
-		sno = NULL;
-		if (CMS_RecipientEncryptedKey_get0_id(rek, &keyid, &tm, &other,
-		    &issuer, &sno) != 1)
+	if (n == 0)
+		return 0;
+	if ((st->acc = malloc(n * sizeof(*st->acc))) == NULL ||
+	    (st->ref = malloc(n * sizeof(*st->ref))) == NULL ||
+	    (st->acc_rid = malloc(n * sizeof(*st->acc_rid))) == NULL ||
+	    (st->ref_rid = malloc(n * sizeof(*st->ref_rid))) == NULL)
+		return cs_nomem(st->ctx);
+	for (k = 0; k < n; k++) {
+		rid = &st->raw.rids[k];
+		info = &st->infos[rid->ri];
+		if (info->type != CMS_RECIPINFO_TRANS &&
+		    info->type != CMS_RECIPINFO_AGREE)
 			continue;
-		id.keyid = keyid;
-		id.issuer = issuer;
-		id.serial = sno;
-		r = cs_source_find_key(src, &id, keyp);
-		if (r != CERTSEAL_E_NO_KEY)
-			return r;
+		if (info->accepted) {
+			st->acc_rid[st->nacc] = k;
+			st->acc[st->nacc++] = &rid->id;
+		} else {
+			st->ref_rid[st->nref] = k;
+			st->ref[st->nref++] = &rid->id;
+		}
 	}
-	return CERTSEAL_E_NO_KEY;
+	return 0;
 }
 
 /*
- * Looks through the whitelisted recipients of one source.  Returns 0 with
- * st->key set, CERTSEAL_E_NO_KEY, or a hard error.
+ * Looks through the whitelisted recipients of one source, then (only to
+ * explain a refusal) the refused ones.  Returns 0 with st->key set,
+ * CERTSEAL_E_NO_KEY, or a hard error.
  */
 static int
 search_source(struct open_state *st, struct cs_source *src)
 {
 	const struct cs_key *key = NULL;
-	int i, n, r, pass;
+	size_t which = 0;
+	int r;
 
-	n = sk_CMS_RecipientInfo_num(st->ris);
-	/* Pass 0: accepted recipients.  Pass 1: only to explain a refusal. */
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < n; i++) {
-			if (st->infos[i].accepted != (pass == 0))
-				continue;
-			if (st->infos[i].type != CMS_RECIPINFO_TRANS &&
-			    st->infos[i].type != CMS_RECIPINFO_AGREE)
-				continue;
-			r = ri_find_key(st, src,
-			    sk_CMS_RecipientInfo_value(st->ris, i), &key);
-			if (r == CERTSEAL_E_NO_KEY)
-				continue;
-			if (r != 0)
-				return r;
-			if (pass == 1) {
-				st->refused_match = i + 1;
-				return CERTSEAL_E_NO_KEY;
-			}
+	if (st->nacc > 0) {
+		r = cs_source_find_first_key(src, st->acc, st->nacc, &which,
+		    &key);
+		if (r == 0) {
 			st->key = key;
 			st->src = src;
+			st->chosen = st->raw.rids[st->acc_rid[which]].ri;
 			return 0;
 		}
+		if (r != CERTSEAL_E_NO_KEY)
+			return r;
+	}
+	if (st->nref > 0) {
+		r = cs_source_find_first_key(src, st->ref, st->nref, &which,
+		    &key);
+		if (r == 0) {
+			st->refused_match =
+			    (int)st->raw.rids[st->ref_rid[which]].ri + 1;
+			return CERTSEAL_E_NO_KEY;
+		}
+		return r;
 	}
 	return CERTSEAL_E_NO_KEY;
 }
@@ -157,27 +150,11 @@ search_source(struct open_state *st, struct cs_source *src)
 static int
 refused_recipient_matches(struct open_state *st)
 {
-	STACK_OF(CMS_RecipientEncryptedKey) *reks;
-	CMS_RecipientInfo *ri;
-	int i, j;
+	size_t i;
 
-	for (i = 0; i < sk_CMS_RecipientInfo_num(st->ris); i++) {
-		if (st->infos[i].accepted)
-			continue;
-		ri = sk_CMS_RecipientInfo_value(st->ris, i);
-		if (st->infos[i].type == CMS_RECIPINFO_TRANS &&
-		    CMS_RecipientInfo_ktri_cert_cmp(ri, st->key->cert) == 0)
+	for (i = 0; i < st->nref; i++)
+		if (cs_recipient_id_matches(st->ref[i], st->key->cert))
 			return 1;
-		if (st->infos[i].type != CMS_RECIPINFO_AGREE ||
-		    (reks = CMS_RecipientInfo_kari_get0_reks(ri)) == NULL)
-			continue;
-		for (j = 0; j < sk_CMS_RecipientEncryptedKey_num(reks); j++) {
-			if (CMS_RecipientEncryptedKey_cert_cmp(
-			    sk_CMS_RecipientEncryptedKey_value(reks, j),
-			    st->key->cert) == 0)
-				return 1;
-		}
-	}
 	return 0;
 }
 
@@ -751,44 +728,108 @@ release_input(uint8_t **ownedp, size_t len, int wipe)
 }
 
 /*
- * Step 1 of a sealed open: parses the outer structure and judges it (the
- * whitelist applies before any key is looked at), then each recipient.
- * The input is released once parsed.
+ * A refusal made before OpenSSL parsed the file: a file that OpenSSL
+ * cannot parse is called damaged (or refused for its authAttrs) first,
+ * as when the whole file was parsed before anything else.  Costs a parse
+ * on failure paths only.
  */
 static int
-parse_outer(struct open_state *st, const uint8_t *data, size_t len,
-    uint8_t **ownedp)
+damaged_first(struct open_state *st, int r)
+{
+	CMS_ContentInfo *cms = NULL;
+	int r2;
+
+	if (st->der.p == NULL || r == CERTSEAL_E_NOMEM)
+		return r;
+	if ((r2 = cs_envelope_d2i(st->ctx, &st->der, st->der.p, st->der.len,
+	    st->name, &cms)) != 0)
+		return r2;
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return r;
+}
+
+/* The NID of the ContentInfo's contentType, from its encoding. */
+static int
+outer_nid(const struct cs_der *der)
+{
+	const unsigned char *p = der->p, *q;
+	struct cs_ber ci, type;
+	ASN1_OBJECT *obj;
+	int nid;
+
+	if (cs_ber_next(&p, der->p + der->len, &ci) != 0 ||
+	    !cs_ber_is(&ci, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, 1))
+		return -1;
+	q = ci.body;
+	if (cs_ber_next(&q, ci.end, &type) != 0 ||
+	    !cs_ber_is(&type, V_ASN1_UNIVERSAL, V_ASN1_OBJECT, 0))
+		return -1;
+	q = type.start;
+	if ((obj = d2i_ASN1_OBJECT(NULL, &q, type.end - type.start)) == NULL)
+		return -1;
+	nid = OBJ_obj2nid(obj);
+	ASN1_OBJECT_free(obj);
+	return nid;
+}
+
+/*
+ * Judges the outer structure (the whitelist applies before any key is
+ * looked at), then each recipient, from the encoding.
+ */
+static int
+judge_outer(struct open_state *st)
 {
 	certseal_ctx *ctx = st->ctx;
-	struct cs_der der;
-	int n, r;
+	int nid, r;
 
-	if (ownedp != NULL)
-		r = cs_envelope_parse_inplace(ctx, *ownedp, len, st->name,
-		    &st->cms, &der);
-	else
-		r = cs_envelope_parse(ctx, data, len, st->name, &st->cms,
-		    &der);
-	if (r == 0)
-		r = cs_policy_outer(ctx, st->cms, &der, st->name, &st->outer);
-	/* The parsed structure is all that is needed from here on. */
-	cs_der_release(&der);
-	release_input(ownedp, len, 0);
-	if (r != 0)
+	if ((nid = outer_nid(&st->der)) < 0)
+		return cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: looks like %s "
+		    "CMS but does not parse; the file is damaged or truncated",
+		    st->name, st->der.form);
+	if ((r = cs_policy_outer_nid(ctx, nid, &st->der, st->name,
+	    &st->outer)) != 0)
 		return r;
 	if (!st->outer.accepted)
 		return cs_error(ctx, CERTSEAL_E_ALGORITHM, "%s: %s (%s); reseal "
 		    "it with certseal", st->name, st->outer.reason,
 		    st->outer.content_encryption_oid[0] != '\0' ?
 		    st->outer.content_encryption_oid : st->outer.content_type);
-	st->ris = CMS_get0_RecipientInfos(st->cms);
-	n = st->ris == NULL ? 0 : sk_CMS_RecipientInfo_num(st->ris);
-	if (n <= 0)
+	if ((r = cs_raw_recipients_read(&st->der, &st->raw)) == -2)
+		return cs_nomem(ctx);
+	if (r != 0)
+		return cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: malformed %s "
+		    "structure; the file is damaged", st->name,
+		    st->outer.content_type);
+	if (st->raw.n == 0)
 		return cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: no recipients",
 		    st->name);
-	if ((st->infos = calloc((size_t)n, sizeof(*st->infos))) == NULL)
+	if ((st->infos = malloc(st->raw.n * sizeof(*st->infos))) == NULL)
 		return cs_nomem(ctx);
-	cs_policy_recipients(st->ris, st->infos, n);
+	cs_policy_raw_recipients(&st->raw, st->infos);
+	return list_ids(st);
+}
+
+/*
+ * Step 1 of a sealed open: the file's DER (decoded in place when the
+ * input is ours), judged.  OpenSSL has parsed nothing yet.
+ */
+static int
+parse_outer(struct open_state *st, const uint8_t *data, size_t len,
+    uint8_t **ownedp)
+{
+	int r;
+
+	if (ownedp != NULL)
+		r = cs_envelope_decode_inplace(st->ctx, *ownedp, len,
+		    st->name, &st->der);
+	else
+		r = cs_envelope_decode(st->ctx, data, len, st->name,
+		    &st->der);
+	if (r != 0)
+		return r;
+	if ((r = judge_outer(st)) != 0)
+		return damaged_first(st, r);
 	return 0;
 }
 
@@ -799,12 +840,47 @@ pick_recipient(struct open_state *st)
 	int r;
 
 	if ((r = ensure_sources(st)) != 0 || (r = find_key(st)) != 0)
-		return r;
+		return damaged_first(st, r);
 	if (refused_recipient_matches(st))
-		return cs_error(st->ctx, CERTSEAL_E_ALGORITHM, "%s: key %s is "
-		    "also named by a recipient the policy refuses; reseal the "
-		    "file with certseal", st->name, st->key->keyid_hex);
+		return damaged_first(st, cs_error(st->ctx,
+		    CERTSEAL_E_ALGORITHM, "%s: key %s is also named by a "
+		    "recipient the policy refuses; reseal the file with "
+		    "certseal", st->name, st->key->keyid_hex));
 	return 0;
+}
+
+/*
+ * Step 2b: OpenSSL parses the file with only the chosen RecipientInfo
+ * (cs_raw_reduce), so that it builds one recipient, not thousands, and
+ * decrypts with that one.  The input is released once parsed.
+ */
+static int
+parse_chosen(struct open_state *st, size_t len, uint8_t **ownedp)
+{
+	const unsigned char *p = st->der.p;
+	unsigned char *copy = NULL;
+	long plen = st->der.len;
+	int r;
+
+	r = cs_raw_reduce(&st->der, &st->raw, st->chosen, &p, &plen, &copy);
+	if (r == -2)
+		return cs_nomem(st->ctx);
+	if (r != 0) {
+		p = st->der.p;
+		plen = st->der.len;
+	}
+	/* The identifiers point into the DER, which may have changed. */
+	free(st->acc);
+	free(st->ref);
+	st->acc = st->ref = NULL;
+	st->nacc = st->nref = 0;
+	cs_raw_recipients_release(&st->raw);
+	r = cs_envelope_d2i(st->ctx, &st->der, p, plen, st->name, &st->cms);
+	/* The parsed structure is all that is needed from here on. */
+	free(copy);
+	cs_der_release(&st->der);
+	release_input(ownedp, len, 0);
+	return r;
 }
 
 /*
@@ -842,7 +918,6 @@ decrypt_outer(struct open_state *st, struct cs_secret **dec, int *enidp)
 	/* The ciphertext is not needed any more. */
 	CMS_ContentInfo_free(st->cms);
 	st->cms = NULL;
-	st->ris = NULL;
 	return 0;
 }
 
@@ -996,6 +1071,7 @@ open_common(certseal_ctx *ctx, const uint8_t *data, size_t len,
 	cfg->sealed = sealed = 1;
 	if ((r = parse_outer(&st, data, len, ownedp)) != 0 ||
 	    (r = pick_recipient(&st)) != 0 ||
+	    (r = parse_chosen(&st, len, ownedp)) != 0 ||
 	    (r = decrypt_outer(&st, &dec, &enid)) != 0 ||
 	    (r = unwrap_inner(&st, enid, dec, &inner)) != 0 ||
 	    (r = take_content(&st, &inner, &dec, signers, cfg)) != 0 ||
@@ -1012,6 +1088,12 @@ open_common(certseal_ctx *ctx, const uint8_t *data, size_t len,
 	CMS_ContentInfo_free(inner);
 	CMS_ContentInfo_free(st.cms);
 	cs_secret_free(dec);
+	cs_raw_recipients_release(&st.raw);
+	cs_der_release(&st.der);
+	free(st.acc);
+	free(st.ref);
+	free(st.acc_rid);
+	free(st.ref_rid);
 	free(st.infos);
 	cs_config_free(cfg);
 	return r;

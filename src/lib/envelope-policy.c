@@ -355,13 +355,21 @@ int
 cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms,
     const struct cs_der *der, const char *name, struct cs_outer_info *info)
 {
+	return cs_policy_outer_nid(ctx, OBJ_obj2nid(CMS_get0_type(cms)), der,
+	    name, info);
+}
+
+int
+cs_policy_outer_nid(certseal_ctx *ctx, int nid, const struct cs_der *der,
+    const char *name, struct cs_outer_info *info)
+{
 	const struct content_alg *alg;
 	struct outer_walk w;
 	int aead, r = CERTSEAL_E_INTERNAL;
 
 	memset(info, 0, sizeof(*info));
 	memset(&w, 0, sizeof(w));
-	info->nid = OBJ_obj2nid(CMS_get0_type(cms));
+	info->nid = nid;
 	info->content_type = OBJ_nid2sn(info->nid);
 	if (info->nid != NID_id_smime_ct_authEnvelopedData &&
 	    info->nid != NID_pkcs7_enveloped) {
@@ -476,18 +484,17 @@ check_oaep(const X509_ALGOR *alg, struct cs_ri_info *info)
 	RSA_OAEP_PARAMS_free(oaep);
 }
 
+/* A key agreement's keyEncryptionAlgorithm (NULL: unreadable). */
 static void
-check_kari(CMS_RecipientInfo *ri, struct cs_ri_info *info)
+check_kari(const X509_ALGOR *alg, struct cs_ri_info *info)
 {
-	X509_ALGOR *alg = NULL, *wrap = NULL;
-	ASN1_OCTET_STRING *ukm = NULL;
+	X509_ALGOR *wrap = NULL;
 	const ASN1_OBJECT *obj;
 	const void *pval;
 	int ptype;
 
 	info->key_encryption = "ecdh";
-	if (CMS_RecipientInfo_kari_get0_alg(ri, &alg, &ukm) != 1 ||
-	    alg == NULL) {
+	if (alg == NULL) {
 		info->reason = "malformed key agreement";
 		return;
 	}
@@ -541,19 +548,22 @@ check_kari(CMS_RecipientInfo *ri, struct cs_ri_info *info)
 	X509_ALGOR_free(wrap);
 }
 
-void
-cs_policy_recipient(CMS_RecipientInfo *ri, struct cs_ri_info *info)
+/*
+ * The verdict on a recipient of the given type whose key-encryption
+ * AlgorithmIdentifier is alg (NULL: unreadable; only key transport and
+ * key agreement have one): the only inputs of a verdict.
+ */
+static void
+judge(int type, const X509_ALGOR *alg, struct cs_ri_info *info)
 {
-	X509_ALGOR *alg = NULL;
 	const ASN1_OBJECT *obj;
 
 	memset(info, 0, sizeof(*info));
-	info->type = CMS_RecipientInfo_type(ri);
+	info->type = type;
 	switch (info->type) {
 	case CMS_RECIPINFO_TRANS:
 		info->type_name = "ktri";
-		if (CMS_RecipientInfo_ktri_get0_algs(ri, NULL, NULL,
-		    &alg) != 1 || alg == NULL) {
+		if (alg == NULL) {
 			info->reason = "malformed key transport";
 			return;
 		}
@@ -578,7 +588,7 @@ cs_policy_recipient(CMS_RecipientInfo *ri, struct cs_ri_info *info)
 		break;
 	case CMS_RECIPINFO_AGREE:
 		info->type_name = "kari";
-		check_kari(ri, info);
+		check_kari(alg, info);
 		break;
 	case CMS_RECIPINFO_KEK:
 		info->type_name = "kekri";
@@ -595,14 +605,11 @@ cs_policy_recipient(CMS_RecipientInfo *ri, struct cs_ri_info *info)
 	}
 }
 
-/*
- * The key-encryption AlgorithmIdentifier of a key transport or key
- * agreement recipient (the only input of its verdict), or NULL.
- */
-static X509_ALGOR *
-recipient_alg(CMS_RecipientInfo *ri, int type)
+void
+cs_policy_recipient(CMS_RecipientInfo *ri, struct cs_ri_info *info)
 {
 	X509_ALGOR *alg = NULL;
+	int type = CMS_RecipientInfo_type(ri);
 
 	if (type == CMS_RECIPINFO_TRANS) {
 		if (CMS_RecipientInfo_ktri_get0_algs(ri, NULL, NULL,
@@ -612,37 +619,43 @@ recipient_alg(CMS_RecipientInfo *ri, int type)
 		if (CMS_RecipientInfo_kari_get0_alg(ri, &alg, NULL) != 1)
 			alg = NULL;
 	}
-	return alg;
+	judge(type, alg, info);
 }
 
 /*
- * Why not one cs_policy_recipient per recipient: a file sealed to a
- * thousand clients carries a thousand identical key-encryption
- * AlgorithmIdentifiers, and naming and unpacking each (OBJ_obj2txt, the
- * OAEP or key-wrap parameters) costs more than comparing it with the one
- * before (X509_ALGOR_cmp: the OID and the parameters); a recipient of the
- * same type with an equal one gets its verdict, which depends on nothing
- * else.
+ * Why not one verdict per recipient: a file sealed to a thousand clients
+ * carries a thousand identical key-encryption AlgorithmIdentifiers, and
+ * parsing, naming and unpacking each (OBJ_obj2txt, the OAEP or key-wrap
+ * parameters) costs more than comparing its bytes with the last one
+ * judged; a recipient of the same type with equal bytes gets its verdict,
+ * which depends on nothing else.
  */
 void
-cs_policy_recipients(STACK_OF(CMS_RecipientInfo) *ris,
-    struct cs_ri_info *infos, int n)
+cs_policy_raw_recipients(const struct cs_raw_recipients *raw,
+    struct cs_ri_info *infos)
 {
-	CMS_RecipientInfo *ri;
-	X509_ALGOR *alg, *prev = NULL;
-	int i, type, prev_type = -1;
+	const struct cs_raw_ri *ri, *prev = NULL;
+	const unsigned char *p;
+	X509_ALGOR *alg;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		ri = sk_CMS_RecipientInfo_value(ris, i);
-		type = CMS_RecipientInfo_type(ri);
-		alg = recipient_alg(ri, type);
-		if (alg != NULL && prev != NULL && type == prev_type &&
-		    X509_ALGOR_cmp(alg, prev) == 0) {
-			infos[i] = infos[i - 1];
+	for (i = 0; i < raw->n; i++) {
+		ri = &raw->ris[i];
+		if (prev != NULL && ri->type == prev->type &&
+		    ri->alg_len == prev->alg_len && (ri->alg_len == 0 ||
+		    memcmp(ri->alg, prev->alg, (size_t)ri->alg_len) == 0)) {
+			infos[i] = infos[prev - raw->ris];
 			continue;
 		}
-		cs_policy_recipient(ri, &infos[i]);
-		prev = alg;
-		prev_type = type;
+		p = ri->alg;
+		alg = ri->alg_len > 0 ? d2i_X509_ALGOR(NULL, &p,
+		    ri->alg_len) : NULL;
+		if (alg != NULL && p != ri->alg + ri->alg_len) {
+			X509_ALGOR_free(alg);
+			alg = NULL;
+		}
+		judge(ri->type, alg, &infos[i]);
+		X509_ALGOR_free(alg);
+		prev = ri;
 	}
 }

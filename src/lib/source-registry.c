@@ -144,6 +144,40 @@ cs_source_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 }
 
 int
+cs_source_find_each(struct cs_source *src,
+    const struct cs_recipient_id *const *ids, size_t n, size_t *which,
+    const struct cs_key **out)
+{
+	size_t i;
+	int r;
+
+	*out = NULL;
+	*which = 0;
+	for (i = 0; i < n; i++) {
+		if ((r = cs_source_find_key(src, ids[i], out)) ==
+		    CERTSEAL_E_NO_KEY)
+			continue;
+		*which = i;
+		return r;
+	}
+	return CERTSEAL_E_NO_KEY;
+}
+
+int
+cs_source_find_first_key(struct cs_source *src,
+    const struct cs_recipient_id *const *ids, size_t n, size_t *which,
+    const struct cs_key **out)
+{
+	*out = NULL;
+	*which = 0;
+	if (src->ops->find_first_key == NULL)
+		return cs_source_find_each(src, ids, n, which, out);
+	free(src->hint);
+	src->hint = NULL;
+	return src->ops->find_first_key(src, ids, n, which, out);
+}
+
+int
 cs_source_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 {
 	return src->ops->trusted_signers(src, into);

@@ -11,6 +11,8 @@
 #include "config.h"
 
 #include <assert.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,6 +200,124 @@ store_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 	return r;
 }
 
+/*
+ * Up to this many recipients are looked up one openat() each; above it,
+ * keys/ is listed once and only the recipients it names are opened (a
+ * file sealed to 10 000 clients, of which this store holds one).  Few
+ * recipients keep the single openat(): a store may hold 10 000 entries
+ * that a file sealed to one pair need not list.
+ */
+#define STORE_LIST_ABOVE	16
+
+/* keys/ listed: the key IDs its entry names spell, sorted. */
+struct listing {
+	struct listed_id {
+		size_t		 len;
+		unsigned char	 id[CS_STORE_ID_MAX / 2];
+	}		*ids;
+	size_t		 n;
+};
+
+static int
+cmp_listed(const void *a, const void *b)
+{
+	const struct listed_id *x = a, *y = b;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->id, y->id, x->len);
+}
+
+/* Entry names "<hex>.pem" (cs_store_list_names checked them) as bytes. */
+static int
+list_keys_dir(struct store_source *ss, struct listing *l)
+{
+	char shown[PATH_MAX], **names = NULL;
+	size_t i, n = 0;
+	int len, r;
+
+	memset(l, 0, sizeof(*l));
+	cs_store_shown(shown, sizeof(shown), &ss->path, KEYS_DIR, NULL);
+	if ((r = cs_store_list_names(ss->base.ctx, ss->keysfd, shown, 0,
+	    SIZE_MAX, &names, &n)) != 0)
+		return r;
+	if (n > 0 && (l->ids = calloc(n, sizeof(*l->ids))) == NULL) {
+		cs_store_free_names(names, n);
+		return cs_nomem(ss->base.ctx);
+	}
+	for (i = 0; i < n; i++) {
+		names[i][strcspn(names[i], ".")] = '\0';
+		if ((len = cs_hex_decode(names[i], l->ids[l->n].id,
+		    sizeof(l->ids[l->n].id))) > 0)
+			l->ids[l->n++].len = (size_t)len;
+	}
+	cs_store_free_names(names, n);
+	qsort(l->ids, l->n, sizeof(*l->ids), cmp_listed);
+	return 0;
+}
+
+/* 1 when keys/ (as listed) may hold the key of id. */
+static int
+listed(const struct listing *l, const struct cs_recipient_id *id)
+{
+	struct listed_id want;
+	int len;
+
+	/* issuer and serial: only a pointer file tells; look it up. */
+	if (id->keyid == NULL)
+		return 1;
+	len = ASN1_STRING_length(id->keyid);
+	if (len <= 0 || len > CS_STORE_ID_MAX / 2)
+		return 0;	/* cannot be in a store */
+	want.len = (size_t)len;
+	memcpy(want.id, ASN1_STRING_get0_data(id->keyid), want.len);
+	return bsearch(&want, l->ids, l->n, sizeof(*l->ids),
+	    cmp_listed) != NULL;
+}
+
+static int
+store_find_first_key(struct cs_source *src,
+    const struct cs_recipient_id *const *ids, size_t n, size_t *which,
+    const struct cs_key **out)
+{
+	struct store_source *ss = store_source(src);
+	struct listing l;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	*which = 0;
+	if (n <= STORE_LIST_ABOVE)
+		return cs_source_find_each(src, ids, n, which, out);
+	if ((r = store_path(ss)) != 0 || (r = open_dirs(ss)) != 0)
+		return r;
+	/* Missing: find_key's hint, without a listing. */
+	if (ss->missing)
+		return cs_source_find_each(src, ids, n, which, out);
+	if ((r = list_keys_dir(ss, &l)) != 0)
+		return r;
+	r = CERTSEAL_E_NO_KEY;
+	for (i = 0; i < n && r == CERTSEAL_E_NO_KEY; i++) {
+		*which = i;
+		/* A key loaded earlier is found whatever the listing. */
+		if ((ss->nkeys > 0 && cached_key(ss, ids[i]) != NULL) ||
+		    listed(&l, ids[i]))
+			r = cs_source_find_key(src, ids[i], out);
+	}
+	free(l.ids);
+	if (r != CERTSEAL_E_NO_KEY)
+		return r;
+	*which = 0;
+	/* The hint a miss of find_key leaves (asked once an open). */
+	if (ss->empty < 0)
+		ss->empty = cs_store_keys_empty(ss->keysfd);
+	if (ss->empty)
+		cs_source_set_hint(src, "store %s/%s is empty or missing (%s): "
+		    "import a bundle with `certseal store import`",
+		    ss->location, ss->name, ss->path.dir);
+	return CERTSEAL_E_NO_KEY;
+}
+
 /* 1 when cert is for one of the keys this source has loaded. */
 static int
 holds_key(const struct store_source *ss, X509 *cert)
@@ -348,6 +468,7 @@ const struct cs_source_ops cs_source_store_ops = {
 	.new = store_new,
 	.free = store_free,
 	.find_key = store_find_key,
+	.find_first_key = store_find_first_key,
 	.trusted_signers = store_trusted_signers,
 	.list_keys = store_list_keys,
 	.describe = store_describe,

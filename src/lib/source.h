@@ -50,6 +50,19 @@ struct cs_source_ops {
 	    const struct cs_key **out);
 
 	/*
+	 * optional: find_key for the first of n recipient ids, in their
+	 * order, that this source holds (*which: its index), for a file with
+	 * many recipients: a provider that can tell cheaply which ids it
+	 * cannot hold (a store listing its keys once) skips them instead of
+	 * looking each up.  The same results as find_key on ids[0], ids[1],
+	 * ... stopping at the first that is not CERTSEAL_E_NO_KEY, which is
+	 * what the wrapper does when the slot is NULL.
+	 */
+	int (*find_first_key)(struct cs_source *src,
+	    const struct cs_recipient_id *const *ids, size_t n, size_t *which,
+	    const struct cs_key **out);
+
+	/*
 	 * Appends the certificates of the signers this source trusts to
 	 * `into` (each up-ref'd).  A source that trusts nobody adds nothing.
 	 */
@@ -119,6 +132,13 @@ void cs_source_free(struct cs_source *src);
 
 int cs_source_find_key(struct cs_source *src,
     const struct cs_recipient_id *id, const struct cs_key **out);
+/* find_first_key, or find_key on each id in turn (cs_source_find_each). */
+int cs_source_find_first_key(struct cs_source *src,
+    const struct cs_recipient_id *const *ids, size_t n, size_t *which,
+    const struct cs_key **out);
+int cs_source_find_each(struct cs_source *src,
+    const struct cs_recipient_id *const *ids, size_t n, size_t *which,
+    const struct cs_key **out);
 int cs_source_trusted_signers(struct cs_source *src, STACK_OF(X509) *into);
 int cs_source_signer_key(struct cs_source *src, const struct cs_key **out);
 int cs_source_describe(struct cs_source *src, json_t **out);

@@ -77,6 +77,7 @@ INTEGRATION_TESTS += tests/integration/test-interop.sh
 EXTRA_DIST += tests/interop/BcInterop.java tests/interop/cms_py.py
 # damaged and truncated sealed files are never plaintext (issue 11)
 INTEGRATION_TESTS += tests/integration/test-looks-sealed.sh
+INTEGRATION_TESTS += tests/integration/test-many-recipients.sh
 # Issue 15: one command line (-o -, confirmations, -q/-v, global options
 # anywhere, JSON documents, --help of every command)
 INTEGRATION_TESTS += tests/integration/test-cli.sh

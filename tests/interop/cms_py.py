@@ -447,7 +447,12 @@ def kari(cert, acert, cek):
                          algid("1.3.132.1.11.1", wrap) + seq(rek))
 
 
-def ktri(cert, acert, cek):
+def ktri(cert, acert, cek, v15=False):
+    if v15:
+        # PKCS#1 v1.5: the policy refuses it (tests of refusals).
+        ek = cert.public_key().encrypt(cek, padding.PKCS1v15())
+        return seq(integer(2) + tlv(0x80, acert.key_identifier) +
+                   algid("1.2.840.113549.1.1.1", NULL) + tlv(0x04, ek))
     ek = cert.public_key().encrypt(cek, padding.OAEP(
         mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(),
         label=None))
@@ -456,6 +461,42 @@ def ktri(cert, acert, cek):
                  explicit(1, algid("1.2.840.113549.1.1.8", sha)))
     return seq(integer(2) + tlv(0x80, acert.key_identifier) +
                algid("1.2.840.113549.1.1.7", params) + tlv(0x04, ek))
+
+
+def oaep_sha256():
+    sha = algid(SHA_OID["sha256"], NULL)
+    return algid("1.2.840.113549.1.1.7", seq(
+        explicit(0, sha) + explicit(1, algid("1.2.840.113549.1.1.8", sha))))
+
+
+def fake_ktri():
+    """A recipient nobody holds: RSA-OAEP to a random SKID (the lengths
+    of an RSA-3072 recipient)."""
+    return seq(integer(2) + tlv(0x80, os.urandom(20)) + oaep_sha256() +
+               tlv(0x04, os.urandom(384)))
+
+
+def fake_reks(kari_ri, n):
+    """kari_ri with n recipient keys nobody holds before its own one."""
+    d = acms.RecipientInfo.load(kari_ri).chosen
+    real = d["recipient_encrypted_keys"][0]
+    skid = real["rid"].chosen["subject_key_identifier"].native
+    ek = real["encrypted_key"].native
+    reks = b"".join(seq(implicit_cons(0, tlv(0x04, os.urandom(len(skid)))) +
+                        tlv(0x04, os.urandom(len(ek)))) for _ in range(n))
+    reks += real.dump()
+    return implicit_cons(1, d["version"].dump() + d["originator"].dump() +
+                         d["key_encryption_algorithm"].dump() + seq(reks))
+
+
+def place(ris, fakes, at):
+    """The real recipients first, in the middle or last among fakes."""
+    if at == "first":
+        return ris + fakes
+    if at == "last":
+        return fakes + ris
+    half = len(fakes) // 2
+    return fakes[:half] + ris + fakes[half:]
 
 
 def cmd_seal(a):
@@ -471,8 +512,18 @@ def cmd_seal(a):
     for r in a.recip:
         kind, path = r.split(":", 1)
         cert, acert = load_cert(path)
-        ris.append(ktri(cert, acert, cek) if kind == "rsa"
-                   else kari(cert, acert, cek))
+        if kind in ("rsa", "rsa-v15"):
+            ris.append(ktri(cert, acert, cek, v15=kind == "rsa-v15"))
+        elif a.fake_reks:
+            # asn1crypto reads the real one back: DER inside, BER around.
+            BER = False
+            ri = kari(cert, acert, cek)
+            BER = a.ber
+            ris.append(fake_reks(ri, a.fake_reks))
+        else:
+            ris.append(kari(cert, acert, cek))
+    if a.fakes:
+        ris = place(ris, [fake_ktri() for _ in range(a.fakes)], a.at)
     orig = b""
     if a.originator_certs:
         _, acert = load_cert(a.recip[0].split(":", 1)[1])
@@ -481,7 +532,9 @@ def cmd_seal(a):
     gcm = seq(octets(nonce) + integer(16))
     eci = seq(oid(ID_DATA) + algid("2.16.840.1.101.3.4.1.46", gcm) +
               octets(ct, tag=0x80))
-    env = seq(integer(0) + orig + set_of(ris, der_sorted=not BER) + eci +
+    # --at keeps the order given (BER allows it; OpenSSL does not care).
+    env = seq(integer(0) + orig + set_of(ris, der_sorted=not BER and
+                                         not a.at) + eci +
               octets(tag))
     out = seq(oid(ID_AUTH_ENV) + explicit(0, env))
     if a.pem:
@@ -526,6 +579,11 @@ def parser():
     s.add_argument("--junk-certs", type=int, default=0)
     s.add_argument("--junk-untrusted", action="store_true")
     s.add_argument("--originator-certs", type=int, default=0)
+    # Many recipients (envelope-recipients.c): --fakes KTRIs nobody holds
+    # around the real ones (--at), --fake-reks keys before a KARI's own.
+    s.add_argument("--fakes", type=int, default=0)
+    s.add_argument("--at", choices=["first", "middle", "last"])
+    s.add_argument("--fake-reks", type=int, default=0)
     return p
 
 

@@ -468,6 +468,188 @@ test_cert_index(void)
 	EVP_PKEY_free(other);
 }
 
+/* ---- recipients read from the encoding (envelope-recipients.c) ------- */
+
+/* An AuthEnvelopedData around the RecipientInfos ris (already encoded). */
+static struct buf
+with_recipients(struct buf ris, int indef)
+{
+	struct buf e = bytes("\x02\x01\x00", 3);
+
+	e = cat(e, tlv(0x31, ris, indef));
+	e = cat(e, bytes("\x30\x03\x06\x01\x01" "\x04\x02\xde\xad", 9));
+	return content_info(OID_AUTH_ENV, sizeof(OID_AUTH_ENV), e, indef);
+}
+
+#define KTRI_SKID	"\x30\x0c\x02\x01\x02\x80\x02\xaa\xbb\x30\x00\x04\x01\xcc"
+#define KTRI_ISN	"\x30\x0f\x02\x01\x00\x30\x05\x30\x00\x02\x01\x05" \
+			"\x30\x00\x04\x01\xcc"
+#define REK(b)		"\x30\x09\xa0\x04\x04\x02\x01" b "\x04\x01\xee"
+#define KARI3		"\xa1\x2c\x02\x01\x03\xa0\x02\x30\x00\x30\x00" \
+			"\x30\x21" REK("\x01") REK("\x02") REK("\x03")
+
+static void
+test_raw_recipients(void)
+{
+	static const struct {
+		const char	*name;
+		const char	*ri;
+		size_t		 len;
+		int		 r;
+		size_t		 n, nrids;
+		int		 type0;
+	} rows[] = {
+		{ "ktri by SKID", KTRI_SKID, 14, 0, 1, 1, CMS_RECIPINFO_TRANS },
+		{ "ktri by issuer and serial", KTRI_ISN, 17, 0, 1, 1,
+		    CMS_RECIPINFO_TRANS },
+		{ "kari, three keys", KARI3, 46, 0, 1, 3, CMS_RECIPINFO_AGREE },
+		{ "kari then ktri", KARI3 KTRI_SKID, 60, 0, 2, 4,
+		    CMS_RECIPINFO_AGREE },
+		{ "kekri, pwri, ori", "\xa2\x00\xa3\x00\xa4\x00", 6, 0, 3, 0,
+		    CMS_RECIPINFO_KEK },
+		{ "SKID constructed (BER)", "\x30\x12\x02\x01\x02\xa0\x80\x04"
+		    "\x01\xaa\x04\x01\xbb\x00\x00\x30\x00\x04\x01\xcc", 20, 0,
+		    1, 1, CMS_RECIPINFO_TRANS },
+		{ "ktri, element left over", "\x30\x0e\x02\x01\x02\x80\x02\xaa"
+		    "\xbb\x30\x00\x04\x01\xcc\x05\x00", 16, -1, 0, 0, 0 },
+		{ "ktri without its key", "\x30\x09\x02\x01\x02\x80\x02\xaa"
+		    "\xbb\x30\x00", 11, -1, 0, 0, 0 },
+		{ "ktri, [1] identifier", "\x30\x0c\x02\x01\x02\x81\x02\xaa"
+		    "\xbb\x30\x00\x04\x01\xcc", 14, -1, 0, 0, 0 },
+		{ "ktri, name that is no Name", "\x30\x10\x02\x01\x00\x30\x06"
+		    "\x30\x01\x05\x02\x01\x05\x30\x00\x04\x01\xcc", 18, -1, 0, 0,
+		    0 },
+		{ "kari key, bad optional", "\xa1\x17\x02\x01\x03\xa0\x02\x30"
+		    "\x00\x30\x00\x30\x0e\x30\x0c\xa0\x07\x04\x02\x01\x01\x02"
+		    "\x01\x00\x04\x01\xee", 25, -1, 0, 0, 0 },
+		{ "unknown choice [5]", "\xa5\x00", 2, -1, 0, 0, 0 },
+		{ "primitive choice", "\x80\x00", 2, -1, 0, 0, 0 },
+		{ "truncated", KTRI_SKID, 10, -1, 0, 0, 0 },
+	};
+	struct cs_raw_recipients raw;
+	struct cs_der der;
+	struct buf b;
+	size_t i;
+	int indef, r;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		for (indef = 0; indef < 2; indef++) {
+			b = with_recipients(bytes(rows[i].ri, rows[i].len),
+			    indef);
+			memset(&der, 0, sizeof(der));
+			der.p = b.p;
+			der.len = (long)b.len;
+			r = cs_raw_recipients_read(&der, &raw);
+			if (r != rows[i].r || (r == 0 &&
+			    (raw.n != rows[i].n || raw.nrids != rows[i].nrids ||
+			    raw.ris[0].type != rows[i].type0)))
+				fprintf(stderr, "row %s (%s): r %d n %zu rids "
+				    "%zu\n", rows[i].name, indef ? "BER" :
+				    "DER", r, raw.n, raw.nrids);
+			CU_ASSERT_EQUAL(r, rows[i].r);
+			if (r == 0) {
+				CU_ASSERT_EQUAL(raw.n, rows[i].n);
+				CU_ASSERT_EQUAL(raw.nrids, rows[i].nrids);
+				CU_ASSERT_EQUAL(raw.ris[0].type,
+				    rows[i].type0);
+			}
+			cs_raw_recipients_release(&raw);
+			free(b.p);
+		}
+	}
+}
+
+/* Identifiers as the sources see them: SKIDs, issuer and serial. */
+static void
+test_raw_ids(void)
+{
+	struct cs_raw_recipients raw;
+	struct cs_der der;
+	struct buf b;
+
+	b = with_recipients(bytes(KARI3 KTRI_ISN, 63), 1);
+	memset(&der, 0, sizeof(der));
+	der.p = b.p;
+	der.len = (long)b.len;
+	CU_ASSERT_FATAL(cs_raw_recipients_read(&der, &raw) == 0);
+	CU_ASSERT_FATAL(raw.nrids == 4);
+	CU_ASSERT(raw.rids[2].id.keyid != NULL &&
+	    ASN1_STRING_length(raw.rids[2].id.keyid) == 2 &&
+	    memcmp(ASN1_STRING_get0_data(raw.rids[2].id.keyid), "\x01\x03",
+	    2) == 0);
+	CU_ASSERT(raw.rids[2].ri == 0 && raw.rids[3].ri == 1);
+	CU_ASSERT(raw.rids[3].id.keyid == NULL &&
+	    raw.rids[3].id.issuer != NULL &&
+	    ASN1_INTEGER_get(raw.rids[3].id.serial) == 5);
+	cs_raw_recipients_release(&raw);
+	free(b.p);
+}
+
+/*
+ * The reduced copy: the chosen RecipientInfo and every other element byte
+ * for byte, in place and in a copy, from DER and from BER.
+ */
+static void
+test_raw_reduce(void)
+{
+	struct cs_raw_recipients raw, again;
+	struct cs_der der;
+	const unsigned char *p;
+	unsigned char *copy, *keep;
+	size_t k, klen;
+	long len;
+	struct buf b;
+	int indef, inplace;
+
+	for (indef = 0; indef < 2; indef++) {
+		for (inplace = 0; inplace < 2; inplace++) {
+			b = with_recipients(bytes(KTRI_SKID KARI3 KTRI_ISN,
+			    77), indef);
+			memset(&der, 0, sizeof(der));
+			der.p = b.p;
+			der.len = (long)b.len;
+			der.writable = inplace ? b.p : NULL;
+			CU_ASSERT_FATAL(cs_raw_recipients_read(&der,
+			    &raw) == 0);
+			k = 1;
+			klen = (size_t)(raw.ris[k].end - raw.ris[k].start);
+			keep = malloc(klen);
+			CU_ASSERT_FATAL(keep != NULL);
+			memcpy(keep, raw.ris[k].start, klen);
+			CU_ASSERT_FATAL(cs_raw_reduce(&der, &raw, k, &p, &len,
+			    &copy) == 0);
+			CU_ASSERT((copy == NULL) == inplace);
+			cs_raw_recipients_release(&raw);
+			memset(&der, 0, sizeof(der));
+			der.p = p;
+			der.len = len;
+			CU_ASSERT_FATAL(cs_raw_recipients_read(&der,
+			    &again) == 0);
+			CU_ASSERT(again.n == 1 && again.nrids == 3 &&
+			    (size_t)(again.ris[0].end - again.ris[0].start) ==
+			    klen && memcmp(again.ris[0].start, keep,
+			    klen) == 0);
+			/* The tail: GCM's algorithm and the tag, as they were. */
+			CU_ASSERT(again.rest_end - again.rest == 9 &&
+			    memcmp(again.rest, "\x30\x03\x06\x01\x01\x04\x02"
+			    "\xde\xad", 9) == 0);
+			cs_raw_recipients_release(&again);
+			free(keep);
+			free(copy);
+			free(b.p);
+		}
+	}
+	/* One recipient: nothing to gain, the caller parses it whole. */
+	b = with_recipients(bytes(KTRI_SKID, 14), 0);
+	memset(&der, 0, sizeof(der));
+	der.p = b.p;
+	der.len = (long)b.len;
+	CU_ASSERT_FATAL(cs_raw_recipients_read(&der, &raw) == 0);
+	CU_ASSERT(cs_raw_reduce(&der, &raw, 0, &p, &len, &copy) == -1);
+	cs_raw_recipients_release(&raw);
+	free(b.p);
+}
+
 int
 main(void)
 {
@@ -478,6 +660,9 @@ main(void)
 		{ "counts bounded before the parse", test_counts },
 		{ "authAttrs recognised", test_auth_attrs },
 		{ "certificate index", test_cert_index },
+		{ "recipients from the encoding", test_raw_recipients },
+		{ "recipient identifiers", test_raw_ids },
+		{ "reduced ContentInfo", test_raw_reduce },
 	};
 
 	if (CU_initialize_registry() != CUE_SUCCESS ||
