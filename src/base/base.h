@@ -132,6 +132,17 @@ const char *cs_file_kind(mode_t mode);
 int cs_read_secret_fd(certseal_ctx *ctx, int fd, const char *shown,
     size_t max, struct cs_secret **out);
 
+/* Same, with fd's fstat already made (cs_input_open's *stp): one less. */
+int cs_read_secret_fd_st(certseal_ctx *ctx, int fd, const char *shown,
+    size_t max, const struct stat *st, struct cs_secret **out);
+
+/*
+ * geteuid(), asked of the kernel once: the owner checks of the store and
+ * the state directory compare every file with it, and no certseal process
+ * changes its effective uid.
+ */
+uid_t cs_euid(void);
+
 /* Reads a whole file into *out (at most max bytes; else E_TOO_LARGE). */
 int cs_read_file(certseal_ctx *ctx, const char *path, size_t max,
     uint8_t **out, size_t *lenp);

@@ -71,7 +71,7 @@ cs_input_open(certseal_ctx *ctx, int dirfd, const char *path,
     const char *shown, int flags, int *fdp, struct stat *stp)
 {
 	struct stat st;
-	int fd = -1, fl, r = CERTSEAL_E_INTERNAL;
+	int fd = -1, r = CERTSEAL_E_INTERNAL;
 
 	*fdp = -1;
 	if (shown == NULL)
@@ -93,13 +93,12 @@ cs_input_open(certseal_ctx *ctx, int dirfd, const char *path,
 		    shown, cs_file_kind(st.st_mode));
 		goto out;
 	}
-	/* A regular file never blocks, but reads should not see EAGAIN. */
-	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
-	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
-		r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", shown,
-		    strerror(errno));
-		goto out;
-	}
+	/*
+	 * O_NONBLOCK stays set: it only kept open(2) from waiting on a FIFO,
+	 * and reads of a regular file ignore it (no EAGAIN; Linux has had no
+	 * mandatory locks since 5.15), so clearing it would cost two calls
+	 * for nothing on every file read.
+	 */
 	if (stp != NULL)
 		*stp = st;
 	*fdp = fd;
@@ -109,4 +108,17 @@ cs_input_open(certseal_ctx *ctx, int dirfd, const char *path,
 	if (fd >= 0)
 		close(fd);
 	return r;
+}
+
+uid_t
+cs_euid(void)
+{
+	static uid_t euid;
+	static int known;
+
+	if (!known) {
+		euid = geteuid();
+		known = 1;
+	}
+	return euid;
 }

@@ -145,18 +145,26 @@ int
 cs_read_secret_fd(certseal_ctx *ctx, int fd, const char *path, size_t max,
     struct cs_secret **out)
 {
-	struct cs_secret *buf = NULL, *bigger = NULL;
 	struct stat st;
+
+	*out = NULL;
+	if (fstat(fd, &st) != 0)
+		return cs_error(ctx, CERTSEAL_E_IO, "%s: %s", path,
+		    strerror(errno));
+	return cs_read_secret_fd_st(ctx, fd, path, max, &st, out);
+}
+
+int
+cs_read_secret_fd_st(certseal_ctx *ctx, int fd, const char *path,
+    size_t max, const struct stat *stp, struct cs_secret **out)
+{
+	struct cs_secret *buf = NULL, *bigger = NULL;
+	struct stat st = *stp;
 	size_t cap = 0, used = 0;
 	ssize_t n;
 	int r = CERTSEAL_E_INTERNAL;
 
 	*out = NULL;
-	if (fstat(fd, &st) != 0) {
-		r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
 	if (S_ISDIR(st.st_mode)) {
 		r = cs_error(ctx, CERTSEAL_E_IO, "%s: is a directory", path);
 		goto out;
@@ -222,6 +230,7 @@ int
 cs_read_secret_file(certseal_ctx *ctx, const char *path, size_t max,
     struct cs_secret **out)
 {
+	struct stat st;
 	int fd, r;
 
 	*out = NULL;
@@ -229,9 +238,9 @@ cs_read_secret_file(certseal_ctx *ctx, const char *path, size_t max,
 		return cs_read_secret_fd(ctx, STDIN_FILENO, "(stdin)", max,
 		    out);
 	if ((r = cs_input_open(ctx, AT_FDCWD, path, NULL, 0, &fd,
-	    NULL)) != 0)
+	    &st)) != 0)
 		return r;
-	r = cs_read_secret_fd(ctx, fd, path, max, out);
+	r = cs_read_secret_fd_st(ctx, fd, path, max, &st, out);
 	close(fd);
 	return r;
 }

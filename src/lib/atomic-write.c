@@ -213,7 +213,7 @@ owner_text(uid_t uid, char *buf, size_t size)
 static int
 trusted_uid(uid_t uid, uid_t also)
 {
-	return uid == 0 || uid == geteuid() || (also != (uid_t)-1 &&
+	return uid == 0 || uid == cs_euid() || (also != (uid_t)-1 &&
 	    uid == also);
 }
 

@@ -248,7 +248,7 @@ cs_keyfile_load(certseal_ctx *ctx, const char *path, const char *cert_path,
 		    "is readable by others (mode %03o); run chmod 600 %s",
 		    path, (unsigned int)(st.st_mode & 0777), path);
 	}
-	r = cs_read_secret_fd(ctx, fd, path, KEYFILE_MAX, &text);
+	r = cs_read_secret_fd_st(ctx, fd, path, KEYFILE_MAX, &st, &text);
 	close(fd);
 	if (r != 0)
 		return r;

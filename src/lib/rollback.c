@@ -68,7 +68,7 @@ static int
 check_strict(certseal_ctx *ctx, const struct stat *st, const char *what,
     const char *path, int sticky_ok)
 {
-	uid_t me = geteuid();
+	uid_t me = cs_euid();
 
 	if (st->st_uid != me && st->st_uid != 0)
 		return cs_error(ctx, CERTSEAL_E_PERMISSION, "anti-rollback "
@@ -184,7 +184,7 @@ read_state_at(certseal_ctx *ctx, int dirfd, const char *file,
 		return r;
 	}
 	if ((r = check_strict(ctx, &st, "file", shown, 0)) != 0 ||
-	    (r = cs_read_secret_fd(ctx, fd, shown, STATE_FILE_MAX,
+	    (r = cs_read_secret_fd_st(ctx, fd, shown, STATE_FILE_MAX, &st,
 	    &buf)) != 0)
 		goto out;
 	len = buf->len;

@@ -330,6 +330,22 @@ holds_key(const struct store_source *ss, X509 *cert)
 	return 0;
 }
 
+/*
+ * signers/ read through the directories this open already holds, if it
+ * opened them (a key was looked up); else, or if they could not be
+ * opened, the store's path is walked as for any other reader.
+ */
+static int
+load_signers(struct store_source *ss)
+{
+	certseal_ctx *ctx = ss->base.ctx;
+
+	if (ss->fd_serial == ctx->open_serial && ss->storefd >= 0)
+		return cs_store_load_signers_at(ctx, &ss->path, ss->storefd,
+		    ss->keysfd, ss->signers);
+	return cs_store_load_signers(ctx, &ss->path, ss->signers);
+}
+
 static int
 store_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 {
@@ -342,8 +358,7 @@ store_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 			return r;
 		if ((ss->signers = sk_X509_new_null()) == NULL)
 			return cs_nomem(src->ctx);
-		if ((r = cs_store_load_signers(src->ctx, &ss->path,
-		    ss->signers)) != 0) {
+		if ((r = load_signers(ss)) != 0) {
 			sk_X509_pop_free(ss->signers, X509_free);
 			ss->signers = NULL;
 			return r;

@@ -307,11 +307,11 @@ check_owner_mode(certseal_ctx *ctx, const struct stat *st, const char *shown)
 {
 	int dir = S_ISDIR(st->st_mode);
 
-	if (st->st_uid != geteuid() && st->st_uid != 0)
+	if (st->st_uid != cs_euid() && st->st_uid != 0)
 		return cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: owned by uid "
 		    "%lu, neither you (uid %lu) nor root: run as its owner or "
 		    "`chown %lu %s`", shown, (unsigned long)st->st_uid,
-		    (unsigned long)geteuid(), (unsigned long)geteuid(), shown);
+		    (unsigned long)cs_euid(), (unsigned long)cs_euid(), shown);
 	if ((st->st_mode & 077) != 0)
 		return cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: group or "
 		    "others can access it (mode %04o): run `chmod %s %s`",

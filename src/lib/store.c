@@ -573,31 +573,32 @@ signer_is_store_key(const struct cs_store_path *sp, int keysfd, X509 *cert)
 	return hit;
 }
 
-int
-cs_store_load_signers(certseal_ctx *ctx, const struct cs_store_path *sp,
-    STACK_OF(X509) *into)
+/*
+ * The signers of signers/ below storefd (already opened and checked), each
+ * unless it is for a key of keys/ (keysfd; -1: none to exclude).
+ */
+static int
+load_signers_below(certseal_ctx *ctx, const struct cs_store_path *sp,
+    int storefd, int keysfd, STACK_OF(X509) *into)
 {
 	char **names = NULL, shown[PATH_MAX];
 	X509 *cert = NULL;
 	size_t i, n = 0;
-	int storefd = -1, fd = -1, keysfd = -1, r = CERTSEAL_E_INTERNAL;
+	int fd = -1, r = CERTSEAL_E_INTERNAL;
 
-	if ((r = cs_store_open_sub(ctx, sp, SIGNERS_DIR, &storefd, &fd)) != 0) {
+	cs_store_shown(shown, sizeof(shown), sp, SIGNERS_DIR, NULL);
+	if ((r = cs_store_open_dir(ctx, storefd, SIGNERS_DIR, shown,
+	    &fd)) != 0) {
 		if (r == CERTSEAL_E_NOT_FOUND) {
-			/* No store, or no signers in it: trusts nobody. */
+			/* No signers in the store: it trusts nobody. */
 			cs_error_clear(ctx);
 			r = 0;
 		}
 		goto out;
 	}
-	cs_store_shown(shown, sizeof(shown), sp, SIGNERS_DIR, NULL);
 	if ((r = cs_store_list_names(ctx, fd, shown, SHA256_HEX, SIGNERS_MAX,
 	    &names, &n)) != 0)
 		goto out;
-	cs_store_shown(shown, sizeof(shown), sp, KEYS_DIR, NULL);
-	if (n > 0 && cs_store_open_dir(NULL, storefd, KEYS_DIR, shown,
-	    &keysfd) != 0)
-		keysfd = -1;	/* no keys: nothing to exclude */
 	for (i = 0; i < n; i++) {
 		if (cs_store_load_signer_entry(ctx, sp, fd, names[i],
 		    &cert) != 0) {
@@ -624,8 +625,38 @@ cs_store_load_signers(certseal_ctx *ctx, const struct cs_store_path *sp,
  out:
 	X509_free(cert);
 	cs_store_free_names(names, n);
-	cs_store_close(&keysfd);
 	cs_store_close(&fd);
+	return r;
+}
+
+int
+cs_store_load_signers_at(certseal_ctx *ctx, const struct cs_store_path *sp,
+    int storefd, int keysfd, STACK_OF(X509) *into)
+{
+	return load_signers_below(ctx, sp, storefd, keysfd, into);
+}
+
+int
+cs_store_load_signers(certseal_ctx *ctx, const struct cs_store_path *sp,
+    STACK_OF(X509) *into)
+{
+	char shown[PATH_MAX];
+	int storefd = -1, keysfd = -1, r;
+
+	if ((r = cs_store_open_dir(ctx, AT_FDCWD, sp->dir, sp->dir,
+	    &storefd)) != 0) {
+		if (r == CERTSEAL_E_NOT_FOUND) {
+			/* No store: it trusts nobody. */
+			cs_error_clear(ctx);
+			r = 0;
+		}
+		return r;
+	}
+	cs_store_shown(shown, sizeof(shown), sp, KEYS_DIR, NULL);
+	if (cs_store_open_dir(NULL, storefd, KEYS_DIR, shown, &keysfd) != 0)
+		keysfd = -1;	/* no keys: nothing to exclude */
+	r = load_signers_below(ctx, sp, storefd, keysfd, into);
+	cs_store_close(&keysfd);
 	cs_store_close(&storefd);
 	return r;
 }

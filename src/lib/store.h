@@ -149,6 +149,14 @@ int cs_store_load_signers(certseal_ctx *ctx, const struct cs_store_path *sp,
     STACK_OF(X509) *into);
 
 /*
+ * The same below the store directory storefd and its keys/ (keysfd, -1
+ * when absent), both opened and checked by the caller: an open that has
+ * looked up its key walks no path again.
+ */
+int cs_store_load_signers_at(certseal_ctx *ctx, const struct cs_store_path *sp,
+    int storefd, int keysfd, STACK_OF(X509) *into);
+
+/*
  * Appends the certificates of the store's sound key entries to `into`
  * (a directory scan: for readiness reports, not for opening files).
  */
