@@ -512,15 +512,20 @@ gather_trusted(struct open_state *st, CMS_ContentInfo *sd,
     struct cs_cert_index **idxp)
 {
 	certseal_ctx *ctx = st->ctx;
+	STACK_OF(X509) *carried;
 	size_t s;
 	int r;
 
 	if ((*trustedp = sk_X509_new_null()) == NULL)
 		return cs_nomem(ctx);
+	/* What sd carries, parsed already: a source need not parse it. */
+	carried = CMS_get1_certs(sd);
 	for (s = 0; s < ctx->nsources; s++) {
 		/* A source that fails here contributes nobody. */
-		(void)cs_source_trusted_signers(ctx->sources[s], *trustedp);
+		(void)cs_source_trusted_signers_known(ctx->sources[s],
+		    *trustedp, carried);
 	}
+	sk_X509_pop_free(carried, X509_free);
 	cs_error_clear(ctx);
 	/* A pair exchange: successors vouched for by a trusted signer. */
 	if ((r = cs_succession_extend(ctx, sd, st->key != NULL ?

@@ -184,6 +184,15 @@ cs_source_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 }
 
 int
+cs_source_trusted_signers_known(struct cs_source *src, STACK_OF(X509) *into,
+    STACK_OF(X509) *known)
+{
+	if (src->ops->trusted_signers_known == NULL)
+		return src->ops->trusted_signers(src, into);
+	return src->ops->trusted_signers_known(src, into, known);
+}
+
+int
 cs_source_signer_key(struct cs_source *src, const struct cs_key **out)
 {
 	*out = NULL;

@@ -336,18 +336,19 @@ holds_key(const struct store_source *ss, X509 *cert)
  * opened, the store's path is walked as for any other reader.
  */
 static int
-load_signers(struct store_source *ss)
+load_signers(struct store_source *ss, STACK_OF(X509) *known)
 {
 	certseal_ctx *ctx = ss->base.ctx;
 
-	if (ss->fd_serial == ctx->open_serial && ss->storefd >= 0)
-		return cs_store_load_signers_at(ctx, &ss->path, ss->storefd,
-		    ss->keysfd, ss->signers);
-	return cs_store_load_signers(ctx, &ss->path, ss->signers);
+	int fresh = ss->fd_serial == ctx->open_serial;
+
+	return cs_store_load_signers_at(ctx, &ss->path, fresh ? ss->storefd :
+	    -1, fresh ? ss->keysfd : -1, known, ss->signers);
 }
 
 static int
-store_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
+store_trusted_signers_known(struct cs_source *src, STACK_OF(X509) *into,
+    STACK_OF(X509) *known)
 {
 	struct store_source *ss = store_source(src);
 	X509 *cert;
@@ -358,7 +359,7 @@ store_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 			return r;
 		if ((ss->signers = sk_X509_new_null()) == NULL)
 			return cs_nomem(src->ctx);
-		if ((r = load_signers(ss)) != 0) {
+		if ((r = load_signers(ss, known)) != 0) {
 			sk_X509_pop_free(ss->signers, X509_free);
 			ss->signers = NULL;
 			return r;
@@ -382,6 +383,12 @@ store_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 		}
 	}
 	return 0;
+}
+
+static int
+store_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
+{
+	return store_trusted_signers_known(src, into, NULL);
 }
 
 static int
@@ -485,6 +492,7 @@ const struct cs_source_ops cs_source_store_ops = {
 	.find_key = store_find_key,
 	.find_first_key = store_find_first_key,
 	.trusted_signers = store_trusted_signers,
+	.trusted_signers_known = store_trusted_signers_known,
 	.list_keys = store_list_keys,
 	.describe = store_describe,
 	.add_trusted_signer = store_add_trusted_signer,

@@ -69,6 +69,14 @@ struct cs_source_ops {
 	int (*trusted_signers)(struct cs_source *src, STACK_OF(X509) *into);
 
 	/*
+	 * optional: trusted_signers, told of certificates already parsed
+	 * (the ones the SignedData being verified carries), which it may
+	 * take instead of parsing the same bytes again.  The same result.
+	 */
+	int (*trusted_signers_known)(struct cs_source *src,
+	    STACK_OF(X509) *into, STACK_OF(X509) *known);
+
+	/*
 	 * optional: the key this source signs with (certseal-admin seal
 	 * --signer).  Borrowed.  CERTSEAL_E_NO_KEY if it has none.
 	 */
@@ -140,6 +148,10 @@ int cs_source_find_each(struct cs_source *src,
     const struct cs_recipient_id *const *ids, size_t n, size_t *which,
     const struct cs_key **out);
 int cs_source_trusted_signers(struct cs_source *src, STACK_OF(X509) *into);
+
+/* trusted_signers_known where the source has it, else trusted_signers. */
+int cs_source_trusted_signers_known(struct cs_source *src,
+    STACK_OF(X509) *into, STACK_OF(X509) *known);
 int cs_source_signer_key(struct cs_source *src, const struct cs_key **out);
 int cs_source_describe(struct cs_source *src, json_t **out);
 /* CERTSEAL_E_UNSUPPORTED when the provider cannot record signers. */

@@ -426,10 +426,60 @@ cs_store_find_key(certseal_ctx *ctx, const struct cs_store_path *sp,
 	return r;
 }
 
+/*
+ * The certificate of known that signers/<name> holds, byte for byte, or
+ * NULL.  Why: parsing a certificate costs OpenSSL 3.0 about 1 M
+ * instructions (its public key goes through the decoders), and the
+ * SignedData being verified usually carries the very certificate a store
+ * trusts, already parsed.  Only a lone CERTIFICATE block whose DER equals
+ * a known certificate whose SHA-256 fingerprint is name qualifies: the
+ * result is then what parsing the entry would give.  Anything else is
+ * parsed as before, with the same checks and messages.
+ */
+static X509 *
+known_copy(const struct cs_secret *s, const char *name, STACK_OF(X509) *known)
+{
+	char fp[SHA256_HEX + 1], *pname = NULL, *header = NULL;
+	unsigned char *der = NULL, *xder = NULL;
+	long len = 0;
+	int i, xlen;
+	X509 *x = NULL, *hit = NULL;
+	BIO *b = NULL;
+
+	for (i = 0; i < sk_X509_num(known) && x == NULL; i++)
+		if (cs_cert_fingerprint(sk_X509_value(known, i), fp) == 0 &&
+		    strncmp(fp, name, SHA256_HEX) == 0)
+			x = sk_X509_value(known, i);
+	if (x == NULL || s->len > INT_MAX ||
+	    (b = BIO_new_mem_buf(s->data, (int)s->len)) == NULL)
+		goto out;
+	if (PEM_read_bio(b, &pname, &header, &der, &len) != 1 ||
+	    strcmp(pname, PEM_STRING_X509) != 0 || header[0] != '\0' ||
+	    (xlen = i2d_X509(x, &xder)) <= 0 || (long)xlen != len ||
+	    memcmp(der, xder, (size_t)len) != 0 || X509_up_ref(x) != 1)
+		goto out;
+	hit = x;
+ out:
+	ERR_clear_error();
+	OPENSSL_free(pname);
+	OPENSSL_free(header);
+	OPENSSL_free(der);
+	OPENSSL_free(xder);
+	BIO_free(b);
+	return hit;
+}
+
 /* Reads and checks signers/<fingerprint>.pem below fd. */
 int
 cs_store_load_signer_entry(certseal_ctx *ctx, const struct cs_store_path *sp,
     int fd, const char *name, X509 **out)
+{
+	return cs_store_load_signer_known(ctx, sp, fd, name, NULL, out);
+}
+
+int
+cs_store_load_signer_known(certseal_ctx *ctx, const struct cs_store_path *sp,
+    int fd, const char *name, STACK_OF(X509) *known, X509 **out)
 {
 	struct cs_secret *s = NULL;
 	X509 *cert = NULL;
@@ -441,7 +491,8 @@ cs_store_load_signer_entry(certseal_ctx *ctx, const struct cs_store_path *sp,
 	if ((r = cs_store_read_at(ctx, fd, name, shown, CS_STORE_ENTRY_MAX,
 	    &s)) != 0)
 		goto out;
-	if ((cert = cs_store_parse_cert(s)) == NULL) {
+	if ((cert = known_copy(s, name, known)) == NULL &&
+	    (cert = cs_store_parse_cert(s)) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: no readable "
 		    "certificate", shown);
 		goto out;
@@ -579,7 +630,7 @@ signer_is_store_key(const struct cs_store_path *sp, int keysfd, X509 *cert)
  */
 static int
 load_signers_below(certseal_ctx *ctx, const struct cs_store_path *sp,
-    int storefd, int keysfd, STACK_OF(X509) *into)
+    int storefd, int keysfd, STACK_OF(X509) *known, STACK_OF(X509) *into)
 {
 	char **names = NULL, shown[PATH_MAX];
 	X509 *cert = NULL;
@@ -600,7 +651,7 @@ load_signers_below(certseal_ctx *ctx, const struct cs_store_path *sp,
 	    &names, &n)) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (cs_store_load_signer_entry(ctx, sp, fd, names[i],
+		if (cs_store_load_signer_known(ctx, sp, fd, names[i], known,
 		    &cert) != 0) {
 			cs_warn(ctx, "store %s/%s: skipping signer: %s",
 			    sp->location, sp->name, cs_store_errmsg(ctx));
@@ -631,20 +682,16 @@ load_signers_below(certseal_ctx *ctx, const struct cs_store_path *sp,
 
 int
 cs_store_load_signers_at(certseal_ctx *ctx, const struct cs_store_path *sp,
-    int storefd, int keysfd, STACK_OF(X509) *into)
-{
-	return load_signers_below(ctx, sp, storefd, keysfd, into);
-}
-
-int
-cs_store_load_signers(certseal_ctx *ctx, const struct cs_store_path *sp,
-    STACK_OF(X509) *into)
+    int storefd, int keysfd, STACK_OF(X509) *known, STACK_OF(X509) *into)
 {
 	char shown[PATH_MAX];
-	int storefd = -1, keysfd = -1, r;
+	int ownfd = -1, ownkeys = -1, r;
 
+	if (storefd >= 0)
+		return load_signers_below(ctx, sp, storefd, keysfd, known,
+		    into);
 	if ((r = cs_store_open_dir(ctx, AT_FDCWD, sp->dir, sp->dir,
-	    &storefd)) != 0) {
+	    &ownfd)) != 0) {
 		if (r == CERTSEAL_E_NOT_FOUND) {
 			/* No store: it trusts nobody. */
 			cs_error_clear(ctx);
@@ -653,12 +700,19 @@ cs_store_load_signers(certseal_ctx *ctx, const struct cs_store_path *sp,
 		return r;
 	}
 	cs_store_shown(shown, sizeof(shown), sp, KEYS_DIR, NULL);
-	if (cs_store_open_dir(NULL, storefd, KEYS_DIR, shown, &keysfd) != 0)
-		keysfd = -1;	/* no keys: nothing to exclude */
-	r = load_signers_below(ctx, sp, storefd, keysfd, into);
-	cs_store_close(&keysfd);
-	cs_store_close(&storefd);
+	if (cs_store_open_dir(NULL, ownfd, KEYS_DIR, shown, &ownkeys) != 0)
+		ownkeys = -1;	/* no keys: nothing to exclude */
+	r = load_signers_below(ctx, sp, ownfd, ownkeys, known, into);
+	cs_store_close(&ownkeys);
+	cs_store_close(&ownfd);
 	return r;
+}
+
+int
+cs_store_load_signers(certseal_ctx *ctx, const struct cs_store_path *sp,
+    STACK_OF(X509) *into)
+{
+	return cs_store_load_signers_at(ctx, sp, -1, -1, NULL, into);
 }
 
 int

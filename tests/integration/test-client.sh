@@ -98,6 +98,23 @@ open_as() {
 	same_bytes "$T/out" "$T/app.conf" "$what"
 }
 open_as "no -s: the default store"
+# One walk of the store a signed open (issue 16): the key and the trusted
+# signers are read below the same store directory, each file with one
+# fstat and no fcntl, and the owner checks ask for the euid once.  The old
+# open walked the store path twice, re-opened keys/, toggled O_NONBLOCK on
+# every file and called geteuid before every check.
+if command -v strace >/dev/null 2>&1; then
+	strace -f -e trace=openat,fcntl,geteuid,fstat,newfstatat \
+		-o "$T/strace.open" "$CERTSEAL" --accept-encrypted-data-only \
+		open "$T/app.sealed" >"$T/out" 2>"$T/err"
+	same_bytes "$T/out" "$T/app.conf" "open under strace"
+	n=$(grep -c 'O_DIRECTORY.*= [0-9]' "$T/strace.open" | tr -d ' ')
+	stores=$(grep -c 'stores/LocalMachine/My", O_RDONLY' "$T/strace.open")
+	setfl=$(grep -c 'F_SETFL' "$T/strace.open")
+	euid=$(grep -c 'geteuid' "$T/strace.open")
+	[ "$stores" -eq 1 ] && [ "$setfl" -eq 0 ] && [ "$euid" -le 1 ] && ok ||
+		fail "store open: store opened $stores times, $setfl F_SETFL, $euid geteuid ($n directories)"
+fi
 open_as "store:LocalMachine/My" -s store:LocalMachine/My
 open_as "store:" -s store:
 open_as "[LocalMachine]\\My" -s '[LocalMachine]\My'

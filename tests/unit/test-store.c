@@ -1375,6 +1375,100 @@ test_ten_thousand(void)
 	certseal_ctx_free(ctx);
 }
 
+/*
+ * A signer entry holding, byte for byte, a certificate the SignedData
+ * carries is that parsed certificate (no second parse); anything else is
+ * parsed as before, with the same checks.
+ */
+static void
+test_known_signers(void)
+{
+	struct cs_store_import_info *info = NULL;
+	STACK_OF(X509) *signers = sk_X509_new_null(), *known;
+	struct cs_source *src = NULL;
+	certseal_ctx *ctx = new_ctx();
+	struct bundle a, b;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	char path[PATH_MAX], name[200], *pem = NULL;
+	X509 *carried;
+	BIO *mem;
+	long n;
+	int len;
+
+	make_bundle(&a, "known-a");
+	make_bundle(&b, "known-b");
+	CU_ASSERT_FATAL(import(ctx, "Known", &b, &info) == 0);
+	cs_store_import_info_free(info);
+	/* A separately parsed copy, as a SignedData's certificates are. */
+	CU_ASSERT_FATAL((len = i2d_X509(b.signer, &der)) > 0);
+	p = der;
+	CU_ASSERT_FATAL((carried = d2i_X509(NULL, &p, len)) != NULL);
+	known = sk_X509_new_null();
+	sk_X509_push(known, a.signer);
+	sk_X509_push(known, carried);
+
+	nwarnings = 0;
+	CU_ASSERT_FATAL(cs_source_new(ctx, "store:LocalMachine/Known",
+	    &src) == 0);
+	CU_ASSERT(cs_source_trusted_signers_known(src, signers, known) == 0);
+	CU_ASSERT_FATAL(sk_X509_num(signers) == 1);
+	CU_ASSERT(sk_X509_value(signers, 0) == carried);
+	cs_source_free(src);
+	sk_X509_pop_free(signers, X509_free);
+	signers = sk_X509_new_null();
+
+	/* Not carried: parsed from the entry, the same certificate. */
+	sk_X509_delete_ptr(known, carried);
+	CU_ASSERT_FATAL(cs_source_new(ctx, "store:LocalMachine/Known",
+	    &src) == 0);
+	CU_ASSERT(cs_source_trusted_signers_known(src, signers, known) == 0);
+	CU_ASSERT_FATAL(sk_X509_num(signers) == 1);
+	CU_ASSERT(sk_X509_value(signers, 0) != carried);
+	CU_ASSERT(X509_cmp(sk_X509_value(signers, 0), b.signer) == 0);
+	cs_source_free(src);
+	sk_X509_pop_free(signers, X509_free);
+	signers = sk_X509_new_null();
+	sk_X509_push(known, carried);
+
+	/* Another block first: not the bytes of a certificate, parsed. */
+	snprintf(name, sizeof(name), "%s.pem", b.signer_id);
+	store_file(path, sizeof(path), "LocalMachine", "Known", "signers",
+	    name);
+	mem = BIO_new(BIO_s_mem());
+	BIO_puts(mem, "-----BEGIN NOTE-----\nAAAA\n-----END NOTE-----\n");
+	PEM_write_bio_X509(mem, b.signer);
+	n = BIO_get_mem_data(mem, &pem);
+	write_file(path, pem, (size_t)n, 0600);
+	BIO_free(mem);
+	CU_ASSERT_FATAL(cs_source_new(ctx, "store:LocalMachine/Known",
+	    &src) == 0);
+	CU_ASSERT(cs_source_trusted_signers_known(src, signers, known) == 0);
+	CU_ASSERT_FATAL(sk_X509_num(signers) == 1);
+	CU_ASSERT(sk_X509_value(signers, 0) != carried);
+	CU_ASSERT(X509_cmp(sk_X509_value(signers, 0), b.signer) == 0);
+	cs_source_free(src);
+	CU_ASSERT(nwarnings == 0);
+
+	/* Damaged, with its certificate carried: still skipped. */
+	write_file(path, "junk", 4, 0600);
+	CU_ASSERT_FATAL(cs_source_new(ctx, "store:LocalMachine/Known",
+	    &src) == 0);
+	CU_ASSERT(cs_source_trusted_signers_known(src, signers, known) == 0);
+	CU_ASSERT(sk_X509_num(signers) == 1);
+	CU_ASSERT(nwarnings == 1);
+	CU_ASSERT(strstr(warnings, "skipping signer") != NULL);
+	cs_source_free(src);
+
+	sk_X509_pop_free(signers, X509_free);
+	sk_X509_free(known);
+	X509_free(carried);
+	OPENSSL_free(der);
+	bundle_free(&a);
+	bundle_free(&b);
+	certseal_ctx_free(ctx);
+}
+
 int
 main(void)
 {
@@ -1394,6 +1488,7 @@ main(void)
 		{ "list_keys, describe, signer refresh",
 		    test_list_keys_and_refresh },
 		{ "10 000 entries", test_ten_thousand },
+		{ "signers carried by the file", test_known_signers },
 	};
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
