@@ -19,6 +19,13 @@ int cs_p11_tokens_busy(const struct cs_p11_token *list);
 /* Frees the list; close_sessions: 0 after fork (the handles are not ours). */
 void cs_p11_tokens_free(struct cs_p11_token *list, int close_sessions);
 
+/*
+ * The token's CK_TOKEN_INFO flags as cs_p11_token_open just read them, for
+ * the login that follows it (lock held).  0 when there are none: then ask
+ * C_GetTokenInfo.  Each reading is handed out once.
+ */
+int cs_p11_token_take_found_flags(struct cs_p11_token *tok, CK_FLAGS *flags);
+
 /* Where the token keeps its capabilities (lock held; NULL until read). */
 struct cs_p11_caps **cs_p11_token_caps_slot(struct cs_p11_token *tok);
 

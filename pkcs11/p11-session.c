@@ -21,6 +21,9 @@
 #include "p11.h"
 #include "p11-int.h"
 
+/* Slots asked for in the first C_GetSlotList; more take a second call. */
+#define SLOTS_GUESS	16
+
 struct cs_p11_token {
 	struct cs_p11_token *next;
 	struct cs_p11_module *module;	/* owns the token; not ref'd */
@@ -35,6 +38,14 @@ struct cs_p11_token {
 	unsigned int	 module_gen;	/* module generation of session */
 	unsigned int	 generation;	/* bumped when the session changes */
 	int		 logged_in;
+	/*
+	 * CK_TOKEN_INFO.flags as read when the token was just found by
+	 * cs_p11_token_open; the login that follows uses them instead of a
+	 * second C_GetTokenInfo (on SoftHSM2 each one re-reads the token's
+	 * files three times).  Taken once: a later login asks the token.
+	 */
+	CK_FLAGS	 found_flags;
+	int		 has_found_flags;
 	struct cs_p11_caps *caps;	/* p11-caps.c; NULL until asked */
 	/*
 	 * The pin-source / pin-value of the last successful login (the
@@ -124,6 +135,8 @@ cached_token(certseal_ctx *ctx, struct cs_p11_module *m, CK_SLOT_ID slot,
 		if (t->slot == slot && strcmp(t->serial, serial) == 0 &&
 		    strcmp(t->label, label) == 0) {
 			t->refs++;
+			t->found_flags = info->flags;
+			t->has_found_flags = 1;
 			*out = t;
 			return 0;
 		}
@@ -138,10 +151,54 @@ cached_token(certseal_ctx *ctx, struct cs_p11_module *m, CK_SLOT_ID slot,
 	unpad(t->manufacturer, sizeof(t->manufacturer), info->manufacturerID,
 	    sizeof(info->manufacturerID));
 	t->refs = 1;
+	t->found_flags = info->flags;
+	t->has_found_flags = 1;
 	t->next = *head;
 	*head = t;
 	*out = t;
 	return 0;
+}
+
+/*
+ * The slots with a token: one C_GetSlotList into a buffer that fits the
+ * usual few slots, a second only when the module says it is too small
+ * (lock held).  *slots: guess or malloc'ed.
+ */
+static int
+slot_list(certseal_ctx *ctx, struct cs_p11_module *m, CK_SLOT_ID *guess,
+    CK_ULONG nguess, CK_SLOT_ID **slots, CK_ULONG *np)
+{
+	CK_FUNCTION_LIST *fl = cs_p11_module_fl(m);
+	CK_SLOT_ID *list = guess, *grown;
+	CK_ULONG n = nguess, have = nguess;
+	int tries;
+	CK_RV rv;
+
+	*slots = guess;
+	*np = 0;
+	/* Slots may appear between two calls: a few rounds, then give up. */
+	for (tries = 0; tries < 4; tries++) {
+		rv = fl->C_GetSlotList(CK_TRUE, list, &n);
+		if (rv == CKR_OK) {
+			*slots = list;
+			*np = n;
+			return 0;
+		}
+		if (rv != CKR_BUFFER_TOO_SMALL || n <= have)
+			break;
+		if ((grown = reallocarray(list == guess ? NULL : list, n,
+		    sizeof(*list))) == NULL) {
+			if (list != guess)
+				free(list);
+			return cs_nomem(ctx);
+		}
+		list = grown;
+		have = n;
+	}
+	if (list != guess)
+		free(list);
+	return cs_p11_error(ctx, rv, "module '%s': C_GetSlotList",
+	    cs_p11_module_path(m));
 }
 
 /* Looks for the URI's token in one module (lock held).  1: found. */
@@ -150,31 +207,14 @@ find_in_module(certseal_ctx *ctx, struct cs_p11_module *m,
     const struct cs_p11_uri *uri, struct cs_p11_token **out)
 {
 	CK_FUNCTION_LIST *fl = cs_p11_module_fl(m);
-	CK_SLOT_ID *slots = NULL;
+	CK_SLOT_ID guess[SLOTS_GUESS], *slots = NULL;
 	CK_TOKEN_INFO info;
 	CK_ULONG n = 0, i;
-	CK_RV rv;
 	int r = CERTSEAL_E_INTERNAL;
 
 	*out = NULL;
-	if ((rv = fl->C_GetSlotList(CK_TRUE, NULL, &n)) != CKR_OK) {
-		r = cs_p11_error(ctx, rv, "module '%s': C_GetSlotList",
-		    cs_p11_module_path(m));
-		goto out;
-	}
-	if (n == 0) {
-		r = 0;
-		goto out;
-	}
-	if ((slots = calloc(n, sizeof(*slots))) == NULL) {
-		r = cs_nomem(ctx);
-		goto out;
-	}
-	if ((rv = fl->C_GetSlotList(CK_TRUE, slots, &n)) != CKR_OK) {
-		r = cs_p11_error(ctx, rv, "module '%s': C_GetSlotList",
-		    cs_p11_module_path(m));
-		goto out;
-	}
+	if ((r = slot_list(ctx, m, guess, SLOTS_GUESS, &slots, &n)) != 0)
+		return r;
 	for (i = 0; i < n; i++) {
 		/* A slot emptied since the list was taken is just skipped. */
 		if (fl->C_GetTokenInfo(slots[i], &info) != CKR_OK)
@@ -189,7 +229,8 @@ find_in_module(certseal_ctx *ctx, struct cs_p11_module *m,
 	}
 	r = 0; /* not here */
  out:
-	free(slots);
+	if (slots != guess)
+		free(slots);
 	return r;
 }
 
@@ -341,6 +382,16 @@ cs_p11_tokens_free(struct cs_p11_token *list, int close_sessions)
 		OPENSSL_cleanse(list, sizeof(*list));
 		free(list);
 	}
+}
+
+int
+cs_p11_token_take_found_flags(struct cs_p11_token *tok, CK_FLAGS *flags)
+{
+	int had = tok->has_found_flags;
+
+	*flags = tok->found_flags;
+	tok->has_found_flags = 0;
+	return had;
 }
 
 struct cs_p11_caps **
