@@ -64,13 +64,6 @@ struct keyref {
 	CK_RSA_PKCS_MGF_TYPE refused_mgf;
 	int		 refused_label;
 	/*
-	 * From the token's mechanism list (p11-caps.c): 0 when the token
-	 * does not offer CKM_RSA_PKCS_OAEP decryption / CKM_RSA_PKCS_PSS
-	 * signatures, so that those go the raw-RSA way without asking.
-	 */
-	int		 oaep_native;
-	int		 pss_native;
-	/*
 	 * CKA_ALWAYS_AUTHENTICATE: C_Login(CKU_CONTEXT_SPECIFIC) after each
 	 * Init, the PIN from the token's login source; ctx (the context the
 	 * key was made in, which owns the source holding the key) gives the
@@ -267,6 +260,19 @@ md_mech(const EVP_MD *md, CK_MECHANISM_TYPE *hash, CK_ULONG *mgf)
 	return 0;
 }
 
+/*
+ * 0 when the token's mechanism list (p11-caps.c) says it does not offer
+ * cap (OAEP decryption, PSS signatures): those go the raw-RSA way without
+ * asking.  Asked when first needed, not when the key is made: a key made
+ * for decryption never asks about PSS.  No context: a failure to ask is
+ * "unknown", and the operation tried says what is wrong.
+ */
+static int
+native(struct keyref *kr, enum cs_p11_cap cap, CK_FLAGS need)
+{
+	return cs_p11_token_has(NULL, kr->tok, cap, need) != 0;
+}
+
 /* 1 when the token refused these OAEP parameters for this key before. */
 static int
 oaep_was_refused(struct keyref *kr, const CK_RSA_PKCS_OAEP_PARAMS *p)
@@ -353,7 +359,8 @@ pmeth_decrypt(EVP_PKEY_CTX *ctx, unsigned char *out, size_t *outlen,
 	oaep.source = CKZ_DATA_SPECIFIED;
 	oaep.pSourceData = labellen > 0 ? label : NULL;
 	oaep.ulSourceDataLen = (CK_ULONG)labellen;
-	if (!kr->oaep_native || oaep_was_refused(kr, &oaep))
+	if (!native(kr, CS_CAP_RSA_OAEP, CKF_DECRYPT) ||
+	    oaep_was_refused(kr, &oaep))
 		return orig_decrypt(ctx, out, outlen, in, inlen);
 	len = *outlen;
 	/* A module on OpenSSL may leave its own errors on our queue. */
@@ -392,9 +399,10 @@ pmeth_sign(EVP_PKEY_CTX *ctx, unsigned char *sig, size_t *siglen,
 	int pad = 0, saltlen = 0, mdlen;
 	CK_RV rv;
 
-	if (kr == NULL || sig == NULL || !kr->pss_native ||
+	if (kr == NULL || sig == NULL ||
 	    EVP_PKEY_CTX_get_rsa_padding(ctx, &pad) <= 0 ||
 	    pad != RSA_PKCS1_PSS_PADDING ||
+	    !native(kr, CS_CAP_RSA_PSS, CKF_SIGN) ||
 	    EVP_PKEY_CTX_get_signature_md(ctx, &md) <= 0 || md == NULL ||
 	    EVP_PKEY_CTX_get_rsa_mgf1_md(ctx, &mgf1) <= 0 ||
 	    EVP_PKEY_CTX_get_rsa_pss_saltlen(ctx, &saltlen) <= 0)
@@ -708,8 +716,7 @@ ec_public_from_token(certseal_ctx *ctx, struct cs_p11_token *tok,
 /* The key's reference as the OpenSSL key carries it (size set later). */
 static int
 keyref_new(certseal_ctx *ctx, struct cs_p11_token *tok,
-    const struct cs_p11_object *priv, const struct cs_p11_caps *caps,
-    struct keyref **out)
+    const struct cs_p11_object *priv, struct keyref **out)
 {
 	struct keyref *kr;
 
@@ -720,10 +727,6 @@ keyref_new(certseal_ctx *ctx, struct cs_p11_token *tok,
 	kr->tgen = cs_p11_token_generation(tok);
 	memcpy(kr->id, priv->id, priv->idlen);
 	kr->idlen = priv->idlen;
-	/* Unknown (-1) counts as offered: the token will say. */
-	kr->oaep_native = cs_p11_caps_has(caps, CS_CAP_RSA_OAEP,
-	    CKF_DECRYPT) != 0;
-	kr->pss_native = cs_p11_caps_has(caps, CS_CAP_RSA_PSS, CKF_SIGN) != 0;
 	kr->always_auth = priv->always_auth;
 	kr->ctx = ctx;
 	snprintf(kr->label, sizeof(kr->label), "%s", priv->label);
@@ -811,7 +814,6 @@ int
 cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
     const struct cs_p11_object *priv, X509 *cert, EVP_PKEY **out)
 {
-	const struct cs_p11_caps *caps = NULL;
 	struct keyref *kr = NULL;
 	EVP_PKEY *pkey = NULL;
 	BIGNUM *n = NULL, *e = NULL;
@@ -832,8 +834,6 @@ cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
 		    priv->label);
 		goto out;
 	}
-	if ((r = cs_p11_token_caps(ctx, tok, &caps)) != 0)
-		goto out;
 	if (cert != NULL) {
 		if (!public_from_cert(cert, &n, &e, &curve, &point,
 		    &pointlen)) {
@@ -848,7 +848,7 @@ cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
 	    ec_public_from_token(ctx, tok, priv, &curve, &point,
 	    &pointlen)) != 0)
 		goto out;
-	if ((r = keyref_new(ctx, tok, priv, caps, &kr)) != 0)
+	if ((r = keyref_new(ctx, tok, priv, &kr)) != 0)
 		goto out;
 	if ((pkey = EVP_PKEY_new()) == NULL) {
 		r = cs_nomem(ctx);

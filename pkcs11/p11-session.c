@@ -21,9 +21,6 @@
 #include "p11.h"
 #include "p11-int.h"
 
-/* Slots asked for in the first C_GetSlotList; more take a second call. */
-#define SLOTS_GUESS	16
-
 struct cs_p11_token {
 	struct cs_p11_token *next;
 	struct cs_p11_module *module;	/* owns the token; not ref'd */
@@ -160,61 +157,42 @@ cached_token(certseal_ctx *ctx, struct cs_p11_module *m, CK_SLOT_ID slot,
 }
 
 /*
- * The slots with a token: one C_GetSlotList into a buffer that fits the
- * usual few slots, a second only when the module says it is too small
- * (lock held).  *slots: guess or malloc'ed.
+ * Looks for the URI's token in one module (lock held).  1: found.  The
+ * slot count is asked first, then the list: a first call into a buffer of
+ * a guessed size would save a call that costs no file access even on
+ * SoftHSM2, and a module that ignores the size given (NSS's softokn does
+ * so for its mechanism list) would write past such a buffer.
  */
-static int
-slot_list(certseal_ctx *ctx, struct cs_p11_module *m, CK_SLOT_ID *guess,
-    CK_ULONG nguess, CK_SLOT_ID **slots, CK_ULONG *np)
-{
-	CK_FUNCTION_LIST *fl = cs_p11_module_fl(m);
-	CK_SLOT_ID *list = guess, *grown;
-	CK_ULONG n = nguess, have = nguess;
-	int tries;
-	CK_RV rv;
-
-	*slots = guess;
-	*np = 0;
-	/* Slots may appear between two calls: a few rounds, then give up. */
-	for (tries = 0; tries < 4; tries++) {
-		rv = fl->C_GetSlotList(CK_TRUE, list, &n);
-		if (rv == CKR_OK) {
-			*slots = list;
-			*np = n;
-			return 0;
-		}
-		if (rv != CKR_BUFFER_TOO_SMALL || n <= have)
-			break;
-		if ((grown = reallocarray(list == guess ? NULL : list, n,
-		    sizeof(*list))) == NULL) {
-			if (list != guess)
-				free(list);
-			return cs_nomem(ctx);
-		}
-		list = grown;
-		have = n;
-	}
-	if (list != guess)
-		free(list);
-	return cs_p11_error(ctx, rv, "module '%s': C_GetSlotList",
-	    cs_p11_module_path(m));
-}
-
-/* Looks for the URI's token in one module (lock held).  1: found. */
 static int
 find_in_module(certseal_ctx *ctx, struct cs_p11_module *m,
     const struct cs_p11_uri *uri, struct cs_p11_token **out)
 {
 	CK_FUNCTION_LIST *fl = cs_p11_module_fl(m);
-	CK_SLOT_ID guess[SLOTS_GUESS], *slots = NULL;
+	CK_SLOT_ID *slots = NULL;
 	CK_TOKEN_INFO info;
 	CK_ULONG n = 0, i;
+	CK_RV rv;
 	int r = CERTSEAL_E_INTERNAL;
 
 	*out = NULL;
-	if ((r = slot_list(ctx, m, guess, SLOTS_GUESS, &slots, &n)) != 0)
-		return r;
+	if ((rv = fl->C_GetSlotList(CK_TRUE, NULL, &n)) != CKR_OK) {
+		r = cs_p11_error(ctx, rv, "module '%s': C_GetSlotList",
+		    cs_p11_module_path(m));
+		goto out;
+	}
+	if (n == 0) {
+		r = 0;
+		goto out;
+	}
+	if ((slots = calloc(n, sizeof(*slots))) == NULL) {
+		r = cs_nomem(ctx);
+		goto out;
+	}
+	if ((rv = fl->C_GetSlotList(CK_TRUE, slots, &n)) != CKR_OK) {
+		r = cs_p11_error(ctx, rv, "module '%s': C_GetSlotList",
+		    cs_p11_module_path(m));
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		/* A slot emptied since the list was taken is just skipped. */
 		if (fl->C_GetTokenInfo(slots[i], &info) != CKR_OK)
@@ -229,8 +207,7 @@ find_in_module(certseal_ctx *ctx, struct cs_p11_module *m,
 	}
 	r = 0; /* not here */
  out:
-	if (slots != guess)
-		free(slots);
+	free(slots);
 	return r;
 }
 
