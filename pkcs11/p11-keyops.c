@@ -55,9 +55,10 @@ struct keyref {
 	size_t		 size;		/* RSA modulus / EC field bytes */
 	/*
 	 * The OAEP parameters the token refused for this key, so that the
-	 * next decryption goes raw at once (SoftHSM2 refuses SHA-256; on a
-	 * remote HSM each refused C_DecryptInit is a round trip).  Under
-	 * cs_p11_lock().
+	 * next decryption goes raw at once (on a remote HSM each refused
+	 * C_DecryptInit is a round trip).  Refusals of the mechanism itself
+	 * (SoftHSM2 refuses SHA-256) are the token's: see oaep_set_refused.
+	 * Under cs_p11_lock().
 	 */
 	int		 oaep_refused;
 	CK_MECHANISM_TYPE refused_hash;
@@ -273,28 +274,50 @@ native(struct keyref *kr, enum cs_p11_cap cap, CK_FLAGS need)
 	return cs_p11_token_has(NULL, kr->tok, cap, need) != 0;
 }
 
-/* 1 when the token refused these OAEP parameters for this key before. */
+/*
+ * 1 when the token refused these OAEP parameters before: for any key of
+ * this token (a mechanism refusal), or for this key.
+ */
 static int
 oaep_was_refused(struct keyref *kr, const CK_RSA_PKCS_OAEP_PARAMS *p)
 {
-	int r;
+	int label = p->ulSourceDataLen > 0, r;
 
 	cs_p11_lock();
-	r = kr->oaep_refused && kr->refused_hash == p->hashAlg &&
-	    kr->refused_mgf == p->mgf &&
-	    kr->refused_label == (p->ulSourceDataLen > 0);
+	r = cs_p11_token_oaep_refused(kr->tok, p->hashAlg, p->mgf, label) ||
+	    (kr->oaep_refused && kr->refused_hash == p->hashAlg &&
+	    kr->refused_mgf == p->mgf && kr->refused_label == label);
 	cs_p11_unlock();
 	return r;
 }
 
+/*
+ * Remembers a refusal.  The mechanism's answers (SoftHSM2: SHA-256 OAEP
+ * is CKR_ARGUMENTS_BAD) hold for every key of the token, for the life of
+ * the process: a later context, a second source, a re-made key does not
+ * ask again.  PKCS#11 has no way to ask beforehand (CK_MECHANISM_INFO
+ * says nothing of the hashes), so the first decryption on a token that
+ * refuses pays one refused C_DecryptInit.  What may be this key's own
+ * answer (CKR_KEY_FUNCTION_NOT_PERMITTED, CKR_GENERAL_ERROR for a label)
+ * stays with the key.
+ */
 static void
-oaep_set_refused(struct keyref *kr, const CK_RSA_PKCS_OAEP_PARAMS *p)
+oaep_set_refused(struct keyref *kr, const CK_RSA_PKCS_OAEP_PARAMS *p,
+    CK_RV rv)
 {
+	int label = p->ulSourceDataLen > 0;
+
 	cs_p11_lock();
-	kr->oaep_refused = 1;
-	kr->refused_hash = p->hashAlg;
-	kr->refused_mgf = p->mgf;
-	kr->refused_label = p->ulSourceDataLen > 0;
+	if (rv == CKR_MECHANISM_INVALID || rv == CKR_MECHANISM_PARAM_INVALID ||
+	    rv == CKR_ARGUMENTS_BAD || rv == CKR_FUNCTION_NOT_SUPPORTED)
+		cs_p11_token_set_oaep_refused(kr->tok, p->hashAlg, p->mgf,
+		    label);
+	else {
+		kr->oaep_refused = 1;
+		kr->refused_hash = p->hashAlg;
+		kr->refused_mgf = p->mgf;
+		kr->refused_label = label;
+	}
 	cs_p11_unlock();
 }
 
@@ -379,7 +402,7 @@ pmeth_decrypt(EVP_PKEY_CTX *ctx, unsigned char *out, size_t *outlen,
 	if (refused(rv) || (labellen > 0 && rv == CKR_GENERAL_ERROR)) {
 		ERR_pop_to_mark();
 		n_refused++;
-		oaep_set_refused(kr, &oaep);
+		oaep_set_refused(kr, &oaep, rv);
 		return orig_decrypt(ctx, out, outlen, in, inlen);
 	}
 	ERR_clear_last_mark();

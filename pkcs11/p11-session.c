@@ -45,6 +45,17 @@ struct cs_p11_token {
 	int		 has_found_flags;
 	struct cs_p11_caps *caps;	/* p11-caps.c; NULL until asked */
 	/*
+	 * OAEP parameters (hash, MGF, label or not) the token refused as a
+	 * mechanism (p11-keyops.c): a property of the token, not of one key,
+	 * so a second context or key in this process goes raw at once.
+	 */
+	struct {
+		CK_MECHANISM_TYPE hash;
+		CK_RSA_PKCS_MGF_TYPE mgf;
+		int	 label;
+	} oaep_refused[CS_P11_OAEP_REFUSED_MAX];
+	size_t		 noaep_refused;
+	/*
 	 * The pin-source / pin-value of the last successful login (the
 	 * strings, not the PIN): keys with CKA_ALWAYS_AUTHENTICATE ask the
 	 * same source again for each operation.
@@ -369,6 +380,40 @@ cs_p11_token_take_found_flags(struct cs_p11_token *tok, CK_FLAGS *flags)
 	*flags = tok->found_flags;
 	tok->has_found_flags = 0;
 	return had;
+}
+
+int
+cs_p11_token_oaep_refused(const struct cs_p11_token *tok,
+    CK_MECHANISM_TYPE hash, CK_RSA_PKCS_MGF_TYPE mgf, int label)
+{
+	size_t i;
+
+	for (i = 0; i < tok->noaep_refused; i++)
+		if (tok->oaep_refused[i].hash == hash &&
+		    tok->oaep_refused[i].mgf == mgf &&
+		    tok->oaep_refused[i].label == label)
+			return 1;
+	return 0;
+}
+
+void
+cs_p11_token_set_oaep_refused(struct cs_p11_token *tok,
+    CK_MECHANISM_TYPE hash, CK_RSA_PKCS_MGF_TYPE mgf, int label)
+{
+	size_t i = tok->noaep_refused;
+
+	if (cs_p11_token_oaep_refused(tok, hash, mgf, label))
+		return;
+	/* Full: the oldest goes (it will be refused, and noted, again). */
+	if (i == CS_P11_OAEP_REFUSED_MAX) {
+		memmove(tok->oaep_refused, tok->oaep_refused + 1,
+		    (i - 1) * sizeof(tok->oaep_refused[0]));
+		i--;
+	}
+	tok->oaep_refused[i].hash = hash;
+	tok->oaep_refused[i].mgf = mgf;
+	tok->oaep_refused[i].label = label;
+	tok->noaep_refused = i + 1;
 }
 
 struct cs_p11_caps **
