@@ -4,8 +4,10 @@
  * Tokens differ (a TPM derives no ECDH and exports nothing, SoftHSM2 does
  * OAEP only with SHA-1, smartcards may do only raw RSA), so the token
  * layer does not assume: the first use of a token reads
- * C_GetMechanismList and the C_GetMechanismInfo of the few mechanisms
- * certseal can use, and keeps the answer for the life of the process
+ * C_GetMechanismList, each question about one of the mechanisms certseal
+ * can use asks its C_GetMechanismInfo the first time (an open asks about
+ * one or two, a report about all), and the answers are kept for the life
+ * of the process
  * (mechanisms are a property of the token, not of a session or a login).
  * Key operations then pick their path from it, and a key the token cannot
  * use for what the file needs is refused before any operation with a
@@ -41,12 +43,18 @@ static const struct {
 	{ CS_CAP_AES_WRAP_PAD, CKM_AES_KEY_WRAP_PAD, "CKM_AES_KEY_WRAP_PAD" },
 };
 
-static unsigned long caps_reads;
+static unsigned long caps_reads, info_reads;
 
 unsigned long
 cs_p11_caps_reads(void)
 {
 	return caps_reads;
+}
+
+unsigned long
+cs_p11_caps_info_reads(void)
+{
+	return info_reads;
 }
 
 const char *
@@ -60,49 +68,111 @@ cs_p11_cap_mech_name(enum cs_p11_cap cap)
 	return "?";
 }
 
-/* Reads the token's mechanisms into c (lock held). */
-static int
-read_caps(certseal_ctx *ctx, struct cs_p11_token *tok, struct cs_p11_caps *c)
+/*
+ * The token's mechanism list into *listp (malloc'ed).  Always the size
+ * first, then the list: NSS's softokn writes its whole list (over 200
+ * mechanisms) whatever the buffer's size says, so a first call into a
+ * buffer of a guessed size would overflow it.  CKR_OK, or the token's
+ * answer.
+ */
+static CK_RV
+mech_list(CK_FUNCTION_LIST *fl, CK_SLOT_ID slot, CK_MECHANISM_TYPE **listp,
+    CK_ULONG *np)
 {
-	CK_FUNCTION_LIST *fl = cs_p11_token_fl(tok);
 	CK_MECHANISM_TYPE *list = NULL;
-	CK_MECHANISM_INFO info;
+	CK_ULONG n = 0;
+	CK_RV rv;
+
+	*listp = NULL;
+	*np = 0;
+	rv = fl->C_GetMechanismList(slot, NULL, &n);
+	if (rv == CKR_OK && n > MECH_MAX)
+		n = MECH_MAX;	/* the next call says CKR_BUFFER_TOO_SMALL */
+	if (rv == CKR_OK && n > 0 &&
+	    (list = calloc(n, sizeof(*list))) == NULL)
+		return CKR_HOST_MEMORY;
+	if (rv == CKR_OK && n > 0)
+		rv = fl->C_GetMechanismList(slot, list, &n);
+	if (rv != CKR_OK) {
+		free(list);
+		return rv;
+	}
+	*listp = list;
+	*np = n;
+	return CKR_OK;
+}
+
+/* Reads which of certseal's mechanisms the token lists into c (lock held). */
+static int
+read_list(certseal_ctx *ctx, struct cs_p11_token *tok, struct cs_p11_caps *c)
+{
+	CK_MECHANISM_TYPE *list = NULL;
 	CK_ULONG n = 0, i;
 	size_t j;
 	CK_RV rv;
 
 	memset(c, 0, sizeof(*c));
 	caps_reads++;
-	rv = fl->C_GetMechanismList(cs_p11_token_slot(tok), NULL, &n);
-	if (rv == CKR_OK && n > MECH_MAX)
-		n = MECH_MAX;
-	if (rv == CKR_OK && n > 0 &&
-	    (list = calloc(n, sizeof(*list))) == NULL)
+	rv = mech_list(cs_p11_token_fl(tok), cs_p11_token_slot(tok), &list,
+	    &n);
+	if (rv == CKR_HOST_MEMORY)
 		return cs_nomem(ctx);
-	if (rv == CKR_OK && n > 0)
-		rv = fl->C_GetMechanismList(cs_p11_token_slot(tok), list, &n);
-	if (rv != CKR_OK) {
-		/* Unknown: operations are tried and the token answers. */
-		free(list);
-		return 0;
-	}
+	if (rv != CKR_OK)
+		return 0;	/* unknown: operations are tried */
 	c->known = 1;
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < sizeof(mechs) / sizeof(mechs[0]); j++) {
-			if (mechs[j].mech != list[i])
-				continue;
-			memset(&info, 0, sizeof(info));
-			/* Listed but no info: present, with every function. */
-			if (fl->C_GetMechanismInfo(cs_p11_token_slot(tok),
-			    list[i], &info) != CKR_OK)
-				info.flags = ~(CK_FLAGS)0;
-			c->m[mechs[j].cap].present = 1;
-			c->m[mechs[j].cap].flags = info.flags;
-			c->m[mechs[j].cap].min_bits = info.ulMinKeySize;
-			c->m[mechs[j].cap].max_bits = info.ulMaxKeySize;
-		}
-	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < sizeof(mechs) / sizeof(mechs[0]); j++)
+			if (mechs[j].mech == list[i])
+				c->m[mechs[j].cap].present = 1;
 	free(list);
+	return 0;
+}
+
+/* C_GetMechanismInfo of one listed mechanism, once (lock held). */
+static void
+read_info(struct cs_p11_token *tok, struct cs_p11_caps *c, size_t j)
+{
+	CK_MECHANISM_INFO info;
+	enum cs_p11_cap cap = mechs[j].cap;
+
+	if (!c->known || !c->m[cap].present || c->m[cap].info_read)
+		return;
+	c->m[cap].info_read = 1;
+	info_reads++;
+	memset(&info, 0, sizeof(info));
+	/* Listed but no info: present, with every function. */
+	if (cs_p11_token_fl(tok)->C_GetMechanismInfo(cs_p11_token_slot(tok),
+	    mechs[j].mech, &info) != CKR_OK)
+		info.flags = ~(CK_FLAGS)0;
+	c->m[cap].flags = info.flags;
+	c->m[cap].min_bits = info.ulMinKeySize;
+	c->m[cap].max_bits = info.ulMaxKeySize;
+}
+
+/* The token's caps with its list read, info still to ask (lock held). */
+static int
+token_list(certseal_ctx *ctx, struct cs_p11_token *tok,
+    struct cs_p11_caps **out)
+{
+	struct cs_p11_caps **slot = cs_p11_token_caps_slot(tok);
+	struct cs_p11_caps *c;
+	CK_SESSION_HANDLE h;
+	int r;
+
+	*out = NULL;
+	if (*slot == NULL) {
+		/* The session check also re-initialises after fork. */
+		if ((r = cs_p11_token_session(ctx, tok, &h)) != 0)
+			return r;
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			return cs_nomem(ctx);
+		if ((r = read_list(ctx, tok, c)) != 0) {
+			free(c);
+			return r;
+		}
+		*slot = c;
+	}
+	*out = *slot;
 	return 0;
 }
 
@@ -110,32 +180,51 @@ int
 cs_p11_token_caps(certseal_ctx *ctx, struct cs_p11_token *tok,
     const struct cs_p11_caps **out)
 {
-	struct cs_p11_caps **slot;
-	struct cs_p11_caps *c = NULL;
-	CK_SESSION_HANDLE h;
-	int r = 0;
+	struct cs_p11_caps *c;
+	size_t j;
+	int r;
 
 	*out = NULL;
 	cs_p11_lock();
-	slot = cs_p11_token_caps_slot(tok);
-	if (*slot == NULL) {
-		/* The session check also re-initialises after fork. */
-		if ((r = cs_p11_token_session(ctx, tok, &h)) != 0)
-			goto out;
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
-			r = cs_nomem(ctx);
-			goto out;
-		}
-		if ((r = read_caps(ctx, tok, c)) != 0)
-			goto out;
-		*slot = c;
-		c = NULL;
+	if ((r = token_list(ctx, tok, &c)) == 0) {
+		for (j = 0; j < sizeof(mechs) / sizeof(mechs[0]); j++)
+			read_info(tok, c, j);
+		*out = c;
 	}
-	*out = *slot;
- out:
 	cs_p11_unlock();
-	free(c);
 	return r;
+}
+
+/* The list read, or the error that stopped it. */
+static int
+ensure_list(certseal_ctx *ctx, struct cs_p11_token *tok)
+{
+	struct cs_p11_caps *c;
+	int r;
+
+	cs_p11_lock();
+	r = token_list(ctx, tok, &c);
+	cs_p11_unlock();
+	return r;
+}
+
+int
+cs_p11_token_has(certseal_ctx *ctx, struct cs_p11_token *tok,
+    enum cs_p11_cap cap, CK_FLAGS need)
+{
+	struct cs_p11_caps *c;
+	size_t j;
+	int has = -1;
+
+	cs_p11_lock();
+	if (token_list(ctx, tok, &c) == 0) {
+		for (j = 0; j < sizeof(mechs) / sizeof(mechs[0]); j++)
+			if (mechs[j].cap == cap)
+				read_info(tok, c, j);
+		has = cs_p11_caps_has(c, cap, need);
+	}
+	cs_p11_unlock();
+	return has;
 }
 
 int
@@ -151,22 +240,21 @@ int
 cs_p11_require_key_use(certseal_ctx *ctx, struct cs_p11_token *tok,
     CK_KEY_TYPE type, int sign)
 {
-	const struct cs_p11_caps *c;
 	const char *label;
 	int r;
 
-	if ((r = cs_p11_token_caps(ctx, tok, &c)) != 0)
+	if ((r = ensure_list(ctx, tok)) != 0)
 		return r;
 	label = cs_p11_token_label(tok);
 	if (type == CKK_EC && !sign) {
-		if (cs_p11_caps_has(c, CS_CAP_ECDH, CKF_DERIVE) == 0)
+		if (cs_p11_token_has(ctx, tok, CS_CAP_ECDH, CKF_DERIVE) == 0)
 			return cs_error(ctx, CERTSEAL_E_TOKEN, "token '%s' "
 			    "cannot derive ECDH keys (CKM_ECDH1_DERIVE); use "
 			    "an RSA pair for clients on this token", label);
 		return 0;
 	}
 	if (type == CKK_EC) {
-		if (cs_p11_caps_has(c, CS_CAP_ECDSA, CKF_SIGN) == 0)
+		if (cs_p11_token_has(ctx, tok, CS_CAP_ECDSA, CKF_SIGN) == 0)
 			return cs_error(ctx, CERTSEAL_E_TOKEN, "token '%s' "
 			    "cannot sign with ECDSA (CKM_ECDSA); use an RSA "
 			    "signing key on this token", label);
@@ -174,16 +262,19 @@ cs_p11_require_key_use(certseal_ctx *ctx, struct cs_p11_token *tok,
 	}
 	if (type != CKK_RSA)
 		return 0;
-	if (!sign && cs_p11_caps_has(c, CS_CAP_RSA_OAEP, CKF_DECRYPT) == 0 &&
-	    cs_p11_caps_has(c, CS_CAP_RSA_X509, CKF_DECRYPT) == 0)
+	/* Asked in order, and only as far as needed. */
+	if (!sign &&
+	    cs_p11_token_has(ctx, tok, CS_CAP_RSA_OAEP, CKF_DECRYPT) == 0 &&
+	    cs_p11_token_has(ctx, tok, CS_CAP_RSA_X509, CKF_DECRYPT) == 0)
 		return cs_error(ctx, CERTSEAL_E_TOKEN, "token '%s' can "
 		    "decrypt neither RSA-OAEP (CKM_RSA_PKCS_OAEP) nor raw RSA "
 		    "(CKM_RSA_X_509); certseal files need one of them: keep "
 		    "this client's key in a file: bundle or another token",
 		    label);
-	if (sign && cs_p11_caps_has(c, CS_CAP_RSA_PSS, CKF_SIGN) == 0 &&
-	    cs_p11_caps_has(c, CS_CAP_RSA_PKCS, CKF_SIGN) == 0 &&
-	    cs_p11_caps_has(c, CS_CAP_RSA_X509, CKF_SIGN) == 0)
+	if (sign && cs_p11_token_has(ctx, tok, CS_CAP_RSA_PSS, CKF_SIGN) ==
+	    0 &&
+	    cs_p11_token_has(ctx, tok, CS_CAP_RSA_PKCS, CKF_SIGN) == 0 &&
+	    cs_p11_token_has(ctx, tok, CS_CAP_RSA_X509, CKF_SIGN) == 0)
 		return cs_error(ctx, CERTSEAL_E_TOKEN, "token '%s' cannot "
 		    "sign with RSA (CKM_RSA_PKCS_PSS, CKM_RSA_PKCS or "
 		    "CKM_RSA_X_509); use a signing key on another token",

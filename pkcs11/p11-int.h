@@ -19,6 +19,24 @@ int cs_p11_tokens_busy(const struct cs_p11_token *list);
 /* Frees the list; close_sessions: 0 after fork (the handles are not ours). */
 void cs_p11_tokens_free(struct cs_p11_token *list, int close_sessions);
 
+/*
+ * The token's CK_TOKEN_INFO flags as cs_p11_token_open just read them, for
+ * the login that follows it (lock held).  0 when there are none: then ask
+ * C_GetTokenInfo.  Each reading is handed out once.
+ */
+int cs_p11_token_take_found_flags(struct cs_p11_token *tok, CK_FLAGS *flags);
+
+/*
+ * OAEP parameters the token refused as a mechanism (CKR_MECHANISM_INVALID,
+ * CKR_MECHANISM_PARAM_INVALID, CKR_ARGUMENTS_BAD...), remembered for the
+ * process (lock held).  label: 1 when a label was given.
+ */
+#define CS_P11_OAEP_REFUSED_MAX	8
+int cs_p11_token_oaep_refused(const struct cs_p11_token *tok,
+    CK_MECHANISM_TYPE hash, CK_RSA_PKCS_MGF_TYPE mgf, int label);
+void cs_p11_token_set_oaep_refused(struct cs_p11_token *tok,
+    CK_MECHANISM_TYPE hash, CK_RSA_PKCS_MGF_TYPE mgf, int label);
+
 /* Where the token keeps its capabilities (lock held; NULL until read). */
 struct cs_p11_caps **cs_p11_token_caps_slot(struct cs_p11_token *tok);
 

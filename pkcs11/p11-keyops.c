@@ -55,21 +55,15 @@ struct keyref {
 	size_t		 size;		/* RSA modulus / EC field bytes */
 	/*
 	 * The OAEP parameters the token refused for this key, so that the
-	 * next decryption goes raw at once (SoftHSM2 refuses SHA-256; on a
-	 * remote HSM each refused C_DecryptInit is a round trip).  Under
-	 * cs_p11_lock().
+	 * next decryption goes raw at once (on a remote HSM each refused
+	 * C_DecryptInit is a round trip).  Refusals of the mechanism itself
+	 * (SoftHSM2 refuses SHA-256) are the token's: see oaep_set_refused.
+	 * Under cs_p11_lock().
 	 */
 	int		 oaep_refused;
 	CK_MECHANISM_TYPE refused_hash;
 	CK_RSA_PKCS_MGF_TYPE refused_mgf;
 	int		 refused_label;
-	/*
-	 * From the token's mechanism list (p11-caps.c): 0 when the token
-	 * does not offer CKM_RSA_PKCS_OAEP decryption / CKM_RSA_PKCS_PSS
-	 * signatures, so that those go the raw-RSA way without asking.
-	 */
-	int		 oaep_native;
-	int		 pss_native;
 	/*
 	 * CKA_ALWAYS_AUTHENTICATE: C_Login(CKU_CONTEXT_SPECIFIC) after each
 	 * Init, the PIN from the token's login source; ctx (the context the
@@ -267,28 +261,63 @@ md_mech(const EVP_MD *md, CK_MECHANISM_TYPE *hash, CK_ULONG *mgf)
 	return 0;
 }
 
-/* 1 when the token refused these OAEP parameters for this key before. */
+/*
+ * 0 when the token's mechanism list (p11-caps.c) says it does not offer
+ * cap (OAEP decryption, PSS signatures): those go the raw-RSA way without
+ * asking.  Asked when first needed, not when the key is made: a key made
+ * for decryption never asks about PSS.  No context: a failure to ask is
+ * "unknown", and the operation tried says what is wrong.
+ */
+static int
+native(struct keyref *kr, enum cs_p11_cap cap, CK_FLAGS need)
+{
+	return cs_p11_token_has(NULL, kr->tok, cap, need) != 0;
+}
+
+/*
+ * 1 when the token refused these OAEP parameters before: for any key of
+ * this token (a mechanism refusal), or for this key.
+ */
 static int
 oaep_was_refused(struct keyref *kr, const CK_RSA_PKCS_OAEP_PARAMS *p)
 {
-	int r;
+	int label = p->ulSourceDataLen > 0, r;
 
 	cs_p11_lock();
-	r = kr->oaep_refused && kr->refused_hash == p->hashAlg &&
-	    kr->refused_mgf == p->mgf &&
-	    kr->refused_label == (p->ulSourceDataLen > 0);
+	r = cs_p11_token_oaep_refused(kr->tok, p->hashAlg, p->mgf, label) ||
+	    (kr->oaep_refused && kr->refused_hash == p->hashAlg &&
+	    kr->refused_mgf == p->mgf && kr->refused_label == label);
 	cs_p11_unlock();
 	return r;
 }
 
+/*
+ * Remembers a refusal.  The mechanism's answers (SoftHSM2: SHA-256 OAEP
+ * is CKR_ARGUMENTS_BAD) hold for every key of the token, for the life of
+ * the process: a later context, a second source, a re-made key does not
+ * ask again.  PKCS#11 has no way to ask beforehand (CK_MECHANISM_INFO
+ * says nothing of the hashes), so the first decryption on a token that
+ * refuses pays one refused C_DecryptInit.  What may be this key's own
+ * answer (CKR_KEY_FUNCTION_NOT_PERMITTED, CKR_GENERAL_ERROR for a label)
+ * stays with the key.
+ */
 static void
-oaep_set_refused(struct keyref *kr, const CK_RSA_PKCS_OAEP_PARAMS *p)
+oaep_set_refused(struct keyref *kr, const CK_RSA_PKCS_OAEP_PARAMS *p,
+    CK_RV rv)
 {
+	int label = p->ulSourceDataLen > 0;
+
 	cs_p11_lock();
-	kr->oaep_refused = 1;
-	kr->refused_hash = p->hashAlg;
-	kr->refused_mgf = p->mgf;
-	kr->refused_label = p->ulSourceDataLen > 0;
+	if (rv == CKR_MECHANISM_INVALID || rv == CKR_MECHANISM_PARAM_INVALID ||
+	    rv == CKR_ARGUMENTS_BAD || rv == CKR_FUNCTION_NOT_SUPPORTED)
+		cs_p11_token_set_oaep_refused(kr->tok, p->hashAlg, p->mgf,
+		    label);
+	else {
+		kr->oaep_refused = 1;
+		kr->refused_hash = p->hashAlg;
+		kr->refused_mgf = p->mgf;
+		kr->refused_label = label;
+	}
 	cs_p11_unlock();
 }
 
@@ -353,7 +382,8 @@ pmeth_decrypt(EVP_PKEY_CTX *ctx, unsigned char *out, size_t *outlen,
 	oaep.source = CKZ_DATA_SPECIFIED;
 	oaep.pSourceData = labellen > 0 ? label : NULL;
 	oaep.ulSourceDataLen = (CK_ULONG)labellen;
-	if (!kr->oaep_native || oaep_was_refused(kr, &oaep))
+	if (!native(kr, CS_CAP_RSA_OAEP, CKF_DECRYPT) ||
+	    oaep_was_refused(kr, &oaep))
 		return orig_decrypt(ctx, out, outlen, in, inlen);
 	len = *outlen;
 	/* A module on OpenSSL may leave its own errors on our queue. */
@@ -372,7 +402,7 @@ pmeth_decrypt(EVP_PKEY_CTX *ctx, unsigned char *out, size_t *outlen,
 	if (refused(rv) || (labellen > 0 && rv == CKR_GENERAL_ERROR)) {
 		ERR_pop_to_mark();
 		n_refused++;
-		oaep_set_refused(kr, &oaep);
+		oaep_set_refused(kr, &oaep, rv);
 		return orig_decrypt(ctx, out, outlen, in, inlen);
 	}
 	ERR_clear_last_mark();
@@ -392,9 +422,10 @@ pmeth_sign(EVP_PKEY_CTX *ctx, unsigned char *sig, size_t *siglen,
 	int pad = 0, saltlen = 0, mdlen;
 	CK_RV rv;
 
-	if (kr == NULL || sig == NULL || !kr->pss_native ||
+	if (kr == NULL || sig == NULL ||
 	    EVP_PKEY_CTX_get_rsa_padding(ctx, &pad) <= 0 ||
 	    pad != RSA_PKCS1_PSS_PADDING ||
+	    !native(kr, CS_CAP_RSA_PSS, CKF_SIGN) ||
 	    EVP_PKEY_CTX_get_signature_md(ctx, &md) <= 0 || md == NULL ||
 	    EVP_PKEY_CTX_get_rsa_mgf1_md(ctx, &mgf1) <= 0 ||
 	    EVP_PKEY_CTX_get_rsa_pss_saltlen(ctx, &saltlen) <= 0)
@@ -708,8 +739,7 @@ ec_public_from_token(certseal_ctx *ctx, struct cs_p11_token *tok,
 /* The key's reference as the OpenSSL key carries it (size set later). */
 static int
 keyref_new(certseal_ctx *ctx, struct cs_p11_token *tok,
-    const struct cs_p11_object *priv, const struct cs_p11_caps *caps,
-    struct keyref **out)
+    const struct cs_p11_object *priv, struct keyref **out)
 {
 	struct keyref *kr;
 
@@ -720,10 +750,6 @@ keyref_new(certseal_ctx *ctx, struct cs_p11_token *tok,
 	kr->tgen = cs_p11_token_generation(tok);
 	memcpy(kr->id, priv->id, priv->idlen);
 	kr->idlen = priv->idlen;
-	/* Unknown (-1) counts as offered: the token will say. */
-	kr->oaep_native = cs_p11_caps_has(caps, CS_CAP_RSA_OAEP,
-	    CKF_DECRYPT) != 0;
-	kr->pss_native = cs_p11_caps_has(caps, CS_CAP_RSA_PSS, CKF_SIGN) != 0;
 	kr->always_auth = priv->always_auth;
 	kr->ctx = ctx;
 	snprintf(kr->label, sizeof(kr->label), "%s", priv->label);
@@ -811,7 +837,6 @@ int
 cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
     const struct cs_p11_object *priv, X509 *cert, EVP_PKEY **out)
 {
-	const struct cs_p11_caps *caps = NULL;
 	struct keyref *kr = NULL;
 	EVP_PKEY *pkey = NULL;
 	BIGNUM *n = NULL, *e = NULL;
@@ -832,8 +857,6 @@ cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
 		    priv->label);
 		goto out;
 	}
-	if ((r = cs_p11_token_caps(ctx, tok, &caps)) != 0)
-		goto out;
 	if (cert != NULL) {
 		if (!public_from_cert(cert, &n, &e, &curve, &point,
 		    &pointlen)) {
@@ -848,7 +871,7 @@ cs_p11_key_pkey(certseal_ctx *ctx, struct cs_p11_token *tok,
 	    ec_public_from_token(ctx, tok, priv, &curve, &point,
 	    &pointlen)) != 0)
 		goto out;
-	if ((r = keyref_new(ctx, tok, priv, caps, &kr)) != 0)
+	if ((r = keyref_new(ctx, tok, priv, &kr)) != 0)
 		goto out;
 	if ((pkey = EVP_PKEY_new()) == NULL) {
 		r = cs_nomem(ctx);

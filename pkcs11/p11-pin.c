@@ -44,29 +44,40 @@ cs_p11_token_login(certseal_ctx *ctx, struct cs_p11_token *tok,
 	struct cs_secret *pin = NULL;
 	CK_SESSION_HANDLE h;
 	CK_TOKEN_INFO info;
+	CK_FLAGS flags = 0;
 	char what[128];
 	CK_RV rv;
-	int r = CERTSEAL_E_INTERNAL;
+	int r = CERTSEAL_E_INTERNAL, fresh;
 
 	cs_p11_lock();
+	/* Taken here, logged in or not: never left for a later login. */
+	fresh = cs_p11_token_take_found_flags(tok, &flags);
 	if ((r = cs_p11_token_session(ctx, tok, &h)) != 0)
 		goto out;
 	if (cs_p11_token_logged_in(tok))
 		goto done;
-	if ((rv = fl->C_GetTokenInfo(cs_p11_token_slot(tok), &info)) !=
-	    CKR_OK) {
-		r = cs_p11_error(ctx, rv, "token '%s': C_GetTokenInfo",
-		    cs_p11_token_label(tok));
-		goto out;
+	/*
+	 * The flags the token gave when it was found a moment ago serve;
+	 * otherwise ask.  Either way C_Login's own answer is what counts (a
+	 * PIN locked in between is CKR_PIN_LOCKED there).
+	 */
+	if (!fresh) {
+		if ((rv = fl->C_GetTokenInfo(cs_p11_token_slot(tok), &info)) !=
+		    CKR_OK) {
+			r = cs_p11_error(ctx, rv, "token '%s': C_GetTokenInfo",
+			    cs_p11_token_label(tok));
+			goto out;
+		}
+		flags = info.flags;
 	}
-	if (!(info.flags & CKF_LOGIN_REQUIRED) || session_logged_in(fl, h))
+	if (!(flags & CKF_LOGIN_REQUIRED) || session_logged_in(fl, h))
 		goto done;
-	if (info.flags & CKF_USER_PIN_LOCKED) {
+	if (flags & CKF_USER_PIN_LOCKED) {
 		r = cs_p11_error(ctx, CKR_PIN_LOCKED, "token '%s'",
 		    cs_p11_token_label(tok));
 		goto out;
 	}
-	if (info.flags & CKF_PROTECTED_AUTHENTICATION_PATH) {
+	if (flags & CKF_PROTECTED_AUTHENTICATION_PATH) {
 		/* PIN pad or biometrics: the token asks, not us. */
 		login_calls++;
 		rv = fl->C_Login(h, CKU_USER, NULL, 0);

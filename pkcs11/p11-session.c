@@ -35,7 +35,26 @@ struct cs_p11_token {
 	unsigned int	 module_gen;	/* module generation of session */
 	unsigned int	 generation;	/* bumped when the session changes */
 	int		 logged_in;
+	/*
+	 * CK_TOKEN_INFO.flags as read when the token was just found by
+	 * cs_p11_token_open; the login that follows uses them instead of a
+	 * second C_GetTokenInfo (on SoftHSM2 each one re-reads the token's
+	 * files three times).  Taken once: a later login asks the token.
+	 */
+	CK_FLAGS	 found_flags;
+	int		 has_found_flags;
 	struct cs_p11_caps *caps;	/* p11-caps.c; NULL until asked */
+	/*
+	 * OAEP parameters (hash, MGF, label or not) the token refused as a
+	 * mechanism (p11-keyops.c): a property of the token, not of one key,
+	 * so a second context or key in this process goes raw at once.
+	 */
+	struct {
+		CK_MECHANISM_TYPE hash;
+		CK_RSA_PKCS_MGF_TYPE mgf;
+		int	 label;
+	} oaep_refused[CS_P11_OAEP_REFUSED_MAX];
+	size_t		 noaep_refused;
 	/*
 	 * The pin-source / pin-value of the last successful login (the
 	 * strings, not the PIN): keys with CKA_ALWAYS_AUTHENTICATE ask the
@@ -124,6 +143,8 @@ cached_token(certseal_ctx *ctx, struct cs_p11_module *m, CK_SLOT_ID slot,
 		if (t->slot == slot && strcmp(t->serial, serial) == 0 &&
 		    strcmp(t->label, label) == 0) {
 			t->refs++;
+			t->found_flags = info->flags;
+			t->has_found_flags = 1;
 			*out = t;
 			return 0;
 		}
@@ -138,13 +159,21 @@ cached_token(certseal_ctx *ctx, struct cs_p11_module *m, CK_SLOT_ID slot,
 	unpad(t->manufacturer, sizeof(t->manufacturer), info->manufacturerID,
 	    sizeof(info->manufacturerID));
 	t->refs = 1;
+	t->found_flags = info->flags;
+	t->has_found_flags = 1;
 	t->next = *head;
 	*head = t;
 	*out = t;
 	return 0;
 }
 
-/* Looks for the URI's token in one module (lock held).  1: found. */
+/*
+ * Looks for the URI's token in one module (lock held).  1: found.  The
+ * slot count is asked first, then the list: a first call into a buffer of
+ * a guessed size would save a call that costs no file access even on
+ * SoftHSM2, and a module that ignores the size given (NSS's softokn does
+ * so for its mechanism list) would write past such a buffer.
+ */
 static int
 find_in_module(certseal_ctx *ctx, struct cs_p11_module *m,
     const struct cs_p11_uri *uri, struct cs_p11_token **out)
@@ -341,6 +370,50 @@ cs_p11_tokens_free(struct cs_p11_token *list, int close_sessions)
 		OPENSSL_cleanse(list, sizeof(*list));
 		free(list);
 	}
+}
+
+int
+cs_p11_token_take_found_flags(struct cs_p11_token *tok, CK_FLAGS *flags)
+{
+	int had = tok->has_found_flags;
+
+	*flags = tok->found_flags;
+	tok->has_found_flags = 0;
+	return had;
+}
+
+int
+cs_p11_token_oaep_refused(const struct cs_p11_token *tok,
+    CK_MECHANISM_TYPE hash, CK_RSA_PKCS_MGF_TYPE mgf, int label)
+{
+	size_t i;
+
+	for (i = 0; i < tok->noaep_refused; i++)
+		if (tok->oaep_refused[i].hash == hash &&
+		    tok->oaep_refused[i].mgf == mgf &&
+		    tok->oaep_refused[i].label == label)
+			return 1;
+	return 0;
+}
+
+void
+cs_p11_token_set_oaep_refused(struct cs_p11_token *tok,
+    CK_MECHANISM_TYPE hash, CK_RSA_PKCS_MGF_TYPE mgf, int label)
+{
+	size_t i = tok->noaep_refused;
+
+	if (cs_p11_token_oaep_refused(tok, hash, mgf, label))
+		return;
+	/* Full: the oldest goes (it will be refused, and noted, again). */
+	if (i == CS_P11_OAEP_REFUSED_MAX) {
+		memmove(tok->oaep_refused, tok->oaep_refused + 1,
+		    (i - 1) * sizeof(tok->oaep_refused[0]));
+		i--;
+	}
+	tok->oaep_refused[i].hash = hash;
+	tok->oaep_refused[i].mgf = mgf;
+	tok->oaep_refused[i].label = label;
+	tok->noaep_refused = i + 1;
 }
 
 struct cs_p11_caps **

@@ -222,18 +222,30 @@ struct cs_p11_caps {
 	int		 known;		/* 0: the module would not say */
 	struct {
 		int	 present;
+		int	 info_read;	/* C_GetMechanismInfo asked */
 		CK_FLAGS flags;		/* CKF_DECRYPT, CKF_SIGN, ... */
 		CK_ULONG min_bits, max_bits;
 	} m[CS_CAP__N];
 };
 
 /*
- * The token's mechanisms: C_GetMechanismList and C_GetMechanismInfo on
- * first use, remembered for the process (borrowed; lives as long as the
- * token).
+ * The token's mechanisms, every one certseal knows: C_GetMechanismList
+ * and C_GetMechanismInfo on first use, remembered for the process
+ * (borrowed; lives as long as the token).  For reports and key
+ * generation, which look at many.
  */
 int cs_p11_token_caps(certseal_ctx *ctx, struct cs_p11_token *tok,
     const struct cs_p11_caps **out);
+
+/*
+ * cs_p11_caps_has for one mechanism of the token, asking the token only
+ * about that one (the list once per token and process, each
+ * C_GetMechanismInfo once): a file's open needs one or two of ten, and
+ * on a remote token each question is a round trip.  -1 also when the
+ * token cannot be asked.
+ */
+int cs_p11_token_has(certseal_ctx *ctx, struct cs_p11_token *tok,
+    enum cs_p11_cap cap, CK_FLAGS need);
 
 /* 1 when cap is offered with every flag in need, 0 not, -1 unknown. */
 int cs_p11_caps_has(const struct cs_p11_caps *c, enum cs_p11_cap cap,
@@ -252,6 +264,9 @@ int cs_p11_require_key_use(certseal_ctx *ctx, struct cs_p11_token *tok,
 
 /* How many times a token's mechanisms were read (for tests). */
 unsigned long cs_p11_caps_reads(void);
+
+/* How many C_GetMechanismInfo calls were made (for tests). */
+unsigned long cs_p11_caps_info_reads(void);
 
 /* ---- p11-check.c: the capability report ---- */
 

@@ -206,6 +206,20 @@ test_oaep_native_and_raw(void)
 	cs_p11_keyops_counters(&oaep1, &raw1);
 	CU_ASSERT_EQUAL(oaep1, oaep0 + 1);
 	CU_ASSERT_EQUAL(raw1, raw0 + 1);
+	/*
+	 * The refusal is the token's (a mechanism parameter), not the key's:
+	 * a key made again, as a second context or source makes it, goes
+	 * raw without asking the token again.
+	 */
+	EVP_PKEY_free(pkey);
+	X509_free(cert);
+	cert = NULL;
+	pkey = token_key(rsa_enc, &cert);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pkey);
+	CU_ASSERT(cms_decrypt_ok(c256, pkey, cert));
+	CU_ASSERT_EQUAL(cs_p11_keyops_refusals(), refusals);
+	cs_p11_keyops_counters(&oaep0, &raw0);
+	CU_ASSERT_EQUAL(raw0, raw1 + 1);
 	CMS_ContentInfo_free(c1);
 	CMS_ContentInfo_free(c256);
 	EVP_PKEY_free(pkey);

@@ -257,12 +257,24 @@ test_caps_once(void)
 {
 	struct cs_p11_token *a = NULL, *b = NULL;
 	const struct cs_p11_caps *c = NULL, *c2 = NULL;
-	unsigned long before;
+	unsigned long before, info;
 
 	CU_ASSERT_EQUAL_FATAL(open_token("pkcs11:token=beta"
 	    "?module-path=" SOFTHSM_PATH, &a), 0);
 	before = cs_p11_caps_reads();
+	/* One mechanism asked about: its info only, and only once. */
+	info = cs_p11_caps_info_reads();
+	CU_ASSERT_EQUAL(cs_p11_token_has(ctx, a, CS_CAP_ECDH, CKF_DERIVE), 1);
+	CU_ASSERT(cs_p11_caps_info_reads() - info <= 1);
+	info = cs_p11_caps_info_reads();
+	CU_ASSERT_EQUAL(cs_p11_token_has(ctx, a, CS_CAP_ECDH, CKF_DERIVE), 1);
+	CU_ASSERT_EQUAL(cs_p11_token_has(ctx, a, CS_CAP_ECDH, CKF_SIGN), 0);
+	CU_ASSERT_EQUAL(cs_p11_caps_info_reads(), info);
 	CU_ASSERT_EQUAL_FATAL(cs_p11_token_caps(ctx, a, &c), 0);
+	/* The report's form asks about the others, once. */
+	info = cs_p11_caps_info_reads();
+	CU_ASSERT_EQUAL_FATAL(cs_p11_token_caps(ctx, a, &c), 0);
+	CU_ASSERT_EQUAL(cs_p11_caps_info_reads(), info);
 	CU_ASSERT_EQUAL_FATAL(open_token("pkcs11:token=beta"
 	    "?module-name=softhsm2", &b), 0);
 	CU_ASSERT_EQUAL_FATAL(cs_p11_token_caps(ctx, b, &c2), 0);
