@@ -184,6 +184,41 @@ no_plaintext "$T/out" "save --der -o -"
 openssl_opens "$T/out" "$T/app.conf" "save --der -o -"
 expect 0 "save -o - (PEM)" -- "$CERTSEAL_ADMIN" save "$T/app.conf" -o -
 expect_armour "$T/out" pem "save -o - without --der"
+# A plaintext file at -o is replaced by a sealed one, in PEM.
+cp "$T/app.conf" "$T/plain-out"
+expect 0 "save -o onto a plaintext file" -- "$CERTSEAL_ADMIN" save \
+	"$T/app.conf" -o "$T/plain-out"
+expect_armour "$T/plain-out" pem "save -o onto plaintext"
+no_plaintext "$T/plain-out" "save -o onto plaintext"
+
+# Two more profiles: edit --der creates a missing configuration in DER; a
+# plaintext configuration migrated in place with --der becomes DER.
+P2="$T/admin2/profile.json"
+expect 0 "init 2" -- env CERTSEAL_PROFILE="$P2" "$CERTSEAL_ADMIN" init \
+	--config "$T/two.sealed" --name two
+expect 0 "pair generate 2" -- env CERTSEAL_PROFILE="$P2" \
+	"$CERTSEAL_ADMIN" pair generate
+expect 0 "activate 2" -- env CERTSEAL_PROFILE="$P2" "$CERTSEAL_ADMIN" \
+	pair activate "$(cat "$T/out")"
+expect 0 "edit --der of a missing configuration" -- env \
+	CERTSEAL_PROFILE="$P2" EDITOR="$T/append-editor" "$CERTSEAL_ADMIN" \
+	edit --der
+expect_armour "$T/two.sealed" der "edit --der creates DER"
+expect 0 "init 3" -- env CERTSEAL_PROFILE="$T/admin3/profile.json" \
+	"$CERTSEAL_ADMIN" init --config "$T/three.sealed" --name three
+expect 0 "pair generate 3" -- env CERTSEAL_PROFILE="$T/admin3/profile.json" \
+	"$CERTSEAL_ADMIN" pair generate
+expect 0 "activate 3" -- env CERTSEAL_PROFILE="$T/admin3/profile.json" \
+	"$CERTSEAL_ADMIN" pair activate "$(cat "$T/out")"
+cp "$T/app.conf" "$T/three.sealed"
+expect 0 "save --migrate-plaintext --der" -- env \
+	CERTSEAL_PROFILE="$T/admin3/profile.json" "$CERTSEAL_ADMIN" save \
+	--migrate-plaintext --der
+expect_armour "$T/three.sealed" der "migrated with --der"
+no_plaintext "$T/three.sealed" "migrated with --der"
+expect 0 "show the migrated file" -- env \
+	CERTSEAL_PROFILE="$T/admin3/profile.json" "$CERTSEAL_ADMIN" show
+same_bytes "$T/out" "$T/app.conf" "migrated DER"
 
 # --- 6. seal (offline) --------------------------------------------------
 cat "$T/p.key" "$T/p.crt" >"$T/signer.pem"
