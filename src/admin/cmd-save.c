@@ -48,7 +48,7 @@ struct save_options {
 	const char	*file;
 	int		 include_pending;
 	int		 json;
-	int		 armour;	/* --der/--pem, or ADMIN_ARMOUR_KEEP */
+	int		 armour;	/* --der/--pem, else KEEP */
 	unsigned int	 own_flags;	/* OWN_ALLOW_ROLLBACK, OWN_MIGRATE */
 };
 

@@ -125,7 +125,7 @@ struct seal_args {
 	const EVP_MD	 *md;		/* --oaep-hash, or NULL */
 	const char	 *in, *out, *name;
 	uint64_t	  sequence;
-	int		  armour;	/* --der/--pem, or ADMIN_ARMOUR_KEEP */
+	int		  armour;	/* --der/--pem, else KEEP */
 };
 
 /* Parses seal's command line into sa: -1 to go on, else the exit code. */
