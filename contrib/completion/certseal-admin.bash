@@ -117,9 +117,10 @@ _certseal_admin()
 		esac
 		;;
 	save) opts='-o --output --include-pending --allow-rollback
-	    --migrate-plaintext' ;;
+	    --migrate-plaintext --der --pem' ;;
 	show) opts='-o --output --allow-rollback' ;;
-	edit) opts='--include-pending --allow-rollback --migrate-plaintext' ;;
+	edit) opts='--include-pending --allow-rollback --migrate-plaintext
+	    --der --pem' ;;
 	inspect) opts='--json' ;;
 	client)
 		case $sub in
@@ -139,7 +140,7 @@ _certseal_admin()
 		opts='--reports --pair --expect --hosts --json'
 		;;
 	seal) opts='-r --recipient --signer --oaep-hash --name --sequence
-	    -o --output' ;;
+	    -o --output --der --pem' ;;
 	token)
 		if [[ -z $sub && $cur != -* ]]; then
 			COMPREPLY=($(compgen -W 'check' -- "$cur"))

@@ -6,6 +6,7 @@
 #define CS_ADMIN_H
 
 #include "cli.h"
+#include "envelope.h"
 #include "internal.h"
 #include "p11.h"
 #include "profile.h"
@@ -111,14 +112,42 @@ int pair_delete(struct admin *a, const struct pair *pair);
 
 /* ---- seal-profile.c: sealing with the profile's pairs ---- */
 
+/* Neither --der nor --pem: the armour of the file being replaced. */
+#define ADMIN_ARMOUR_KEEP	(-1)
+
+/*
+ * The armour to write target in: `asked` when --der or --pem was given;
+ * else (ADMIN_ARMOUR_KEEP) the armour of the sealed file that target
+ * replaces, so that a fleet's DER file stays DER through every save and
+ * edit, and PEM for a new file, standard output ("-" or NULL) or a file
+ * that is not sealed.
+ */
+enum cs_armour admin_output_armour(const char *target, int asked);
+
+/* --der and --pem, for the getopt tables of the commands that seal. */
+#define ADMIN_OPT_DER		0x100
+#define ADMIN_OPT_PEM		0x101
+#define ADMIN_ARMOUR_LONGOPTS \
+	{ "der",	no_argument,	NULL, ADMIN_OPT_DER }, \
+	{ "pem",	no_argument,	NULL, ADMIN_OPT_PEM }
+
+/*
+ * Takes the getopt value c (ADMIN_OPT_DER or _PEM) into *armour, which
+ * starts as ADMIN_ARMOUR_KEEP: the other one given before is a usage
+ * error (printed; its exit code returned), else 0.
+ */
+int admin_armour_option(int c, const char *cmd, int *armour);
+
 /*
  * Seals plaintext to the active pair (and the pending ones when
  * include_pending), signed by each included pair's token key, with the
  * next sequence number; writes `out` (or the profile's configuration path)
- * atomically and records the sequence in the profile (lock held).
+ * atomically, in `armour` (CS_ARMOUR_* or ADMIN_ARMOUR_KEEP, see
+ * admin_output_armour), and records the sequence in the profile (lock
+ * held).
  */
 int admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
-    int include_pending, const char *out);
+    int include_pending, int armour, const char *out);
 
 /* ---- own-config.c: the admin opens what it wrote ---- */
 

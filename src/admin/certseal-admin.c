@@ -111,10 +111,8 @@ main(int argc, char **argv)
 			return cli_usage_error("bad option");
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return cli_no_command(usage);
 	/* Said to whoever waits for the profile lock: "certseal-admin edit". */
 	snprintf(who, sizeof(who), "certseal-admin %.64s", argv[optind]);
 	for (c = 0; who[c] != '\0'; c++)

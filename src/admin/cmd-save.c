@@ -27,10 +27,10 @@
 #include "envelope.h"
 
 #define SAVE_SYNOPSIS "save [PLAINFILE|-] [-o SEALED] [--include-pending] " \
-	"[--allow-rollback] [--migrate-plaintext]"
+	"[--allow-rollback] [--migrate-plaintext] [--der|--pem]"
 #define SHOW_SYNOPSIS "show [SEALED] [-o OUT] [--allow-rollback]"
 #define EDIT_SYNOPSIS "edit [SEALED] [--include-pending] [--allow-rollback] " \
-	"[--migrate-plaintext]"
+	"[--migrate-plaintext] [--der|--pem]"
 
 static const struct option save_longopts[] = {
 	{ "output",		required_argument, NULL, 'o' },
@@ -38,6 +38,7 @@ static const struct option save_longopts[] = {
 	{ "json",		no_argument,	NULL, 'j' },
 	{ "allow-rollback",	no_argument,	NULL, 'R' },
 	{ "migrate-plaintext",	no_argument,	NULL, 'M' },
+	ADMIN_ARMOUR_LONGOPTS,
 	{ "help",		no_argument,	NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -47,15 +48,17 @@ struct save_options {
 	const char	*file;
 	int		 include_pending;
 	int		 json;
+	int		 armour;	/* --der/--pem, else KEEP */
 	unsigned int	 own_flags;	/* OWN_ALLOW_ROLLBACK, OWN_MIGRATE */
 };
 
 static int
 parse(int argc, char **argv, const char *synopsis, struct save_options *o)
 {
-	int c;
+	int c, code;
 
 	memset(o, 0, sizeof(*o));
+	o->armour = ADMIN_ARMOUR_KEEP;
 	while ((c = getopt_long(argc, argv, "o:h", save_longopts,
 	    NULL)) != -1) {
 		switch (c) {
@@ -64,6 +67,12 @@ parse(int argc, char **argv, const char *synopsis, struct save_options *o)
 		case 'j': o->json = 1; break;
 		case 'R': o->own_flags |= OWN_ALLOW_ROLLBACK; break;
 		case 'M': o->own_flags |= OWN_MIGRATE; break;
+		case ADMIN_OPT_DER:
+		case ADMIN_OPT_PEM:
+			if ((code = admin_armour_option(c, argv[0],
+			    &o->armour)) != 0)
+				return code;
+			break;
 		case 'h':
 			printf("usage: certseal-admin %s\n", synopsis);
 			exit(CLI_EXIT_OK);
@@ -76,6 +85,16 @@ parse(int argc, char **argv, const char *synopsis, struct save_options *o)
 	if (argc - optind == 1)
 		o->file = argv[optind];
 	return 0;
+}
+
+/* show and inspect write no sealed file: --der/--pem would do nothing. */
+static int
+no_armour(const struct save_options *o, const char *cmd)
+{
+	if (o->armour == ADMIN_ARMOUR_KEEP)
+		return 0;
+	return cli_usage_error("%s: --der and --pem are for the commands "
+	    "that write a sealed file (save, edit, seal)", cmd);
 }
 
 int
@@ -110,7 +129,7 @@ cmd_save(int argc, char **argv)
 		goto out;
 	}
 	if ((r = admin_seal_and_write(&a, oc.plain->data, oc.plain->len,
-	    o.include_pending, o.output)) != 0) {
+	    o.include_pending, o.armour, o.output)) != 0) {
 		code = cli_fail(a.ctx, r, "save");
 		goto out;
 	}
@@ -131,7 +150,8 @@ cmd_show(int argc, char **argv)
 	int r, code;
 
 	memset(&oc, 0, sizeof(oc));
-	if ((code = parse(argc, argv, SHOW_SYNOPSIS, &o)) != 0)
+	if ((code = parse(argc, argv, SHOW_SYNOPSIS, &o)) != 0 ||
+	    (code = no_armour(&o, "show")) != 0)
 		return code;
 	if ((code = admin_open(&a, ADMIN_TOKEN)) != 0)
 		goto out;
@@ -183,7 +203,8 @@ cmd_inspect(int argc, char **argv)
 	size_t len = 0;
 	int r, code, due;
 
-	if ((code = parse(argc, argv, "inspect [SEALED] [--json]", &o)) != 0)
+	if ((code = parse(argc, argv, "inspect [SEALED] [--json]", &o)) != 0 ||
+	    (code = no_armour(&o, "inspect")) != 0)
 		return code;
 	if ((code = admin_open(&a, 0)) != 0)
 		goto out;
@@ -451,7 +472,7 @@ cmd_edit(int argc, char **argv)
 		goto out;
 	}
 	if ((r = admin_seal_and_write(&a, after->data, after->len,
-	    o.include_pending, path)) != 0) {
+	    o.include_pending, o.armour, path)) != 0) {
 		code = cli_fail(a.ctx, r, "edit");
 		goto out;
 	}

@@ -20,7 +20,7 @@
 
 #define SEAL_SYNOPSIS "seal --recipient CERT... --signer URI " \
 	"[--oaep-hash sha1|sha256|sha384|sha512] [--name NAME] " \
-	"[--sequence N] [-o OUT] [IN|-]"
+	"[--sequence N] [--der|--pem] [-o OUT] [IN|-]"
 
 /* Certificates are small; a bigger file is not a certificate. */
 #define CERT_FILE_MAX	(1024 * 1024)
@@ -125,6 +125,7 @@ struct seal_args {
 	const EVP_MD	 *md;		/* --oaep-hash, or NULL */
 	const char	 *in, *out, *name;
 	uint64_t	  sequence;
+	int		  armour;	/* --der/--pem, else KEEP */
 };
 
 /* Parses seal's command line into sa: -1 to go on, else the exit code. */
@@ -138,10 +139,11 @@ seal_parse(int argc, char **argv, struct seal_args *sa)
 		{ "name",	required_argument, NULL, 'n' },
 		{ "sequence",	required_argument, NULL, 'q' },
 		{ "output",	required_argument, NULL, 'o' },
+		ADMIN_ARMOUR_LONGOPTS,
 		{ "help",	no_argument,	NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c;
+	int c, code;
 
 	while ((c = getopt_long(argc, argv, "r:o:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -166,6 +168,12 @@ seal_parse(int argc, char **argv, struct seal_args *sa)
 			break;
 		case 'o':
 			sa->out = optarg;
+			break;
+		case ADMIN_OPT_DER:
+		case ADMIN_OPT_PEM:
+			if ((code = admin_armour_option(c, "seal",
+			    &sa->armour)) != 0)
+				return code;
 			break;
 		case 'h':
 			printf("usage: certseal-admin %s\n", SEAL_SYNOPSIS);
@@ -205,6 +213,8 @@ seal_offline(const struct seal_args *sa)
 	uint8_t *sealed = NULL;
 	const char *shown = strcmp(sa->in, "-") == 0 ? "standard input" :
 	    sa->in;
+	enum cs_armour armour;
+	unsigned int tty;
 	int r, code = CLI_EXIT_OTHER;
 
 	if ((r = cli_ctx_new(&ctx)) != 0) {
@@ -214,6 +224,14 @@ seal_offline(const struct seal_args *sa)
 	if ((code = check_profile_output(ctx, sa->out)) != 0)
 		goto out;
 	code = CLI_EXIT_OTHER;
+	/* DER is binary: never onto a terminal (PEM text may go there). */
+	armour = admin_output_armour(sa->out, sa->armour);
+	tty = armour == CS_ARMOUR_DER ? CLI_OUT_NOTTY : 0;
+	if ((r = cli_check_output(ctx, sa->out != NULL ? sa->out : "-", tty,
+	    ADMIN_SEALED_NOT_ON_TTY)) != 0) {
+		code = cli_fail(ctx, r, "seal");
+		goto out;
+	}
 	recips = calloc(sa->nrecip, sizeof(*recips));
 	signers = calloc(sa->nsign, sizeof(*signers));
 	if (recips == NULL || signers == NULL) {
@@ -249,14 +267,15 @@ seal_offline(const struct seal_args *sa)
 	params.nrecipients = sa->nrecip;
 	params.signers = signers;
 	params.nsigners = sa->nsign;
+	params.armour = armour;
 	/* Taken over: wiped and freed as soon as it is signed. */
 	if ((r = cs_envelope_seal_secret(ctx, &plain, &params, &sealed,
 	    &sealed_len)) != 0) {
 		code = cli_fail(ctx, r, "%s", shown);
 		goto out;
 	}
-	if ((r = cli_write_output(ctx, sa->out, sealed, sealed_len,
-	    0644)) != 0) {
+	if ((r = cli_write_output_ex(ctx, sa->out != NULL ? sa->out : "-",
+	    sealed, sealed_len, 0644, tty, ADMIN_SEALED_NOT_ON_TTY)) != 0) {
 		code = cli_fail(ctx, r, "%s", sa->out == NULL ? "stdout" :
 		    sa->out);
 		goto out;
@@ -282,6 +301,7 @@ cmd_seal(int argc, char **argv)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.in = "-";
+	sa.armour = ADMIN_ARMOUR_KEEP;
 	sa.sequence = (uint64_t)time(NULL);
 	sa.recip_paths = calloc((size_t)argc + 1, sizeof(*sa.recip_paths));
 	sa.signer_uris = calloc((size_t)argc + 1, sizeof(*sa.signer_uris));

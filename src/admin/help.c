@@ -73,7 +73,7 @@ const struct cli_help admin_help[] = {
 	    "-y, --yes\tdo not ask (needed without a terminal)",
 	    "certseal-admin pair remove 3f2a9c0d1e4b --yes", CODES_TOKEN },
 	{ "save", "save [PLAINFILE|-] [-o SEALED] [--include-pending] "
-	    "[--allow-rollback] [--migrate-plaintext]",
+	    "[--allow-rollback] [--migrate-plaintext] [--der|--pem]",
 	    "Seals the configuration to the active pair (and enrolled "
 	    "clients),\nsigned with the admin token.",
 	    "-o, --output SEALED\twrite there; - is standard output (not a "
@@ -82,7 +82,10 @@ const struct cli_help admin_help[] = {
 	    "--allow-rollback\tread an own file older than the profile's "
 	    "sequence\n"
 	    "--migrate-plaintext\tthe configuration path holds plaintext: "
-	    "seal it",
+	    "seal it\n"
+	    "--der\twrite the sealed file as binary DER (about 26 % smaller)\n"
+	    "--pem\twrite it as PEM text (the default for a new file)\n"
+	    "\tneither: as the file it replaces is written",
 	    "certseal-admin save app.conf", CODES_ALL },
 	{ "show", "show [SEALED] [-o OUT] [--allow-rollback]",
 	    "Prints the configuration, opened with the admin token.",
@@ -90,13 +93,16 @@ const struct cli_help admin_help[] = {
 	    "--allow-rollback\taccept an older sequence",
 	    "certseal-admin show", CODES_ALL },
 	{ "edit", "edit [SEALED] [--include-pending] [--allow-rollback] "
-	    "[--migrate-plaintext]",
+	    "[--migrate-plaintext] [--der|--pem]",
 	    "Opens the configuration in $VISUAL/$EDITOR in a private "
 	    "directory\n($XDG_RUNTIME_DIR, else $TMPDIR) and saves it when "
 	    "changed.",
 	    "--include-pending\tseal to pending pairs too\n"
 	    "--allow-rollback\taccept an older sequence\n"
-	    "--migrate-plaintext\tthe configuration path holds plaintext",
+	    "--migrate-plaintext\tthe configuration path holds plaintext\n"
+	    "--der\twrite the sealed file as binary DER (about 26 % smaller)\n"
+	    "--pem\twrite it as PEM text (the default for a new file)\n"
+	    "\tneither: as the file it replaces is written",
 	    "EDITOR=vi certseal-admin edit",
 	    CODES_ALL ", 130 interrupted" },
 	{ "inspect", "inspect [SEALED] [--json]",
@@ -142,14 +148,19 @@ const struct cli_help admin_help[] = {
 	    "0 all known hosts ready, 1 error, 2 usage, 5 hosts missing or "
 	    "not ready" },
 	{ "seal", "seal --recipient CERT [--recipient CERT]... --signer URI "
-	    "[--oaep-hash H] [--name NAME] [--sequence N] [-o OUT] [IN|-]",
+	    "[--oaep-hash H] [--name NAME] [--sequence N] [--der|--pem] "
+	    "[-o OUT] [IN|-]",
 	    "Seals a file offline, without a profile.",
 	    "-r, --recipient CERT\tone recipient certificate (PEM) per flag\n"
 	    "--signer URI\tthe signing key (pkcs11: or file:)\n"
 	    "--oaep-hash H\tsha1, sha256 (default), sha384, sha512\n"
 	    "--name NAME\tthe configuration's name\n"
 	    "--sequence N\tthe sequence number\n"
-	    "-o, --output OUT\twrite there; - is standard output",
+	    "-o, --output OUT\twrite there; - is standard output (DER: not a "
+	    "terminal)\n"
+	    "--der\twrite the sealed file as binary DER (about 26 % smaller)\n"
+	    "--pem\twrite it as PEM text (the default for a new file)\n"
+	    "\tneither: as the file it replaces is written",
 	    "certseal-admin seal -r client.pem --signer "
 	    "'pkcs11:token=admin;object=sign' -o app.sealed app.conf",
 	    CODES_ALL },

@@ -4,12 +4,70 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "admin.h"
 #include "envelope.h"
+
+/*
+ * The armour is decided by the first bytes of the file being replaced
+ * (cs_envelope_armour needs at most the OID behind the first length).
+ * Only a regular file is read: a FIFO or a device named as the output
+ * is written, never read.
+ */
+enum cs_armour
+admin_output_armour(const char *target, int asked)
+{
+	uint8_t head[32];
+	struct stat st;
+	ssize_t n;
+	size_t got = 0;
+	int fd;
+
+	if (asked == CS_ARMOUR_PEM || asked == CS_ARMOUR_DER)
+		return (enum cs_armour)asked;
+	if (target == NULL || strcmp(target, "-") == 0 ||
+	    (fd = open(target, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) < 0)
+		return CS_ARMOUR_PEM;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		while (got < sizeof(head)) {
+			n = read(fd, head + got, sizeof(head) - got);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+	}
+	close(fd);
+	return cs_envelope_armour(head, got) == CS_ARMOUR_DER ?
+	    CS_ARMOUR_DER : CS_ARMOUR_PEM;
+}
+
+static const char *
+armour_name(enum cs_armour armour)
+{
+	return armour == CS_ARMOUR_DER ? "DER" : "PEM";
+}
+
+int
+admin_armour_option(int c, const char *cmd, int *armour)
+{
+	int want = c == ADMIN_OPT_DER ? CS_ARMOUR_DER : CS_ARMOUR_PEM;
+
+	if (*armour != ADMIN_ARMOUR_KEEP && *armour != want)
+		return cli_usage_error("%s: --der and --pem exclude each "
+		    "other", cmd);
+	*armour = want;
+	return 0;
+}
 
 /* What one included pair contributes: a recipient and a signer. */
 struct sealing_pair {
@@ -103,7 +161,7 @@ cross_certs(struct admin *a, STACK_OF(X509) **out)
 
 int
 admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
-    int include_pending, const char *out)
+    int include_pending, int armour, const char *out)
 {
 	struct profile *p = a->profile;
 	struct sealing_pair *sp = NULL;
@@ -175,6 +233,8 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 	params.nrecipients = nrecips;
 	params.signers = signers;
 	params.nsigners = n;
+	/* Decided on the file the rename is about to replace. */
+	params.armour = admin_output_armour(target, armour);
 	if ((r = cs_envelope_seal(a->ctx, plain, len, &params, &sealed,
 	    &sealed_len)) != 0)
 		goto out;
@@ -192,15 +252,17 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 	if ((r = profile_save(a->ctx, p)) != 0)
 		goto out;
 	if (nclients == 0)
-		cli_info("%s sealed to %zu pair%s, "
-		    "sequence %llu", cli_output_name(target), n, n == 1 ? "" : "s",
-		    (unsigned long long)p->sequence);
+		cli_info("%s sealed to %zu pair%s, sequence %llu (%s)",
+		    cli_output_name(target), n, n == 1 ? "" : "s",
+		    (unsigned long long)p->sequence,
+		    armour_name(params.armour));
 	else
 		cli_info("%s sealed to %zu pair%s and "
-		    "%zu enrolled client%s, sequence %llu",
+		    "%zu enrolled client%s, sequence %llu (%s)",
 		    cli_output_name(target), n,
 		    n == 1 ? "" : "s", nclients, nclients == 1 ? "" : "s",
-		    (unsigned long long)p->sequence);
+		    (unsigned long long)p->sequence,
+		    armour_name(params.armour));
 	r = 0; /* success */
  out:
 	free(sealed);

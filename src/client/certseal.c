@@ -287,9 +287,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
 		free(sources);
-		return CLI_EXIT_USAGE;
+		return cli_no_command(usage);
 	}
 	argc -= optind;
 	argv += optind;

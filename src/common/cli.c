@@ -460,15 +460,26 @@ cli_print_commands(FILE *fp, const struct cli_command *cmds, size_t ncmds)
 }
 
 int
+cli_no_command(void (*usage)(FILE *))
+{
+	/*
+	 * Under --json a script reads the failure from stdout like every
+	 * other one: the one line and the document, not the usage text.
+	 */
+	if (cli_json)
+		return cli_usage_error("no command given");
+	usage(stderr);
+	return CLI_EXIT_USAGE;
+}
+
+int
 cli_dispatch(const struct cli_command *cmds, size_t ncmds, int argc,
     char **argv, void (*usage)(FILE *))
 {
 	size_t i;
 
-	if (argc < 1) {
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
+	if (argc < 1)
+		return cli_no_command(usage);
 	for (i = 0; i < ncmds; i++) {
 		if (strcmp(cmds[i].name, argv[0]) != 0)
 			continue;

@@ -190,6 +190,12 @@ extern size_t cli_help_count;
 int cli_dispatch(const struct cli_command *cmds, size_t ncmds, int argc,
     char **argv, void (*usage)(FILE *));
 
+/*
+ * No command on the line: the usage on stderr, or under --json the one
+ * error line and the JSON error document; returns CLI_EXIT_USAGE.
+ */
+int cli_no_command(void (*usage)(FILE *));
+
 /* Prints the command table as usage lines. */
 void cli_print_commands(FILE *fp, const struct cli_command *cmds,
     size_t ncmds);

@@ -138,6 +138,16 @@ cs_envelope_looks_sealed(const uint8_t *data, size_t len)
 	return looks_der(data, len) || looks_pem(data, len);
 }
 
+int
+cs_envelope_armour(const uint8_t *data, size_t len)
+{
+	if (data == NULL)
+		return -1;
+	if (looks_der(data, len))
+		return CS_ARMOUR_DER;
+	return looks_pem(data, len) ? CS_ARMOUR_PEM : -1;
+}
+
 /* d2i that must consume exactly len bytes. */
 CMS_ContentInfo *
 cs_cms_d2i_exact(const unsigned char *der, long len)

@@ -150,6 +150,9 @@ cs_envelope_inspect(certseal_ctx *ctx, const uint8_t *data, size_t len,
 	if (r != 0)
 		goto out;
 	json_object_set_new(o, "sealed", json_true());
+	/* The armour an admin's save or edit keeps (certseal-admin(8)). */
+	json_object_set_new(o, "armour", json_string(cs_envelope_armour(data,
+	    len) == CS_ARMOUR_DER ? "der" : "pem"));
 	json_object_set_new(o, "content_type",
 	    json_string(outer.content_type));
 	if (outer.content_encryption != NULL)

@@ -1,7 +1,7 @@
 /*
  * envelope-seal.c - writing a sealed file (DESIGN.md section 3,
  * docs/FORMAT.md): SignedData around the configuration, inside an
- * AuthEnvelopedData with AES-256-GCM, as PEM.
+ * AuthEnvelopedData with AES-256-GCM, as PEM or as the bare DER.
  *
  * Signing keys may be token-backed (libp11): only EVP and CMS functions
  * are used on them.
@@ -404,6 +404,63 @@ pem_encode_tail(uint8_t *buf, size_t pemlen, size_t derlen)
 }
 
 /*
+ * The outer ContentInfo as the file holds it, into a new malloc'ed buffer
+ * (one NUL after it, for callers that print PEM): the DER alone, or its
+ * PEM, for which the DER is encoded at the end of the PEM buffer and
+ * turned into text in place - one buffer of the file's size, whatever
+ * the armour.  *envp is freed once encoded.
+ */
+static int
+encode_outer(certseal_ctx *ctx, CMS_ContentInfo **envp,
+    enum cs_armour armour, uint8_t **out, size_t *outlen)
+{
+	uint8_t *result = NULL, *p;
+	size_t size;
+	int derlen, r = CERTSEAL_E_INTERNAL;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((derlen = i2d_CMS_ContentInfo(*envp, NULL)) <= 0) {
+		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot encode the "
+		    "AuthEnvelopedData");
+		goto out;
+	}
+	size = armour == CS_ARMOUR_DER ? (size_t)derlen :
+	    pem_length((size_t)derlen);
+	if ((result = malloc(size + 1)) == NULL) {
+		r = cs_nomem(ctx);
+		goto out;
+	}
+	/*
+	 * The DER goes to the end of the buffer, encoded in place for PEM.
+	 * Populated in two steps, the DER's part first: the rest is only
+	 * touched once the ciphertext is freed, which keeps the peak at
+	 * about the PEM and the ciphertext.
+	 */
+	p = result + size - (size_t)derlen;
+	cs_populate(p, (size_t)derlen + 1);
+	if (i2d_CMS_ContentInfo(*envp, &p) != derlen) {
+		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot encode the "
+		    "AuthEnvelopedData");
+		goto out;
+	}
+	CMS_ContentInfo_free(*envp);
+	*envp = NULL;
+	if (armour != CS_ARMOUR_DER) {
+		cs_populate(result, size - (size_t)derlen);
+		pem_encode_tail(result, size, (size_t)derlen);
+	}
+	result[size] = '\0';
+	*out = result;
+	*outlen = size;
+	result = NULL;
+	r = 0; /* success */
+ out:
+	free(result);
+	return r;
+}
+
+/*
  * The sealing.  When plainp is not NULL, *plainp is `in`, taken over and
  * wiped and freed as soon as the SignedData is encoded, so that at most
  * about two copies of the content are held at any time.
@@ -415,9 +472,9 @@ seal_common(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 {
 	CMS_ContentInfo *env = NULL;
 	unsigned char *inner = NULL;
-	uint8_t *result = NULL, *p;
-	size_t i, pemlen = 0, innerlen = 0;
-	int derlen, r = CERTSEAL_E_INTERNAL;
+	uint8_t *result = NULL;
+	size_t i, resultlen = 0, innerlen = 0;
+	int r = CERTSEAL_E_INTERNAL;
 
 	*out = NULL;
 	*outlen = 0;
@@ -490,34 +547,11 @@ seal_common(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 	}
 	if ((r = encrypt_inner(ctx, env, &inner, innerlen)) != 0)
 		goto out;
-	/* The DER goes to the end of the PEM buffer, encoded in place. */
-	if ((derlen = i2d_CMS_ContentInfo(env, NULL)) <= 0) {
-		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot write PEM");
+	if ((r = encode_outer(ctx, &env, params->armour, &result,
+	    &resultlen)) != 0)
 		goto out;
-	}
-	pemlen = pem_length((size_t)derlen);
-	if ((result = malloc(pemlen + 1)) == NULL) {
-		r = cs_nomem(ctx);
-		goto out;
-	}
-	/*
-	 * Populated in two steps, the DER's part first: the rest is only
-	 * touched once the ciphertext is freed, which keeps the peak at
-	 * about the PEM and the ciphertext.
-	 */
-	p = result + pemlen - (size_t)derlen;
-	cs_populate(p, (size_t)derlen + 1);
-	if (i2d_CMS_ContentInfo(env, &p) != derlen) {
-		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot write PEM");
-		goto out;
-	}
-	CMS_ContentInfo_free(env);
-	env = NULL;
-	cs_populate(result, pemlen - (size_t)derlen);
-	pem_encode_tail(result, pemlen, (size_t)derlen);
-	result[pemlen] = '\0';
 	*out = result;
-	*outlen = pemlen;
+	*outlen = resultlen;
 	result = NULL;
 	r = 0; /* success */
  out:

@@ -22,6 +22,16 @@
 /* Largest configuration name carried in the signed attributes. */
 #define CS_CONFIG_NAME_MAX	256
 
+/*
+ * How a sealed file is written (docs/FORMAT.md, "Armour"): PEM text, the
+ * default, or the bare DER, about 26 % smaller (a PEM line carries 48
+ * bytes in 65), which large fleets choose.  Readers take either.
+ */
+enum cs_armour {
+	CS_ARMOUR_PEM = 0,
+	CS_ARMOUR_DER = 1
+};
+
 /* One recipient of a sealed file. */
 struct cs_seal_recipient {
 	X509		*cert;		/* borrowed; RSA or EC P-256/P-384 */
@@ -41,13 +51,15 @@ struct cs_seal_params {
 	 * borrowed, may be NULL.
 	 */
 	STACK_OF(X509)	*extra_certs;
+	enum cs_armour	 armour;	/* 0 (memset) is PEM */
 };
 
 /*
  * Seals `in` to the recipients, signed by each signer.  Recipients whose
  * certificate is expired or not yet valid are refused (CERTSEAL_E_EXPIRED);
  * recipients without a subjectKeyIdentifier or with another key type are a
- * usage error.  *out receives the PEM text (-----BEGIN CMS-----).
+ * usage error.  *out receives the PEM text (-----BEGIN CMS-----), or the
+ * DER bytes when params->armour is CS_ARMOUR_DER (malloc'ed; free()).
  */
 int cs_envelope_seal(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
     const struct cs_seal_params *params, uint8_t **out, size_t *outlen);
@@ -66,6 +78,13 @@ int cs_envelope_seal_secret(certseal_ctx *ctx, struct cs_secret **plainp,
  * Such data must parse as CMS or it is an integrity error, never plaintext.
  */
 int cs_envelope_looks_sealed(const uint8_t *data, size_t len);
+
+/*
+ * The armour of data that looks sealed, decided on its first bytes:
+ * CS_ARMOUR_DER for binary (a DER/BER SEQUENCE), CS_ARMOUR_PEM for text;
+ * -1 when data does not look sealed.
+ */
+int cs_envelope_armour(const uint8_t *data, size_t len);
 
 /*
  * Opens data with the context's sources (CS_DEFAULT_SOURCE when none):

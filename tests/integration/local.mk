@@ -63,6 +63,9 @@ INTEGRATION_TESTS += tests/integration/test-systemd-units.sh
 INTEGRATION_TESTS += tests/integration/test-man3.sh
 # enrolled clients (issue 14)
 INTEGRATION_TESTS += tests/integration/test-enroll.sh
+# The armour of the sealed file: save/edit/seal --der and --pem, kept by
+# rewrites, read by every reader (large fleets, issue 14).
+INTEGRATION_TESTS += tests/integration/test-der-output.sh
 EXTRA_DIST += tests/integration/forge-request.py
 INTEGRATION_TESTS += tests/integration/test-client-p12.sh
 INTEGRATION_TESTS += tests/integration/test-client-messages.sh

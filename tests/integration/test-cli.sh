@@ -143,6 +143,19 @@ jq -e '.version == 1 and .error.code == 3 and (.error.message | length) > 0' \
 expect 2 "usage error --json" -- "$CERTSEAL" --json inspect
 jq -e '.error.code == 2' "$T/out" >/dev/null && ok ||
 	fail "usage error --json: $(cat "$T/out")"
+# No command at all: the same document, not the usage text.
+for tool in "$CERTSEAL" "$CERTSEAL_ADMIN"; do
+	expect 2 "$(basename "$tool") --json, no command" -- "$tool" --json
+	# (jq -e takes an empty input as success.)
+	[ -s "$T/out" ] && jq -e '.version == 1 and .error.code == 2 and
+		(.error.message | test("no command"))' "$T/out" >/dev/null &&
+		ok || fail "$(basename "$tool") --json, no command: $(cat "$T/out")"
+	[ "$(wc -l <"$T/err")" -eq 1 ] && ok ||
+		fail "$(basename "$tool") --json, no command: stderr not one line"
+done
+expect 2 "no command, no --json: the usage" -- "$CERTSEAL"
+[ ! -s "$T/out" ] && grep -q '^usage: certseal' "$T/err" && ok ||
+	fail "no command: $(head -c 300 "$T/err")"
 expect 1 "admin error --json" -- "$CERTSEAL_ADMIN" --profile "$T/none.json" \
 	pair list --json
 jq -e '.error.code == 1' "$T/out" >/dev/null && ok ||

@@ -3,7 +3,8 @@
 # Castle (Java, tests/interop/BcInterop.java, compiled once per run, all
 # its jobs in one JVM), Python's cryptography + asn1crypto
 # (tests/interop/cms_py.py, with its own BER/DER encoder) and openssl cms.
-#   certseal seals -> they open and verify (and a strict DER check);
+#   certseal seals (PEM and --der) -> they open and verify (and a strict
+#   DER check);
 #   they seal (DER and BER, KTRI and KARI, with and without certseal's
 #   signed attributes) -> certseal opens, strict and not;
 #   policy refusals keep exit 5 whoever wrote the file;
@@ -111,20 +112,33 @@ expect 0 "seal several pairs" -- "$CERTSEAL_ADMIN" seal \
 	--recipient "$T/ec384.crt" --signer "file:$T/signer.pem" \
 	--signer "file:$T/signer2.pem" --name app --sequence 6 \
 	-o "$T/cs-multi.pem" "$T/config"
+# The DER armour (--der, what large fleets write): the same files unarmoured.
+expect 0 "seal RSA --der" -- "$CERTSEAL_ADMIN" seal --der \
+	--recipient "$T/rsa.crt" --signer "file:$T/signer.pem" --name app \
+	--sequence 5 -o "$T/cs-rsa.der" "$T/config"
+expect 0 "seal several pairs --der" -- "$CERTSEAL_ADMIN" seal --der \
+	--recipient "$T/rsa.crt" --recipient "$T/ec.crt" \
+	--recipient "$T/ec384.crt" --signer "file:$T/signer.pem" \
+	--signer "file:$T/signer2.pem" --name app --sequence 6 \
+	-o "$T/cs-multi.der" "$T/config"
+[ "$(first_bytes "$T/cs-multi.der")" = 3082 ] && ok ||
+	fail "seal --der did not write DER"
 
 # Python: strict DER (outer and inner), independent decrypt and verify.
 : >"$T/py.jobs"
-for job in "cs-rsa rsa 1" "cs-ec ec 1" "cs-multi rsa 2" "cs-multi ec 2" \
-	"cs-multi ec384 2"; do
+for job in "cs-rsa rsa 1 pem" "cs-ec ec 1 pem" "cs-multi rsa 2 pem" \
+	"cs-multi ec 2 pem" "cs-multi ec384 2 pem" "cs-rsa rsa 1 der" \
+	"cs-multi ec 2 der"; do
 	set -- $job
-	echo "check-der $T/$1.pem" >>"$T/py.jobs"
-	echo "open $T/$1.pem --key $T/$2.key --cert $T/$2.crt" \
+	echo "check-der $T/$1.$4" >>"$T/py.jobs"
+	echo "open $T/$1.$4 --key $T/$2.key --cert $T/$2.crt" \
 		"--signer $T/signer.crt --signer $T/signer2.crt --signers $3" \
-		"--name app --check-der --out $T/py-$1-$2.out" >>"$T/py.jobs"
+		"--name app --check-der --out $T/py-$1-$2-$4.out" >>"$T/py.jobs"
 done
 if "$PY" "$IOP/cms_py.py" batch "$T/py.jobs" >"$T/py.out" 2>&1; then ok
 else fail "python: $(grep -v '^ok' "$T/py.out" | head -c 1500)"; fi
-for job in cs-rsa-rsa cs-ec-ec cs-multi-rsa cs-multi-ec cs-multi-ec384; do
+for job in cs-rsa-rsa-pem cs-ec-ec-pem cs-multi-rsa-pem cs-multi-ec-pem \
+	cs-multi-ec384-pem cs-rsa-rsa-der cs-multi-ec-der; do
 	same_bytes "$T/py-$job.out" "$T/config" "python opens $job"
 done
 # certseal writes id-data as the EncryptedContentInfo type (RFC 5083 2.1).
@@ -142,6 +156,17 @@ openssl cms -decrypt -in "$T/cs-multi.pem" -inform PEM -recip "$T/ec.crt" \
 	-purpose any -binary -out "$T/hatch.out" 2>>"$T/err" &&
 	same_bytes "$T/hatch.out" "$T/config" "escape hatch, two signers" ||
 	fail "escape hatch, two signers: $(cat "$T/err")"
+# The same with the DER armour: -inform DER.
+for k in rsa ec384; do
+	openssl cms -decrypt -in "$T/cs-multi.der" -inform DER \
+		-recip "$T/$k.crt" -inkey "$T/$k.key" -binary 2>"$T/err" |
+	openssl cms -verify -inform DER -CAfile "$T/signers.crt" \
+		-purpose any -binary -out "$T/hatch-der.out" 2>>"$T/err" &&
+		same_bytes "$T/hatch-der.out" "$T/config" "escape hatch, DER, $k" ||
+		fail "escape hatch, DER, $k: $(cat "$T/err")"
+done
+opens "$T/cs-rsa.der" 0 0 "$RSA_SRC"
+opens "$T/cs-multi.der" 0 0 "$EC384_SRC"
 
 # --- 2. Bouncy Castle: one JVM opens ours and writes its own ----------
 S="signer=$T/signer.key:$T/signer.crt"
@@ -153,6 +178,8 @@ open in=$T/cs-ec.pem out=$T/bc-o-ec key=$T/ec.key cert=$T/ec.crt signer=$T/signe
 open in=$T/cs-multi.pem out=$T/bc-o-m1 key=$T/rsa.key cert=$T/rsa.crt signer=$T/signer.crt,$T/signer2.crt signers=2 name=app seq=6
 open in=$T/cs-multi.pem out=$T/bc-o-m2 key=$T/ec.key cert=$T/ec.crt signer=$T/signer.crt,$T/signer2.crt signers=2 name=app seq=6
 open in=$T/cs-multi.pem out=$T/bc-o-m3 key=$T/ec384.key cert=$T/ec384.crt signer=$T/signer2.crt signers=1
+open in=$T/cs-rsa.der out=$T/bc-o-rsa-der key=$T/rsa.key cert=$T/rsa.crt signer=$T/signer.crt name=app seq=5
+open in=$T/cs-multi.der out=$T/bc-o-m2-der key=$T/ec.key cert=$T/ec.crt signer=$T/signer.crt,$T/signer2.crt signers=2 name=app seq=6
 seal $C out=$T/bc-ktri-ber recips=rsa:$T/rsa.crt $S name=bc seq=1
 seal $C out=$T/bc-kari-ber recips=ec:$T/ec.crt $S name=bc seq=1
 seal $C out=$T/bc-ktri-der recips=rsa-ias:$T/rsa.crt $S outer=der inner=der name=bc seq=1
@@ -172,7 +199,7 @@ EOF
 if $BC "$T/bc.jobs" >"$T/bc.out" 2>&1; then ok; else
 	fail "Bouncy Castle: $(grep -v '^ok' "$T/bc.out" | head -c 1500)"
 fi
-for o in rsa ec m1 m2 m3; do
+for o in rsa ec m1 m2 m3 rsa-der m2-der; do
 	same_bytes "$T/bc-o-$o" "$T/config" "Bouncy Castle opens certseal ($o)"
 done
 [ "$(first_bytes "$T/bc-ktri-ber")" = 3080 ] && ok ||

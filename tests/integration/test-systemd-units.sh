@@ -169,6 +169,39 @@ same_bytes "$T/run/app/app.conf" "$T/two.conf" "reload failed: old file kept"
 [ "$(find "$T/run/app" -type f | wc -l)" -eq 1 ] && ok ||
 	fail "a failed reload left files: $(ls -a "$T/run/app")"
 
+# The same path with a file saved in DER (certseal-admin save --der, for
+# large fleets): checked, reloaded, a cut one refused, the older PEM file a
+# rollback.  With a state directory of its own: the loop below reloads
+# two.sealed again.
+saved_state=$CERTSEAL_STATE_DIR
+CERTSEAL_STATE_DIR="$T/var/lib/certseal/app-der"
+mkdir -p "$CERTSEAL_STATE_DIR"
+chmod 700 "$CERTSEAL_STATE_DIR"
+cp "$T/two.sealed" "$T/etc/app.sealed"
+# shellcheck disable=SC2086
+expect 0 "the PEM file opens first" -- $open_cmd
+printf 'three = 3\n' >"$T/three.conf"
+expect 0 "a DER save" -- "$CERTSEAL_ADMIN" save --der "$T/three.conf"
+[ "$(od -An -tx1 -N2 "$T/etc/app.sealed" | tr -d ' ')" = 3082 ] && ok ||
+	fail "save --der did not write DER"
+cp "$T/etc/app.sealed" "$T/three.sealed"
+check_unit 0 "the DER save"
+# shellcheck disable=SC2086
+expect 0 "reload with a DER file" -- $open_cmd
+same_bytes "$T/run/app/app.conf" "$T/three.conf" "reload DER: runtime file"
+head -c 300 "$T/three.sealed" >"$T/etc/app.sealed"
+check_unit 4 "a cut DER file"
+expect_clean_failure "a cut DER file"
+# shellcheck disable=SC2086
+expect 4 "reload with a cut DER file" -- $open_cmd
+same_bytes "$T/run/app/app.conf" "$T/three.conf" "reload failed: DER kept"
+cp "$T/two.sealed" "$T/etc/app.sealed"
+check_unit 5 "the older PEM file after the DER one"
+CERTSEAL_STATE_DIR=$saved_state
+cp "$T/two.sealed" "$T/etc/app.sealed"
+# shellcheck disable=SC2086
+expect 0 "the PEM file again, in the service's state" -- $open_cmd
+
 # --- the inotifywait loop of README.md, for hosts without systemd ---------
 if ! command -v inotifywait >/dev/null 2>&1 || ! command -v setsid >/dev/null 2>&1; then
 	echo "test-systemd-units: inotifywait or setsid missing" \

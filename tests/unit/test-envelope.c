@@ -111,11 +111,11 @@ suite_cleanup(void)
 }
 
 /* Seals to recipients rc[] (with OAEP hash md, NULL = default), signed
- * by sg[]. */
+ * by sg[], in the armour given. */
 static int
-seal(const void *in, size_t inlen, const int *rc, size_t nrc,
-    const EVP_MD *md, const int *sg, size_t nsg, const char *name,
-    uint64_t seq, uint8_t **out, size_t *outlen)
+seal_as(enum cs_armour armour, const void *in, size_t inlen, const int *rc,
+    size_t nrc, const EVP_MD *md, const int *sg, size_t nsg,
+    const char *name, uint64_t seq, uint8_t **out, size_t *outlen)
 {
 	struct cs_seal_recipient r[8];
 	const struct cs_key *s[8];
@@ -137,12 +137,23 @@ seal(const void *in, size_t inlen, const int *rc, size_t nrc,
 	p.nrecipients = nrc;
 	p.signers = s;
 	p.nsigners = nsg;
+	p.armour = armour;
 	CU_ASSERT_FATAL(certseal_ctx_new(&ctx) == 0);
 	ret = cs_envelope_seal(ctx, in, inlen, &p, out, outlen);
 	if (ret != 0)
 		fprintf(stderr, "seal: %s\n", certseal_ctx_last_error(ctx));
 	certseal_ctx_free(ctx);
 	return ret;
+}
+
+/* The same in PEM, the default armour. */
+static int
+seal(const void *in, size_t inlen, const int *rc, size_t nrc,
+    const EVP_MD *md, const int *sg, size_t nsg, const char *name,
+    uint64_t seq, uint8_t **out, size_t *outlen)
+{
+	return seal_as(CS_ARMOUR_PEM, in, inlen, rc, nrc, md, sg, nsg, name,
+	    seq, out, outlen);
 }
 
 static certseal_ctx *
@@ -640,6 +651,53 @@ integrity_family(int r)
 {
 	return r == CERTSEAL_E_INTEGRITY || r == CERTSEAL_E_DECRYPT ||
 	    r == CERTSEAL_E_BAD_SIGNATURE || r == CERTSEAL_E_UNTRUSTED;
+}
+
+/*
+ * The DER armour: the bare ContentInfo, a quarter smaller than its PEM,
+ * read back by every recipient type in strict mode, and told apart from
+ * PEM by cs_envelope_armour (what save and edit keep).
+ */
+static void
+test_der_armour(void)
+{
+	const int rc[] = { R1, E1 }, sg[] = { SA };
+	const char *uris[] = { uri_r1, uri_e1 };
+	certseal_config *cfg = NULL;
+	uint8_t *der = NULL, *pem = NULL;
+	size_t derlen = 0, pemlen = 0, i;
+
+	CU_ASSERT_FATAL(seal_as(CS_ARMOUR_DER, PLAIN, strlen(PLAIN), rc, 2,
+	    NULL, sg, 1, "app.conf", 7, &der, &derlen) == 0);
+	CU_ASSERT_FATAL(seal(PLAIN, strlen(PLAIN), rc, 2, NULL, sg, 1,
+	    "app.conf", 7, &pem, &pemlen) == 0);
+	CU_ASSERT(der[0] == 0x30 && der[1] == 0x82);
+	CU_ASSERT(memmem(der, derlen, "-----", 5) == NULL);
+	CU_ASSERT(memmem(der, derlen, PLAIN, strlen(PLAIN)) == NULL);
+	CU_ASSERT_EQUAL(cs_envelope_armour(der, derlen), CS_ARMOUR_DER);
+	CU_ASSERT_EQUAL(cs_envelope_armour(pem, pemlen), CS_ARMOUR_PEM);
+	CU_ASSERT_EQUAL(cs_envelope_armour((const uint8_t *)PLAIN,
+	    strlen(PLAIN)), -1);
+	/* 48 bytes a 65-character line, plus the BEGIN and END lines. */
+	CU_ASSERT(derlen * 65 / 48 < pemlen + 65 &&
+	    derlen * 65 / 48 + 2 * 65 > pemlen);
+	for (i = 0; i < 2; i++) {
+		CU_ASSERT_FATAL(open_with(uris[i], NULL,
+		    CERTSEAL_FLAG_ENCRYPTED_ONLY, der, derlen, &cfg) == 0);
+		assert_plain(cfg, PLAIN, strlen(PLAIN));
+		CU_ASSERT_EQUAL(certseal_config_sequence(cfg), 7);
+		certseal_config_free(cfg);
+		cfg = NULL;
+	}
+	/*
+	 * Cut anywhere after its first byte (one byte alone is text,
+	 * docs/FORMAT.md): an integrity error, never plaintext.
+	 */
+	for (i = 2; i < derlen; i += 97)
+		CU_ASSERT(integrity_family(open_with(uri_r1, NULL, 0, der, i,
+		    NULL)));
+	free(der);
+	free(pem);
 }
 
 /*
@@ -1389,6 +1447,7 @@ main(void)
 		    test_untrusted_and_bad_signature },
 		{ "plaintext", test_plaintext },
 		{ "DER detection", test_der_detection },
+		{ "DER armour", test_der_armour },
 		{ "every byte flipped", test_every_byte_flip },
 		{ "truncations", test_truncations },
 		{ "anti-rollback", test_rollback },
