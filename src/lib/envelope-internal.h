@@ -190,9 +190,11 @@ int cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
 
 /*
  * cs_envelope_open on a buffer it takes over: *datap (malloc'ed, as
- * cs_read_file returns it) is used in place, then wiped and freed as soon
- * as it is no longer needed, on every path; *datap is set to NULL.  This
- * keeps a large file from being held twice.
+ * cs_read_file returns it) is used in place: the ciphertext is decrypted
+ * where it lies, and the configuration handed out is in that buffer (it
+ * is wiped and freed with the configuration); else it is wiped and freed
+ * as soon as it is no longer needed, on every path.  *datap is set to
+ * NULL.  This keeps a large file from being held twice.
  */
 int cs_envelope_open_owned(certseal_ctx *ctx, uint8_t **datap, size_t len,
     const char *name, certseal_config **out);

@@ -704,8 +704,9 @@ content_chain(struct open_state *st, CMS_ContentInfo *sd,
  * at least one must exist.  Signers are matched through an index, and
  * their number was bounded before the parse (cs_cms_check_counts), so
  * the work is linear in the file.  Fills cfg's signer fields and its
- * plaintext (one copy of the verified content, made once everything
- * verified).
+ * plaintext once everything verified: *decp narrowed to the content when
+ * sd was parsed without it (st->detached; *decp is then taken), else the
+ * content taken from sd.
  */
 static int
 verify_signed(struct open_state *st, CMS_ContentInfo *sd,
@@ -1113,7 +1114,10 @@ take_content(struct open_state *st, CMS_ContentInfo **innerp,
 	int r;
 
 	if (*innerp != NULL) {
-		/* Parsed whole: the decrypted DER is not needed. */
+		/*
+		 * Parsed whole: the decrypted DER is not needed (else
+		 * the content is verified where it lies in it).
+		 */
 		if (!st->detached) {
 			cs_secret_free(*decp);
 			*decp = NULL;
@@ -1178,9 +1182,10 @@ check_rollback(struct open_state *st, struct certseal_config *cfg)
 
 /*
  * The open.  When ownedp is not NULL, *ownedp is data, taken over: PEM is
- * decoded in place and the buffer freed once parsed, so that at the peak
- * only about two copies of the content are held (the ciphertext and the
- * decrypted SignedData, then the SignedData and the plaintext).
+ * decoded in place, and the ciphertext decrypted in place in it, the
+ * SignedData's content verified and handed out where it lies, so that a
+ * large file is held once (bench/ANALYSIS.md); a caller's const data is
+ * copied once (the ciphertext).
  */
 static int
 open_common(certseal_ctx *ctx, const uint8_t *data, size_t len,
