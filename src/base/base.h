@@ -96,7 +96,10 @@ void cs_wipe(void *p, size_t len);
 struct cs_secret {
 	uint8_t	*data;
 	size_t	 len;
-	int	 ossl;		/* data is OPENSSL_malloc'ed (adopted) */
+	int	 ossl;		/* the buffer is OPENSSL_malloc'ed (adopted) */
+	uint8_t	*block;		/* the buffer when data lies inside it, */
+	uint8_t	*span;		/* ...and the bytes wiped on free */
+	size_t	 span_len;
 };
 
 int cs_secret_new(size_t len, struct cs_secret **out);
@@ -109,6 +112,22 @@ int cs_secret_from(const void *data, size_t len, struct cs_secret **out);
  * data is wiped and freed all the same.
  */
 int cs_secret_adopt_ossl(uint8_t *data, size_t len, struct cs_secret **out);
+/*
+ * Takes over block (malloc'ed, or OPENSSL_malloc'ed when ossl), whose
+ * bytes data to data + len hold the secret and data[len] is the block's
+ * too: it becomes the NUL.  Why: a large configuration decrypted in place
+ * in the buffer its file was read into is not copied out of it
+ * (bench/ANALYSIS.md).  Those len + 1 bytes are wiped on free, then the
+ * whole block is freed.  On failure they are wiped and block freed all
+ * the same.
+ */
+int cs_secret_adopt_within(uint8_t *block, int ossl, uint8_t *data,
+    size_t len, struct cs_secret **out);
+/*
+ * Narrows s to its bytes off to off + len (off + len <= s->len), which
+ * then end with a NUL; the bytes wiped on free stay all of the old ones.
+ */
+void cs_secret_narrow(struct cs_secret *s, size_t off, size_t len);
 void cs_secret_free(struct cs_secret *s);
 
 /*

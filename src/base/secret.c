@@ -108,6 +108,44 @@ cs_secret_adopt_ossl(uint8_t *data, size_t len, struct cs_secret **out)
 	return 0;
 }
 
+int
+cs_secret_adopt_within(uint8_t *block, int ossl, uint8_t *data, size_t len,
+    struct cs_secret **out)
+{
+	struct cs_secret *s;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		cs_wipe(data, len + 1);
+		if (ossl)
+			OPENSSL_free(block);
+		else
+			free(block);
+		return CERTSEAL_E_NOMEM;
+	}
+	data[len] = '\0';
+	s->data = data;
+	s->len = len;
+	s->ossl = ossl;
+	s->block = block;
+	s->span = data;
+	s->span_len = len + 1;
+	*out = s;
+	return 0;
+}
+
+void
+cs_secret_narrow(struct cs_secret *s, size_t off, size_t len)
+{
+	if (s->block == NULL) {
+		s->block = s->span = s->data;
+		s->span_len = s->len + 1;
+	}
+	s->data += off;
+	s->len = len;
+	s->data[len] = '\0';
+}
+
 /*
  * explicit_bzero is glibc's memset that the compiler may not remove, as
  * OPENSSL_cleanse is; OpenSSL's goes through a volatile function pointer
@@ -126,7 +164,13 @@ cs_secret_free(struct cs_secret *s)
 {
 	if (s == NULL)
 		return;
-	if (s->data != NULL) {
+	if (s->block != NULL) {
+		cs_wipe(s->span, s->span_len);
+		if (s->ossl)
+			OPENSSL_free(s->block);
+		else
+			free(s->block);
+	} else if (s->data != NULL) {
 		cs_wipe(s->data, s->len + 1);
 		if (s->ossl)
 			OPENSSL_free(s->data);

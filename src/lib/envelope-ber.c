@@ -194,3 +194,79 @@ cs_ber_count(const struct cs_ber *e, size_t max, size_t *np)
 	*np = n;
 	return 0;
 }
+
+/*
+ * OpenSSL's d2i collects the segments of a constructed string nested at
+ * most this deep (ASN1_MAX_STRING_NEST in crypto/asn1/tasn_dec.c): the
+ * same bound keeps refused what it refuses.
+ */
+#define CS_BER_MAX_STRING_NEST	5
+
+static int
+collect_depth(const struct cs_ber *e, unsigned char *dst, size_t *lenp,
+    int depth)
+{
+	const unsigned char *p;
+	struct cs_ber seg;
+	size_t n;
+
+	if (!e->cons) {
+		n = (size_t)(e->end - e->body);
+		if (dst != NULL)
+			memmove(dst + *lenp, e->body, n);
+		*lenp += n;
+		return 0;
+	}
+	for (p = e->body; p < e->end; ) {
+		if (cs_ber_next(&p, e->end, &seg) != 0 ||
+		    seg.cls != V_ASN1_UNIVERSAL ||
+		    seg.tag != V_ASN1_OCTET_STRING ||
+		    (seg.cons && depth >= CS_BER_MAX_STRING_NEST) ||
+		    collect_depth(&seg, dst, lenp, depth + 1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+cs_ber_collect(const struct cs_ber *e, unsigned char *dst, size_t *lenp)
+{
+	*lenp = 0;
+	return collect_depth(e, dst, lenp, 0);
+}
+
+size_t
+cs_ber_hdr_len(size_t len)
+{
+	size_t n = 1;
+
+	if (len < 0x80)
+		return 2;
+	for (; len > 0; len >>= 8)
+		n++;
+	return n + 1;
+}
+
+unsigned char *
+cs_ber_put_hdr(unsigned char *p, unsigned char tag, size_t len)
+{
+	size_t n = cs_ber_hdr_len(len) - 2, i;
+
+	*p++ = tag;
+	if (len < 0x80) {
+		*p++ = (unsigned char)len;
+		return p;
+	}
+	*p++ = (unsigned char)(0x80 | n);
+	for (i = n; i > 0; i--)
+		*p++ = (unsigned char)(len >> (8 * (i - 1)));
+	return p;
+}
+
+unsigned char *
+cs_ber_put(unsigned char *p, const unsigned char *from,
+    const unsigned char *to)
+{
+	memcpy(p, from, (size_t)(to - from));
+	return p + (to - from);
+}

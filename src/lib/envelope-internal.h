@@ -44,6 +44,23 @@ int cs_ber_octets(const struct cs_ber *e, int cls, int tag,
     unsigned char *buf, size_t max, size_t *lenp);
 /* The number of elements in a constructed e; max + 1 when over max. */
 int cs_ber_count(const struct cs_ber *e, size_t max, size_t *np);
+/*
+ * The value of a large OCTET STRING e (primitive, or constructed of
+ * OCTET STRING segments nested no deeper than OpenSSL's d2i collects
+ * them), into dst, or only its length *lenp when dst is NULL (a check
+ * that writes nothing).  dst may be e's own bytes (at or before e->body,
+ * writable): the value is never longer than its encoding and each
+ * segment moves down, over bytes already read.
+ */
+int cs_ber_collect(const struct cs_ber *e, unsigned char *dst,
+    size_t *lenp);
+/* Definite-length headers (one tag byte) for elements built anew. */
+size_t cs_ber_hdr_len(size_t len);
+unsigned char *cs_ber_put_hdr(unsigned char *p, unsigned char tag,
+    size_t len);
+/* Copies [from, to) to p; returns the end. */
+unsigned char *cs_ber_put(unsigned char *p, const unsigned char *from,
+    const unsigned char *to);
 
 /*
  * Bounds on what a sealed file may carry (issue 19): a certseal file has
@@ -173,9 +190,11 @@ int cs_envelope_open_ex(certseal_ctx *ctx, const uint8_t *data, size_t len,
 
 /*
  * cs_envelope_open on a buffer it takes over: *datap (malloc'ed, as
- * cs_read_file returns it) is used in place, then wiped and freed as soon
- * as it is no longer needed, on every path; *datap is set to NULL.  This
- * keeps a large file from being held twice.
+ * cs_read_file returns it) is used in place: the ciphertext is decrypted
+ * where it lies, and the configuration handed out is in that buffer (it
+ * is wiped and freed with the configuration); else it is wiped and freed
+ * as soon as it is no longer needed, on every path.  *datap is set to
+ * NULL.  This keeps a large file from being held twice.
  */
 int cs_envelope_open_owned(certseal_ctx *ctx, uint8_t **datap, size_t len,
     const char *name, certseal_config **out);
@@ -227,7 +246,12 @@ struct cs_raw_recipients {
 	/* What a reduced copy keeps byte for byte (cs_raw_reduce). */
 	const unsigned char	*type, *type_end;	/* contentType */
 	const unsigned char	*head, *head_end;	/* version, originator */
-	const unsigned char	*rest, *rest_end;	/* encrypted content on */
+	const unsigned char	*eci, *eci_end;	/* content type, algorithm */
+	const unsigned char	*rest, *rest_end;	/* after the content */
+	/* encryptedContent, when has_content; its value's length. */
+	struct cs_ber		 content;
+	int			 has_content;
+	size_t			 content_len;
 };
 
 /*
@@ -240,16 +264,39 @@ int cs_raw_recipients_read(const struct cs_der *der,
 void cs_raw_recipients_release(struct cs_raw_recipients *raw);
 
 /*
- * A ContentInfo like der with only the RecipientInfo `keep`: every other
- * element copied byte for byte (BER stays BER inside new definite-length
- * headers).  Built in der's own buffer when it is writable (the ciphertext
- * stays where it is: no second copy of a large file), else into *ownedp.
- * *pp, *lenp: the result.  0, or -1 when it would not be smaller (the
- * caller parses der whole), -2 out of memory.
+ * A ContentInfo like the one raw was read from, with only the
+ * RecipientInfo `keep` and an empty encryptedContent in place of the one
+ * it had, every other element copied byte for byte (BER
+ * stays BER inside new definite-length headers), into *outp (malloc'ed).
+ * The ciphertext stays where it is, for CMS_dataInit's icont: OpenSSL
+ * parses neither thousands of recipients nor a copy of a large content.
+ * 0, -1 when over LONG_MAX, -2 out of memory.
  */
-int cs_raw_reduce(struct cs_der *der, const struct cs_raw_recipients *raw,
-    size_t keep, const unsigned char **pp, long *lenp,
-    unsigned char **ownedp);
+int cs_raw_reduce(const struct cs_raw_recipients *raw, size_t keep,
+    unsigned char **outp, long *lenp);
+
+/*
+ * A SignedData ContentInfo without its eContent (envelope-detach.c):
+ * der, len bytes (malloc'ed), for OpenSSL to parse; content, when
+ * has_content, the eContent OCTET STRING in the encoding it was cut from,
+ * its value content_len bytes (cs_ber_collect checked them).
+ */
+struct cs_detached {
+	unsigned char		*der;
+	long			 len;
+	struct cs_ber		 content;
+	int			 has_content;
+	size_t			 content_len;
+};
+
+/*
+ * The cut copy of the SignedData ContentInfo at der (len bytes, BER or
+ * DER).  -1 when der is not a SignedData of the shape this walk reads
+ * (the caller parses it whole), -2 out of memory.
+ */
+int cs_signed_detach(const unsigned char *der, long len,
+    struct cs_detached *out);
+void cs_detached_release(struct cs_detached *d);
 
 /*
  * Judges raw->n recipients into infos (the verdicts and reasons of

@@ -23,6 +23,19 @@
 #include "source.h"
 #include "succession.h"
 
+/*
+ * The encryptedContent's value in a buffer of certseal's (take_ciphertext):
+ * block is freed (with OPENSSL_free when ossl), data to data + len is the
+ * ciphertext, and data + room the end of what may be written.
+ */
+struct ct_buf {
+	uint8_t			*block;
+	int			 ossl;
+	uint8_t			*data;
+	size_t			 len;
+	size_t			 room;
+};
+
 struct open_state {
 	certseal_ctx		*ctx;
 	const char		*name;
@@ -41,6 +54,11 @@ struct open_state {
 	const struct cs_key	*key;
 	struct cs_error_saved	 hard;		/* first hard source error */
 	int			 refused_match;	/* key only for refused RIs */
+	struct ct_buf		 ct;		/* cut out of der */
+	/* The inner SignedData parsed without its eContent, which is... */
+	int			 detached;
+	size_t			 content_off;	/* ...here in the decryption */
+	size_t			 content_len;
 };
 
 void
@@ -373,52 +391,67 @@ read_chain(BIO *chain, unsigned char *buf, size_t cap, size_t *usedp)
 	return 0;
 }
 
+/* Wipes and frees the ciphertext buffer (it may hold a decryption). */
+static void
+ct_release(struct ct_buf *ct)
+{
+	cs_wipe(ct->data, ct->len);
+	if (ct->ossl)
+		OPENSSL_free(ct->block);
+	else
+		free(ct->block);
+	memset(ct, 0, sizeof(*ct));
+}
+
 /*
- * Decrypts the content in place: into the ciphertext's own buffer, which
- * the parsed structure holds, then taken from it as a wiped secret.  Why:
- * CMS_decrypt writes through a memory BIO that OpenSSL 3.0 grows by
- * reallocation (141 MiB beside the 64 MiB ciphertext at its peak for a
- * 64 MiB configuration), and a separate output buffer costs its 16 000
- * pages again (bench/ANALYSIS.md).  In place is safe: the chain reads
- * the ciphertext through a read-only memory BIO ahead of what the cipher
- * writes (GCM writes as much as it read, CBC never more).  Nothing is
- * returned unless the chain ended with the GCM tag (or the CBC padding)
- * verified; otherwise the unauthenticated plaintext is wiped.  The
- * caller has set the key.
+ * Decrypts the content in place, in certseal's buffer that holds the
+ * ciphertext (take_ciphertext), which becomes the secret.  Why: a
+ * separate output buffer, or OpenSSL's copy of the ciphertext, costs its
+ * 16 000 pages again for a 64 MiB configuration (bench/ANALYSIS.md).  In
+ * place is safe: the chain reads the ciphertext through a read-only
+ * memory BIO (icont) ahead of what the cipher writes (GCM writes as much
+ * as it read, CBC never more).  The parsed structure has no content of
+ * its own (cs_raw_reduce cut it out) but all the rest: the tag OpenSSL
+ * checks comes from its mac as before.  Nothing is returned unless the
+ * chain ended with the GCM tag (or the CBC padding) verified; otherwise
+ * the unauthenticated plaintext is wiped.  The caller has set the key.
  */
 static int
 decrypt_content(struct open_state *st, struct cs_secret **out)
 {
-	ASN1_OCTET_STRING **pos = CMS_get0_content(st->cms), *ct;
-	unsigned char empty[1];
-	unsigned char *data;
-	size_t cap, used = 0;
-	BIO *chain = NULL;
+	static unsigned char empty[1];
+	struct ct_buf *ct = &st->ct;
+	unsigned char *data = ct->data != NULL ? ct->data : empty;
+	size_t used = 0;
+	BIO *icont, *chain = NULL;
 	int ok;
 
 	*out = NULL;
-	ct = pos != NULL ? *pos : NULL;
-	data = ct != NULL && ct->data != NULL && ct->length > 0 ? ct->data :
-	    empty;
-	cap = data != empty ? (size_t)ct->length : 0;
-	if ((chain = CMS_dataInit(st->cms, NULL)) == NULL)
-		goto bad;
-	ok = read_chain(chain, data, cap, &used) == 0;
-	BIO_free_all(chain);
-	if (!ok) {
-		cs_wipe(data, cap);
+	if ((icont = BIO_new_mem_buf(data, (int)ct->len)) == NULL)
+		return cs_nomem(st->ctx);
+	if ((chain = CMS_dataInit(st->cms, icont)) == NULL) {
+		BIO_free(icont);
 		goto bad;
 	}
-	if (data == empty)
+	ok = read_chain(chain, data, ct->len, &used) == 0;
+	BIO_free_all(chain);
+	if (!ok)
+		goto bad;
+	if (ct->data == NULL)
 		return cs_secret_new(0, out) != 0 ? cs_nomem(st->ctx) : 0;
-	/* Taken from the structure; the bytes past the plaintext wiped. */
-	cs_wipe(data + used, cap - used);
-	ct->data = NULL;
-	ct->length = 0;
-	if (cs_secret_adopt_ossl(data, used, out) != 0)
-		return cs_nomem(st->ctx);
-	return 0;
+	cs_wipe(data + used, ct->len - used);
+	/* The NUL after it: GCM's tag or CBC's padding followed. */
+	if (used >= ct->room) {
+		ct_release(ct);
+		return cs_error(st->ctx, CERTSEAL_E_INTERNAL, "%s: no room "
+		    "after the decryption", st->name);
+	}
+	ok = cs_secret_adopt_within(ct->block, ct->ossl, data, used,
+	    out) == 0;
+	memset(ct, 0, sizeof(*ct));
+	return ok ? 0 : cs_nomem(st->ctx);
  bad:
+	ct_release(ct);
 	return cs_error(st->ctx, CERTSEAL_E_DECRYPT, "%s: decryption failed "
 	    "(authentication tag); the file is damaged or was altered",
 	    st->name);
@@ -650,17 +683,39 @@ adopt_content(struct open_state *st, CMS_ContentInfo *sd,
 }
 
 /*
+ * The digesting chain over the signed content: the eContent OpenSSL
+ * parsed, or for a SignedData parsed without it (st->detached) the bytes
+ * in the decryption, given as icont (as CMS_verify's dcont).
+ */
+static BIO *
+content_chain(struct open_state *st, CMS_ContentInfo *sd,
+    const struct cs_secret *dec)
+{
+	BIO *icont, *chain;
+
+	if (!st->detached)
+		return CMS_dataInit(sd, NULL);
+	if ((icont = BIO_new_mem_buf(dec->data + st->content_off,
+	    (int)st->content_len)) == NULL)
+		return NULL;
+	if ((chain = CMS_dataInit(sd, icont)) == NULL)
+		BIO_free(icont);
+	return chain;
+}
+
+/*
  * Verifies the inner SignedData: every SignerInfo whose identifier names
  * a trusted certificate must verify (exact pinning: no chain, no time);
  * at least one must exist.  Signers are matched through an index, and
  * their number was bounded before the parse (cs_cms_check_counts), so
  * the work is linear in the file.  Fills cfg's signer fields and its
- * plaintext (one copy of the verified content, made once everything
- * verified).
+ * plaintext once everything verified: *decp narrowed to the content when
+ * sd was parsed without it (st->detached; *decp is then taken), else the
+ * content taken from sd.
  */
 static int
-verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
-    struct certseal_config *cfg)
+verify_signed(struct open_state *st, CMS_ContentInfo *sd,
+    struct cs_secret **decp, json_t *signers, struct certseal_config *cfg)
 {
 	certseal_ctx *ctx = st->ctx;
 	STACK_OF(X509) *trusted = NULL;
@@ -673,7 +728,7 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 
 	if ((r = gather_trusted(st, sd, &trusted, &succ, &idx)) != 0)
 		goto out;
-	if ((cont = CMS_dataInit(sd, NULL)) == NULL || drain(cont) != 0) {
+	if ((cont = content_chain(st, sd, *decp)) == NULL || drain(cont) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: cannot read the "
 		    "signed content", st->name);
 		goto out;
@@ -688,7 +743,12 @@ verify_signed(struct open_state *st, CMS_ContentInfo *sd, json_t *signers,
 		r = cs_nomem(ctx);
 		goto out;
 	}
-	if ((r = adopt_content(st, sd, &cfg->plain)) != 0)
+	if (st->detached) {
+		/* The verified bytes, where they are. */
+		cs_secret_narrow(*decp, st->content_off, st->content_len);
+		cfg->plain = *decp;
+		*decp = NULL;
+	} else if ((r = adopt_content(st, sd, &cfg->plain)) != 0)
 		goto out;
 	cfg->is_signed = 1;
 	cs_succession_persist(ctx, st->src, &succ, goodcert);
@@ -855,34 +915,79 @@ pick_recipient(struct open_state *st)
 }
 
 /*
- * Step 2b: OpenSSL parses the file with only the chosen RecipientInfo
- * (cs_raw_reduce), so that it builds one recipient, not thousands, and
- * decrypts with that one.  The input is released once parsed.
+ * The encryptedContent's value in a buffer of certseal's, for
+ * decrypt_content: where it lies when the DER is writable (the input
+ * taken over, or the PEM decoded into a buffer of ours: that buffer is
+ * taken, a constructed content collected in place), else copied once,
+ * as OpenSSL's parse would have.  Absent (detached): st->ct stays empty.
+ */
+static int
+take_ciphertext(struct open_state *st, uint8_t **ownedp)
+{
+	const struct cs_ber *e = &st->raw.content;
+	struct ct_buf *ct = &st->ct;
+	size_t n = st->raw.content_len, off;
+
+	if (!st->raw.has_content)
+		return 0;
+	if (st->der.writable != NULL &&
+	    (st->der.owned != NULL || ownedp != NULL)) {
+		off = (size_t)(e->body - st->der.p);
+		ct->data = st->der.writable + off;
+		ct->room = (size_t)st->der.len - off;
+		if (st->der.owned != NULL) {
+			ct->block = st->der.owned;
+			ct->ossl = 1;
+			st->der.owned = NULL;
+		} else {
+			ct->block = *ownedp;
+			*ownedp = NULL;
+		}
+	} else {
+		if ((ct->block = malloc(n + 1)) == NULL)
+			return cs_nomem(st->ctx);
+		ct->data = ct->block;
+		ct->room = n + 1;
+	}
+	/* Checked when the recipients were read: cannot fail. */
+	if (cs_ber_collect(e, ct->data, &n) != 0 ||
+	    n != st->raw.content_len)
+		return cs_error(st->ctx, CERTSEAL_E_INTERNAL, "%s: the "
+		    "encrypted content moved", st->name);
+	ct->len = n;
+	return 0;
+}
+
+/*
+ * Step 2b: OpenSSL parses the file with only the chosen RecipientInfo and
+ * without the ciphertext (cs_raw_reduce), so that it builds one
+ * recipient, not thousands, and copies no large content; the ciphertext
+ * is taken into st->ct.  The input is released once parsed.
  */
 static int
 parse_chosen(struct open_state *st, size_t len, uint8_t **ownedp)
 {
-	const unsigned char *p = st->der.p;
 	unsigned char *copy = NULL;
-	long plen = st->der.len;
+	long plen = 0;
 	int r;
 
-	r = cs_raw_reduce(&st->der, &st->raw, st->chosen, &p, &plen, &copy);
-	if (r == -2)
+	if ((r = cs_raw_reduce(&st->raw, st->chosen, &copy, &plen)) == -2)
 		return cs_nomem(st->ctx);
-	if (r != 0) {
-		p = st->der.p;
-		plen = st->der.len;
-	}
-	/* The identifiers point into the DER, which may have changed. */
+	if (r != 0)
+		return cs_error(st->ctx, CERTSEAL_E_INTEGRITY, "%s: malformed "
+		    "%s structure; the file is damaged", st->name,
+		    st->outer.content_type);
+	/* The identifiers point into the DER, which may change. */
 	free(st->acc);
 	free(st->ref);
 	st->acc = st->ref = NULL;
 	st->nacc = st->nref = 0;
-	cs_raw_recipients_release(&st->raw);
-	r = cs_envelope_d2i(st->ctx, &st->der, p, plen, st->name, &st->cms);
-	/* The parsed structure is all that is needed from here on. */
+	if ((r = cs_envelope_d2i(st->ctx, &st->der, copy, plen, st->name,
+	    &st->cms)) == 0)
+		r = take_ciphertext(st, ownedp);
+	/* The parsed structure and st->ct are all that is needed now. */
 	free(copy);
+	cs_raw_recipients_release(&st->raw);
 	cs_der_release(&st->der);
 	release_input(ownedp, len, 0);
 	return r;
@@ -927,11 +1032,49 @@ decrypt_outer(struct open_state *st, struct cs_secret **dec, int *enidp)
 }
 
 /*
+ * The decrypted content as a SignedData, into *inner (NULL when it does
+ * not parse as one): parsed without its eContent (cs_signed_detach), which
+ * is then collected in place in dec and verified from there
+ * (st->detached), when the walk reads its shape; else parsed whole, as
+ * before.  Either way it parses exactly when the whole does.
+ */
+static int
+parse_signed(struct open_state *st, struct cs_secret *dec,
+    CMS_ContentInfo **inner)
+{
+	struct cs_detached det;
+	size_t n = 0;
+	int r;
+
+	if ((r = cs_signed_detach(dec->data, (long)dec->len, &det)) == -2)
+		return cs_nomem(st->ctx);
+	if (r != 0) {
+		*inner = cs_cms_d2i_exact(dec->data, (long)dec->len);
+		return 0;
+	}
+	*inner = cs_cms_d2i_exact(det.der, det.len);
+	if (*inner != NULL && det.has_content) {
+		/* Only now is dec changed: it was no SignedData otherwise. */
+		st->content_off = (size_t)(det.content.body - dec->data);
+		if (cs_ber_collect(&det.content, dec->data + st->content_off,
+		    &n) != 0 || n != det.content_len) {
+			cs_detached_release(&det);
+			return cs_error(st->ctx, CERTSEAL_E_INTERNAL, "%s: the "
+			    "signed content moved", st->name);
+		}
+	}
+	st->content_len = n;
+	st->detached = *inner != NULL;
+	cs_detached_release(&det);
+	return 0;
+}
+
+/*
  * Step 4: the decrypted content as a SignedData (*inner), or NULL when it
  * is unsigned data.
  */
 static int
-unwrap_inner(struct open_state *st, int enid, const struct cs_secret *dec,
+unwrap_inner(struct open_state *st, int enid, struct cs_secret *dec,
     CMS_ContentInfo **inner)
 {
 	int r;
@@ -949,8 +1092,8 @@ unwrap_inner(struct open_state *st, int enid, const struct cs_secret *dec,
 	if ((r = cs_cms_check_counts(st->ctx, (const unsigned char *)
 	    dec->data, (long)dec->len, st->name, "signed content")) != 0)
 		return r;
-	*inner = cs_cms_d2i_exact((const unsigned char *)dec->data,
-	    (long)dec->len);
+	if ((r = parse_signed(st, dec, inner)) != 0)
+		return r;
 	if (*inner != NULL &&
 	    OBJ_obj2nid(CMS_get0_type(*inner)) != NID_pkcs7_signed) {
 		CMS_ContentInfo_free(*inner);
@@ -976,10 +1119,15 @@ take_content(struct open_state *st, CMS_ContentInfo **innerp,
 	int r;
 
 	if (*innerp != NULL) {
-		/* Parsed: the decrypted DER is not needed (wiped on free). */
-		cs_secret_free(*decp);
-		*decp = NULL;
-		if ((r = verify_signed(st, *innerp, signers, cfg)) != 0)
+		/*
+		 * Parsed whole: the decrypted DER is not needed (else
+		 * the content is verified where it lies in it).
+		 */
+		if (!st->detached) {
+			cs_secret_free(*decp);
+			*decp = NULL;
+		}
+		if ((r = verify_signed(st, *innerp, decp, signers, cfg)) != 0)
 			return r;
 	} else {
 		if (open_is_strict(st))
@@ -1039,9 +1187,10 @@ check_rollback(struct open_state *st, struct certseal_config *cfg)
 
 /*
  * The open.  When ownedp is not NULL, *ownedp is data, taken over: PEM is
- * decoded in place and the buffer freed once parsed, so that at the peak
- * only about two copies of the content are held (the ciphertext and the
- * decrypted SignedData, then the SignedData and the plaintext).
+ * decoded in place, and the ciphertext decrypted in place in it, the
+ * SignedData's content verified and handed out where it lies, so that a
+ * large file is held once (bench/ANALYSIS.md); a caller's const data is
+ * copied once (the ciphertext).
  */
 static int
 open_common(certseal_ctx *ctx, const uint8_t *data, size_t len,
@@ -1093,6 +1242,7 @@ open_common(certseal_ctx *ctx, const uint8_t *data, size_t len,
 	CMS_ContentInfo_free(inner);
 	CMS_ContentInfo_free(st.cms);
 	cs_secret_free(dec);
+	ct_release(&st.ct);
 	cs_raw_recipients_release(&st.raw);
 	cs_der_release(&st.der);
 	free(st.acc);

@@ -258,9 +258,42 @@ read_ri(struct cs_raw_recipients *raw, size_t *cap, struct cs_raw_ri *ri,
 }
 
 /*
+ * EncryptedContentInfo ::= SEQUENCE { contentType, contentEncryptionAlgorithm,
+ *   encryptedContent [0] IMPLICIT OCTET STRING OPTIONAL }: raw->eci is the
+ * first two, raw->content the third, its segments checked.
+ */
+static int
+read_eci(const unsigned char **pp, const unsigned char *end,
+    struct cs_raw_recipients *raw)
+{
+	const unsigned char *q;
+	struct cs_ber eci, el;
+
+	if (next(pp, end, &eci, NULL) != 0 ||
+	    !cs_ber_is(&eci, UNIV, V_ASN1_SEQUENCE, 1))
+		return -1;
+	q = raw->eci = eci.body;
+	if (next(&q, eci.end, &el, NULL) != 0 ||
+	    !cs_ber_is(&el, UNIV, V_ASN1_OBJECT, 0) ||
+	    next(&q, eci.end, &el, NULL) != 0 ||
+	    !cs_ber_is(&el, UNIV, V_ASN1_SEQUENCE, 1))
+		return -1;
+	raw->eci_end = q;
+	if (q == eci.end)
+		return 0;	/* detached: no encryptedContent */
+	if (next(&q, eci.end, &raw->content, NULL) != 0 ||
+	    !is_octets(&raw->content, CTX, 0) || q != eci.end ||
+	    cs_ber_collect(&raw->content, NULL, &raw->content_len) != 0)
+		return -1;
+	raw->has_content = 1;
+	return 0;
+}
+
+/*
  * ContentInfo { contentType, [0] { SEQUENCE { version, [0] originatorInfo
- * OPTIONAL, recipientInfos SET, ... } } }: *set is recipientInfos, and
- * raw's layout is filled.
+ * OPTIONAL, recipientInfos SET, encryptedContentInfo, ... } } }, and
+ * nothing after any of them: *set is recipientInfos, and raw's layout is
+ * filled.
  */
 static int
 open_envelope(const struct cs_der *der, struct cs_raw_recipients *raw,
@@ -270,7 +303,7 @@ open_envelope(const struct cs_der *der, struct cs_raw_recipients *raw,
 	struct cs_ber ci, type, expl, env, el;
 
 	if (next(&p, end, &ci, NULL) != 0 ||
-	    !cs_ber_is(&ci, UNIV, V_ASN1_SEQUENCE, 1))
+	    !cs_ber_is(&ci, UNIV, V_ASN1_SEQUENCE, 1) || p != end)
 		return -1;
 	q = ci.body;
 	if (next(&q, ci.end, &type, &raw->type) != 0 ||
@@ -278,11 +311,11 @@ open_envelope(const struct cs_der *der, struct cs_raw_recipients *raw,
 		return -1;
 	raw->type_end = q;
 	if (next(&q, ci.end, &expl, NULL) != 0 ||
-	    !cs_ber_is(&expl, CTX, 0, 1))
+	    !cs_ber_is(&expl, CTX, 0, 1) || q != ci.end)
 		return -1;
 	q = expl.body;
 	if (next(&q, expl.end, &env, NULL) != 0 ||
-	    !cs_ber_is(&env, UNIV, V_ASN1_SEQUENCE, 1))
+	    !cs_ber_is(&env, UNIV, V_ASN1_SEQUENCE, 1) || q != expl.end)
 		return -1;
 	q = env.body;
 	raw->head = q;
@@ -294,6 +327,8 @@ open_envelope(const struct cs_der *der, struct cs_raw_recipients *raw,
 	if (!cs_ber_is(&el, UNIV, V_ASN1_SET, 1))
 		return -1;
 	raw->head_end = s;
+	if (read_eci(&q, env.end, raw) != 0)
+		return -1;
 	raw->rest = q;
 	raw->rest_end = env.end;
 	*set = el;
@@ -365,85 +400,51 @@ cs_raw_recipients_release(struct cs_raw_recipients *raw)
 	memset(raw, 0, sizeof(*raw));
 }
 
-/* Size of a definite-length header (one tag byte) for len bytes. */
-static size_t
-hdr_len(size_t len)
-{
-	size_t n = 1;
-
-	if (len < 0x80)
-		return 2;
-	for (; len > 0; len >>= 8)
-		n++;
-	return n + 1;
-}
-
-static unsigned char *
-put_hdr(unsigned char *p, unsigned char tag, size_t len)
-{
-	size_t n = hdr_len(len) - 2, i;
-
-	*p++ = tag;
-	if (len < 0x80) {
-		*p++ = (unsigned char)len;
-		return p;
-	}
-	*p++ = (unsigned char)(0x80 | n);
-	for (i = n; i > 0; i--)
-		*p++ = (unsigned char)(len >> (8 * (i - 1)));
-	return p;
-}
-
-static unsigned char *
-put(unsigned char *p, const unsigned char *from, const unsigned char *to)
-{
-	memcpy(p, from, (size_t)(to - from));
-	return p + (to - from);
-}
-
 int
-cs_raw_reduce(struct cs_der *der, const struct cs_raw_recipients *raw,
-    size_t keep, const unsigned char **pp, long *lenp,
-    unsigned char **ownedp)
+cs_raw_reduce(const struct cs_raw_recipients *raw, size_t keep,
+    unsigned char **outp, long *lenp)
 {
+	static const unsigned char empty[] = { 0x80, 0x00 };
 	const struct cs_raw_ri *ri = &raw->ris[keep];
-	size_t rilen, setlen, envlen, expllen, cilen, total, rest, prefix;
-	unsigned char *buf = NULL, *w;
+	size_t rilen, setlen, ecilen, envlen, expllen, cilen, total;
+	unsigned char *buf, *w;
 
-	*pp = NULL;
+	*outp = NULL;
 	*lenp = 0;
-	*ownedp = NULL;
 	rilen = (size_t)(ri->end - ri->start);
-	rest = (size_t)(raw->rest_end - raw->rest);
-	setlen = hdr_len(rilen) + rilen;
-	envlen = (size_t)(raw->head_end - raw->head) + setlen + rest;
-	expllen = hdr_len(envlen) + envlen;
-	cilen = (size_t)(raw->type_end - raw->type) + hdr_len(expllen) +
-	    expllen;
-	total = hdr_len(cilen) + cilen;
-	prefix = total - rest;
-	if (total > LONG_MAX ||
-	    prefix >= (size_t)(raw->rest - der->p) || raw->n < 2)
-		return -1;	/* nothing to gain */
-	/* The prefix is read from where it is written: build it aside. */
-	if ((buf = malloc(der->writable != NULL ? prefix : total)) == NULL)
+	setlen = cs_ber_hdr_len(rilen) + rilen;
+	/*
+	 * An empty encryptedContent stands for the one cut out: CMS_decrypt
+	 * wants one present (check_content in crypto/cms/cms_smime.c),
+	 * though CMS_dataInit with an icont never reads it.  A file without
+	 * one stays without.
+	 */
+	ecilen = (size_t)(raw->eci_end - raw->eci) +
+	    (raw->has_content ? 2 : 0);
+	envlen = (size_t)(raw->head_end - raw->head) + setlen +
+	    cs_ber_hdr_len(ecilen) + ecilen +
+	    (size_t)(raw->rest_end - raw->rest);
+	expllen = cs_ber_hdr_len(envlen) + envlen;
+	cilen = (size_t)(raw->type_end - raw->type) +
+	    cs_ber_hdr_len(expllen) + expllen;
+	total = cs_ber_hdr_len(cilen) + cilen;
+	if (total > LONG_MAX)
+		return -1;
+	if ((buf = malloc(total)) == NULL)
 		return -2;
-	w = put_hdr(buf, 0x30, cilen);
-	w = put(w, raw->type, raw->type_end);
-	w = put_hdr(w, 0xa0, expllen);
-	w = put_hdr(w, 0x30, envlen);
-	w = put(w, raw->head, raw->head_end);
-	w = put_hdr(w, 0x31, rilen);
-	w = put(w, ri->start, ri->end);
-	if (der->writable != NULL) {
-		w = der->writable + (raw->rest - der->p) - prefix;
-		memcpy(w, buf, prefix);
-		free(buf);
-		*pp = w;
-	} else {
-		memcpy(w, raw->rest, rest);
-		*pp = *ownedp = buf;
-	}
+	w = cs_ber_put_hdr(buf, 0x30, cilen);
+	w = cs_ber_put(w, raw->type, raw->type_end);
+	w = cs_ber_put_hdr(w, 0xa0, expllen);
+	w = cs_ber_put_hdr(w, 0x30, envlen);
+	w = cs_ber_put(w, raw->head, raw->head_end);
+	w = cs_ber_put_hdr(w, 0x31, rilen);
+	w = cs_ber_put(w, ri->start, ri->end);
+	w = cs_ber_put_hdr(w, 0x30, ecilen);
+	w = cs_ber_put(w, raw->eci, raw->eci_end);
+	if (raw->has_content)
+		w = cs_ber_put(w, empty, empty + 2);
+	(void)cs_ber_put(w, raw->rest, raw->rest_end);
+	*outp = buf;
 	*lenp = (long)total;
 	return 0;
 }

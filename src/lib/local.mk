@@ -35,6 +35,7 @@ libcertseal_core_la_SOURCES += \
 	src/lib/envelope-detect.c \
 	src/lib/envelope-ber.c \
 	src/lib/envelope-recipients.c \
+	src/lib/envelope-detach.c \
 	src/lib/envelope-limits.c \
 	src/lib/envelope-open.c \
 	src/lib/envelope-policy.c \

@@ -470,15 +470,26 @@ test_cert_index(void)
 
 /* ---- recipients read from the encoding (envelope-recipients.c) ------- */
 
-/* An AuthEnvelopedData around the RecipientInfos ris (already encoded). */
+/*
+ * An AuthEnvelopedData around the RecipientInfos ris (already encoded)
+ * and the encryptedContent ct (an encoded [0] element, or nothing).
+ */
 static struct buf
-with_recipients(struct buf ris, int indef)
+with_content(struct buf ris, struct buf ct, int indef)
 {
 	struct buf e = bytes("\x02\x01\x00", 3);
 
 	e = cat(e, tlv(0x31, ris, indef));
-	e = cat(e, bytes("\x30\x03\x06\x01\x01" "\x04\x02\xde\xad", 9));
+	e = cat(e, tlv(0x30, cat(bytes("\x06\x01\x01\x30\x00", 5), ct),
+	    indef));
+	e = cat(e, bytes("\x04\x02\xde\xad", 4));
 	return content_info(OID_AUTH_ENV, sizeof(OID_AUTH_ENV), e, indef);
+}
+
+static struct buf
+with_recipients(struct buf ris, int indef)
+{
+	return with_content(ris, bytes("\x80\x02\xca\xfe", 4), indef);
 }
 
 #define KTRI_SKID	"\x30\x0c\x02\x01\x02\x80\x02\xaa\xbb\x30\x00\x04\x01\xcc"
@@ -585,68 +596,266 @@ test_raw_ids(void)
 	free(b.p);
 }
 
+/* The encryptedContent forms a reduced copy is tested with. */
+static struct buf
+content_form(int form)
+{
+	switch (form) {
+	case 0:		/* primitive */
+		return bytes("\x80\x04\xca\xfe\xf0\x0d", 6);
+	case 1:		/* constructed, indefinite (openssl cms -stream) */
+		return bytes("\xa0\x80\x04\x02\xca\xfe\x04\x02\xf0\x0d"
+		    "\x00\x00", 12);
+	case 2:		/* constructed, definite, nested */
+		return bytes("\xa0\x0a\x04\x01\xca\x24\x05\x04\x03\xfe\xf0"
+		    "\x0d", 12);
+	default:	/* absent (detached) */
+		return bytes("", 0);
+	}
+}
+
 /*
- * The reduced copy: the chosen RecipientInfo and every other element byte
- * for byte, in place and in a copy, from DER and from BER.
+ * The reduced copy: the chosen RecipientInfo, an empty encryptedContent
+ * in place of the ciphertext (none when the file had none), and every
+ * other element byte for byte, from DER and from BER; the ciphertext
+ * collected where it lies in the original.
  */
 static void
 test_raw_reduce(void)
 {
 	struct cs_raw_recipients raw, again;
 	struct cs_der der;
-	const unsigned char *p;
-	unsigned char *copy, *keep;
-	size_t k, klen;
+	struct buf b, want;
+	unsigned char *copy, *at;
+	size_t klen, n;
 	long len;
-	struct buf b;
-	int indef, inplace;
+	int indef, form;
 
 	for (indef = 0; indef < 2; indef++) {
-		for (inplace = 0; inplace < 2; inplace++) {
-			b = with_recipients(bytes(KTRI_SKID KARI3 KTRI_ISN,
-			    77), indef);
+		for (form = 0; form < 4; form++) {
+			b = with_content(bytes(KTRI_SKID KARI3 KTRI_ISN, 77),
+			    content_form(form), indef);
 			memset(&der, 0, sizeof(der));
 			der.p = b.p;
 			der.len = (long)b.len;
-			der.writable = inplace ? b.p : NULL;
 			CU_ASSERT_FATAL(cs_raw_recipients_read(&der,
 			    &raw) == 0);
-			k = 1;
-			klen = (size_t)(raw.ris[k].end - raw.ris[k].start);
-			keep = malloc(klen);
-			CU_ASSERT_FATAL(keep != NULL);
-			memcpy(keep, raw.ris[k].start, klen);
-			CU_ASSERT_FATAL(cs_raw_reduce(&der, &raw, k, &p, &len,
-			    &copy) == 0);
-			CU_ASSERT((copy == NULL) == inplace);
+			CU_ASSERT_EQUAL(raw.has_content, form != 3);
+			CU_ASSERT_EQUAL(raw.content_len, form != 3 ? 4 : 0);
+			klen = (size_t)(raw.ris[1].end - raw.ris[1].start);
+			CU_ASSERT_FATAL(cs_raw_reduce(&raw, 1, &copy,
+			    &len) == 0);
+			/* Exactly this DER: KARI3 alone, the rest as it was. */
+			want = content_info(OID_AUTH_ENV, sizeof(OID_AUTH_ENV),
+			    cat(cat(cat(bytes("\x02\x01\x00", 3), tlv(0x31,
+			    bytes(KARI3, 46), 0)), tlv(0x30, cat(bytes(
+			    "\x06\x01\x01\x30\x00", 5), bytes("\x80\x00",
+			    form != 3 ? 2 : 0)), 0)), bytes("\x04\x02\xde\xad",
+			    4)), 0);
+			if ((size_t)len != want.len ||
+			    memcmp(copy, want.p, want.len) != 0)
+				fprintf(stderr, "reduce %s form %d: %ld bytes, "
+				    "want %zu\n", indef ? "BER" : "DER", form,
+				    len, want.len);
+			CU_ASSERT((size_t)len == want.len &&
+			    memcmp(copy, want.p, want.len) == 0);
+			CU_ASSERT_EQUAL(klen, 46);
+			/* The ciphertext, collected in place. */
+			if (raw.has_content) {
+				at = b.p + (raw.content.body - b.p);
+				CU_ASSERT(cs_ber_collect(&raw.content, at,
+				    &n) == 0 && n == 4 &&
+				    memcmp(at, "\xca\xfe\xf0\x0d", 4) == 0);
+			}
 			cs_raw_recipients_release(&raw);
+			/* The copy reads back: one recipient, empty content. */
 			memset(&der, 0, sizeof(der));
-			der.p = p;
+			der.p = copy;
 			der.len = len;
 			CU_ASSERT_FATAL(cs_raw_recipients_read(&der,
 			    &again) == 0);
 			CU_ASSERT(again.n == 1 && again.nrids == 3 &&
-			    (size_t)(again.ris[0].end - again.ris[0].start) ==
-			    klen && memcmp(again.ris[0].start, keep,
-			    klen) == 0);
-			/* The tail: GCM's algorithm and the tag, as they were. */
-			CU_ASSERT(again.rest_end - again.rest == 9 &&
-			    memcmp(again.rest, "\x30\x03\x06\x01\x01\x04\x02"
-			    "\xde\xad", 9) == 0);
+			    again.content_len == 0 &&
+			    again.has_content == (form != 3));
 			cs_raw_recipients_release(&again);
-			free(keep);
+			free(want.p);
 			free(copy);
 			free(b.p);
 		}
 	}
-	/* One recipient: nothing to gain, the caller parses it whole. */
-	b = with_recipients(bytes(KTRI_SKID, 14), 0);
+}
+
+/*
+ * Nothing may follow the ContentInfo or any of its wrappers: the reduced
+ * copy would drop it unseen (before, a file with several recipients and
+ * a byte appended opened).
+ */
+static void
+test_raw_exact(void)
+{
+	struct cs_raw_recipients raw;
+	struct cs_der der;
+	struct buf b;
+	int indef;
+
+	for (indef = 0; indef < 2; indef++) {
+		b = with_recipients(bytes(KTRI_SKID KTRI_ISN, 31), indef);
+		put(&b, "\x00", 1);
+		memset(&der, 0, sizeof(der));
+		der.p = b.p;
+		der.len = (long)b.len;
+		CU_ASSERT(cs_raw_recipients_read(&der, &raw) == -1);
+		cs_raw_recipients_release(&raw);
+		der.len--;
+		CU_ASSERT(cs_raw_recipients_read(&der, &raw) == 0);
+		cs_raw_recipients_release(&raw);
+		free(b.p);
+	}
+	/* An element after the EncryptedContentInfo's content. */
+	b = with_content(bytes(KTRI_SKID, 14), bytes("\x80\x01\xaa\x05\x00",
+	    5), 0);
 	memset(&der, 0, sizeof(der));
 	der.p = b.p;
 	der.len = (long)b.len;
-	CU_ASSERT_FATAL(cs_raw_recipients_read(&der, &raw) == 0);
-	CU_ASSERT(cs_raw_reduce(&der, &raw, 0, &p, &len, &copy) == -1);
+	CU_ASSERT(cs_raw_recipients_read(&der, &raw) == -1);
 	cs_raw_recipients_release(&raw);
+	free(b.p);
+}
+
+/* Large OCTET STRINGs collected, also in place. */
+static void
+test_ber_collect(void)
+{
+	static const struct {
+		const char	*name;
+		const char	*der;
+		size_t		 len;
+		int		 ok;
+		const char	*value;
+		size_t		 vlen;
+	} rows[] = {
+		{ "primitive", "\x04\x03\x01\x02\x03", 5, 1, "\x01\x02\x03", 3 },
+		{ "empty", "\x04\x00", 2, 1, "", 0 },
+		{ "constructed", "\x24\x80\x04\x01\x01\x04\x00\x04\x02\x02\x03"
+		    "\x00\x00", 13, 1, "\x01\x02\x03", 3 },
+		{ "nested five deep", "\x24\x0f\x24\x0d\x24\x0b\x24\x09\x24"
+		    "\x07\x24\x05\x04\x03\x01\x02\x03", 17, 1, "\x01\x02\x03",
+		    3 },
+		{ "nested six deep (OpenSSL refuses)", "\x24\x11\x24\x0f\x24"
+		    "\x0d\x24\x0b\x24\x09\x24\x07\x24\x05\x04\x03\x01\x02\x03",
+		    19, 0, NULL, 0 },
+		{ "segment not an OCTET STRING", "\x24\x04\x03\x02\x00\x01", 6,
+		    0, NULL, 0 },
+		{ "segment truncated", "\x24\x04\x04\x05\x01\x02", 6, 0, NULL,
+		    0 },
+	};
+	unsigned char buf[32];
+	const unsigned char *p;
+	struct cs_ber e;
+	size_t i, n, m;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memcpy(buf, rows[i].der, rows[i].len);
+		p = buf;
+		CU_ASSERT_FATAL(cs_ber_next(&p, buf + rows[i].len, &e) == 0);
+		if ((cs_ber_collect(&e, NULL, &n) == 0) != rows[i].ok)
+			fprintf(stderr, "row %s\n", rows[i].name);
+		CU_ASSERT_EQUAL(cs_ber_collect(&e, NULL, &n) == 0,
+		    rows[i].ok);
+		if (!rows[i].ok)
+			continue;
+		/* In place: into the element's own body. */
+		CU_ASSERT(cs_ber_collect(&e, buf + (e.body - buf), &m) == 0 &&
+		    m == n && n == rows[i].vlen &&
+		    memcmp(buf + (e.body - buf), rows[i].value, n) == 0);
+	}
+}
+
+/* A SignedData ContentInfo around the encapContentInfo encap. */
+static struct buf
+signed_with(struct buf encap, int indef)
+{
+	struct buf sd = bytes("\x02\x01\x01", 3);
+
+	sd = cat(sd, tlv(0x31, bytes("\x30\x00", 2), indef));
+	sd = cat(sd, encap);
+	sd = cat(sd, tlv(0xa0, bytes("\x30\x00", 2), indef));
+	sd = cat(sd, tlv(0x31, bytes("\x30\x00", 2), indef));
+	return content_info(OID_SIGNED, sizeof(OID_SIGNED), sd, indef);
+}
+
+/*
+ * The SignedData cut: its DER without the eContent, every other element
+ * as it was; the content found and collected where it lies; shapes the
+ * walk does not read are left to OpenSSL (-1).
+ */
+static void
+test_signed_detach(void)
+{
+	static const char data_oid[] = "\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01"
+	    "\x07\x01";
+	struct cs_detached det;
+	struct buf b, want, econtent;
+	size_t n;
+	int indef, form;
+
+	for (indef = 0; indef < 2; indef++) {
+		for (form = 0; form < 3; form++) {
+			if (form == 0)
+				econtent = bytes("\x04\x03\x01\x02\x03", 5);
+			else if (form == 1)
+				econtent = bytes("\x24\x80\x04\x01\x01\x04\x02"
+				    "\x02\x03\x00\x00", 11);
+			else
+				econtent = bytes("", 0);
+			b = signed_with(tlv(0x30, cat(bytes(data_oid, 11),
+			    form == 2 ? econtent : tlv(0xa0, econtent,
+			    indef)), indef), indef);
+			CU_ASSERT_FATAL(cs_signed_detach(b.p, (long)b.len,
+			    &det) == 0);
+			want = signed_with(tlv(0x30, bytes(data_oid, 11), 0),
+			    0);
+			if (indef) {
+				/* The inner SETs and [0] stay BER. */
+				free(want.p);
+				want = content_info(OID_SIGNED,
+				    sizeof(OID_SIGNED), cat(cat(cat(cat(bytes(
+				    "\x02\x01\x01", 3), tlv(0x31, bytes(
+				    "\x30\x00", 2), 1)), tlv(0x30, bytes(
+				    data_oid, 11), 0)), tlv(0xa0, bytes(
+				    "\x30\x00", 2), 1)), tlv(0x31, bytes(
+				    "\x30\x00", 2), 1)), 0);
+			}
+			CU_ASSERT(det.len == (long)want.len &&
+			    memcmp(det.der, want.p, want.len) == 0);
+			CU_ASSERT_EQUAL(det.has_content, form != 2);
+			if (det.has_content) {
+				CU_ASSERT(cs_ber_collect(&det.content, b.p +
+				    (det.content.body - b.p), &n) == 0 &&
+				    n == 3 && det.content_len == 3 &&
+				    memcmp(b.p + (det.content.body - b.p),
+				    "\x01\x02\x03", 3) == 0);
+			}
+			cs_detached_release(&det);
+			free(want.p);
+			free(b.p);
+		}
+	}
+	/* Not a SignedData, or not exactly one: the caller parses it. */
+	b = content_info(OID_ENVELOPED, sizeof(OID_ENVELOPED),
+	    bytes("\x02\x01\x00", 3), 0);
+	CU_ASSERT(cs_signed_detach(b.p, (long)b.len, &det) == -1);
+	free(b.p);
+	b = signed_with(tlv(0x30, cat(bytes(data_oid, 11), tlv(0xa0,
+	    bytes("\x04\x01\x01\x05\x00", 5), 0)), 0), 0);
+	CU_ASSERT(cs_signed_detach(b.p, (long)b.len, &det) == -1);
+	free(b.p);
+	b = signed_with(tlv(0x30, cat(bytes(data_oid, 11), tlv(0xa0,
+	    bytes("\x04\x01\x01", 3), 0)), 0), 0);
+	put(&b, "\x00", 1);
+	CU_ASSERT(cs_signed_detach(b.p, (long)b.len, &det) == -1);
+	CU_ASSERT(cs_signed_detach(b.p, (long)b.len - 1, &det) == 0);
+	cs_detached_release(&det);
 	free(b.p);
 }
 
@@ -663,6 +872,9 @@ main(void)
 		{ "recipients from the encoding", test_raw_recipients },
 		{ "recipient identifiers", test_raw_ids },
 		{ "reduced ContentInfo", test_raw_reduce },
+		{ "nothing after the ContentInfo", test_raw_exact },
+		{ "large OCTET STRINGs collected", test_ber_collect },
+		{ "SignedData without its content", test_signed_detach },
 	};
 
 	if (CU_initialize_registry() != CUE_SUCCESS ||

@@ -125,6 +125,28 @@ test_secret(void)
 	CU_ASSERT_EQUAL(s->data[3], '\0');
 	CU_ASSERT_STRING_EQUAL((char *)s->data, "abc");
 	cs_secret_free(s);
+	/*
+	 * A secret inside a larger buffer (a decryption in place), then
+	 * narrowed to the verified content: NUL-terminated each time, and
+	 * the block freed whole (ASan/valgrind see a leak or a bad free).
+	 */
+	{
+		uint8_t *block = malloc(16);
+
+		CU_ASSERT_FATAL(block != NULL);
+		memcpy(block, "hdr:0123456789+-", 16);
+		CU_ASSERT_EQUAL_FATAL(cs_secret_adopt_within(block, 0,
+		    block + 4, 10, &s), 0);
+		CU_ASSERT(s->len == 10 && memcmp(s->data, "0123456789",
+		    11) == 0);
+		cs_secret_narrow(s, 2, 5);
+		CU_ASSERT(s->len == 5 && memcmp(s->data, "23456", 6) == 0);
+		cs_secret_free(s);
+		CU_ASSERT_EQUAL_FATAL(cs_secret_from("abcdef", 6, &s), 0);
+		cs_secret_narrow(s, 1, 3);
+		CU_ASSERT(s->len == 3 && strcmp((char *)s->data, "bcd") == 0);
+		cs_secret_free(s);
+	}
 	CU_ASSERT_EQUAL_FATAL(cs_secret_new(0, &s), 0);
 	CU_ASSERT_EQUAL(s->len, 0);
 	cs_secret_free(s);

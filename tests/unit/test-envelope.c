@@ -262,8 +262,8 @@ test_several_recipients_and_signers(void)
 {
 	const int rc[] = { R1, E1, E2 }, sg[] = { SA, SB };
 	certseal_config *cfg = NULL;
-	uint8_t *sealed = NULL;
-	size_t len = 0;
+	uint8_t *sealed = NULL, *der;
+	size_t len = 0, derlen = 0;
 
 	CU_ASSERT_FATAL(seal(PLAIN, strlen(PLAIN), rc, 3, NULL, sg, 2, "multi",
 	    7, &sealed, &len) == 0);
@@ -287,6 +287,21 @@ test_several_recipients_and_signers(void)
 	    &cfg) == 0);
 	CU_ASSERT_STRING_EQUAL(certseal_config_source(cfg), uri_e1);
 	certseal_config_free(cfg);
+	free(sealed);
+	/*
+	 * In DER, a byte appended is damage, with one recipient as with
+	 * several (the reduced copy OpenSSL parses must not drop it).
+	 */
+	CU_ASSERT_FATAL(seal(PLAIN, strlen(PLAIN), rc, 3, NULL, sg, 2, "multi",
+	    7, &sealed, &len) == 0);
+	der = tu_pem_to_der(sealed, len, &derlen);
+	CU_ASSERT_FATAL(der != NULL && (der = realloc(der, derlen + 1)) !=
+	    NULL);
+	CU_ASSERT(open_with(uri_e1, NULL, 0, der, derlen, NULL) == 0);
+	der[derlen] = 0x00;
+	CU_ASSERT(open_with(uri_e1, NULL, 0, der, derlen + 1, NULL) ==
+	    CERTSEAL_E_INTEGRITY);
+	free(der);
 	free(sealed);
 }
 
