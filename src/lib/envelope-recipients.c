@@ -260,7 +260,10 @@ read_ri(struct cs_raw_recipients *raw, size_t *cap, struct cs_raw_ri *ri,
 /*
  * ContentInfo { contentType, [0] { SEQUENCE { version, [0] originatorInfo
  * OPTIONAL, recipientInfos SET, ... } } }: *set is recipientInfos, and
- * raw's layout is filled.
+ * raw's layout is filled.  Nothing may follow the SEQUENCE in [0], [0] in
+ * the ContentInfo, or the ContentInfo in der: a reduced copy keeps none
+ * of it, so bytes appended there would otherwise be dropped unnoticed
+ * where OpenSSL, parsing der whole, refuses them.
  */
 static int
 open_envelope(const struct cs_der *der, struct cs_raw_recipients *raw,
@@ -270,7 +273,7 @@ open_envelope(const struct cs_der *der, struct cs_raw_recipients *raw,
 	struct cs_ber ci, type, expl, env, el;
 
 	if (next(&p, end, &ci, NULL) != 0 ||
-	    !cs_ber_is(&ci, UNIV, V_ASN1_SEQUENCE, 1))
+	    !cs_ber_is(&ci, UNIV, V_ASN1_SEQUENCE, 1) || p != end)
 		return -1;
 	q = ci.body;
 	if (next(&q, ci.end, &type, &raw->type) != 0 ||
@@ -278,11 +281,11 @@ open_envelope(const struct cs_der *der, struct cs_raw_recipients *raw,
 		return -1;
 	raw->type_end = q;
 	if (next(&q, ci.end, &expl, NULL) != 0 ||
-	    !cs_ber_is(&expl, CTX, 0, 1))
+	    !cs_ber_is(&expl, CTX, 0, 1) || q != ci.end)
 		return -1;
 	q = expl.body;
 	if (next(&q, expl.end, &env, NULL) != 0 ||
-	    !cs_ber_is(&env, UNIV, V_ASN1_SEQUENCE, 1))
+	    !cs_ber_is(&env, UNIV, V_ASN1_SEQUENCE, 1) || q != expl.end)
 		return -1;
 	q = env.body;
 	raw->head = q;

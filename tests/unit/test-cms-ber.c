@@ -586,6 +586,51 @@ test_raw_ids(void)
 }
 
 /*
+ * Bytes after the enveloped SEQUENCE in [0], after [0] in the ContentInfo
+ * or after the ContentInfo: OpenSSL refuses the file whole, and a reduced
+ * copy would drop them, so the walk refuses them (it accepted them, and a
+ * file with two recipients opened with junk appended).
+ */
+static void
+test_raw_trailing(void)
+{
+	struct cs_raw_recipients raw;
+	struct cs_der der;
+	struct buf e, b;
+	int indef, where, r;
+
+	for (indef = 0; indef < 2; indef++) {
+		for (where = 0; where < 4; where++) {
+			e = bytes("\x02\x01\x00", 3);
+			e = cat(e, tlv(0x31, bytes(KTRI_SKID KTRI_ISN, 31),
+			    indef));
+			e = cat(e, bytes("\x30\x03\x06\x01\x01"
+			    "\x04\x02\xde\xad", 9));
+			e = tlv(0x30, e, indef);
+			if (where == 1)		/* in [0], after the SEQUENCE */
+				e = cat(e, bytes("\x05\x00", 2));
+			e = tlv(0xa0, e, indef);
+			if (where == 2)		/* in the ContentInfo, after [0] */
+				e = cat(e, bytes("\x05\x00", 2));
+			b = tlv(0x30, cat(bytes(OID_AUTH_ENV,
+			    sizeof(OID_AUTH_ENV)), e), indef);
+			if (where == 3)		/* after the ContentInfo */
+				b = cat(b, bytes("junk", 4));
+			memset(&der, 0, sizeof(der));
+			der.p = b.p;
+			der.len = (long)b.len;
+			r = cs_raw_recipients_read(&der, &raw);
+			if (r != (where == 0 ? 0 : -1))
+				fprintf(stderr, "trailing bytes at %d (%s): "
+				    "r %d\n", where, indef ? "BER" : "DER", r);
+			CU_ASSERT_EQUAL(r, where == 0 ? 0 : -1);
+			cs_raw_recipients_release(&raw);
+			free(b.p);
+		}
+	}
+}
+
+/*
  * The reduced copy: the chosen RecipientInfo and every other element byte
  * for byte, in place and in a copy, from DER and from BER.
  */
@@ -663,6 +708,7 @@ main(void)
 		{ "recipients from the encoding", test_raw_recipients },
 		{ "recipient identifiers", test_raw_ids },
 		{ "reduced ContentInfo", test_raw_reduce },
+		{ "nothing after the ContentInfo", test_raw_trailing },
 	};
 
 	if (CU_initialize_registry() != CUE_SUCCESS ||
