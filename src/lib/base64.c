@@ -178,18 +178,10 @@ cs_base64_decode(const uint8_t *in, size_t len, uint8_t *out)
 		if (v == B64_BAD || (pad != 0 && v != B64_PAD))
 			return -1;	/* not base64, or data after "=" */
 		if (v == B64_PAD) {
-			if (pad == 0) {
-				/* "=" ends a group of two or three characters. */
-				if (n < 2)
-					return -1;
-				if (n == 2) {
-					*o++ = (uint8_t)(acc >> 4);
-				} else {
-					*o++ = (uint8_t)(acc >> 10);
-					*o++ = (uint8_t)(acc >> 2);
-				}
-				need = 4 - n;
-			}
+			/* "=" ends a group of two or three characters. */
+			if (pad == 0 && n < 2)
+				return -1;
+			need = 4 - n;
 			if (++pad > need)
 				return -1;
 			continue;
@@ -205,6 +197,16 @@ cs_base64_decode(const uint8_t *in, size_t len, uint8_t *out)
 	/* A group cut short, or padded with too few "=". */
 	if ((pad == 0 && n != 0) || pad != need)
 		return -1;
+	/*
+	 * The padded group's bytes, written only now that its padding is
+	 * complete: "QQ=" (three characters, room for none) writes nothing.
+	 */
+	if (n == 2) {
+		*o++ = (uint8_t)(acc >> 4);
+	} else if (n == 3) {
+		*o++ = (uint8_t)(acc >> 10);
+		*o++ = (uint8_t)(acc >> 2);
+	}
 	return (long)(o - out);
 }
 

@@ -99,6 +99,19 @@ expect 3 "empty store" -- env CERTSEAL_STORE_ROOT="$T/empty" \
 grep -q "is empty or missing" "$T/err" && ok ||
 	fail "empty store: $(cat "$T/err")"
 
+# Bytes appended to the ContentInfo (DER, and inside a PEM body, which
+# is decoded and reduced in place): damaged, as with one recipient, not
+# dropped with the recipients the client does not need.
+{ cat "$T/der-middle"; printf '\005\000'; } >"$T/appended"
+expect 4 "bytes after the ContentInfo" -- "$CERTSEAL" --allow-rollback \
+	open "$T/appended"
+expect_clean_failure "bytes after the ContentInfo"
+{ echo "-----BEGIN CMS-----"; base64 -w 64 "$T/appended"
+	echo "-----END CMS-----"; } >"$T/appended.pem"
+expect 4 "bytes after the ContentInfo (PEM)" -- "$CERTSEAL" \
+	--allow-rollback open "$T/appended.pem"
+expect_clean_failure "bytes after the ContentInfo (PEM)"
+
 # inspect still lists every recipient.
 expect 0 "inspect" -- "$CERTSEAL" --allow-rollback inspect --json \
 	"$T/der-middle"

@@ -106,6 +106,35 @@ test_table(void)
 	    memcmp(out, "AB", 2) == 0);
 }
 
+/*
+ * The room base64.h promises (len / 4 * 3) holds for refused input too:
+ * the bytes of a padded group were written at its first "=", before the
+ * padding was known to be complete, one past the room for "QQ=".
+ */
+static void
+test_room_when_refused(void)
+{
+	static const char *const rows[] = {
+		"QQ=", "QUJDQQ=", "QUJD\nQQ=", "QUI=", "QQ==", "QUJ=Q", "QQ=\n",
+	};
+	unsigned char out[16];
+	size_t i, len, room, k;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		len = strlen(rows[i]);
+		room = len / 4 * 3;
+		memset(out, 0xa5, sizeof(out));
+		(void)cs_base64_decode((const uint8_t *)rows[i], len, out);
+		for (k = room; k < sizeof(out); k++)
+			if (out[k] != 0xa5) {
+				fprintf(stderr, "\"%s\": byte %zu written, "
+				    "room %zu\n", rows[i], k, room);
+				CU_FAIL("written past the room");
+				break;
+			}
+	}
+}
+
 /* What OpenSSL decodes, this decodes to the same bytes, on random
  * alphabet strings whose length is a multiple of four. */
 static void
@@ -263,6 +292,8 @@ main(void)
 	static const struct cu_case cases[] = {
 		{ "random data in every line layout", test_random_round_trip },
 		{ "hostile inputs", test_table },
+		{ "no byte past the room, also when refused",
+		    test_room_when_refused },
 		{ "same bytes as EVP_DecodeBlock", test_against_openssl },
 		{ "random lengths and layouts, EVP_EncodeBlock's text",
 		    test_random_lengths_and_layouts },
