@@ -71,6 +71,8 @@ unsigned char *cs_ber_put(unsigned char *p, const unsigned char *from,
 #define CS_MAX_SIGNER_INFOS	64	/* and as many digest algorithms */
 #define CS_MAX_CMS_CERTS	256	/* SignedData certificates, CRLs */
 #define CS_MAX_ORIGINATOR_CERTS	64	/* OriginatorInfo certs, CRLs */
+/* RecipientInfos plus the keys of each KARI: a fleet of 100 000 hosts */
+#define CS_MAX_RECIPIENT_IDS	100000
 
 /*
  * Checks the counts above on a ContentInfo's encoding: the outer

@@ -135,6 +135,58 @@ check_signed(certseal_ctx *ctx, const struct cs_ber *sd, const char *name,
 	return 0;
 }
 
+/*
+ * KeyAgreeRecipientInfo ::= SEQUENCE { version, originator [0],
+ *   ukm [1] OPTIONAL, keyEncryptionAlgorithm, recipientEncryptedKeys }:
+ * how many keys it names (at most max + 1; 1 when it is not well formed,
+ * which the recipient reader refuses).
+ */
+static size_t
+kari_keys(const struct cs_ber *kari, size_t max)
+{
+	const unsigned char *p = kari->body;
+	struct cs_ber e;
+	size_t n = 1;
+	int i;
+
+	for (i = 0; p < kari->end && cs_ber_next(&p, kari->end, &e) == 0;
+	    i++) {
+		if (cs_ber_is(&e, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE, 1) &&
+		    p == kari->end && i >= 3) {
+			if (cs_ber_count(&e, max, &n) != 0 || n == 0)
+				n = 1;
+			break;
+		}
+	}
+	return n;
+}
+
+/*
+ * Every recipient identifier is built before one is chosen (the walk in
+ * envelope-recipients.c, or d2i for inspect): 2 million tiny
+ * issuer-and-serial keys in one KARI cost 700 MB.  The identifiers of
+ * recipientInfos are counted first: one per RecipientInfo, one per key of
+ * a KARI.
+ */
+static int
+check_recipients(certseal_ctx *ctx, const struct cs_ber *set,
+    const char *name, const char *what)
+{
+	const unsigned char *p = set->body;
+	struct cs_ber e;
+	size_t n = 0;
+
+	while (p < set->end && n <= CS_MAX_RECIPIENT_IDS &&
+	    cs_ber_next(&p, set->end, &e) == 0)
+		n += cs_ber_is(&e, V_ASN1_CONTEXT_SPECIFIC, 1, 1) ?
+		    kari_keys(&e, CS_MAX_RECIPIENT_IDS) : 1;
+	if (n <= CS_MAX_RECIPIENT_IDS)
+		return 0;
+	return cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: the %s names more "
+	    "than %d recipient keys; refused before any work", name, what,
+	    CS_MAX_RECIPIENT_IDS);
+}
+
 int
 cs_cms_check_counts(certseal_ctx *ctx, const unsigned char *der, long len,
     const char *name, const char *what)
@@ -142,6 +194,7 @@ cs_cms_check_counts(certseal_ctx *ctx, const unsigned char *der, long len,
 	const unsigned char *p;
 	struct cs_ber inner, ver, e;
 	enum ci_kind kind;
+	int r;
 
 	if (open_content_info(der, len, &inner, &kind) != 0)
 		return 0;
@@ -151,10 +204,17 @@ cs_cms_check_counts(certseal_ctx *ctx, const unsigned char *der, long len,
 		return 0;
 	p = inner.body;
 	if (cs_ber_next(&p, inner.end, &ver) != 0 ||
-	    cs_ber_next(&p, inner.end, &e) != 0 ||
-	    !cs_ber_is(&e, V_ASN1_CONTEXT_SPECIFIC, 0, 1))
+	    cs_ber_next(&p, inner.end, &e) != 0)
 		return 0;
-	return check_originator(ctx, &e, name, what);
+	if (cs_ber_is(&e, V_ASN1_CONTEXT_SPECIFIC, 0, 1)) {
+		if ((r = check_originator(ctx, &e, name, what)) != 0)
+			return r;
+		if (cs_ber_next(&p, inner.end, &e) != 0)
+			return 0;
+	}
+	if (!cs_ber_is(&e, V_ASN1_UNIVERSAL, V_ASN1_SET, 1))
+		return 0;
+	return check_recipients(ctx, &e, name, what);
 }
 
 /* SET SIZE (1..MAX) OF Attribute { attrType OID, attrValues SET } */

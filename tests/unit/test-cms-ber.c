@@ -499,6 +499,74 @@ with_recipients(struct buf ris, int indef)
 #define KARI3		"\xa1\x2c\x02\x01\x03\xa0\x02\x30\x00\x30\x00" \
 			"\x30\x21" REK("\x01") REK("\x02") REK("\x03")
 
+/* n copies of the same len bytes. */
+static struct buf
+repeat(const char *d, size_t len, size_t n)
+{
+	struct buf b = { NULL, 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		put(&b, d, len);
+	return b;
+}
+
+/* A KARI naming n keys (REK(\x01) each). */
+static struct buf
+kari_with(size_t n, int indef)
+{
+	struct buf k = bytes("\x02\x01\x03\xa0\x02\x30\x00\x30\x00", 9);
+
+	k = cat(k, tlv(0x30, repeat(REK("\x01"), 11, n), indef));
+	return tlv(0xa1, k, indef);
+}
+
+/*
+ * Recipient keys are counted before anything is built: one per
+ * RecipientInfo, one per key of a KARI (2 million tiny keys in one KARI
+ * cost 700 MB to read).
+ */
+static void
+test_recipient_counts(void)
+{
+	certseal_ctx *ctx = NULL;
+	struct buf b;
+	int indef, r;
+
+	CU_ASSERT_FATAL(certseal_ctx_new(&ctx) == 0);
+	for (indef = 0; indef < 2; indef++) {
+		b = with_recipients(repeat(KTRI_SKID, 14,
+		    CS_MAX_RECIPIENT_IDS), indef);
+		CU_ASSERT_EQUAL(cs_cms_check_counts(ctx, b.p, (long)b.len,
+		    "t", "outer"), 0);
+		free(b.p);
+		b = with_recipients(repeat(KTRI_SKID, 14,
+		    CS_MAX_RECIPIENT_IDS + 1), indef);
+		r = cs_cms_check_counts(ctx, b.p, (long)b.len, "t", "outer");
+		CU_ASSERT_EQUAL(r, CERTSEAL_E_INTEGRITY);
+		if (r != 0)
+			CU_ASSERT(strstr(certseal_ctx_last_error(ctx),
+			    "recipient keys") != NULL);
+		free(b.p);
+		/* One KARI at the limit, then one key over it beside a KTRI. */
+		b = with_recipients(kari_with(CS_MAX_RECIPIENT_IDS, indef),
+		    indef);
+		CU_ASSERT_EQUAL(cs_cms_check_counts(ctx, b.p, (long)b.len,
+		    "t", "outer"), 0);
+		free(b.p);
+		b = with_recipients(cat(bytes(KTRI_SKID, 14),
+		    kari_with(CS_MAX_RECIPIENT_IDS, indef)), indef);
+		CU_ASSERT_EQUAL(cs_cms_check_counts(ctx, b.p, (long)b.len,
+		    "t", "outer"), CERTSEAL_E_INTEGRITY);
+		free(b.p);
+		b = with_recipients(kari_with(1400000, indef), indef);
+		CU_ASSERT_EQUAL(cs_cms_check_counts(ctx, b.p, (long)b.len,
+		    "t", "outer"), CERTSEAL_E_INTEGRITY);
+		free(b.p);
+	}
+	certseal_ctx_free(ctx);
+}
+
 static void
 test_raw_recipients(void)
 {
@@ -870,6 +938,8 @@ main(void)
 		{ "authAttrs recognised", test_auth_attrs },
 		{ "certificate index", test_cert_index },
 		{ "recipients from the encoding", test_raw_recipients },
+		{ "recipient keys bounded before the parse",
+		    test_recipient_counts },
 		{ "recipient identifiers", test_raw_ids },
 		{ "reduced ContentInfo", test_raw_reduce },
 		{ "nothing after the ContentInfo", test_raw_exact },
