@@ -37,7 +37,11 @@ libcertseal_core_la_SOURCES += \
 	src/lib/envelope-recipients.c \
 	src/lib/envelope-detach.c \
 	src/lib/envelope-limits.c \
+	src/lib/envelope-open.h \
 	src/lib/envelope-open.c \
+	src/lib/envelope-key.c \
+	src/lib/envelope-decrypt.c \
+	src/lib/envelope-signer.c \
 	src/lib/envelope-policy.c \
 	src/lib/envelope-inspect.c \
 	src/lib/rollback.c \

@@ -58,7 +58,7 @@ toolong=$(printf 'a%.0s' $(seq 1 5000))
 expect 1 "name too long" -- "$CERTSEAL" open "/$toolong"
 grep -q "File name too long$" "$T/err" && ok ||
 	fail "too long lost its reason: $(tail -c 200 "$T/err")"
-# (A failing source's message goes through envelope-open.c, which still
+# (A failing source's message goes through envelope-key.c, which still
 # cuts it at 700 bytes: not checked here until that is fixed.)
 make_p12 client pw "$T/admin.crt"
 expect 6 "long pin-source path" -- "$CERTSEAL" \
