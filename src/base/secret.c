@@ -53,8 +53,13 @@ cs_populate(void *p, size_t len)
 	(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
 }
 
-int
-cs_secret_new(size_t len, struct cs_secret **out)
+/*
+ * A secret of len bytes (and one spare for a NUL), zeroed or not: a
+ * buffer that read() fills need not be cleared first (calloc clears heap
+ * memory it reuses: one more pass over a file of megabytes).
+ */
+static int
+secret_alloc(size_t len, int zero, struct cs_secret **out)
 {
 	struct cs_secret *s;
 
@@ -63,8 +68,8 @@ cs_secret_new(size_t len, struct cs_secret **out)
 		return CERTSEAL_E_NOMEM;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return CERTSEAL_E_NOMEM;
-	/* One spare byte keeps a NUL after the secret. */
-	if ((s->data = calloc(1, len + 1)) == NULL) {
+	s->data = zero ? calloc(1, len + 1) : malloc(len + 1);
+	if (s->data == NULL) {
 		free(s);
 		return CERTSEAL_E_NOMEM;
 	}
@@ -72,6 +77,12 @@ cs_secret_new(size_t len, struct cs_secret **out)
 	s->len = len;
 	*out = s;
 	return 0;
+}
+
+int
+cs_secret_new(size_t len, struct cs_secret **out)
+{
+	return secret_alloc(len, 1, out);
 }
 
 int
@@ -222,7 +233,8 @@ cs_read_secret_fd_st(certseal_ctx *ctx, int fd, const char *path,
 	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096;
 	if (cap > max + 1)
 		cap = max + 1;
-	if ((r = cs_secret_new(cap, &buf)) != 0)
+	/* Filled by read(): only the bytes read are ever looked at. */
+	if ((r = secret_alloc(cap, 0, &buf)) != 0)
 		goto out;
 	for (;;) {
 		if (used == cap) {
@@ -233,7 +245,7 @@ cs_read_secret_fd_st(certseal_ctx *ctx, int fd, const char *path,
 				goto out;
 			}
 			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-			if ((r = cs_secret_new(cap, &bigger)) != 0)
+			if ((r = secret_alloc(cap, 0, &bigger)) != 0)
 				goto out;
 			memcpy(bigger->data, buf->data, used);
 			cs_secret_free(buf);
