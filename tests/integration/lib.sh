@@ -112,6 +112,17 @@ make_cert() {
 		"$@" 2>/dev/null)
 }
 
+# file_pair: a P-256 signer ($T/admin.pem, key and certificate) and a
+# client ($T/client.pem: key, certificate, and the signer it trusts) for
+# file: sources, from make_cert.
+file_pair() {
+	make_cert admin p256
+	make_cert client p256
+	(umask 077 && cat "$T/admin.key" "$T/admin.crt" >"$T/admin.pem")
+	(umask 077 && cat "$T/client.key" "$T/client.crt" "$T/admin.crt" \
+		>"$T/client.pem")
+}
+
 # make_p12 NAME PASSWORD [EXTRA_CERT...]: $T/NAME.p12 with NAME's key and
 # certificate and the extra certificates (the signers the bundle trusts).
 make_p12() {

@@ -44,7 +44,7 @@ INTEGRATION_TESTS += tests/integration/test-admin-trust.sh \
 	tests/integration/test-token-kills.sh
 # Tokens that are not SoftHSM (issue 13): a software TPM 2.0 (swtpm +
 # tpm2-abrmd + tpm2-pkcs11) and NSS softokn, started by the scripts.
-EXTRA_DIST += tests/integration/tpm-lib.sh
+EXTRA_DIST += tests/integration/tpm-lib.sh tests/integration/spy-lib.sh
 INTEGRATION_TESTS += tests/integration/test-tpm-token.sh \
 	tests/integration/test-nss-token.sh
 # CKA_ALWAYS_AUTHENTICATE keys: a context-specific login per operation.

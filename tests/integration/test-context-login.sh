@@ -7,6 +7,7 @@
 # context-specific login from the same PIN file, after one user login.
 # NSS softokn has no such keys and the TPM module here ignores the flag.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/spy-lib.sh"
 . "$top_srcdir/tests/softhsm-env.sh"
 
 SPY=/usr/lib/x86_64-linux-gnu/pkcs11-spy.so
@@ -77,10 +78,6 @@ grep -qi "always authenticate" "$T/pt.log" || {
 printf '1234\n' >"$T/pin"
 chmod 600 "$T/pin"
 head -c 2000 /dev/urandom | base64 >"$T/config"
-
-calls() {
-	grep -cE "^[0-9]+: $2 *\$" "$1"
-}
 
 # The user types of the C_Login calls, in order, and what came after.
 logins() {

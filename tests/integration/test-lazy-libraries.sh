@@ -6,11 +6,7 @@
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 
 printf 'listen = 8443\n' >"$T/config"
-make_cert admin p256
-make_cert client p256
-(umask 077 && cat "$T/admin.key" "$T/admin.crt" >"$T/admin.pem")
-(umask 077 && cat "$T/client.key" "$T/client.crt" "$T/admin.crt" \
-	>"$T/client.pem")
+file_pair
 expect 0 "seal" -- "$CERTSEAL_ADMIN" seal --recipient "$T/client.crt" \
 	--signer "file:$T/admin.pem" --name app --sequence 1 -o "$T/sealed" \
 	"$T/config"

@@ -9,6 +9,7 @@
 # and EC P-256 (ECDH), one C_Login and one private-key operation per open,
 # a wrong PIN sent once, the capability report, and the URI errors.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/spy-lib.sh"
 . "$top_srcdir/tests/integration/tpm-lib.sh"
 
 SPY=/usr/lib/x86_64-linux-gnu/pkcs11-spy.so
@@ -54,27 +55,6 @@ head -c 3000 /dev/urandom | base64 >"$T/config"
 # uri OBJECT MODULE PINFILE: the key's URI, the database in the query.
 uri() {
 	echo "pkcs11:token=$TOKEN;object=$1?module-path=$2&x-init-reserved=$(cs_pct "$NSS_PARAMS")&pin-source=file:$3"
-}
-
-calls() {
-	grep -cE "^[0-9]+: $2 *\$" "$1"
-}
-
-decrypt_mechs() {
-	awk '/^[0-9]+: C_/ { fn = $2 }
-	fn == "C_DecryptInit" && /pMechanism->type/ { m = $4 }
-	fn == "C_DecryptInit" && /pMechanism->pParameter->hashAlg/ { h = $4 }
-	fn == "C_DecryptInit" && /^Returned:/ {
-		print m, h, $3; m = ""; h = ""
-	}' "$1"
-}
-
-spy_run() { # spy_run LOG COMMAND...
-	log=$1
-	shift
-	rm -f "$log"
-	PKCS11SPY="$M" PKCS11SPY_OUTPUT="$log" "$@" >"$T/out" 2>"$T/err" \
-		</dev/null
 }
 
 # --- RSA-2048, RSA-3072, EC: strict open and check ----------------------

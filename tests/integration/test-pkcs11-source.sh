@@ -9,6 +9,7 @@
 # by p11-kit name and from p11-kit's configuration, seal --signer pkcs11:,
 # and the signer trust rule (the decryption key is no signer).
 . "${top_srcdir:-.}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/spy-lib.sh"
 . "$top_srcdir/tests/softhsm-env.sh"
 
 SPY=/usr/lib/x86_64-linux-gnu/pkcs11-spy.so
@@ -147,11 +148,6 @@ spy_open() {
 		open "$file" >"$T/out" 2>"$T/err" </dev/null
 }
 
-# calls LOG FUNCTION: how often the spy saw FUNCTION called.
-calls() {
-	grep -cE "^[0-9]+: $2 *\$" "$1"
-}
-
 # secrets_read LOG: the (handle, attribute) pairs of C_GetAttributeValue
 # calls that asked a private key for key material.  A handle is a private
 # key when it was used by C_DecryptInit/C_SignInit/C_DeriveKey or the token
@@ -208,16 +204,6 @@ check_spy() {
 		fail "$2: $n C_GetMechanismInfo calls, expected 1"
 	s=$(secrets_read "$1")
 	[ -z "$s" ] && ok || fail "$2: private key material asked for: $s"
-}
-
-# The mechanisms of the successful C_DecryptInit calls, one per line.
-decrypt_mechs() {
-	awk '/^[0-9]+: C_/ { fn = $2 }
-	fn == "C_DecryptInit" && /pMechanism->type/ { m = $4 }
-	fn == "C_DecryptInit" && /pMechanism->pParameter->hashAlg/ { h = $4 }
-	fn == "C_DecryptInit" && /^Returned:/ {
-		print m, h, $3; m = ""; h = ""
-	}' "$1"
 }
 
 spy_open "$T/spy-rsa1.log" "$SPY_URI" "$T/rsa1.sealed" \

@@ -9,6 +9,7 @@
 # exit 6 before any key operation, the capability report, and files sealed
 # with the admin's non-extractable signing key on the TPM.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/spy-lib.sh"
 . "$top_srcdir/tests/integration/tpm-lib.sh"
 
 SPY=/usr/lib/x86_64-linux-gnu/pkcs11-spy.so
@@ -74,29 +75,6 @@ head -c 3000 /dev/urandom | base64 >"$T/config"
 
 uri() { # uri OBJECT MODULE PINFILE
 	echo "pkcs11:token=tpm;object=$1?module-path=$2&pin-source=file:$3"
-}
-
-# calls LOG FUNCTION: how often the spy saw FUNCTION called.
-calls() {
-	grep -cE "^[0-9]+: $2 *\$" "$1"
-}
-
-# The mechanisms of the C_DecryptInit calls with their hash and result.
-decrypt_mechs() {
-	awk '/^[0-9]+: C_/ { fn = $2 }
-	fn == "C_DecryptInit" && /pMechanism->type/ { m = $4 }
-	fn == "C_DecryptInit" && /pMechanism->pParameter->hashAlg/ { h = $4 }
-	fn == "C_DecryptInit" && /^Returned:/ {
-		print m, h, $3; m = ""; h = ""
-	}' "$1"
-}
-
-spy_run() { # spy_run LOG COMMAND...
-	log=$1
-	shift
-	rm -f "$log"
-	PKCS11SPY="$M" PKCS11SPY_OUTPUT="$log" "$@" >"$T/out" 2>"$T/err" \
-		</dev/null
 }
 
 # --- RSA-2048 and RSA-3072 clients: strict open, check ------------------
