@@ -260,3 +260,14 @@ cs_p11_check_print(FILE *fp, const json_t *report)
 	json_array_foreach(json_object_get(report, "advice"), i, v)
 		fprintf(fp, "  note: %s\n", json_string_value(v));
 }
+
+int
+cs_p11_check_login(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const struct cs_p11_uri *uri)
+{
+	if (cs_p11_uri_pin_source(uri) == NULL &&
+	    cs_p11_uri_pin_value(uri) == NULL)
+		return 0;
+	return cs_p11_token_login(ctx, tok, cs_p11_uri_pin_source(uri),
+	    cs_p11_uri_pin_value(uri));
+}

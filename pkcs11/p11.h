@@ -283,6 +283,14 @@ int cs_p11_check_json(certseal_ctx *ctx, struct cs_p11_token *tok,
 /* The report as a two-column table. */
 void cs_p11_check_print(FILE *fp, const json_t *report);
 
+/*
+ * Before a report: logs in when uri says how (pin-source or pin-value),
+ * since some tokens (a TPM) answer the OAEP-SHA-256 question only to a
+ * logged-in user; without either, no PIN is asked for and 0 is returned.
+ */
+int cs_p11_check_login(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const struct cs_p11_uri *uri);
+
 /* ---- p11-find.c: objects ---- */
 
 /* One object on a token: handle, class, CKA_ID and label. */

@@ -13,22 +13,6 @@
 
 #define TOKEN_SYNOPSIS "token check [--json] [PKCS11-URI]"
 
-/*
- * Logs in when the URI says how (pin-source/pin-value): some tokens (a
- * TPM) answer the OAEP-SHA-256 question only to a logged-in user.
- * Without, no PIN is asked for.
- */
-static int
-check_login(certseal_ctx *ctx, struct cs_p11_token *tok,
-    const struct cs_p11_uri *uri)
-{
-	if (cs_p11_uri_pin_source(uri) == NULL &&
-	    cs_p11_uri_pin_value(uri) == NULL)
-		return 0;
-	return cs_p11_token_login(ctx, tok, cs_p11_uri_pin_source(uri),
-	    cs_p11_uri_pin_value(uri));
-}
-
 static int
 token_check(const char *uri_text, int json)
 {
@@ -50,7 +34,7 @@ token_check(const char *uri_text, int json)
 	}
 	if ((r = cs_p11_uri_parse(a.ctx, uri_text, &uri)) != 0 ||
 	    (r = cs_p11_token_open(a.ctx, uri, &tok)) != 0 ||
-	    (r = check_login(a.ctx, tok, uri)) != 0 ||
+	    (r = cs_p11_check_login(a.ctx, tok, uri)) != 0 ||
 	    (r = cs_p11_check_json(a.ctx, tok, &report)) != 0 ||
 	    (r = json_object_set_new(report, "uri", json_string(uri_text)) ?
 	    CERTSEAL_E_NOMEM : 0) != 0) {

@@ -13,22 +13,6 @@
 #include "p11.h"
 #include "source.h"
 
-/*
- * Logs in when the URI says how (pin-source/pin-value): some tokens (a
- * TPM) answer the OAEP-SHA-256 question only to a logged-in user.
- * Without, no PIN is asked for.
- */
-static int
-check_login(certseal_ctx *ctx, struct cs_p11_token *tok,
-    const struct cs_p11_uri *uri)
-{
-	if (cs_p11_uri_pin_source(uri) == NULL &&
-	    cs_p11_uri_pin_value(uri) == NULL)
-		return 0;
-	return cs_p11_token_login(ctx, tok, cs_p11_uri_pin_source(uri),
-	    cs_p11_uri_pin_value(uri));
-}
-
 /* The report for one pkcs11: URI, or {uri, error}. */
 static json_t *
 check_one(certseal_ctx *ctx, const char *uri_text)
@@ -40,7 +24,7 @@ check_one(certseal_ctx *ctx, const char *uri_text)
 
 	if ((r = cs_p11_uri_parse(ctx, uri_text, &uri)) != 0 ||
 	    (r = cs_p11_token_open(ctx, uri, &tok)) != 0 ||
-	    (r = check_login(ctx, tok, uri)) != 0 ||
+	    (r = cs_p11_check_login(ctx, tok, uri)) != 0 ||
 	    (r = cs_p11_check_json(ctx, tok, &report)) != 0) {
 		report = json_pack("{s:s,s:s}", "uri", uri_text, "error",
 		    certseal_ctx_last_error(ctx));
