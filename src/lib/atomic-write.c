@@ -13,9 +13,10 @@
  * parent changes nothing once it is open.  A directory that is a symlink,
  * or that belongs to a user other than root and this one, is refused
  * (issue 19.4): its owner could swap the file between our write and the
- * reader; so is a directory on the way that another user could change.  Owner and mode
- * are set on the descriptor before the file has a name (issue 19.1): a
- * path-based chown afterwards could be pointed at any file.
+ * reader; so is a directory on the way that another user could change.
+ * Owner and mode are set on the descriptor before the file has a name
+ * (issue 19.1): a path-based chown afterwards could be pointed at any
+ * file.
  *
  * The temporary name carries the writer's PID (.base.PID-RANDOM.tmp): a
  * writer killed between the link and the rename leaves that name behind,
@@ -159,21 +160,31 @@ remove_stale_tmp(int dirfd, const char *base)
 	closedir(d);
 }
 
+/* A fresh temp name, .base.PID-XXXXXXXXXXXX.tmp (as stale_tmp_name knows). */
+static int
+tmp_name(const char *base, char *tmpname, size_t tmpsize)
+{
+	unsigned char rnd[6];
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return -1;
+	snprintf(tmpname, tmpsize, ".%s.%ld-%02x%02x%02x%02x%02x%02x.tmp",
+	    base, (long)getpid(), rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
+	    rnd[5]);
+	return 0;
+}
+
 /* Gives the unnamed file fd the name dir/.base.PID-XXXXXXXX.tmp. */
 static int
 link_tmpfile(int fd, int dirfd, const char *base, char *tmpname,
     size_t tmpsize)
 {
-	unsigned char rnd[8];
 	char procpath[64];
 	int tries;
 
 	for (tries = 0; tries < 16; tries++) {
-		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		if (tmp_name(base, tmpname, tmpsize) != 0)
 			return -1;
-		snprintf(tmpname, tmpsize, ".%s.%ld-%02x%02x%02x%02x%02x%02x"
-		    ".tmp", base, (long)getpid(), rnd[0], rnd[1], rnd[2],
-		    rnd[3], rnd[4], rnd[5]);
 		snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d", fd);
 		if (linkat(AT_FDCWD, procpath, dirfd, tmpname,
 		    AT_SYMLINK_FOLLOW) == 0)
@@ -442,7 +453,6 @@ static int
 open_tmp(int dirfd, const char *base, mode_t mode, char *tmpname,
     size_t tmpsize, int *namedp)
 {
-	unsigned char rnd[6];
 	int fd, tries;
 
 	*namedp = 0;
@@ -452,11 +462,8 @@ open_tmp(int dirfd, const char *base, mode_t mode, char *tmpname,
 		return fd;
 	/* Filesystem without O_TMPFILE: a named file, never a link. */
 	for (tries = 0; tries < 16; tries++) {
-		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		if (tmp_name(base, tmpname, tmpsize) != 0)
 			return -1;
-		snprintf(tmpname, tmpsize, ".%s.%ld-%02x%02x%02x%02x%02x%02x"
-		    ".tmp", base, (long)getpid(), rnd[0], rnd[1], rnd[2],
-		    rnd[3], rnd[4], rnd[5]);
 		fd = openat(dirfd, tmpname, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0) {
