@@ -270,3 +270,26 @@ cs_ber_put(unsigned char *p, const unsigned char *from,
 	memcpy(p, from, (size_t)(to - from));
 	return p + (to - from);
 }
+
+size_t
+cs_ber_ci_len(size_t typelen, size_t bodylen)
+{
+	size_t seqlen = cs_ber_hdr_len(bodylen) + bodylen;
+	size_t cilen = typelen + cs_ber_hdr_len(seqlen) + seqlen;
+
+	return cs_ber_hdr_len(cilen) + cilen;
+}
+
+unsigned char *
+cs_ber_put_ci(unsigned char *p, const unsigned char *type,
+    const unsigned char *type_end, size_t bodylen)
+{
+	size_t typelen = (size_t)(type_end - type);
+	size_t seqlen = cs_ber_hdr_len(bodylen) + bodylen;
+
+	p = cs_ber_put_hdr(p, 0x30, typelen + cs_ber_hdr_len(seqlen) +
+	    seqlen);
+	p = cs_ber_put(p, type, type_end);
+	p = cs_ber_put_hdr(p, 0xa0, seqlen);
+	return cs_ber_put_hdr(p, 0x30, bodylen);
+}

@@ -123,25 +123,19 @@ read_signed(const unsigned char *der, long len, struct sd_layout *l,
 static int
 build(const struct sd_layout *l, struct cs_detached *out)
 {
-	size_t typelen, encaplen, sdlen, expllen, cilen, total;
+	size_t typelen, encaplen, sdlen, total;
 	unsigned char *w;
 
 	typelen = (size_t)(l->ctype_end - l->ctype);
 	encaplen = cs_ber_hdr_len(typelen) + typelen;
 	sdlen = (size_t)(l->head_end - l->head) + encaplen +
 	    (size_t)(l->rest_end - l->rest);
-	expllen = cs_ber_hdr_len(sdlen) + sdlen;
-	cilen = (size_t)(l->type_end - l->type) + cs_ber_hdr_len(expllen) +
-	    expllen;
-	total = cs_ber_hdr_len(cilen) + cilen;
+	total = cs_ber_ci_len((size_t)(l->type_end - l->type), sdlen);
 	if (total > LONG_MAX)
 		return -1;
 	if ((out->der = malloc(total)) == NULL)
 		return -2;
-	w = cs_ber_put_hdr(out->der, 0x30, cilen);
-	w = cs_ber_put(w, l->type, l->type_end);
-	w = cs_ber_put_hdr(w, 0xa0, expllen);
-	w = cs_ber_put_hdr(w, 0x30, sdlen);
+	w = cs_ber_put_ci(out->der, l->type, l->type_end, sdlen);
 	w = cs_ber_put(w, l->head, l->head_end);
 	w = cs_ber_put_hdr(w, 0x30, typelen);
 	w = cs_ber_put(w, l->ctype, l->ctype_end);

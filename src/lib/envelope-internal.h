@@ -61,6 +61,15 @@ unsigned char *cs_ber_put_hdr(unsigned char *p, unsigned char tag,
 /* Copies [from, to) to p; returns the end. */
 unsigned char *cs_ber_put(unsigned char *p, const unsigned char *from,
     const unsigned char *to);
+/*
+ * A ContentInfo { type, [0] EXPLICIT SEQUENCE { body } } around a body of
+ * bodylen bytes (the reduced copies of envelope-recipients.c and
+ * envelope-detach.c): its whole length, and its headers written up to
+ * where the body goes.  type..type_end is the contentType element.
+ */
+size_t cs_ber_ci_len(size_t typelen, size_t bodylen);
+unsigned char *cs_ber_put_ci(unsigned char *p, const unsigned char *type,
+    const unsigned char *type_end, size_t bodylen);
 
 /*
  * Bounds on what a sealed file may carry (issue 19): a certseal file has

@@ -406,7 +406,7 @@ cs_raw_reduce(const struct cs_raw_recipients *raw, size_t keep,
 {
 	static const unsigned char empty[] = { 0x80, 0x00 };
 	const struct cs_raw_ri *ri = &raw->ris[keep];
-	size_t rilen, setlen, ecilen, envlen, expllen, cilen, total;
+	size_t rilen, setlen, ecilen, envlen, total;
 	unsigned char *buf, *w;
 
 	*outp = NULL;
@@ -424,18 +424,12 @@ cs_raw_reduce(const struct cs_raw_recipients *raw, size_t keep,
 	envlen = (size_t)(raw->head_end - raw->head) + setlen +
 	    cs_ber_hdr_len(ecilen) + ecilen +
 	    (size_t)(raw->rest_end - raw->rest);
-	expllen = cs_ber_hdr_len(envlen) + envlen;
-	cilen = (size_t)(raw->type_end - raw->type) +
-	    cs_ber_hdr_len(expllen) + expllen;
-	total = cs_ber_hdr_len(cilen) + cilen;
+	total = cs_ber_ci_len((size_t)(raw->type_end - raw->type), envlen);
 	if (total > LONG_MAX)
 		return -1;
 	if ((buf = malloc(total)) == NULL)
 		return -2;
-	w = cs_ber_put_hdr(buf, 0x30, cilen);
-	w = cs_ber_put(w, raw->type, raw->type_end);
-	w = cs_ber_put_hdr(w, 0xa0, expllen);
-	w = cs_ber_put_hdr(w, 0x30, envlen);
+	w = cs_ber_put_ci(buf, raw->type, raw->type_end, envlen);
 	w = cs_ber_put(w, raw->head, raw->head_end);
 	w = cs_ber_put_hdr(w, 0x31, rilen);
 	w = cs_ber_put(w, ri->start, ri->end);
