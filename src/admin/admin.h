@@ -124,6 +124,14 @@ int pair_delete(struct admin *a, const struct pair *pair);
  */
 enum cs_armour admin_output_armour(const char *target, int asked);
 
+/*
+ * Writes the sealing to target (a path, or "-" / NULL for stdout) as
+ * cli_write_output_ex does a buffer: checked first (flags, why), then
+ * written as it is encrypted, atomically into a file (mode 0644).
+ */
+int admin_write_sealing(certseal_ctx *ctx, const char *target,
+    struct cs_sealing *s, unsigned int flags, const char *why);
+
 /* --der and --pem, for the getopt tables of the commands that seal. */
 #define ADMIN_OPT_DER		0x100
 #define ADMIN_OPT_PEM		0x101

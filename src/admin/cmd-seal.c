@@ -208,9 +208,9 @@ seal_offline(const struct seal_args *sa)
 	const struct cs_key **signers = NULL;
 	struct cs_seal_params params;
 	struct cs_secret *plain = NULL;
+	struct cs_sealing *sealing = NULL;
 	certseal_ctx *ctx = NULL;
-	size_t i, sealed_len = 0;
-	uint8_t *sealed = NULL;
+	size_t i;
 	const char *shown = strcmp(sa->in, "-") == 0 ? "standard input" :
 	    sa->in;
 	enum cs_armour armour;
@@ -268,21 +268,20 @@ seal_offline(const struct seal_args *sa)
 	params.signers = signers;
 	params.nsigners = sa->nsign;
 	params.armour = armour;
-	/* Taken over: wiped and freed as soon as it is signed. */
-	if ((r = cs_envelope_seal_secret(ctx, &plain, &params, &sealed,
-	    &sealed_len)) != 0) {
+	if ((r = cs_sealing_new(ctx, plain->data, plain->len, &params,
+	    &sealing)) != 0) {
 		code = cli_fail(ctx, r, "%s", shown);
 		goto out;
 	}
-	if ((r = cli_write_output_ex(ctx, sa->out != NULL ? sa->out : "-",
-	    sealed, sealed_len, 0644, tty, ADMIN_SEALED_NOT_ON_TTY)) != 0) {
+	if ((r = admin_write_sealing(ctx, sa->out != NULL ? sa->out : "-",
+	    sealing, tty, ADMIN_SEALED_NOT_ON_TTY)) != 0) {
 		code = cli_fail(ctx, r, "%s", sa->out == NULL ? "stdout" :
 		    sa->out);
 		goto out;
 	}
 	code = CLI_EXIT_OK;
  out:
-	free(sealed);
+	cs_sealing_free(sealing);
 	cs_secret_free(plain);
 	if (recips != NULL)
 		for (i = 0; i < sa->nrecip; i++)

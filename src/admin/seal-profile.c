@@ -159,6 +159,24 @@ cross_certs(struct admin *a, STACK_OF(X509) **out)
 	return 0;
 }
 
+static int
+fill_sealing(certseal_ctx *ctx, int fd, void *s)
+{
+	return cs_sealing_write(ctx, s, fd);
+}
+
+int
+admin_write_sealing(certseal_ctx *ctx, const char *target,
+    struct cs_sealing *s, unsigned int flags, const char *why)
+{
+	int r;
+
+	if ((r = cli_check_output(ctx, target != NULL ? target : "-", flags,
+	    why)) != 0)
+		return r;
+	return cli_write_output_with(ctx, target, 0644, fill_sealing, s);
+}
+
 int
 admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
     int include_pending, int armour, const char *out)
@@ -170,8 +188,8 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 	struct cs_seal_params params;
 	X509 **client_certs = NULL;
 	STACK_OF(X509) *cross = NULL;
-	uint8_t *sealed = NULL;
-	size_t i, n = 0, sealed_len = 0, nclients = 0, nrecips;
+	struct cs_sealing *sealing = NULL;
+	size_t i, n = 0, nclients = 0, nrecips;
 	const char *target = out != NULL ? out : p->config_path;
 	uint64_t next;
 	int r, to_config;
@@ -235,11 +253,10 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 	params.nsigners = n;
 	/* Decided on the file the rename is about to replace. */
 	params.armour = admin_output_armour(target, armour);
-	if ((r = cs_envelope_seal(a->ctx, plain, len, &params, &sealed,
-	    &sealed_len)) != 0)
-		goto out;
-	if ((r = cli_write_output_ex(a->ctx, target, sealed, sealed_len,
-	    0644, CLI_OUT_NOTTY, ADMIN_SEALED_NOT_ON_TTY)) != 0)
+	if ((r = cs_sealing_new(a->ctx, plain, len, &params,
+	    &sealing)) != 0 ||
+	    (r = admin_write_sealing(a->ctx, target, sealing, CLI_OUT_NOTTY,
+	    ADMIN_SEALED_NOT_ON_TTY)) != 0)
 		goto out;
 	/*
 	 * The file is in place before the counter moves: a crash in between
@@ -265,7 +282,7 @@ admin_seal_and_write(struct admin *a, const uint8_t *plain, size_t len,
 		    armour_name(params.armour));
 	r = 0; /* success */
  out:
-	free(sealed);
+	cs_sealing_free(sealing);
 	sealing_pairs_free(sp, p->npairs);
 	for (i = 0; client_certs != NULL && i < nclients; i++)
 		X509_free(client_certs[i]);

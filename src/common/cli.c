@@ -361,6 +361,21 @@ cli_warn(const char *fmt, ...)
 }
 
 int
+cli_write_output_with(certseal_ctx *ctx, const char *path, unsigned int mode,
+    int (*fill)(certseal_ctx *ctx, int fd, void *arg), void *arg)
+{
+	struct cs_write_opts o = { (mode_t)mode, (uid_t)-1, (gid_t)-1 };
+	int r;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		if ((r = fill(ctx, STDOUT_FILENO, arg)) != 0)
+			cs_error_prefix(ctx, "standard output");
+		return r;
+	}
+	return cs_atomic_write_with(ctx, path, &o, fill, arg);
+}
+
+int
 cli_write_output(certseal_ctx *ctx, const char *path, const void *data,
     size_t len, unsigned int mode)
 {

@@ -152,6 +152,14 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 int cli_write_output(certseal_ctx *ctx, const char *path, const void *data,
     size_t len, unsigned int mode);
+/*
+ * The same with a content that fill writes to the descriptor it is given
+ * (a cs_fill_fn): on stdout as it comes, so that a failure of fill may
+ * leave part of it there; into path atomically, as above.
+ */
+int cli_write_output_with(certseal_ctx *ctx, const char *path,
+    unsigned int mode, int (*fill)(certseal_ctx *ctx, int fd, void *arg),
+    void *arg);
 
 /* 1 when a and b name the same file (same path, or same inode). */
 int cli_same_file(const char *a, const char *b);

@@ -59,35 +59,52 @@ cs_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-/* Contents over this size are written in pieces of it (write_durable). */
+/* Contents over this size are handed to writeback in pieces of it. */
 #define WRITE_CHUNK	((size_t)8 * 1024 * 1024)
 
 /*
- * Writes data to fd and makes it durable with fsync.  A large content is
- * written in pieces, each handed to writeback as soon as it is in the
- * page cache (sync_file_range with SYNC_FILE_RANGE_WRITE only starts the
- * writing): the device then works while the rest is copied, and the
- * fsync waits for the last pieces instead of the whole file (88 MiB for
- * a 64 MiB configuration, bench/ANALYSIS.md).  The fsync stays what
- * makes the file durable; sync_file_range is a hint whose failure
- * changes nothing.
+ * A large content is handed to writeback piece by piece as soon as each
+ * is in the page cache (sync_file_range with SYNC_FILE_RANGE_WRITE only
+ * starts the writing): the device then works while the rest is copied,
+ * and the fsync waits for the last pieces instead of the whole file
+ * (88 MiB for a 64 MiB configuration, bench/ANALYSIS.md).  The fsync
+ * stays what makes the file durable.
  */
-static int
-write_durable(int fd, const uint8_t *data, size_t len)
+void
+cs_writeback_hint(int fd, size_t total, size_t *hinted, size_t done)
 {
-	size_t off, n;
-
-	for (off = 0; off < len; off += n) {
-		n = len - off > WRITE_CHUNK ? WRITE_CHUNK : len - off;
-		if (cs_write_all(fd, data + off, n) != 0)
-			return -1;
+	if (total <= WRITE_CHUNK || done < *hinted ||
+	    (done - *hinted < WRITE_CHUNK && done != total))
+		return;
 #ifdef SYNC_FILE_RANGE_WRITE
-		if (len > WRITE_CHUNK)
-			(void)sync_file_range(fd, (off_t)off, (off_t)n,
-			    SYNC_FILE_RANGE_WRITE);
+	(void)sync_file_range(fd, (off_t)*hinted, (off_t)(done - *hinted),
+	    SYNC_FILE_RANGE_WRITE);
+#else
+	(void)fd;
 #endif
+	*hinted = done;
+}
+
+struct buffer_fill {
+	const uint8_t	*data;
+	size_t		 len;
+};
+
+/* The cs_fill_fn of a content held in memory. */
+static int
+write_buffer(certseal_ctx *ctx, int fd, void *arg)
+{
+	const struct buffer_fill *b = arg;
+	size_t off, n, hinted = 0;
+
+	for (off = 0; off < b->len; off += n) {
+		n = b->len - off > WRITE_CHUNK ? WRITE_CHUNK : b->len - off;
+		if (cs_write_all(fd, b->data + off, n) != 0)
+			return cs_error(ctx, CERTSEAL_E_IO, "writing: %s",
+			    strerror(errno));
+		cs_writeback_hint(fd, b->len, &hinted, off + n);
 	}
-	return fsync(fd);
+	return 0;
 }
 
 /* Splits path into a directory (malloc'ed) and a base name (into path). */
@@ -497,12 +514,13 @@ set_owner_mode(certseal_ctx *ctx, int fd, const char *path,
 }
 
 int
-cs_atomic_write_opts(certseal_ctx *ctx, const char *path, const void *data,
-    size_t len, const struct cs_write_opts *o)
+cs_atomic_write_with(certseal_ctx *ctx, const char *path,
+    const struct cs_write_opts *o, cs_fill_fn fill, void *arg)
 {
 	char *dir = NULL, tmpname[4096] = "";
 	const char *base;
 	int dirfd = -1, fd = -1, named = 0, r = CERTSEAL_E_INTERNAL;
+	struct cs_error_saved why;
 	struct stat st;
 
 	if (split_path(path, &dir, &base) != 0)
@@ -545,7 +563,13 @@ cs_atomic_write_opts(certseal_ctx *ctx, const char *path, const void *data,
 	/* Owner and mode are set before the file has a name anyone sees. */
 	if ((r = set_owner_mode(ctx, fd, path, o)) != 0)
 		goto out;
-	if (write_durable(fd, data, len) != 0) {
+	if ((r = fill(ctx, fd, arg)) != 0) {
+		cs_error_save(ctx, r, &why);
+		r = cs_error(ctx, r, "%s: %s; the old file is unchanged",
+		    path, why.msg);
+		goto out;
+	}
+	if (fsync(fd) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_IO, "%s: writing: %s; the old "
 		    "file is unchanged", path, strerror(errno));
 		goto out;
@@ -581,6 +605,15 @@ cs_atomic_write_opts(certseal_ctx *ctx, const char *path, const void *data,
 		close(dirfd);
 	free(dir);
 	return r;
+}
+
+int
+cs_atomic_write_opts(certseal_ctx *ctx, const char *path, const void *data,
+    size_t len, const struct cs_write_opts *o)
+{
+	struct buffer_fill b = { data, len };
+
+	return cs_atomic_write_with(ctx, path, o, write_buffer, &b);
 }
 
 int

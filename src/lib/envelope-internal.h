@@ -72,6 +72,58 @@ unsigned char *cs_ber_put_ci(unsigned char *p, const unsigned char *type,
     const unsigned char *type_end, size_t bodylen);
 
 /*
+ * A DER encoding with holes (envelope-skeleton.c): der, one element as
+ * OpenSSL encodes it with some primitive values empty, turned into the
+ * encoding those values would have at the sizes given - the bytes
+ * without the holes' content (len of them), and where in those bytes
+ * each hole's content goes.  The writer sends bytes[0, hole_at[0]),
+ * hole 0, bytes[hole_at[0], hole_at[1]), hole 1, ... then the rest.
+ */
+#define CS_SKELETON_MAX_HOLES	2
+struct cs_hole {
+	const unsigned char	*at;	/* the empty element in der */
+	size_t			 size;	/* its content in the file */
+};
+struct cs_skeleton {
+	unsigned char	*bytes;		/* malloc'ed; not secret */
+	size_t		 len;
+	size_t		 hole_at[CS_SKELETON_MAX_HOLES];
+	size_t		 nholes;
+	size_t		 total;		/* len and the holes' sizes */
+};
+/* holes in the order of the encoding; 0 or CERTSEAL_E_INTERNAL. */
+int cs_skeleton_build(const unsigned char *der, size_t derlen,
+    const struct cs_hole *holes, size_t nholes, struct cs_skeleton *sk);
+void cs_skeleton_release(struct cs_skeleton *sk);
+
+/*
+ * A sealed file's bytes in its armour (envelope-writer.c), into fd, or
+ * into one buffer of the file's size when fd is -1 (cs_writer_take hands
+ * it over, with a NUL after it).  derlen is the DER's whole length:
+ * cs_writer_finish checks that exactly that much was put.
+ */
+struct cs_writer {
+	enum cs_armour	 armour;
+	int		 fd;
+	uint8_t		*buf;		/* text not yet written, or the file */
+	size_t		 buflen;
+	size_t		 bufsize;
+	unsigned char	 line[48];	/* PEM: DER of a line begun */
+	size_t		 linelen;
+	size_t		 total;		/* the file's size */
+	size_t		 done;		/* written to fd */
+	size_t		 hinted;	/* ... and handed to writeback */
+};
+size_t cs_armoured_len(enum cs_armour armour, size_t derlen);
+int cs_writer_init(certseal_ctx *ctx, struct cs_writer *w,
+    enum cs_armour armour, size_t derlen, int fd);
+int cs_writer_put(certseal_ctx *ctx, struct cs_writer *w, const void *der,
+    size_t n);
+int cs_writer_finish(certseal_ctx *ctx, struct cs_writer *w);
+uint8_t *cs_writer_take(struct cs_writer *w, size_t *lenp);
+void cs_writer_release(struct cs_writer *w);
+
+/*
  * Bounds on what a sealed file may carry (issue 19): a certseal file has
  * one SignerInfo per pair sealed to and a handful of certificates, other
  * producers are similar.  Checked on the encoding, before OpenSSL parses

@@ -3,6 +3,12 @@
  * docs/FORMAT.md): SignedData around the configuration, inside an
  * AuthEnvelopedData with AES-256-GCM, as PEM or as the bare DER.
  *
+ * OpenSSL builds and signs the structures; the file is then written front
+ * to back as it is encrypted (envelope-skeleton.c, envelope-writer.c), so
+ * that a sealing holds the content once, never a copy of it, its
+ * ciphertext or its text: a 64 MiB configuration is sealed in 64 MiB and
+ * a few hundred KiB (bench/RESULTS.md).
+ *
  * Signing keys may be token-backed (libp11): only EVP and CMS functions
  * are used on them.
  */
@@ -10,16 +16,16 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <openssl/asn1.h>
 #include <openssl/bio.h>
-#include <openssl/buffer.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
+#include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
-#include "base64.h"
 #include "internal.h"
 #include "envelope-internal.h"
 
@@ -215,31 +221,135 @@ add_signer(certseal_ctx *ctx, CMS_ContentInfo *sd, const struct cs_key *key,
 	return r;
 }
 
-/*
- * Sizes: DER structures are encoded by two i2d calls (length, then into a
- * buffer allocated once), never through growing memory BIOs, which copy
- * and wipe their whole content at each growth.
- */
+#define UNIV	V_ASN1_UNIVERSAL
+#define CTX	V_ASN1_CONTEXT_SPECIFIC
+
+/* Plaintext encrypted per call, and the ciphertext buffer. */
+#define CIPHER_CHUNK	((size_t)64 * 1024)
 
 /*
- * The inner SignedData, DER-encoded, into a wiped-on-free buffer.  The
- * content is signed as it is (CMS_BINARY: no canonicalisation, docs/
- * FORMAT.md) and encoded straight from `in`: the SignedData borrows it
- * instead of holding a copy.
+ * A sealing between its preparation and its writing: the SignedData and
+ * the AuthEnvelopedData as skeletons (envelope-skeleton.c) with holes
+ * for the content, the ciphertext and the tag; the content key inside
+ * the cipher context of `chain`, already wrapped for each recipient.
+ */
+struct cs_sealing {
+	const uint8_t		*in;		/* borrowed */
+	size_t			 inlen;
+	enum cs_armour		 armour;
+	struct cs_skeleton	 signed_data;	/* hole: the content */
+	struct cs_skeleton	 envelope;	/* holes: ciphertext, tag */
+	CMS_ContentInfo		*env;
+	BIO			*chain;		/* CMS_dataInit(env) */
+	size_t			 taglen;
+	int			 used;
+};
+
+/* The next element between *pp and end, which must be of this kind. */
+static int
+step(const unsigned char **pp, const unsigned char *end, struct cs_ber *e,
+    int cls, int tag, int cons)
+{
+	return cs_ber_next(pp, end, e) == 0 && cs_ber_is(e, cls, tag, cons) ?
+	    0 : -1;
+}
+
+/* The empty eContent OCTET STRING of an encoded SignedData ContentInfo. */
+static int
+find_econtent(const unsigned char *der, size_t len, const unsigned char **at)
+{
+	const unsigned char *p = der;
+	struct cs_ber ci, x, sd, eci, wrap, oct;
+
+	if (step(&p, der + len, &ci, UNIV, V_ASN1_SEQUENCE, 1) != 0)
+		return -1;
+	p = ci.body;
+	if (step(&p, ci.end, &x, UNIV, V_ASN1_OBJECT, 0) != 0 ||
+	    step(&p, ci.end, &x, CTX, 0, 1) != 0)
+		return -1;
+	p = x.body;
+	if (step(&p, x.end, &sd, UNIV, V_ASN1_SEQUENCE, 1) != 0)
+		return -1;
+	p = sd.body;
+	if (step(&p, sd.end, &x, UNIV, V_ASN1_INTEGER, 0) != 0 ||
+	    step(&p, sd.end, &x, UNIV, V_ASN1_SET, 1) != 0 ||
+	    step(&p, sd.end, &eci, UNIV, V_ASN1_SEQUENCE, 1) != 0)
+		return -1;
+	p = eci.body;
+	if (step(&p, eci.end, &x, UNIV, V_ASN1_OBJECT, 0) != 0 ||
+	    step(&p, eci.end, &wrap, CTX, 0, 1) != 0)
+		return -1;
+	p = wrap.body;
+	if (step(&p, wrap.end, &oct, UNIV, V_ASN1_OCTET_STRING, 0) != 0)
+		return -1;
+	*at = oct.start;
+	return 0;
+}
+
+/*
+ * The empty encryptedContent [0] and mac OCTET STRING of an encoded
+ * AuthEnvelopedData ContentInfo (RFC 5083 2.1).
  */
 static int
-make_signed(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
-    const struct cs_seal_params *params, unsigned char **out, size_t *outlen)
+find_ciphertext_and_tag(const unsigned char *der, size_t len,
+    const unsigned char **ct, const unsigned char **tag)
+{
+	const unsigned char *p = der;
+	struct cs_ber ci, x, aed, eci;
+
+	if (step(&p, der + len, &ci, UNIV, V_ASN1_SEQUENCE, 1) != 0)
+		return -1;
+	p = ci.body;
+	if (step(&p, ci.end, &x, UNIV, V_ASN1_OBJECT, 0) != 0 ||
+	    step(&p, ci.end, &x, CTX, 0, 1) != 0)
+		return -1;
+	p = x.body;
+	if (step(&p, x.end, &aed, UNIV, V_ASN1_SEQUENCE, 1) != 0)
+		return -1;
+	p = aed.body;
+	if (step(&p, aed.end, &x, UNIV, V_ASN1_INTEGER, 0) != 0 ||
+	    cs_ber_next(&p, aed.end, &x) != 0)
+		return -1;
+	/* originatorInfo [0], then recipientInfos */
+	if (cs_ber_is(&x, CTX, 0, 1) && cs_ber_next(&p, aed.end, &x) != 0)
+		return -1;
+	if (!cs_ber_is(&x, UNIV, V_ASN1_SET, 1) ||
+	    step(&p, aed.end, &eci, UNIV, V_ASN1_SEQUENCE, 1) != 0)
+		return -1;
+	p = eci.body;
+	if (step(&p, eci.end, &x, UNIV, V_ASN1_OBJECT, 0) != 0 ||
+	    step(&p, eci.end, &x, UNIV, V_ASN1_SEQUENCE, 1) != 0 ||
+	    step(&p, eci.end, &x, CTX, 0, 0) != 0)
+		return -1;
+	*ct = x.start;
+	p = eci.end;
+	/* authAttrs [1], then the mac */
+	if (cs_ber_next(&p, aed.end, &x) != 0 || (cs_ber_is(&x, CTX, 1, 1) &&
+	    cs_ber_next(&p, aed.end, &x) != 0) ||
+	    !cs_ber_is(&x, UNIV, V_ASN1_OCTET_STRING, 0))
+		return -1;
+	*tag = x.start;
+	return 0;
+}
+
+/*
+ * The inner SignedData as a skeleton with a hole for the content: signed
+ * detached (the digest read from `in`), then encoded with an empty
+ * eContent whose size the skeleton makes inlen.  The content is signed
+ * as it is (CMS_BINARY: no canonicalisation, docs/FORMAT.md).
+ */
+static int
+sign_skeleton(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
+    const struct cs_seal_params *params, struct cs_skeleton *sk)
 {
 	CMS_ContentInfo *sd = NULL;
-	ASN1_OCTET_STRING **pos, *content = NULL;
+	ASN1_OCTET_STRING **pos;
+	struct cs_hole hole;
 	unsigned char *der = NULL, *p;
 	BIO *chain = NULL;
 	size_t i, off, chunk;
 	int len = 0, r = CERTSEAL_E_INTERNAL;
 
-	*out = NULL;
-	*outlen = 0;
 	/* Detached while signing: the digest BIOs write nowhere. */
 	if ((sd = CMS_sign(NULL, NULL, NULL, NULL,
 	    CMS_PARTIAL | CMS_BINARY | CMS_DETACHED)) == NULL) {
@@ -280,258 +390,59 @@ make_signed(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 		    "that the signing key is available");
 		goto out;
 	}
-	/* Now embed the content: eContent borrows `in`. */
+	/* Embedded, empty: the skeleton gives it its size. */
 	if ((pos = CMS_get0_content(sd)) == NULL ||
-	    (content = ASN1_OCTET_STRING_new()) == NULL) {
+	    (*pos = ASN1_OCTET_STRING_new()) == NULL) {
 		r = cs_nomem(ctx);
 		goto out;
 	}
-	ASN1_STRING_set0(content, (void *)(uintptr_t)in, (int)inlen);
-	*pos = content;
 	if ((len = i2d_CMS_ContentInfo(sd, NULL)) <= 0 ||
-	    (der = OPENSSL_malloc((size_t)len)) == NULL) {
+	    (der = malloc((size_t)len)) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_NOMEM, "cannot encode the "
 		    "SignedData");
 		goto out;
 	}
-	cs_populate(der, (size_t)len);
 	p = der;
-	if (i2d_CMS_ContentInfo(sd, &p) != len) {
+	hole.size = inlen;
+	if (i2d_CMS_ContentInfo(sd, &p) != len ||
+	    find_econtent(der, (size_t)len, &hole.at) != 0 ||
+	    cs_skeleton_build(der, (size_t)len, &hole, 1, sk) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot encode the "
 		    "SignedData");
 		goto out;
 	}
-	*out = der;
-	*outlen = (size_t)len;
-	der = NULL;
 	r = 0; /* success */
  out:
-	if (content != NULL) {
-		/*
-		 * Give `in` back before the structure is freed (not with
-		 * ASN1_STRING_set0, which frees the data it replaces).
-		 */
-		content->data = NULL;
-		content->length = 0;
-	}
 	BIO_free_all(chain);
 	CMS_ContentInfo_free(sd);
-	OPENSSL_clear_free(der, (size_t)len);
+	free(der);
 	return r;
 }
 
 /*
- * Encrypts the inner DER (*innerp, inlen bytes, OPENSSL_malloc'ed) into
- * env, in place: the buffer becomes the memory BIO's at the end of the
- * cipher chain, which appends each piece of ciphertext where the
- * plaintext it came from was already read (a cipher never writes ahead
- * of what it has read), and the AuthEnvelopedData then takes it over.
- * *innerp is taken over in every case (set to NULL); on failure the
- * buffer is wiped when the chain is freed (BUF_MEM_free clears it).
+ * The AuthEnvelopedData, its content key drawn and wrapped for each
+ * recipient, as a skeleton with holes for the ciphertext of the
+ * SignedData and for the tag.
  */
 static int
-encrypt_inner(certseal_ctx *ctx, CMS_ContentInfo *env,
-    unsigned char **innerp, size_t inlen)
+envelope_skeleton(certseal_ctx *ctx, const struct cs_seal_params *params,
+    struct cs_sealing *s)
 {
-	unsigned char *inner = *innerp;
-	BIO *chain = NULL, *mem;
-	BUF_MEM *bm = NULL;
-	size_t off, chunk;
-	int r = CERTSEAL_E_INTERNAL;
+	EVP_CIPHER_CTX *cctx = NULL;
+	struct cs_hole holes[2];
+	unsigned char *der = NULL, *p;
+	size_t i;
+	int len = 0, taglen, r = CERTSEAL_E_INTERNAL;
 
-	if ((chain = CMS_dataInit(env, NULL)) == NULL ||
-	    (mem = BIO_find_type(chain, BIO_TYPE_MEM)) == NULL ||
-	    (bm = BUF_MEM_new()) == NULL)
-		goto fail;
-	bm->data = (char *)inner;
-	bm->max = inlen;
-	bm->length = 0;
-	*innerp = NULL;
-	BIO_set_mem_buf(mem, bm, BIO_CLOSE);
-	bm = NULL;
-	for (off = 0; off < inlen; off += chunk) {
-		chunk = inlen - off > INT_MAX / 2 ? INT_MAX / 2 : inlen - off;
-		if (BIO_write(chain, inner + off, (int)chunk) != (int)chunk)
-			goto fail;
-	}
-	(void)BIO_flush(chain);
-	if (CMS_dataFinal(env, chain) != 1)
-		goto fail;
-	r = 0; /* success */
-	goto out;
- fail:
-	r = cs_error(ctx, CERTSEAL_E_INTERNAL, "encryption failed");
- out:
-	BUF_MEM_free(bm);
-	BIO_free_all(chain);
-	return r;
-}
-
-/*
- * Base64 PEM of der (64 characters a line, as PEM_write_bio writes) into
- * buf, which holds pemlen bytes and has der in its last derlen bytes:
- * encoding front to back never overtakes the bytes still to be read.
- */
-#define PEM_HEAD	"-----BEGIN CMS-----\n"
-#define PEM_TAIL	"-----END CMS-----\n"
-
-static size_t
-pem_length(size_t derlen)
-{
-	return sizeof(PEM_HEAD) - 1 + derlen / 48 * 65 +
-	    (derlen % 48 != 0 ? (derlen % 48 + 2) / 3 * 4 + 1 : 0) +
-	    sizeof(PEM_TAIL) - 1;
-}
-
-static void
-pem_encode_tail(uint8_t *buf, size_t pemlen, size_t derlen)
-{
-	unsigned char line[48];
-	const uint8_t *in = buf + pemlen - derlen;
-	uint8_t *o = buf;
-	size_t off, n;
-
-	memcpy(o, PEM_HEAD, sizeof(PEM_HEAD) - 1);
-	o += sizeof(PEM_HEAD) - 1;
-	for (off = 0; off < derlen; off += n) {
-		n = derlen - off > 48 ? 48 : derlen - off;
-		/* The line is read before its text is written. */
-		memcpy(line, in + off, n);
-		o += cs_base64_encode(line, n, o);
-		*o++ = '\n';
-	}
-	memcpy(o, PEM_TAIL, sizeof(PEM_TAIL) - 1);
-}
-
-/*
- * The outer ContentInfo as the file holds it, into a new malloc'ed buffer
- * (one NUL after it, for callers that print PEM): the DER alone, or its
- * PEM, for which the DER is encoded at the end of the PEM buffer and
- * turned into text in place - one buffer of the file's size, whatever
- * the armour.  *envp is freed once encoded.
- */
-static int
-encode_outer(certseal_ctx *ctx, CMS_ContentInfo **envp,
-    enum cs_armour armour, uint8_t **out, size_t *outlen)
-{
-	uint8_t *result = NULL, *p;
-	size_t size;
-	int derlen, r = CERTSEAL_E_INTERNAL;
-
-	*out = NULL;
-	*outlen = 0;
-	if ((derlen = i2d_CMS_ContentInfo(*envp, NULL)) <= 0) {
-		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot encode the "
-		    "AuthEnvelopedData");
-		goto out;
-	}
-	size = armour == CS_ARMOUR_DER ? (size_t)derlen :
-	    pem_length((size_t)derlen);
-	if ((result = malloc(size + 1)) == NULL) {
-		r = cs_nomem(ctx);
-		goto out;
-	}
-	/*
-	 * The DER goes to the end of the buffer, encoded in place for PEM.
-	 * Populated in two steps, the DER's part first: the rest is only
-	 * touched once the ciphertext is freed, which keeps the peak at
-	 * about the PEM and the ciphertext.
-	 */
-	p = result + size - (size_t)derlen;
-	cs_populate(p, (size_t)derlen + 1);
-	if (i2d_CMS_ContentInfo(*envp, &p) != derlen) {
-		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot encode the "
-		    "AuthEnvelopedData");
-		goto out;
-	}
-	CMS_ContentInfo_free(*envp);
-	*envp = NULL;
-	if (armour != CS_ARMOUR_DER) {
-		cs_populate(result, size - (size_t)derlen);
-		pem_encode_tail(result, size, (size_t)derlen);
-	}
-	result[size] = '\0';
-	*out = result;
-	*outlen = size;
-	result = NULL;
-	r = 0; /* success */
- out:
-	free(result);
-	return r;
-}
-
-/*
- * The sealing.  When plainp is not NULL, *plainp is `in`, taken over and
- * wiped and freed as soon as the SignedData is encoded, so that at most
- * about two copies of the content are held at any time.
- */
-static int
-seal_common(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
-    struct cs_secret **plainp, const struct cs_seal_params *params,
-    uint8_t **out, size_t *outlen)
-{
-	CMS_ContentInfo *env = NULL;
-	unsigned char *inner = NULL;
-	uint8_t *result = NULL;
-	size_t i, resultlen = 0, innerlen = 0;
-	int r = CERTSEAL_E_INTERNAL;
-
-	*out = NULL;
-	*outlen = 0;
-	if (params == NULL || params->nrecipients == 0 ||
-	    params->recipients == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_USAGE, "no recipient to seal to");
-		goto out;
-	}
-	if (params->nsigners == 0 || params->signers == NULL) {
-		r = cs_error(ctx, CERTSEAL_E_USAGE, "no signer: certseal "
-		    "seals only signed configurations");
-		goto out;
-	}
-	if (inlen > CERTSEAL_MAX_CONFIG_SIZE || (inlen > 0 && in == NULL)) {
-		r = cs_error(ctx, CERTSEAL_E_TOO_LARGE, "configuration of %zu "
-		    "bytes is over the limit of %zu bytes", inlen,
-		    CERTSEAL_MAX_CONFIG_SIZE);
-		goto out;
-	}
-	if (params->name != NULL && !cs_valid_config_name(params->name,
-	    strlen(params->name))) {
-		r = cs_error(ctx, CERTSEAL_E_USAGE, "configuration name must "
-		    "be 1 to %d bytes of UTF-8 text", CS_CONFIG_NAME_MAX);
-		goto out;
-	}
-	for (i = 0; i < params->nsigners; i++) {
-		if (params->signers[i] == NULL ||
-		    params->signers[i]->pkey == NULL ||
-		    params->signers[i]->cert == NULL) {
-			r = cs_error(ctx, CERTSEAL_E_USAGE, "signer %zu has no "
-			    "key or certificate", i + 1);
-			goto out;
-		}
-	}
-	for (i = 0; i < params->nrecipients; i++) {
-		if (params->recipients[i].cert == NULL) {
-			r = cs_error(ctx, CERTSEAL_E_USAGE, "recipient %zu has "
-			    "no certificate", i + 1);
-			goto out;
-		}
-		if ((r = check_recipient(ctx, &params->recipients[i])) != 0)
-			goto out;
-	}
-	if ((r = make_signed(ctx, in != NULL ? in : (const uint8_t *)"",
-	    inlen, params, &inner, &innerlen)) != 0)
-		goto out;
-	if (plainp != NULL) {
-		cs_secret_free(*plainp);
-		*plainp = NULL;
-	}
-	if ((env = CMS_AuthEnvelopedData_create(EVP_aes_256_gcm())) == NULL) {
+	if ((s->env = CMS_AuthEnvelopedData_create(EVP_aes_256_gcm())) ==
+	    NULL) {
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot create the "
 		    "AuthEnvelopedData");
 		goto out;
 	}
 	for (i = 0; i < params->nrecipients; i++) {
-		if ((r = add_recipient(ctx, env, &params->recipients[i])) != 0)
+		if ((r = add_recipient(ctx, s->env,
+		    &params->recipients[i])) != 0)
 			goto out;
 	}
 	/*
@@ -540,42 +451,232 @@ seal_common(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
 	 * (Bouncy Castle refuses the file without them), and OpenSSL 3.0
 	 * cannot read authAttrs.  Readers recognise the SignedData by
 	 * parsing it, as for `openssl cms -encrypt` files.
+	 *
+	 * CMS_dataInit draws the key and wraps it for each recipient; the
+	 * ciphertext is made with the cipher context it sets up, never
+	 * through its BIO, so that OpenSSL holds none of it.
 	 */
-	if (CMS_set_detached(env, 0) != 1) {
+	if (CMS_set_detached(s->env, 0) != 1 ||
+	    (s->chain = CMS_dataInit(s->env, NULL)) == NULL ||
+	    BIO_get_cipher_ctx(s->chain, &cctx) != 1 || cctx == NULL ||
+	    (taglen = EVP_CIPHER_CTX_get_tag_length(cctx)) <= 0) {
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "encryption failed");
 		goto out;
 	}
-	if ((r = encrypt_inner(ctx, env, &inner, innerlen)) != 0)
+	s->taglen = (size_t)taglen;
+	if ((len = i2d_CMS_ContentInfo(s->env, NULL)) <= 0 ||
+	    (der = malloc((size_t)len)) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "cannot encode the "
+		    "AuthEnvelopedData");
 		goto out;
-	if ((r = encode_outer(ctx, &env, params->armour, &result,
-	    &resultlen)) != 0)
+	}
+	p = der;
+	holes[0].size = s->signed_data.total;
+	holes[1].size = s->taglen;
+	if (i2d_CMS_ContentInfo(s->env, &p) != len ||
+	    find_ciphertext_and_tag(der, (size_t)len, &holes[0].at,
+	    &holes[1].at) != 0 ||
+	    cs_skeleton_build(der, (size_t)len, holes, 2, &s->envelope) != 0) {
+		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot encode the "
+		    "AuthEnvelopedData");
 		goto out;
-	*out = result;
-	*outlen = resultlen;
-	result = NULL;
+	}
 	r = 0; /* success */
  out:
-	if (plainp != NULL) {
-		cs_secret_free(*plainp);
-		*plainp = NULL;
-	}
-	free(result);
-	CMS_ContentInfo_free(env);
-	OPENSSL_clear_free(inner, innerlen);
+	free(der);
 	return r;
+}
+
+static int
+check_params(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
+    const struct cs_seal_params *params)
+{
+	size_t i;
+	int r;
+
+	if (params == NULL || params->nrecipients == 0 ||
+	    params->recipients == NULL)
+		return cs_error(ctx, CERTSEAL_E_USAGE, "no recipient to seal "
+		    "to");
+	if (params->nsigners == 0 || params->signers == NULL)
+		return cs_error(ctx, CERTSEAL_E_USAGE, "no signer: certseal "
+		    "seals only signed configurations");
+	if (inlen > CERTSEAL_MAX_CONFIG_SIZE || (inlen > 0 && in == NULL))
+		return cs_error(ctx, CERTSEAL_E_TOO_LARGE, "configuration of "
+		    "%zu bytes is over the limit of %zu bytes", inlen,
+		    CERTSEAL_MAX_CONFIG_SIZE);
+	if (params->name != NULL && !cs_valid_config_name(params->name,
+	    strlen(params->name)))
+		return cs_error(ctx, CERTSEAL_E_USAGE, "configuration name "
+		    "must be 1 to %d bytes of UTF-8 text", CS_CONFIG_NAME_MAX);
+	for (i = 0; i < params->nsigners; i++) {
+		if (params->signers[i] == NULL ||
+		    params->signers[i]->pkey == NULL ||
+		    params->signers[i]->cert == NULL)
+			return cs_error(ctx, CERTSEAL_E_USAGE, "signer %zu has "
+			    "no key or certificate", i + 1);
+	}
+	for (i = 0; i < params->nrecipients; i++) {
+		if (params->recipients[i].cert == NULL)
+			return cs_error(ctx, CERTSEAL_E_USAGE, "recipient %zu "
+			    "has no certificate", i + 1);
+		if ((r = check_recipient(ctx, &params->recipients[i])) != 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+cs_sealing_new(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
+    const struct cs_seal_params *params, struct cs_sealing **out)
+{
+	struct cs_sealing *s = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = check_params(ctx, in, inlen, params)) != 0)
+		goto out;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		r = cs_nomem(ctx);
+		goto out;
+	}
+	s->in = in != NULL ? in : (const uint8_t *)"";
+	s->inlen = inlen;
+	s->armour = params->armour;
+	if ((r = sign_skeleton(ctx, s->in, inlen, params,
+	    &s->signed_data)) != 0 ||
+	    (r = envelope_skeleton(ctx, params, s)) != 0)
+		goto out;
+	*out = s;
+	s = NULL;
+	r = 0; /* success */
+ out:
+	cs_sealing_free(s);
+	return r;
+}
+
+size_t
+cs_sealing_size(const struct cs_sealing *s)
+{
+	return cs_armoured_len(s->armour, s->envelope.total);
+}
+
+/* n bytes at p, encrypted, to w. */
+static int
+encrypt_to(certseal_ctx *ctx, EVP_CIPHER_CTX *cctx, struct cs_writer *w,
+    const uint8_t *p, size_t n, unsigned char *cbuf)
+{
+	size_t k;
+	int outl, r;
+
+	for (; n > 0; p += k, n -= k) {
+		k = n > CIPHER_CHUNK ? CIPHER_CHUNK : n;
+		/* GCM is a stream mode: as many bytes out as in. */
+		if (EVP_EncryptUpdate(cctx, cbuf, &outl, p, (int)k) != 1 ||
+		    outl != (int)k)
+			return cs_error(ctx, CERTSEAL_E_INTERNAL, "encryption "
+			    "failed");
+		if ((r = cs_writer_put(ctx, w, cbuf, k)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * The file, front to back: the envelope up to the ciphertext; the
+ * SignedData (its skeleton around the content) encrypted piece by piece;
+ * the envelope up to the tag; the tag; the rest.
+ */
+static int
+write_sealing(certseal_ctx *ctx, struct cs_sealing *s, struct cs_writer *w)
+{
+	const struct cs_skeleton *env = &s->envelope, *sd = &s->signed_data;
+	EVP_CIPHER_CTX *cctx = NULL;
+	unsigned char *cbuf = NULL, tag[16];
+	int outl, r = CERTSEAL_E_INTERNAL;
+
+	if (s->used || s->taglen > sizeof(tag)) {
+		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "a sealing is written "
+		    "once");
+		goto out;
+	}
+	s->used = 1;
+	if (BIO_get_cipher_ctx(s->chain, &cctx) != 1 || cctx == NULL ||
+	    (cbuf = malloc(CIPHER_CHUNK)) == NULL) {
+		r = cs_error(ctx, CERTSEAL_E_NOMEM, "encryption failed");
+		goto out;
+	}
+	if ((r = cs_writer_put(ctx, w, env->bytes, env->hole_at[0])) != 0 ||
+	    (r = encrypt_to(ctx, cctx, w, sd->bytes, sd->hole_at[0],
+	    cbuf)) != 0 ||
+	    (r = encrypt_to(ctx, cctx, w, s->in, s->inlen, cbuf)) != 0 ||
+	    (r = encrypt_to(ctx, cctx, w, sd->bytes + sd->hole_at[0],
+	    sd->len - sd->hole_at[0], cbuf)) != 0)
+		goto out;
+	if (EVP_EncryptFinal_ex(cctx, cbuf, &outl) != 1 || outl != 0 ||
+	    EVP_CIPHER_CTX_ctrl(cctx, EVP_CTRL_AEAD_GET_TAG, (int)s->taglen,
+	    tag) <= 0) {
+		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "encryption failed");
+		goto out;
+	}
+	if ((r = cs_writer_put(ctx, w, env->bytes + env->hole_at[0],
+	    env->hole_at[1] - env->hole_at[0])) != 0 ||
+	    (r = cs_writer_put(ctx, w, tag, s->taglen)) != 0 ||
+	    (r = cs_writer_put(ctx, w, env->bytes + env->hole_at[1],
+	    env->len - env->hole_at[1])) != 0 ||
+	    (r = cs_writer_finish(ctx, w)) != 0)
+		goto out;
+	r = 0; /* success */
+ out:
+	free(cbuf);
+	return r;
+}
+
+int
+cs_sealing_write(certseal_ctx *ctx, struct cs_sealing *s, int fd)
+{
+	struct cs_writer w;
+	int r;
+
+	if ((r = cs_writer_init(ctx, &w, s->armour, s->envelope.total,
+	    fd)) == 0)
+		r = write_sealing(ctx, s, &w);
+	cs_writer_release(&w);
+	return r;
+}
+
+void
+cs_sealing_free(struct cs_sealing *s)
+{
+	if (s == NULL)
+		return;
+	cs_skeleton_release(&s->signed_data);
+	cs_skeleton_release(&s->envelope);
+	/* The content key goes with the cipher context (cleared on free). */
+	BIO_free_all(s->chain);
+	CMS_ContentInfo_free(s->env);
+	free(s);
 }
 
 int
 cs_envelope_seal(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
     const struct cs_seal_params *params, uint8_t **out, size_t *outlen)
 {
-	return seal_common(ctx, in, inlen, NULL, params, out, outlen);
-}
+	struct cs_sealing *s = NULL;
+	struct cs_writer w;
+	int r;
 
-int
-cs_envelope_seal_secret(certseal_ctx *ctx, struct cs_secret **plainp,
-    const struct cs_seal_params *params, uint8_t **out, size_t *outlen)
-{
-	return seal_common(ctx, (*plainp)->data, (*plainp)->len, plainp,
-	    params, out, outlen);
+	*out = NULL;
+	*outlen = 0;
+	memset(&w, 0, sizeof(w));
+	if ((r = cs_sealing_new(ctx, in, inlen, params, &s)) != 0 ||
+	    (r = cs_writer_init(ctx, &w, s->armour, s->envelope.total,
+	    -1)) != 0 || (r = write_sealing(ctx, s, &w)) != 0)
+		goto out;
+	*out = cs_writer_take(&w, outlen);
+	r = 0; /* success */
+ out:
+	cs_writer_release(&w);
+	cs_sealing_free(s);
+	return r;
 }

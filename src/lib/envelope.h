@@ -65,12 +65,19 @@ int cs_envelope_seal(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
     const struct cs_seal_params *params, uint8_t **out, size_t *outlen);
 
 /*
- * The same with a plaintext it takes over: *plainp is wiped and freed as
- * soon as it has been signed, on every path, and set to NULL.  Holds one
- * copy of a large configuration less than cs_envelope_seal.
+ * The same in two steps, for a file of any size: cs_sealing_new checks,
+ * signs and wraps the content key for each recipient (every error a seal
+ * can meet but a write's); `in` is borrowed until cs_sealing_free.
+ * cs_sealing_write then writes the file to fd, once, encrypting as it
+ * goes: nothing is written before, and nothing beyond the content is held
+ * but a few hundred KiB.  cs_sealing_size is the file's size.
  */
-int cs_envelope_seal_secret(certseal_ctx *ctx, struct cs_secret **plainp,
-    const struct cs_seal_params *params, uint8_t **out, size_t *outlen);
+struct cs_sealing;
+int cs_sealing_new(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
+    const struct cs_seal_params *params, struct cs_sealing **out);
+size_t cs_sealing_size(const struct cs_sealing *s);
+int cs_sealing_write(certseal_ctx *ctx, struct cs_sealing *s, int fd);
+void cs_sealing_free(struct cs_sealing *s);
 
 /*
  * 1 when data looks sealed: a PEM CMS or PKCS7 header, or a DER

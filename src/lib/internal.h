@@ -94,6 +94,22 @@ int cs_dir_open_safe(certseal_ctx *ctx, const char *dir, uid_t also,
 int cs_write_all(int fd, const void *data, size_t len);
 
 /*
+ * For a file of total bytes written in order, done of them so far:
+ * hands what was written since *hinted to writeback once a piece of
+ * 8 MiB (or the end) is there, so that the fsync waits for the last
+ * pieces only.  A hint: failure (a pipe, an old kernel) changes nothing.
+ */
+void cs_writeback_hint(int fd, size_t total, size_t *hinted, size_t done);
+
+/*
+ * What cs_atomic_write_with writes: fill writes the whole content to fd
+ * (a new, empty file) and returns 0, or an error set on ctx.
+ */
+typedef int (*cs_fill_fn)(certseal_ctx *ctx, int fd, void *arg);
+int cs_atomic_write_with(certseal_ctx *ctx, const char *path,
+    const struct cs_write_opts *o, cs_fill_fn fill, void *arg);
+
+/*
  * mkdir -p: creates path and its missing parents with mode (existing
  * directories are left as they are).
  */

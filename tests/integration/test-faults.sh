@@ -55,6 +55,12 @@ mkdir -p "$T/cfg" "$T/tmp" "$T/reports"
 export TMPDIR="$T/tmp"
 printf 'version = 1\nlisten = 8443\n' >"$T/v1.conf"
 printf 'version = 2\nlisten = 9443\nworkers = 4\n' >"$T/v2.conf"
+# v2 is large enough to be written in several pieces (a sealing is
+# written as it is encrypted, 256 KiB at a time): a failure or a kill
+# between two of them must leave the old file as well.
+awk 'BEGIN { for (i = 0; i < 9000; i++)
+	printf "# padding line %06d, to make the file span writes\n", i }' \
+    >>"$T/v2.conf"
 admin_with_pair "$T/cfg/app.sealed" "$T/v1.conf"
 expect 0 "generate P2" -- "$CERTSEAL_ADMIN" pair generate --algorithm ec-p256
 P2=$(cat "$T/out")
@@ -322,7 +328,7 @@ done
 full="$T/full"
 mkdir -p "$full"
 if [ "$(id -u)" -eq 0 ] &&
-    mount -t tmpfs -o size=256k,mode=0700 certseal-full "$full" 2>/dev/null; then
+    mount -t tmpfs -o size=2m,mode=0700 certseal-full "$full" 2>/dev/null; then
 	trap 'umount "$full" 2>/dev/null; rm -rf "$T"' EXIT
 	expect 0 "save to tmpfs" -- "$CERTSEAL_ADMIN" save "$T/v1.conf" \
 		-o "$full/app.sealed"

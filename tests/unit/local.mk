@@ -25,6 +25,11 @@ TESTS += test-envelope
 test_envelope_SOURCES = tests/unit/test-envelope.c tests/unit/testutil.c
 test_envelope_CPPFLAGS = $(UNIT_CPPFLAGS)
 test_envelope_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += test-seal-stream
+TESTS += test-seal-stream
+test_seal_stream_SOURCES = tests/unit/test-seal-stream.c tests/unit/testutil.c
+test_seal_stream_CPPFLAGS = $(UNIT_CPPFLAGS)
+test_seal_stream_LDADD = $(UNIT_LDADD)
 endif
 
 # pkcs11/ token layer and pkcs11: source, against real SoftHSM2 tokens
