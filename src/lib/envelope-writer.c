@@ -68,6 +68,15 @@ put_text(certseal_ctx *ctx, struct cs_writer *w, const void *p, size_t n)
 
 	if ((r = make_room(ctx, w, n)) != 0)
 		return r;
+	if (n > w->bufsize - w->buflen) {
+		/* Larger than the buffer (the RecipientInfos of a fleet). */
+		if (cs_write_all(w->fd, p, n) != 0)
+			return cs_error(ctx, CERTSEAL_E_IO, "writing: %s",
+			    strerror(errno));
+		w->done += n;
+		cs_writeback_hint(w->fd, w->total, &w->hinted, w->done);
+		return 0;
+	}
 	memcpy(w->buf + w->buflen, p, n);
 	w->buflen += n;
 	return 0;

@@ -282,6 +282,54 @@ test_sizes_across_length_boundaries(void)
 	free(in);
 }
 
+/*
+ * A fleet: 1 200 RecipientInfos make the envelope's head larger than the
+ * writer's buffer (256 KiB), through a descriptor, in both armours.
+ */
+static void
+test_head_larger_than_the_buffer(void)
+{
+	struct cs_seal_recipient *r;
+	struct cs_seal_params p;
+	const struct cs_key *s;
+	struct cs_sealing *sealing = NULL;
+	certseal_ctx *ctx = NULL;
+	char *dir = tu_tmpdir("cs-stream"), *path;
+	static const uint8_t in[] = "fleet = 1200\n";
+	uint8_t *file;
+	size_t i, n = 1200, filelen = 0;
+	int fd, a;
+
+	CU_ASSERT_FATAL(dir != NULL && (r = calloc(n, sizeof(*r))) != NULL);
+	path = tu_path(dir, "sealed");
+	CU_ASSERT_FATAL(certseal_ctx_new(&ctx) == 0);
+	for (a = CS_ARMOUR_PEM; a <= CS_ARMOUR_DER; a++) {
+		params_for(&p, r, &s, (enum cs_armour)a);
+		for (i = 1; i < n; i++)
+			r[i] = r[0];
+		p.nrecipients = n;
+		CU_ASSERT_FATAL(cs_sealing_new(ctx, in, sizeof(in) - 1, &p,
+		    &sealing) == 0);
+		CU_ASSERT(cs_sealing_size(sealing) > 300 * 1024);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		CU_ASSERT_FATAL(fd >= 0);
+		CU_ASSERT(cs_sealing_write(ctx, sealing, fd) == 0);
+		close(fd);
+		file = tu_read_file(path, &filelen);
+		CU_ASSERT_FATAL(file != NULL);
+		CU_ASSERT(filelen == cs_sealing_size(sealing));
+		check_file(file, filelen, (enum cs_armour)a, in,
+		    sizeof(in) - 1);
+		cs_sealing_free(sealing);
+		free(file);
+	}
+	certseal_ctx_free(ctx);
+	free(r);
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 /* Through a descriptor: the same size, a file OpenSSL reads. */
 static void
 test_write_to_descriptor(void)
@@ -351,6 +399,8 @@ main(void)
 		    test_sizes_across_length_boundaries },
 		{ "through a descriptor; written once; a full disk",
 		    test_write_to_descriptor },
+		{ "an envelope head larger than the writer's buffer",
+		    test_head_larger_than_the_buffer },
 	};
 
 	if (CU_initialize_registry() != CUE_SUCCESS ||
