@@ -255,8 +255,16 @@ absolute(const char *path)
 	return out;
 }
 
-int
-cmd_init(int argc, char **argv)
+struct init_args {
+	const char	*token;		/* NULL: an embedded SoftHSM2 token */
+	const char	*config;
+	const char	*name;
+	const char	*reports;
+};
+
+/* -1 to go on, else the exit code (help, usage error). */
+static int
+parse_init(int argc, char **argv, struct init_args *ia)
 {
 	static const struct option longopts[] = {
 		{ "token",	required_argument, NULL, 't' },
@@ -266,25 +274,16 @@ cmd_init(int argc, char **argv)
 		{ "help",	no_argument,	NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *token = NULL, *config = NULL, *name = "config";
-	const char *reports = NULL;
-	certseal_ctx *ctx = NULL;
-	struct profile *p = NULL;
-	struct cs_p11_uri *puri = NULL;
-	struct cs_p11_token *tok = NULL;
-	char *path = NULL, *dir = NULL, *uri = NULL, *conf = NULL;
-	char *tokdir = NULL, *lock = NULL;
-	struct stat st;
-	int c, r, made_profile_dir = 0, made_token_dir = 0, locked = 0;
-	int wrote_profile = 0;
-	int code = CLI_EXIT_OTHER;
+	int c;
 
+	memset(ia, 0, sizeof(*ia));
+	ia->name = "config";
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 't': token = optarg; break;
-		case 'c': config = optarg; break;
-		case 'n': name = optarg; break;
-		case 'r': reports = optarg; break;
+		case 't': ia->token = optarg; break;
+		case 'c': ia->config = optarg; break;
+		case 'n': ia->name = optarg; break;
+		case 'r': ia->reports = optarg; break;
 		case 'h':
 			printf("usage: certseal-admin %s\n", INIT_SYNOPSIS);
 			return CLI_EXIT_OK;
@@ -295,8 +294,85 @@ cmd_init(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error("usage: certseal-admin %s",
 		    INIT_SYNOPSIS);
-	if (strlen(name) == 0 || strlen(name) > 256)
+	if (strlen(ia->name) == 0 || strlen(ia->name) > 256)
 		return cli_usage_error("init: --name must be 1 to 256 bytes");
+	return -1;
+}
+
+/*
+ * What the new profile p (in dir) says: the token, the configuration's
+ * name and path (default: dir/NAME.sealed), the reports directory.
+ */
+static int
+fill_profile(certseal_ctx *ctx, struct profile *p, const char *dir,
+    const struct init_args *ia, const char *token)
+{
+	if ((p->token_uri = strdup(token)) == NULL ||
+	    (p->config_name = strdup(ia->name)) == NULL)
+		return cs_nomem(ctx);
+	if (ia->config != NULL)
+		p->config_path = absolute(ia->config);
+	else if (asprintf(&p->config_path, "%s/%s.sealed", dir,
+	    ia->name) < 0)
+		p->config_path = NULL;
+	if (p->config_path == NULL || (ia->reports != NULL &&
+	    (p->reports_dir = absolute(ia->reports)) == NULL))
+		return cs_nomem(ctx);
+	return 0;
+}
+
+/*
+ * After the profile exists: the first verified copy of an embedded token
+ * (token-backup.c; best effort, the next change takes one too), and what
+ * the admin should know.
+ */
+static void
+announce_profile(certseal_ctx *ctx, struct profile *p, const char *path,
+    const char *dir)
+{
+	struct cs_p11_uri *puri = NULL;
+	struct cs_p11_token *tok = NULL;
+
+	if (p->softhsm_conf != NULL &&
+	    cs_p11_uri_parse(ctx, p->token_uri, &puri) == 0 &&
+	    cs_p11_token_open(ctx, puri, &tok) == 0 &&
+	    cs_p11_token_login(ctx, tok, cs_p11_uri_pin_source(puri),
+	    cs_p11_uri_pin_value(puri)) == 0)
+		(void)token_backup_take(ctx, p, tok);
+	cs_p11_token_unref(tok);
+	cs_p11_uri_free(puri);
+	cli_info("profile %s created for token %s",
+	    path, cli_redacted(p->token_uri));
+	/*
+	 * SoftHSM2 rewrites its object files in place; a crash at the wrong
+	 * moment can empty them (docs/SECURITY.md).  The signing keys cannot
+	 * be exported, so a copy of the token directory is the only backup.
+	 */
+	if (p->softhsm_conf != NULL)
+		cli_info("back up %s/token (the "
+		    "SoftHSM2 token with the signing keys, and its PIN) "
+		    "somewhere safe; it cannot be recreated (certseal-admin "
+		    "keeps a copy in %s/token/backup against crashes, not "
+		    "against losing the disk)", dir, dir);
+}
+
+int
+cmd_init(int argc, char **argv)
+{
+	struct init_args ia;
+	const char *token;
+	certseal_ctx *ctx = NULL;
+	struct profile *p = NULL;
+	char *path = NULL, *dir = NULL, *uri = NULL, *conf = NULL;
+	char *tokdir = NULL, *lock = NULL;
+	struct stat st;
+	int r, made_profile_dir = 0, made_token_dir = 0, locked = 0;
+	int wrote_profile = 0;
+	int code = CLI_EXIT_OTHER;
+
+	if ((code = parse_init(argc, argv, &ia)) >= 0)
+		return code;
+	code = CLI_EXIT_OTHER;
 	if ((r = cli_ctx_new(&ctx)) != 0)
 		return cli_fail(NULL, r, "init");
 	if ((path = profile_default_path(admin_profile_option)) == NULL ||
@@ -331,7 +407,7 @@ cmd_init(int argc, char **argv)
 		    "exists; use it, or choose another with --profile", path);
 		goto out;
 	}
-	if (token == NULL) {
+	if ((token = ia.token) == NULL) {
 		if ((r = create_embedded_token(ctx, dir, &uri, &conf,
 		    &made_token_dir)) != 0) {
 			code = cli_fail(ctx, r, "init: embedded SoftHSM2 "
@@ -343,19 +419,8 @@ cmd_init(int argc, char **argv)
 		code = cli_fail(ctx, r, "init: --token");
 		goto out;
 	}
-	if ((p->token_uri = strdup(token)) == NULL ||
-	    (p->config_name = strdup(name)) == NULL) {
-		code = cli_fail(ctx, CERTSEAL_E_NOMEM, "init");
-		goto out;
-	}
-	if (config != NULL)
-		p->config_path = absolute(config);
-	else if (asprintf(&p->config_path, "%s/%s.sealed", dir, name) < 0)
-		p->config_path = NULL;
-	if (p->config_path == NULL ||
-	    (reports != NULL && (p->reports_dir = absolute(reports)) ==
-	    NULL)) {
-		code = cli_fail(ctx, CERTSEAL_E_NOMEM, "init");
+	if ((r = fill_profile(ctx, p, dir, &ia, token)) != 0) {
+		code = cli_fail(ctx, r, "init");
 		goto out;
 	}
 	p->softhsm_conf = conf;
@@ -368,26 +433,7 @@ cmd_init(int argc, char **argv)
 	}
 	/* The profile exists: from here on nothing is undone. */
 	made_profile_dir = made_token_dir = locked = wrote_profile = 0;
-	/* The first verified copy of the new token (token-backup.c). */
-	if (p->softhsm_conf != NULL &&
-	    cs_p11_uri_parse(ctx, p->token_uri, &puri) == 0 &&
-	    cs_p11_token_open(ctx, puri, &tok) == 0 &&
-	    cs_p11_token_login(ctx, tok, cs_p11_uri_pin_source(puri),
-	    cs_p11_uri_pin_value(puri)) == 0)
-		(void)token_backup_take(ctx, p, tok);
-	cli_info("profile %s created for token %s",
-	    path, cli_redacted(p->token_uri));
-	/*
-	 * SoftHSM2 rewrites its object files in place; a crash at the wrong
-	 * moment can empty them (docs/SECURITY.md).  The signing keys cannot
-	 * be exported, so a copy of the token directory is the only backup.
-	 */
-	if (p->softhsm_conf != NULL)
-		cli_info("back up %s/token (the "
-		    "SoftHSM2 token with the signing keys, and its PIN) "
-		    "somewhere safe; it cannot be recreated (certseal-admin "
-		    "keeps a copy in %s/token/backup against crashes, not "
-		    "against losing the disk)", dir, dir);
+	announce_profile(ctx, p, path, dir);
 	code = CLI_EXIT_OK;
  out:
 	/*
@@ -401,8 +447,6 @@ cmd_init(int argc, char **argv)
 		admin_rm_tree(tokdir);
 	if (locked)
 		(void)unlink(lock);
-	cs_p11_token_unref(tok);
-	cs_p11_uri_free(puri);
 	profile_free(p);
 	if (made_profile_dir)
 		(void)rmdir(dir);
