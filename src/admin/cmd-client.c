@@ -475,6 +475,57 @@ approve_one(struct admin *a, const struct pair *pair, const char *dir,
 	return r;
 }
 
+/*
+ * The pending requests in dir, and which of them are new (no client of
+ * the profile has their key): chosen before any approval, since each
+ * one adds a client to the profile, which moves the key IDs the choice
+ * is made from.  fresh[i] for reqs[i].
+ */
+static int
+choose_pending(struct admin *a, const char *dir, struct request **reqsp,
+    size_t *nreqsp, unsigned char **freshp)
+{
+	const char **keys = NULL;
+	size_t i;
+	int r;
+
+	*freshp = NULL;
+	if ((r = requests_scan(a->ctx, dir, reqsp, nreqsp)) != 0 ||
+	    (r = sorted_keys(a->ctx, a->profile, &keys)) != 0)
+		return r;
+	if ((*freshp = calloc(*nreqsp + 1, 1)) == NULL) {
+		free(keys);
+		return cs_nomem(a->ctx);
+	}
+	for (i = 0; i < *nreqsp; i++)
+		(*freshp)[i] = (unsigned char)is_new_request(&(*reqsp)[i],
+		    keys, a->profile->nclients);
+	free(keys);
+	return 0;
+}
+
+/*
+ * The certificates issued, each into its file; the first failure's exit
+ * code (the others are reported too), or 0.
+ */
+static int
+write_issued(struct admin *a, const struct issued *iss, size_t n)
+{
+	size_t i;
+	int r, code, first = 0;
+
+	for (i = 0; i < n; i++) {
+		if ((r = cs_atomic_write(a->ctx, iss[i].path, iss[i].pem,
+		    iss[i].len, 0644)) != 0) {
+			code = cli_fail(a->ctx, r, "client approve: run it "
+			    "again to rewrite the certificate");
+			if (first == 0)
+				first = code;
+		}
+	}
+	return first;
+}
+
 static int
 client_approve(const struct client_opts *o, int argc, char **argv)
 {
@@ -482,10 +533,10 @@ client_approve(const struct client_opts *o, int argc, char **argv)
 	struct request *reqs = NULL, one;
 	struct issued *iss = NULL;
 	const struct pair *pair;
-	const char **keys = NULL, *dir;
+	const char *dir;
 	unsigned char *fresh = NULL;
 	size_t i, nreqs = 0, nissued = 0, nwant;
-	int r = 0, err, code, first = 0;
+	int r = 0, err, code, first = 0, wrote;
 
 	memset(&one, 0, sizeof(one));
 	if (o->all_pending == (argc > 0))
@@ -510,23 +561,10 @@ client_approve(const struct client_opts *o, int argc, char **argv)
 		    "ID` first");
 		goto out;
 	}
-	if (o->all_pending) {
-		if ((r = requests_scan(a.ctx, dir, &reqs, &nreqs)) != 0 ||
-		    (r = sorted_keys(a.ctx, a.profile, &keys)) != 0 ||
-		    (fresh = calloc(nreqs + 1, 1)) == NULL) {
-			code = cli_fail(a.ctx, r != 0 ? r : CERTSEAL_E_NOMEM,
-			    "client approve");
-			goto out;
-		}
-		/*
-		 * Chosen before any approval: each one adds a client to the
-		 * profile, which moves the key IDs keys[] points into.
-		 */
-		for (i = 0; i < nreqs; i++)
-			fresh[i] = (unsigned char)is_new_request(&reqs[i],
-			    keys, a.profile->nclients);
-		free(keys);
-		keys = NULL;
+	if (o->all_pending &&
+	    (r = choose_pending(&a, dir, &reqs, &nreqs, &fresh)) != 0) {
+		code = cli_fail(a.ctx, r, "client approve");
+		goto out;
 	}
 	nwant = o->all_pending ? nreqs : (size_t)argc;
 	if ((iss = calloc(nwant + 1, sizeof(*iss))) == NULL) {
@@ -573,15 +611,8 @@ client_approve(const struct client_opts *o, int argc, char **argv)
 		code = cli_fail(a.ctx, r, "client approve");
 		goto out;
 	}
-	for (i = 0; i < nissued; i++) {
-		if ((r = cs_atomic_write(a.ctx, iss[i].path, iss[i].pem,
-		    iss[i].len, 0644)) != 0) {
-			code = cli_fail(a.ctx, r, "client approve: run it "
-			    "again to rewrite the certificate");
-			if (first == 0)
-				first = code;
-		}
-	}
+	if ((wrote = write_issued(&a, iss, nissued)) != 0 && first == 0)
+		first = wrote;
 	if (o->all_pending)
 		cli_info("approved %zu pending "
 		    "request%s in %s (signed by pair %s)", nissued,
@@ -598,7 +629,6 @@ client_approve(const struct client_opts *o, int argc, char **argv)
 		free(iss[i].pem);
 	}
 	free(iss);
-	free(keys);
 	free(fresh);
 	request_release(&one);
 	requests_free(reqs, nreqs);
