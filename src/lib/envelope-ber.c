@@ -235,6 +235,36 @@ cs_ber_collect(const struct cs_ber *e, unsigned char *dst, size_t *lenp)
 	return collect_depth(e, dst, lenp, 0);
 }
 
+int
+cs_ber_step(const unsigned char **pp, const unsigned char *end,
+    struct cs_ber *e, int cls, int tag, int cons)
+{
+	return cs_ber_next(pp, end, e) == 0 && cs_ber_is(e, cls, tag, cons) ?
+	    0 : -1;
+}
+
+int
+cs_ber_ci_open(const unsigned char *der, size_t len, struct cs_ber *type,
+    struct cs_ber *body)
+{
+	const unsigned char *p = der, *end = der + len;
+	struct cs_ber ci, expl;
+
+	if (cs_ber_step(&p, end, &ci, V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE,
+	    1) != 0 || p != end)
+		return -1;
+	p = ci.body;
+	if (cs_ber_step(&p, ci.end, type, V_ASN1_UNIVERSAL, V_ASN1_OBJECT,
+	    0) != 0 || cs_ber_step(&p, ci.end, &expl,
+	    V_ASN1_CONTEXT_SPECIFIC, 0, 1) != 0 || p != ci.end)
+		return -1;
+	p = expl.body;
+	if (cs_ber_step(&p, expl.end, body, V_ASN1_UNIVERSAL,
+	    V_ASN1_SEQUENCE, 1) != 0 || p != expl.end)
+		return -1;
+	return 0;
+}
+
 size_t
 cs_ber_hdr_len(size_t len)
 {

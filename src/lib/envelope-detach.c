@@ -86,25 +86,15 @@ static int
 read_signed(const unsigned char *der, long len, struct sd_layout *l,
     struct cs_detached *out)
 {
-	const unsigned char *p = der, *q, *end = der + len;
-	struct cs_ber ci, type, expl, sd, el;
+	const unsigned char *q;
+	struct cs_ber type, sd, el;
 
-	if (cs_ber_next(&p, end, &ci) != 0 ||
-	    !cs_ber_is(&ci, UNIV, V_ASN1_SEQUENCE, 1) || p != end)
+	if (len < 0 || cs_ber_ci_open(der, (size_t)len, &type, &sd) != 0 ||
+	    (size_t)(type.end - type.start) != sizeof(oid_signed) ||
+	    memcmp(type.start, oid_signed, sizeof(oid_signed)) != 0)
 		return -1;
-	q = l->type = ci.body;
-	if (cs_ber_next(&q, ci.end, &type) != 0 ||
-	    (size_t)(q - l->type) != sizeof(oid_signed) ||
-	    memcmp(l->type, oid_signed, sizeof(oid_signed)) != 0)
-		return -1;
-	l->type_end = q;
-	if (cs_ber_next(&q, ci.end, &expl) != 0 ||
-	    !cs_ber_is(&expl, CTX, 0, 1) || q != ci.end)
-		return -1;
-	q = expl.body;
-	if (cs_ber_next(&q, expl.end, &sd) != 0 ||
-	    !cs_ber_is(&sd, UNIV, V_ASN1_SEQUENCE, 1) || q != expl.end)
-		return -1;
+	l->type = type.start;
+	l->type_end = type.end;
 	q = l->head = sd.body;
 	if (cs_ber_next(&q, sd.end, &el) != 0 ||
 	    !cs_ber_is(&el, UNIV, V_ASN1_INTEGER, 0) ||

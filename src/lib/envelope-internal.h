@@ -36,6 +36,16 @@ struct cs_ber {
 int cs_ber_next(const unsigned char **pp, const unsigned char *end,
     struct cs_ber *e);
 int cs_ber_is(const struct cs_ber *e, int cls, int tag, int cons);
+/* cs_ber_next of an element that must be of this kind (cs_ber_is). */
+int cs_ber_step(const unsigned char **pp, const unsigned char *end,
+    struct cs_ber *e, int cls, int tag, int cons);
+/*
+ * The ContentInfo { contentType, [0] EXPLICIT SEQUENCE } that is all of
+ * der: its contentType element and the SEQUENCE inside [0], with nothing
+ * after either (definite or indefinite lengths).
+ */
+int cs_ber_ci_open(const unsigned char *der, size_t len, struct cs_ber *type,
+    struct cs_ber *body);
 /*
  * The value of a small OCTET STRING (primitive or constructed) with the
  * given class and tag, copied into buf (at most max bytes).

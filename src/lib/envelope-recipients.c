@@ -299,24 +299,13 @@ static int
 open_envelope(const struct cs_der *der, struct cs_raw_recipients *raw,
     struct cs_ber *set)
 {
-	const unsigned char *p = der->p, *end = der->p + der->len, *q, *s;
-	struct cs_ber ci, type, expl, env, el;
+	const unsigned char *q, *s;
+	struct cs_ber type, env, el;
 
-	if (next(&p, end, &ci, NULL) != 0 ||
-	    !cs_ber_is(&ci, UNIV, V_ASN1_SEQUENCE, 1) || p != end)
+	if (cs_ber_ci_open(der->p, der->len, &type, &env) != 0)
 		return -1;
-	q = ci.body;
-	if (next(&q, ci.end, &type, &raw->type) != 0 ||
-	    !cs_ber_is(&type, UNIV, V_ASN1_OBJECT, 0))
-		return -1;
-	raw->type_end = q;
-	if (next(&q, ci.end, &expl, NULL) != 0 ||
-	    !cs_ber_is(&expl, CTX, 0, 1) || q != ci.end)
-		return -1;
-	q = expl.body;
-	if (next(&q, expl.end, &env, NULL) != 0 ||
-	    !cs_ber_is(&env, UNIV, V_ASN1_SEQUENCE, 1) || q != expl.end)
-		return -1;
+	raw->type = type.start;
+	raw->type_end = type.end;
 	q = env.body;
 	raw->head = q;
 	if (next(&q, env.end, &el, NULL) != 0 ||

@@ -245,42 +245,26 @@ struct cs_sealing {
 	int			 used;
 };
 
-/* The next element between *pp and end, which must be of this kind. */
-static int
-step(const unsigned char **pp, const unsigned char *end, struct cs_ber *e,
-    int cls, int tag, int cons)
-{
-	return cs_ber_next(pp, end, e) == 0 && cs_ber_is(e, cls, tag, cons) ?
-	    0 : -1;
-}
-
 /* The empty eContent OCTET STRING of an encoded SignedData ContentInfo. */
 static int
 find_econtent(const unsigned char *der, size_t len, const unsigned char **at)
 {
-	const unsigned char *p = der;
-	struct cs_ber ci, x, sd, eci, wrap, oct;
+	const unsigned char *p;
+	struct cs_ber type, x, sd, eci, wrap, oct;
 
-	if (step(&p, der + len, &ci, UNIV, V_ASN1_SEQUENCE, 1) != 0)
-		return -1;
-	p = ci.body;
-	if (step(&p, ci.end, &x, UNIV, V_ASN1_OBJECT, 0) != 0 ||
-	    step(&p, ci.end, &x, CTX, 0, 1) != 0)
-		return -1;
-	p = x.body;
-	if (step(&p, x.end, &sd, UNIV, V_ASN1_SEQUENCE, 1) != 0)
+	if (cs_ber_ci_open(der, len, &type, &sd) != 0)
 		return -1;
 	p = sd.body;
-	if (step(&p, sd.end, &x, UNIV, V_ASN1_INTEGER, 0) != 0 ||
-	    step(&p, sd.end, &x, UNIV, V_ASN1_SET, 1) != 0 ||
-	    step(&p, sd.end, &eci, UNIV, V_ASN1_SEQUENCE, 1) != 0)
+	if (cs_ber_step(&p, sd.end, &x, UNIV, V_ASN1_INTEGER, 0) != 0 ||
+	    cs_ber_step(&p, sd.end, &x, UNIV, V_ASN1_SET, 1) != 0 ||
+	    cs_ber_step(&p, sd.end, &eci, UNIV, V_ASN1_SEQUENCE, 1) != 0)
 		return -1;
 	p = eci.body;
-	if (step(&p, eci.end, &x, UNIV, V_ASN1_OBJECT, 0) != 0 ||
-	    step(&p, eci.end, &wrap, CTX, 0, 1) != 0)
+	if (cs_ber_step(&p, eci.end, &x, UNIV, V_ASN1_OBJECT, 0) != 0 ||
+	    cs_ber_step(&p, eci.end, &wrap, CTX, 0, 1) != 0)
 		return -1;
 	p = wrap.body;
-	if (step(&p, wrap.end, &oct, UNIV, V_ASN1_OCTET_STRING, 0) != 0)
+	if (cs_ber_step(&p, wrap.end, &oct, UNIV, V_ASN1_OCTET_STRING, 0) != 0)
 		return -1;
 	*at = oct.start;
 	return 0;
@@ -294,32 +278,25 @@ static int
 find_ciphertext_and_tag(const unsigned char *der, size_t len,
     const unsigned char **ct, const unsigned char **tag)
 {
-	const unsigned char *p = der;
-	struct cs_ber ci, x, aed, eci;
+	const unsigned char *p;
+	struct cs_ber type, x, aed, eci;
 
-	if (step(&p, der + len, &ci, UNIV, V_ASN1_SEQUENCE, 1) != 0)
-		return -1;
-	p = ci.body;
-	if (step(&p, ci.end, &x, UNIV, V_ASN1_OBJECT, 0) != 0 ||
-	    step(&p, ci.end, &x, CTX, 0, 1) != 0)
-		return -1;
-	p = x.body;
-	if (step(&p, x.end, &aed, UNIV, V_ASN1_SEQUENCE, 1) != 0)
+	if (cs_ber_ci_open(der, len, &type, &aed) != 0)
 		return -1;
 	p = aed.body;
-	if (step(&p, aed.end, &x, UNIV, V_ASN1_INTEGER, 0) != 0 ||
+	if (cs_ber_step(&p, aed.end, &x, UNIV, V_ASN1_INTEGER, 0) != 0 ||
 	    cs_ber_next(&p, aed.end, &x) != 0)
 		return -1;
 	/* originatorInfo [0], then recipientInfos */
 	if (cs_ber_is(&x, CTX, 0, 1) && cs_ber_next(&p, aed.end, &x) != 0)
 		return -1;
 	if (!cs_ber_is(&x, UNIV, V_ASN1_SET, 1) ||
-	    step(&p, aed.end, &eci, UNIV, V_ASN1_SEQUENCE, 1) != 0)
+	    cs_ber_step(&p, aed.end, &eci, UNIV, V_ASN1_SEQUENCE, 1) != 0)
 		return -1;
 	p = eci.body;
-	if (step(&p, eci.end, &x, UNIV, V_ASN1_OBJECT, 0) != 0 ||
-	    step(&p, eci.end, &x, UNIV, V_ASN1_SEQUENCE, 1) != 0 ||
-	    step(&p, eci.end, &x, CTX, 0, 0) != 0)
+	if (cs_ber_step(&p, eci.end, &x, UNIV, V_ASN1_OBJECT, 0) != 0 ||
+	    cs_ber_step(&p, eci.end, &x, UNIV, V_ASN1_SEQUENCE, 1) != 0 ||
+	    cs_ber_step(&p, eci.end, &x, CTX, 0, 0) != 0)
 		return -1;
 	*ct = x.start;
 	p = eci.end;
