@@ -275,8 +275,8 @@ int cs_envelope_open_owned(certseal_ctx *ctx, uint8_t **datap, size_t len,
 /*
  * Describes the outer structure and applies the content-encryption part
  * of the policy, walking der: the bytes cms was parsed from (exact, so no
- * re-encoding is needed).  Returns CERTSEAL_E_INTEGRITY when the structure breaks
- * the CMS rules certseal checks (versions, GCM parameters), otherwise 0
+ * re-encoding is needed).  Returns CERTSEAL_E_INTEGRITY when the structure
+ * breaks the CMS rules certseal checks (versions, GCM parameters), otherwise 0
  * with info->accepted saying whether the algorithms are allowed.
  */
 int cs_policy_outer(certseal_ctx *ctx, CMS_ContentInfo *cms,
