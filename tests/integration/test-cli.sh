@@ -290,7 +290,11 @@ rc=$?
 
 # --- 7. edit: the file's extension, Ctrl-C --------------------------------
 printf '#!/bin/sh\nbasename "$1" >"%s/edited-name"\n' "$T" >"$T/name-editor"
-printf '#!/bin/sh\nkill -INT $$\nsleep 5\n' >"$T/int-editor"
+# The editor dies of SIGINT as at a Ctrl-C.  perl sets the default action
+# first: a shell started with SIGINT ignored (a background job of a
+# script, as under some CI runners) cannot undo that, and would live on.
+printf '#!/bin/sh\nexec perl -e '"'"'$SIG{INT} = "DEFAULT"; kill "INT", $$; sleep 5'"'"'\n' \
+    >"$T/int-editor"
 chmod 755 "$T/name-editor" "$T/int-editor"
 expect 0 "edit names the file like the configuration" -- env \
 	VISUAL="$T/name-editor" "$CERTSEAL_ADMIN" edit
