@@ -301,22 +301,115 @@ cert_attrs(certseal_ctx *ctx, struct cs_p11_token *tok,
 }
 
 int
+cs_p11_cert_values(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const uint8_t *id, size_t idlen, const char *label,
+    struct cs_p11_cert **out, size_t *np)
+{
+	struct cs_p11_object *objs = NULL;
+	struct cs_p11_cert *certs = NULL;
+	size_t n = 0, i;
+	int r = CERTSEAL_E_INTERNAL;
+
+	*out = NULL;
+	*np = 0;
+	if ((r = find(ctx, tok, CKO_CERTIFICATE, id, idlen, label, 0, &objs,
+	    &n)) != 0)
+		goto out;
+	if (n > 0 && (certs = calloc(n, sizeof(*certs))) == NULL) {
+		r = cs_nomem(ctx);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		certs[i].obj = objs[i];
+		if ((r = cert_attrs(ctx, tok, &certs[i].obj, &certs[i].der,
+		    &certs[i].len)) != 0)
+			goto out;
+	}
+	*out = certs;
+	*np = n;
+	certs = NULL;
+	r = 0; /* success */
+ out:
+	cs_p11_cert_values_free(certs, n);
+	free(objs);
+	return r;
+}
+
+void
+cs_p11_cert_values_free(struct cs_p11_cert *certs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; certs != NULL && i < n; i++) {
+		free(certs[i].der);
+		X509_free(certs[i].x);
+	}
+	free(certs);
+}
+
+/* The certificate of known encoded as der (len bytes), or NULL. */
+static X509 *
+known_copy(STACK_OF(X509) *known, const uint8_t *der, size_t len)
+{
+	unsigned char *enc = NULL;
+	X509 *x;
+	int i, n;
+
+	for (i = 0; i < sk_X509_num(known); i++) {
+		x = sk_X509_value(known, i);
+		enc = NULL;
+		if ((n = i2d_X509(x, &enc)) > 0 && (size_t)n == len &&
+		    memcmp(enc, der, len) == 0) {
+			OPENSSL_free(enc);
+			return x;
+		}
+		OPENSSL_free(enc);
+	}
+	return NULL;
+}
+
+X509 *
+cs_p11_cert_x509(struct cs_p11_cert *c, STACK_OF(X509) *known)
+{
+	const unsigned char *p = c->der;
+	X509 *x;
+
+	if (c->x != NULL || c->unusable)
+		return c->x;
+	if ((x = known_copy(known, c->der, c->len)) != NULL &&
+	    X509_up_ref(x)) {
+		c->x = x;
+		return x;
+	}
+	/* Attribute certificates and garbage are not ours to use. */
+	if ((x = d2i_X509(NULL, &p, (long)c->len)) == NULL ||
+	    p != c->der + c->len) {
+		X509_free(x);
+		ERR_clear_error();
+		c->unusable = 1;
+		return NULL;
+	}
+	c->x = x;
+	return x;
+}
+
+int
 cs_p11_certs(certseal_ctx *ctx, struct cs_p11_token *tok, const uint8_t *id,
     size_t idlen, const char *label, STACK_OF(X509) **out,
     struct cs_p11_object **objsp)
 {
 	STACK_OF(X509) *certs = NULL;
-	struct cs_p11_object *objs = NULL, *kept = NULL;
+	struct cs_p11_object *kept = NULL;
+	struct cs_p11_cert *values = NULL;
 	const unsigned char *p;
-	uint8_t *der = NULL;
 	X509 *x = NULL;
-	size_t n = 0, i, len, nkept = 0;
+	size_t n = 0, i, nkept = 0;
 	int r = CERTSEAL_E_INTERNAL;
 
 	*out = NULL;
 	if (objsp != NULL)
 		*objsp = NULL;
-	if ((r = find(ctx, tok, CKO_CERTIFICATE, id, idlen, label, 0, &objs,
+	if ((r = cs_p11_cert_values(ctx, tok, id, idlen, label, &values,
 	    &n)) != 0)
 		goto out;
 	if ((certs = sk_X509_new_null()) == NULL ||
@@ -325,27 +418,21 @@ cs_p11_certs(certseal_ctx *ctx, struct cs_p11_token *tok, const uint8_t *id,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if ((r = cert_attrs(ctx, tok, &objs[i], &der, &len)) != 0)
-			goto out;
-		p = der;
+		p = values[i].der;
 		/* Attribute certificates and garbage are not ours to use. */
-		if ((x = d2i_X509(NULL, &p, (long)len)) == NULL ||
-		    p != der + len) {
+		if ((x = d2i_X509(NULL, &p, (long)values[i].len)) == NULL ||
+		    p != values[i].der + values[i].len) {
 			X509_free(x);
 			x = NULL;
-			free(der);
-			der = NULL;
 			ERR_clear_error();
 			continue;
 		}
-		free(der);
-		der = NULL;
 		if (!sk_X509_push(certs, x)) {
 			r = cs_nomem(ctx);
 			goto out;
 		}
 		x = NULL;
-		kept[nkept++] = objs[i];
+		kept[nkept++] = values[i].obj;
 	}
 	*out = certs;
 	certs = NULL;
@@ -356,8 +443,7 @@ cs_p11_certs(certseal_ctx *ctx, struct cs_p11_token *tok, const uint8_t *id,
 	r = 0; /* success */
  out:
 	X509_free(x);
-	free(der);
-	free(objs);
+	cs_p11_cert_values_free(values, n);
 	free(kept);
 	sk_X509_pop_free(certs, X509_free);
 	return r;

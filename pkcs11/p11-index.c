@@ -27,8 +27,7 @@ cs_p11_index_release(struct cs_p11_index *idx)
 {
 	if (idx == NULL)
 		return;
-	sk_X509_pop_free(idx->certs, X509_free);
-	free(idx->cert_objs);
+	cs_p11_cert_values_free(idx->certs, idx->ncerts);
 	free(idx->keys);
 	memset(idx, 0, sizeof(*idx));
 }
@@ -41,8 +40,8 @@ cs_p11_index_read(certseal_ctx *ctx, struct cs_p11_token *tok,
 	int r;
 
 	memset(&fresh, 0, sizeof(fresh));
-	if ((r = cs_p11_certs(ctx, tok, NULL, 0, NULL, &fresh.certs,
-	    &fresh.cert_objs)) != 0 || (r = cs_p11_find(ctx, tok,
+	if ((r = cs_p11_cert_values(ctx, tok, NULL, 0, NULL, &fresh.certs,
+	    &fresh.ncerts)) != 0 || (r = cs_p11_find(ctx, tok,
 	    CKO_PRIVATE_KEY, NULL, 0, NULL, &fresh.keys, &fresh.nkeys)) != 0) {
 		cs_p11_index_release(&fresh);
 		return r;
@@ -76,34 +75,60 @@ key_by_id(certseal_ctx *ctx, struct cs_p11_token *tok,
 	return found;
 }
 
+/*
+ * certs[i] when it is the recipient's and its CKA_ID names a private key:
+ * 1 with *keyp, else 0.
+ */
+static int
+recipient_cert(certseal_ctx *ctx, struct cs_p11_token *tok,
+    struct cs_p11_index *idx, size_t i, const struct cs_recipient_id *rid,
+    const struct cs_p11_object **keyp)
+{
+	const struct cs_p11_object *o = &idx->certs[i].obj;
+	X509 *x;
+
+	if (o->idlen == 0 || (x = cs_p11_cert_x509(&idx->certs[i], NULL)) == NULL ||
+	    !cs_recipient_id_matches(rid, x))
+		return 0;
+	return (*keyp = key_by_id(ctx, tok, idx, o->id, o->idlen)) != NULL;
+}
+
 int
 cs_p11_index_recipient(certseal_ctx *ctx, struct cs_p11_token *tok,
-    const struct cs_p11_index *idx, const struct cs_recipient_id *rid,
+    struct cs_p11_index *idx, const struct cs_recipient_id *rid,
     const struct cs_p11_object **keyp, X509 **certp)
 {
 	const struct cs_p11_object *key = NULL;
-	X509 *x;
-	int i;
+	size_t i, kl;
 
 	*keyp = NULL;
 	*certp = NULL;
-	/* Certificates first: they index keys on any token. */
-	for (i = 0; i < sk_X509_num(idx->certs); i++) {
-		x = sk_X509_value(idx->certs, i);
-		if (idx->cert_objs[i].idlen == 0 ||
-		    !cs_recipient_id_matches(rid, x))
+	/*
+	 * Certificates first: they index keys on any token.  Those whose
+	 * CKA_ID is the SKID the recipient names (certseal's own pairs) are
+	 * tried first, so that the others - trusted signers, other
+	 * applications' certificates - are not parsed for nothing.
+	 */
+	kl = rid->keyid != NULL ? (size_t)rid->keyid->length : 0;
+	for (i = 0; kl > 0 && i < idx->ncerts; i++) {
+		if (idx->certs[i].obj.idlen != kl ||
+		    memcmp(idx->certs[i].obj.id, rid->keyid->data, kl) != 0 ||
+		    !recipient_cert(ctx, tok, idx, i, rid, &key))
 			continue;
-		if ((key = key_by_id(ctx, tok, idx, idx->cert_objs[i].id,
-		    idx->cert_objs[i].idlen)) != NULL) {
-			*keyp = key;
-			*certp = x;
-			return 0;
-		}
+		*keyp = key;
+		*certp = idx->certs[i].x;
+		return 0;
+	}
+	for (i = 0; i < idx->ncerts; i++) {
+		if (!recipient_cert(ctx, tok, idx, i, rid, &key))
+			continue;
+		*keyp = key;
+		*certp = idx->certs[i].x;
+		return 0;
 	}
 	/* certseal's own keys: CKA_ID = SKID, certificate maybe elsewhere. */
-	if (rid->keyid != NULL && rid->keyid->length <= CS_P11_ID_MAX &&
-	    (key = key_by_id(ctx, tok, idx, rid->keyid->data,
-	    (size_t)rid->keyid->length)) != NULL) {
+	if (kl > 0 && kl <= CS_P11_ID_MAX &&
+	    (key = key_by_id(ctx, tok, idx, rid->keyid->data, kl)) != NULL) {
 		*keyp = key;
 		return 0;
 	}

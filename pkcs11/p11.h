@@ -335,6 +335,34 @@ int cs_p11_certs(certseal_ctx *ctx, struct cs_p11_token *tok,
     const uint8_t *id, size_t idlen, const char *label,
     STACK_OF(X509) **out, struct cs_p11_object **objs);
 
+/*
+ * A certificate object and its CKA_VALUE, parsed only when asked
+ * (cs_p11_index_cert): OpenSSL 3.0 decodes a certificate's public key as
+ * it parses it, about 1 M instructions each.
+ */
+struct cs_p11_cert {
+	struct cs_p11_object	 obj;
+	uint8_t			*der;		/* malloc'ed */
+	size_t			 len;
+	X509			*x;		/* NULL until parsed */
+	int			 unusable;	/* not an X.509 certificate */
+};
+
+/* The certificate objects as cs_p11_certs finds them, values unparsed. */
+int cs_p11_cert_values(certseal_ctx *ctx, struct cs_p11_token *tok,
+    const uint8_t *id, size_t idlen, const char *label,
+    struct cs_p11_cert **out, size_t *np);
+void cs_p11_cert_values_free(struct cs_p11_cert *certs, size_t n);
+
+/*
+ * c as an X509 (borrowed from c), parsed at the first call; when known
+ * (may be NULL) holds a certificate of the same encoding, that one is
+ * taken instead of a parse (the SignedData carries the signer the token
+ * holds, already parsed).  NULL for a value that is not an X.509
+ * certificate (attribute certificates, garbage).
+ */
+X509 *cs_p11_cert_x509(struct cs_p11_cert *c, STACK_OF(X509) *known);
+
 /* Destroys every object with CKA_ID id; *ndestroyed counts them. */
 int cs_p11_delete_id(certseal_ctx *ctx, struct cs_p11_token *tok,
     const uint8_t *id, size_t idlen, size_t *ndestroyed);
@@ -343,8 +371,8 @@ int cs_p11_delete_id(certseal_ctx *ctx, struct cs_p11_token *tok,
 
 /* The certificates and private keys of a token. */
 struct cs_p11_index {
-	STACK_OF(X509)		*certs;
-	struct cs_p11_object	*cert_objs;	/* [i] is certs[i]'s object */
+	struct cs_p11_cert	*certs;
+	size_t			 ncerts;
 	struct cs_p11_object	*keys;		/* private keys */
 	size_t			 nkeys;
 };
@@ -363,7 +391,7 @@ void cs_p11_index_release(struct cs_p11_index *idx);
  * only the key was found).  CERTSEAL_E_NO_KEY when there is none.
  */
 int cs_p11_index_recipient(certseal_ctx *ctx, struct cs_p11_token *tok,
-    const struct cs_p11_index *idx, const struct cs_recipient_id *rid,
+    struct cs_p11_index *idx, const struct cs_recipient_id *rid,
     const struct cs_p11_object **key, X509 **cert);
 
 /*

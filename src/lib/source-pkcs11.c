@@ -448,19 +448,23 @@ judge(struct pkcs11_source *ps, struct privkeys *pk, X509 *x,
 	return extractable ? TRUST_HAS_KEY : TRUST_OWN_SIGNER;
 }
 
+/*
+ * The token's trusted signers: its certificates that no private key on it
+ * is for (judge).  A certificate of known (the SignedData's, may be NULL)
+ * with the same encoding is taken instead of parsing the token's copy.
+ */
 static int
-load_trusted(struct pkcs11_source *ps)
+load_trusted(struct pkcs11_source *ps, STACK_OF(X509) *known)
 {
 	certseal_ctx *ctx = ps->base.ctx;
 	struct privkeys pk;
-	struct cs_p11_object *named_objs = NULL;
-	const struct cs_p11_object *cobjs;
-	STACK_OF(X509) *named = NULL, *certs, *trusted = NULL;
+	struct cs_p11_cert *named = NULL, *certs;
+	STACK_OF(X509) *trusted = NULL;
 	const uint8_t *id = NULL;
 	const char *label = NULL;
-	size_t idlen = 0;
+	size_t idlen = 0, ncerts, nnamed = 0, i;
 	X509 *x;
-	int i, r;
+	int r;
 
 	memset(&pk, 0, sizeof(pk));
 	if (ps->trusted != NULL)
@@ -473,13 +477,13 @@ load_trusted(struct pkcs11_source *ps)
 	}
 	/* The listing has every certificate; a URI naming some asks. */
 	certs = ps->index.certs;
-	cobjs = ps->index.cert_objs;
+	ncerts = ps->index.ncerts;
 	if (id != NULL || label != NULL) {
-		if ((r = cs_p11_certs(ctx, ps->tok, id, idlen, label, &named,
-		    &named_objs)) != 0)
+		if ((r = cs_p11_cert_values(ctx, ps->tok, id, idlen, label,
+		    &named, &nnamed)) != 0)
 			goto out;
 		certs = named;
-		cobjs = named_objs;
+		ncerts = nnamed;
 	}
 	pk.objs = ps->index.keys;
 	pk.n = ps->index.nkeys;
@@ -490,9 +494,9 @@ load_trusted(struct pkcs11_source *ps)
 		r = cs_nomem(ctx);
 		goto out;
 	}
-	for (i = 0; i < sk_X509_num(certs); i++) {
-		x = sk_X509_value(certs, i);
-		if (judge(ps, &pk, x, &cobjs[i]) == TRUST_HAS_KEY)
+	for (i = 0; i < ncerts; i++) {
+		if ((x = cs_p11_cert_x509(&certs[i], known)) == NULL ||
+		    judge(ps, &pk, x, &certs[i].obj) == TRUST_HAS_KEY)
 			continue;
 		if (!X509_up_ref(x)) {
 			r = cs_nomem(ctx);
@@ -509,20 +513,20 @@ load_trusted(struct pkcs11_source *ps)
 	r = 0; /* success */
  out:
 	privkeys_release(&pk);
-	sk_X509_pop_free(named, X509_free);
 	sk_X509_pop_free(trusted, X509_free);
-	free(named_objs);
+	cs_p11_cert_values_free(named, nnamed);
 	return r;
 }
 
 static int
-pkcs11_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
+pkcs11_trusted_signers_known(struct cs_source *src, STACK_OF(X509) *into,
+    STACK_OF(X509) *known)
 {
 	struct pkcs11_source *ps = p11_source(src);
 	X509 *x;
 	int i, r;
 
-	if ((r = load_trusted(ps)) != 0)
+	if ((r = load_trusted(ps, known)) != 0)
 		return r;
 	for (i = 0; i < sk_X509_num(ps->trusted); i++) {
 		x = sk_X509_value(ps->trusted, i);
@@ -530,6 +534,12 @@ pkcs11_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 			return cs_nomem(src->ctx);
 	}
 	return 0;
+}
+
+static int
+pkcs11_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
+{
+	return pkcs11_trusted_signers_known(src, into, NULL);
 }
 
 /* A successor's certificate on the token, where no key is: trusted. */
@@ -709,7 +719,7 @@ pkcs11_describe(struct cs_source *src, json_t **out)
 	int r;
 
 	*out = NULL;
-	if ((r = open_and_login(ps)) != 0 || (r = load_trusted(ps)) != 0 ||
+	if ((r = open_and_login(ps)) != 0 || (r = load_trusted(ps, NULL)) != 0 ||
 	    (r = cs_p11_list(src->ctx, ps->tok, &e, &n)) != 0)
 		return r;
 	o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:s},s:[]}", "uri", src->uri,
@@ -748,6 +758,7 @@ const struct cs_source_ops cs_source_pkcs11_ops = {
 	.free = pkcs11_free,
 	.find_key = pkcs11_find_key,
 	.trusted_signers = pkcs11_trusted_signers,
+	.trusted_signers_known = pkcs11_trusted_signers_known,
 	.signer_key = pkcs11_signer_key,
 	.add_trusted_signer = pkcs11_add_trusted_signer,
 	.list_keys = pkcs11_list_keys,

@@ -844,6 +844,64 @@ test_listing_per_open(void)
 	free(sealed);
 }
 
+/*
+ * A token certificate is parsed once, when first asked, and not at all
+ * when the SignedData carries the same bytes (the signer the token
+ * trusts): that parsed copy is taken.  Anything but an X.509 certificate
+ * is unusable, once and for all.
+ */
+static void
+test_cert_parsed_once_or_known(void)
+{
+	struct cs_p11_cert c;
+	STACK_OF(X509) *known = sk_X509_new_null();
+	const unsigned char *p;
+	unsigned char *der = NULL;
+	X509 *copy, *x;
+	int len;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(known);
+	CU_ASSERT_FATAL((len = i2d_X509(rsa_sign, &der)) > 0);
+	p = der;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(copy = d2i_X509(NULL, &p, len));
+	/* Known: the same bytes, another object - that one is taken. */
+	memset(&c, 0, sizeof(c));
+	c.der = der;
+	c.len = (size_t)len;
+	sk_X509_push(known, ec_sign);
+	sk_X509_push(known, copy);
+	CU_ASSERT_PTR_EQUAL(cs_p11_cert_x509(&c, known), copy);
+	CU_ASSERT_PTR_EQUAL(cs_p11_cert_x509(&c, NULL), copy);
+	X509_free(c.x);
+	/* Not known: parsed, once. */
+	memset(&c, 0, sizeof(c));
+	c.der = der;
+	c.len = (size_t)len;
+	sk_X509_pop(known);
+	x = cs_p11_cert_x509(&c, known);
+	CU_ASSERT_PTR_NOT_NULL(x);
+	CU_ASSERT(x != ec_sign && x != copy && X509_cmp(x, rsa_sign) == 0);
+	CU_ASSERT_PTR_EQUAL(cs_p11_cert_x509(&c, known), x);
+	X509_free(c.x);
+	/* A value cut short, and one with bytes after the certificate. */
+	memset(&c, 0, sizeof(c));
+	c.der = der;
+	c.len = (size_t)len - 1;
+	CU_ASSERT_PTR_NULL(cs_p11_cert_x509(&c, NULL));
+	CU_ASSERT(c.unusable);
+	CU_ASSERT_PTR_NULL(cs_p11_cert_x509(&c, NULL));
+	memset(&c, 0, sizeof(c));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c.der = malloc((size_t)len + 1));
+	memcpy(c.der, der, (size_t)len);
+	c.der[len] = 0;
+	c.len = (size_t)len + 1;
+	CU_ASSERT_PTR_NULL(cs_p11_cert_x509(&c, NULL));
+	free(c.der);
+	X509_free(copy);
+	sk_X509_free(known);
+	OPENSSL_free(der);
+}
+
 static const struct cu_case cases[] = {
 	{ "keygen RSA/EC, sign/encrypt, extractable flags", test_keygen },
 	{ "OAEP-SHA1 native, OAEP-SHA256 via raw RSA",
@@ -858,6 +916,8 @@ static const struct cu_case cases[] = {
 	{ "signer trust: no private key, or the admin's own signing key",
 	    test_signer_trust },
 	{ "wrong PIN: one C_Login, remembered", test_wrong_pin_once },
+	{ "a token certificate parsed once, or taken from the SignedData",
+	    test_cert_parsed_once_or_known },
 	{ "token listed once per open; late pairs found",
 	    test_listing_per_open },
 };
