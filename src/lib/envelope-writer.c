@@ -36,17 +36,27 @@ cs_armoured_len(enum cs_armour armour, size_t derlen)
 	    0) + sizeof(PEM_TAIL) - 1;
 }
 
+/* n bytes at p to the descriptor, after what was written before. */
+static int
+write_out(certseal_ctx *ctx, struct cs_writer *w, const void *p, size_t n)
+{
+	if (cs_write_all(w->fd, p, n) != 0)
+		return cs_error(ctx, CERTSEAL_E_IO, "writing: %s",
+		    strerror(errno));
+	w->done += n;
+	cs_writeback_hint(w->fd, w->total, &w->hinted, w->done);
+	return 0;
+}
+
 /* The text waiting, to the descriptor. */
 static int
 flush(certseal_ctx *ctx, struct cs_writer *w)
 {
-	if (cs_write_all(w->fd, w->buf, w->buflen) != 0)
-		return cs_error(ctx, CERTSEAL_E_IO, "writing: %s",
-		    strerror(errno));
-	w->done += w->buflen;
-	w->buflen = 0;
-	cs_writeback_hint(w->fd, w->total, &w->hinted, w->done);
-	return 0;
+	int r;
+
+	if ((r = write_out(ctx, w, w->buf, w->buflen)) == 0)
+		w->buflen = 0;
+	return r;
 }
 
 /* Room for n more bytes of text. */
@@ -68,15 +78,9 @@ put_text(certseal_ctx *ctx, struct cs_writer *w, const void *p, size_t n)
 
 	if ((r = make_room(ctx, w, n)) != 0)
 		return r;
-	if (n > w->bufsize - w->buflen) {
-		/* Larger than the buffer (the RecipientInfos of a fleet). */
-		if (cs_write_all(w->fd, p, n) != 0)
-			return cs_error(ctx, CERTSEAL_E_IO, "writing: %s",
-			    strerror(errno));
-		w->done += n;
-		cs_writeback_hint(w->fd, w->total, &w->hinted, w->done);
-		return 0;
-	}
+	/* Larger than the buffer (the RecipientInfos of a fleet). */
+	if (n > w->bufsize - w->buflen)
+		return write_out(ctx, w, p, n);
 	memcpy(w->buf + w->buflen, p, n);
 	w->buflen += n;
 	return 0;
