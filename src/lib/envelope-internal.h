@@ -395,6 +395,13 @@ int cs_rollback_store(certseal_ctx *ctx, const char *name, uint64_t sequence);
 /* 1 when s (len bytes) is a valid configuration name: UTF-8 text. */
 int cs_valid_config_name(const char *s, size_t len);
 
+/*
+ * The checks of a sealing before anything is built (envelope-seal-check.c):
+ * 0, or the error (usage, expired recipient, too large) set on ctx.
+ */
+int cs_seal_check_params(certseal_ctx *ctx, const uint8_t *in, size_t inlen,
+    const struct cs_seal_params *params);
+
 /* Wipes and frees a certseal_config. */
 void cs_config_free(struct certseal_config *cfg);
 

@@ -31,6 +31,7 @@ pkgconfig_DATA += src/lib/certseal.pc
 libcertseal_core_la_SOURCES += \
 	src/lib/envelope-internal.h \
 	src/lib/envelope-seal.c \
+	src/lib/envelope-seal-check.c \
 	src/lib/envelope-skeleton.c \
 	src/lib/envelope-writer.c \
 	src/lib/base64.h \
