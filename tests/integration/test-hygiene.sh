@@ -72,6 +72,18 @@ check_no_core() {
 # The tool waits at its terminal prompt (script(1) gives it one; a FIFO
 # as pin-source is refused at once since issue 11): its limits are read
 # meanwhile, then the answer is typed.
+# wait_prompts OUT N: until the terminal shows N password prompts, or
+# the tool has ended (at most 20 s: a tool under valgrind starts slowly,
+# and input typed before its prompt is flushed with the echo turned off).
+wait_prompts() {
+	j=0
+	while [ "$j" -lt 400 ] && kill -0 "$spid" 2>/dev/null &&
+	    [ "$(grep -ci 'password' "$1" 2>/dev/null)" -lt "$2" ]; do
+		sleep 0.05
+		j=$((j + 1))
+	done
+}
+
 # on_prompt WHAT OUT CMD...: runs CMD on a pty, checks it while it waits.
 on_prompt() {
 	what=$1
@@ -94,14 +106,14 @@ on_prompt() {
 		i=$((i + 1))
 	done
 	if [ -n "$pid" ]; then
-		sleep 0.3	# at the prompt by now
+		wait_prompts "$out" 1
 		check_no_core "$what" "$pid"
 	else
 		fail "$what: did not start"
 	fi
 	# twice: export asks again to confirm; open reads only the first
 	printf '%s\n' "$PASS" >&9
-	sleep 0.3
+	wait_prompts "$out" 2
 	printf '%s\n' "$PASS" >&9 2>/dev/null
 	exec 9>&-
 	wait "$spid" && ok || fail "$what: $(cat "$out")"
