@@ -26,8 +26,7 @@ admin_output_armour(const char *target, int asked)
 {
 	uint8_t head[32];
 	struct stat st;
-	ssize_t n;
-	size_t got = 0;
+	ssize_t got = 0;
 	int fd;
 
 	if (asked == CS_ARMOUR_PEM || asked == CS_ARMOUR_DER)
@@ -36,19 +35,11 @@ admin_output_armour(const char *target, int asked)
 	    (fd = open(target, O_RDONLY | O_CLOEXEC | O_NOCTTY |
 	    O_NONBLOCK)) < 0)
 		return CS_ARMOUR_PEM;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		while (got < sizeof(head)) {
-			n = read(fd, head + got, sizeof(head) - got);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
-	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		got = cs_read_full(fd, head, sizeof(head));
 	close(fd);
-	return cs_envelope_armour(head, got) == CS_ARMOUR_DER ?
-	    CS_ARMOUR_DER : CS_ARMOUR_PEM;
+	return got > 0 && cs_envelope_armour(head, (size_t)got) ==
+	    CS_ARMOUR_DER ? CS_ARMOUR_DER : CS_ARMOUR_PEM;
 }
 
 static const char *

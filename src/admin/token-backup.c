@@ -90,7 +90,6 @@ slurp(const char *path, uint8_t **out, size_t *lenp)
 {
 	struct stat st;
 	uint8_t *buf = NULL;
-	size_t got = 0;
 	ssize_t n;
 	int fd;
 
@@ -108,17 +107,14 @@ slurp(const char *path, uint8_t **out, size_t *lenp)
 		close(fd);
 		return -1;
 	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	n = cs_read_full(fd, buf, (size_t)st.st_size);
 	close(fd);
+	if (n < 0) {
+		free(buf);
+		return -1;
+	}
 	*out = buf;
-	*lenp = got;
+	*lenp = (size_t)n;
 	return 0;
 }
 

@@ -145,6 +145,13 @@ int cs_input_open(certseal_ctx *ctx, int dirfd, const char *path,
 const char *cs_file_kind(mode_t mode);
 
 /*
+ * Reads fd into buf until len bytes or the end of the file, retrying
+ * EINTR (cs_write_all's counterpart): the number of bytes read, or -1
+ * with errno on a read error.
+ */
+ssize_t cs_read_full(int fd, void *buf, size_t len);
+
+/*
  * Reads fd (opened by cs_input_open, or stdin) to its end into a wiped
  * buffer of at most max bytes; shown names it in messages.
  */

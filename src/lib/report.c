@@ -440,23 +440,16 @@ read_fd(struct reader *rd, int fd, size_t max, char **out, size_t *lenp)
 		r = cs_nomem(rd->ctx);
 		goto out;
 	}
-	for (;;) {
-		n = read(fd, buf + used, (size_t)st.st_size + 1 - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = cs_error(rd->ctx, CERTSEAL_E_IO, "%s: read: %s",
-			    rd->path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		used += (size_t)n;
-		if (used > (size_t)st.st_size) {
-			r = cs_error(rd->ctx, CERTSEAL_E_IO, "%s: the report "
-			    "grew while it was read; try again", rd->path);
-			goto out;
-		}
+	if ((n = cs_read_full(fd, buf, (size_t)st.st_size + 1)) < 0) {
+		r = cs_error(rd->ctx, CERTSEAL_E_IO, "%s: read: %s",
+		    rd->path, strerror(errno));
+		goto out;
+	}
+	used = (size_t)n;
+	if (used > (size_t)st.st_size) {
+		r = cs_error(rd->ctx, CERTSEAL_E_IO, "%s: the report grew "
+		    "while it was read; try again", rd->path);
+		goto out;
 	}
 	*out = buf;
 	*lenp = used;

@@ -390,19 +390,13 @@ cs_store_read_at(certseal_ctx *ctx, int dirfd, const char *name,
 		r = cs_nomem(ctx);
 		goto out;
 	}
-	while (used < size) {
-		n = read(fd, buf->data + used, size - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = cs_error(ctx, CERTSEAL_E_IO, "%s: read: %s", shown,
-			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;	/* shrank while we read: keep what is there */
-		used += (size_t)n;
+	/* A file that shrank while it was read keeps what is there. */
+	if ((n = cs_read_full(fd, buf->data, size)) < 0) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "%s: read: %s", shown,
+		    strerror(errno));
+		goto out;
 	}
+	used = (size_t)n;
 	buf->data[used] = '\0';
 	/* len may shrink: the wipe on free then misses nothing we read. */
 	buf->len = used;

@@ -218,17 +218,20 @@ test_ber_depth(void)
 	}
 }
 
+/* An OCTET STRING encoding, whether it is taken, and its value. */
+struct octets_case {
+	const char	*name;
+	const char	*der;
+	size_t		 len;
+	int		 ok;
+	const char	*value;
+	size_t		 vlen;
+};
+
 static void
 test_ber_octets(void)
 {
-	static const struct {
-		const char	*name;
-		const char	*der;
-		size_t		 len;
-		int		 ok;
-		const char	*value;
-		size_t		 vlen;
-	} rows[] = {
+	static const struct octets_case rows[] = {
 		{ "primitive", "\x04\x02\xaa\xbb", 4, 1, "\xaa\xbb", 2 },
 		{ "constructed", "\x24\x80\x04\x02\xaa\xbb\x04\x01\xcc\x00\x00",
 		    11, 1, "\xaa\xbb\xcc", 3 },
@@ -796,14 +799,7 @@ test_raw_exact(void)
 static void
 test_ber_collect(void)
 {
-	static const struct {
-		const char	*name;
-		const char	*der;
-		size_t		 len;
-		int		 ok;
-		const char	*value;
-		size_t		 vlen;
-	} rows[] = {
+	static const struct octets_case rows[] = {
 		{ "primitive", "\x04\x03\x01\x02\x03", 5, 1, "\x01\x02\x03", 3 },
 		{ "empty", "\x04\x00", 2, 1, "", 0 },
 		{ "constructed", "\x24\x80\x04\x01\x01\x04\x00\x04\x02\x02\x03"

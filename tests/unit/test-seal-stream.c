@@ -282,6 +282,27 @@ test_sizes_across_length_boundaries(void)
 	free(in);
 }
 
+/* The sealing written into path through a descriptor, then checked. */
+static void
+write_and_check(certseal_ctx *ctx, struct cs_sealing *sealing,
+    const char *path, enum cs_armour armour, const uint8_t *in,
+    size_t inlen)
+{
+	uint8_t *file;
+	size_t filelen = 0;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT(cs_sealing_write(ctx, sealing, fd) == 0);
+	close(fd);
+	file = tu_read_file(path, &filelen);
+	CU_ASSERT_FATAL(file != NULL);
+	CU_ASSERT(filelen == cs_sealing_size(sealing));
+	check_file(file, filelen, armour, in, inlen);
+	free(file);
+}
+
 /*
  * A fleet: 1 200 RecipientInfos make the envelope's head larger than the
  * writer's buffer (256 KiB), through a descriptor, in both armours.
@@ -296,9 +317,8 @@ test_head_larger_than_the_buffer(void)
 	certseal_ctx *ctx = NULL;
 	char *dir = tu_tmpdir("cs-stream"), *path;
 	static const uint8_t in[] = "fleet = 1200\n";
-	uint8_t *file;
-	size_t i, n = 1200, filelen = 0;
-	int fd, a;
+	size_t i, n = 1200;
+	int a;
 
 	CU_ASSERT_FATAL(dir != NULL && (r = calloc(n, sizeof(*r))) != NULL);
 	path = tu_path(dir, "sealed");
@@ -311,17 +331,9 @@ test_head_larger_than_the_buffer(void)
 		CU_ASSERT_FATAL(cs_sealing_new(ctx, in, sizeof(in) - 1, &p,
 		    &sealing) == 0);
 		CU_ASSERT(cs_sealing_size(sealing) > 300 * 1024);
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		CU_ASSERT_FATAL(fd >= 0);
-		CU_ASSERT(cs_sealing_write(ctx, sealing, fd) == 0);
-		close(fd);
-		file = tu_read_file(path, &filelen);
-		CU_ASSERT_FATAL(file != NULL);
-		CU_ASSERT(filelen == cs_sealing_size(sealing));
-		check_file(file, filelen, (enum cs_armour)a, in,
+		write_and_check(ctx, sealing, path, (enum cs_armour)a, in,
 		    sizeof(in) - 1);
 		cs_sealing_free(sealing);
-		free(file);
 	}
 	certseal_ctx_free(ctx);
 	free(r);
@@ -340,8 +352,8 @@ test_write_to_descriptor(void)
 	struct cs_sealing *sealing = NULL;
 	certseal_ctx *ctx = NULL;
 	char *dir = tu_tmpdir("cs-stream"), *path;
-	uint8_t *in, *file;
-	size_t len = 3 * 1024 * 1024 + 17, filelen = 0;
+	uint8_t *in;
+	size_t len = 3 * 1024 * 1024 + 17;
 	int fd, a;
 
 	CU_ASSERT_FATAL(dir != NULL && (in = malloc(len)) != NULL);
@@ -352,21 +364,14 @@ test_write_to_descriptor(void)
 		params_for(&p, &r, &s, (enum cs_armour)a);
 		CU_ASSERT_FATAL(cs_sealing_new(ctx, in, len, &p,
 		    &sealing) == 0);
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		CU_ASSERT_FATAL(fd >= 0);
-		CU_ASSERT(cs_sealing_write(ctx, sealing, fd) == 0);
-		close(fd);
-		file = tu_read_file(path, &filelen);
-		CU_ASSERT_FATAL(file != NULL);
-		CU_ASSERT(filelen == cs_sealing_size(sealing));
-		check_file(file, filelen, (enum cs_armour)a, in, len);
+		write_and_check(ctx, sealing, path, (enum cs_armour)a, in,
+		    len);
 		/* Once: the content key's cipher has been used. */
 		fd = open("/dev/null", O_WRONLY);
 		CU_ASSERT(cs_sealing_write(ctx, sealing, fd) ==
 		    CERTSEAL_E_INTERNAL);
 		close(fd);
 		cs_sealing_free(sealing);
-		free(file);
 	}
 	/* A full disk: an I/O error that says so. */
 	params_for(&p, &r, &s, CS_ARMOUR_PEM);

@@ -1376,6 +1376,24 @@ test_ten_thousand(void)
 }
 
 /*
+ * The trusted signers of store:LocalMachine/Known, told of known, into a
+ * new stack (a source made and freed for each call, as each open does).
+ */
+static STACK_OF(X509) *
+known_store_signers(certseal_ctx *ctx, STACK_OF(X509) *known)
+{
+	STACK_OF(X509) *signers = sk_X509_new_null();
+	struct cs_source *src = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(signers);
+	CU_ASSERT_FATAL(cs_source_new(ctx, "store:LocalMachine/Known",
+	    &src) == 0);
+	CU_ASSERT(cs_source_trusted_signers_known(src, signers, known) == 0);
+	cs_source_free(src);
+	return signers;
+}
+
+/*
  * A signer entry holding, byte for byte, a certificate the SignedData
  * carries is that parsed certificate (no second parse); anything else is
  * parsed as before, with the same checks.
@@ -1384,8 +1402,7 @@ static void
 test_known_signers(void)
 {
 	struct cs_store_import_info *info = NULL;
-	STACK_OF(X509) *signers = sk_X509_new_null(), *known;
-	struct cs_source *src = NULL;
+	STACK_OF(X509) *signers, *known;
 	certseal_ctx *ctx = new_ctx();
 	struct bundle a, b;
 	unsigned char *der = NULL;
@@ -1409,26 +1426,18 @@ test_known_signers(void)
 	sk_X509_push(known, carried);
 
 	nwarnings = 0;
-	CU_ASSERT_FATAL(cs_source_new(ctx, "store:LocalMachine/Known",
-	    &src) == 0);
-	CU_ASSERT(cs_source_trusted_signers_known(src, signers, known) == 0);
+	signers = known_store_signers(ctx, known);
 	CU_ASSERT_FATAL(sk_X509_num(signers) == 1);
 	CU_ASSERT(sk_X509_value(signers, 0) == carried);
-	cs_source_free(src);
 	sk_X509_pop_free(signers, X509_free);
-	signers = sk_X509_new_null();
 
 	/* Not carried: parsed from the entry, the same certificate. */
 	sk_X509_delete_ptr(known, carried);
-	CU_ASSERT_FATAL(cs_source_new(ctx, "store:LocalMachine/Known",
-	    &src) == 0);
-	CU_ASSERT(cs_source_trusted_signers_known(src, signers, known) == 0);
+	signers = known_store_signers(ctx, known);
 	CU_ASSERT_FATAL(sk_X509_num(signers) == 1);
 	CU_ASSERT(sk_X509_value(signers, 0) != carried);
 	CU_ASSERT(X509_cmp(sk_X509_value(signers, 0), b.signer) == 0);
-	cs_source_free(src);
 	sk_X509_pop_free(signers, X509_free);
-	signers = sk_X509_new_null();
 	sk_X509_push(known, carried);
 
 	/* Another block first: not the bytes of a certificate, parsed. */
@@ -1441,24 +1450,19 @@ test_known_signers(void)
 	n = BIO_get_mem_data(mem, &pem);
 	write_file(path, pem, (size_t)n, 0600);
 	BIO_free(mem);
-	CU_ASSERT_FATAL(cs_source_new(ctx, "store:LocalMachine/Known",
-	    &src) == 0);
-	CU_ASSERT(cs_source_trusted_signers_known(src, signers, known) == 0);
+	signers = known_store_signers(ctx, known);
 	CU_ASSERT_FATAL(sk_X509_num(signers) == 1);
 	CU_ASSERT(sk_X509_value(signers, 0) != carried);
 	CU_ASSERT(X509_cmp(sk_X509_value(signers, 0), b.signer) == 0);
-	cs_source_free(src);
 	CU_ASSERT(nwarnings == 0);
 
-	/* Damaged, with its certificate carried: still skipped. */
+	/* Damaged, with its certificate carried: still skipped (nobody). */
 	write_file(path, "junk", 4, 0600);
-	CU_ASSERT_FATAL(cs_source_new(ctx, "store:LocalMachine/Known",
-	    &src) == 0);
-	CU_ASSERT(cs_source_trusted_signers_known(src, signers, known) == 0);
-	CU_ASSERT(sk_X509_num(signers) == 1);
+	sk_X509_pop_free(signers, X509_free);
+	signers = known_store_signers(ctx, known);
+	CU_ASSERT(sk_X509_num(signers) == 0);
 	CU_ASSERT(nwarnings == 1);
 	CU_ASSERT(strstr(warnings, "skipping signer") != NULL);
-	cs_source_free(src);
 
 	sk_X509_pop_free(signers, X509_free);
 	sk_X509_free(known);
