@@ -141,6 +141,18 @@ make_p12() {
 		-out "$T/$name.p12")
 }
 
+# split_p12 P12 PREFIX: an exported bundle (password export-pass) taken
+# apart by openssl into PREFIX.key, PREFIX.crt and PREFIX-signer.crt (its
+# CA certificates: the signers it trusts), for openssl cms.
+split_p12() {
+	openssl pkcs12 -in "$1" -passin pass:export-pass -nodes -nocerts \
+		-out "$2.key" 2>/dev/null
+	openssl pkcs12 -in "$1" -passin pass:export-pass -clcerts -nokeys \
+		-out "$2.crt" 2>/dev/null
+	openssl pkcs12 -in "$1" -passin pass:export-pass -cacerts -nokeys \
+		-out "$2-signer.crt" 2>/dev/null
+}
+
 # admin_with_pair SEALED CONFIG: an admin (CERTSEAL_PROFILE set by the
 # caller) with the embedded token, one EC pair exported to $T/p1.p12
 # (password in $T/p12.pass) and activated, and CONFIG saved to SEALED.

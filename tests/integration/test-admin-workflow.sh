@@ -74,12 +74,7 @@ expect 0 "admin show" -- "$CERTSEAL_ADMIN" show
 same_bytes "$T/out" "$T/app.conf" "admin show"
 
 # The openssl cms escape hatch with the exported bundle.
-openssl pkcs12 -in "$T/p1.p12" -passin pass:export-pass -nodes -nocerts \
-	-out "$T/p1.key" 2>/dev/null
-openssl pkcs12 -in "$T/p1.p12" -passin pass:export-pass -clcerts -nokeys \
-	-out "$T/p1.crt" 2>/dev/null
-openssl pkcs12 -in "$T/p1.p12" -passin pass:export-pass -cacerts -nokeys \
-	-out "$T/p1-signer.crt" 2>/dev/null
+split_p12 "$T/p1.p12" "$T/p1"
 openssl cms -decrypt -in "$T/app.sealed" -inform PEM -recip "$T/p1.crt" \
 	-inkey "$T/p1.key" -binary -out "$T/inner.der" 2>/dev/null &&
 openssl cms -verify -in "$T/inner.der" -inform DER -binary \

@@ -68,12 +68,7 @@ expect 0 "c1 approve" -- "$CERTSEAL_ADMIN" client approve c1 \
 	--requests "$T/req"
 expect 0 "c1 finish" -- client c1 enroll --finish "$T/req/c1.crt"
 # The signer certificates for openssl (the bundle's CA certificates).
-openssl pkcs12 -in "$T/p.p12" -passin pass:export-pass -nodes -nocerts \
-	-out "$T/p.key" 2>/dev/null
-openssl pkcs12 -in "$T/p.p12" -passin pass:export-pass -clcerts -nokeys \
-	-out "$T/p.crt" 2>/dev/null
-openssl pkcs12 -in "$T/p.p12" -passin pass:export-pass -cacerts -nokeys \
-	-out "$T/signer.crt" 2>/dev/null
+split_p12 "$T/p.p12" "$T/p"
 
 # opens_strict FILE WANT WHAT: both clients open FILE strictly to WANT.
 opens_strict() {
@@ -91,7 +86,7 @@ openssl_opens() {
 	openssl cms -decrypt -in "$1" -inform DER -recip "$T/p.crt" \
 		-inkey "$T/p.key" -binary -out "$T/inner.der" 2>"$T/ossl" &&
 	openssl cms -verify -in "$T/inner.der" -inform DER -binary \
-		-CAfile "${4:-$T/signer.crt}" -purpose any -out "$T/recovered" \
+		-CAfile "${4:-$T/p-signer.crt}" -purpose any -out "$T/recovered" \
 		2>>"$T/ossl" && ok || fail "$3: openssl cms: $(cat "$T/ossl")"
 	same_bytes "$T/recovered" "$2" "$3: openssl"
 }
