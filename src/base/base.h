@@ -96,7 +96,7 @@ void cs_wipe(void *p, size_t len);
 struct cs_secret {
 	uint8_t	*data;
 	size_t	 len;
-	int	 ossl;		/* the buffer is OPENSSL_malloc'ed (adopted) */
+	int	 ossl;		/* block is OPENSSL_malloc'ed (adopted) */
 	uint8_t	*block;		/* the buffer when data lies inside it, */
 	uint8_t	*span;		/* ...and the bytes wiped on free */
 	size_t	 span_len;
@@ -105,18 +105,11 @@ struct cs_secret {
 int cs_secret_new(size_t len, struct cs_secret **out);
 int cs_secret_from(const void *data, size_t len, struct cs_secret **out);
 /*
- * Takes over data, an OPENSSL_malloc'ed buffer of at least len + 1 bytes
- * holding a secret (a decryption, an OCTET STRING's value taken from a
- * parsed structure), instead of copying it: data[len] becomes the NUL,
- * and the buffer is wiped and given back with OPENSSL_free.  On failure
- * data is wiped and freed all the same.
- */
-int cs_secret_adopt_ossl(uint8_t *data, size_t len, struct cs_secret **out);
-/*
  * Takes over block (malloc'ed, or OPENSSL_malloc'ed when ossl), whose
  * bytes data to data + len hold the secret and data[len] is the block's
  * too: it becomes the NUL.  Why: a large configuration decrypted in place
- * in the buffer its file was read into is not copied out of it
+ * in the buffer its file was read into, or an OCTET STRING's value taken
+ * from a parsed structure (data == block), is not copied out of it
  * (bench/ANALYSIS.md).  Those len + 1 bytes are wiped on free, then the
  * whole block is freed.  On failure they are wiped and block freed all
  * the same.

@@ -101,25 +101,6 @@ cs_secret_from(const void *data, size_t len, struct cs_secret **out)
 }
 
 int
-cs_secret_adopt_ossl(uint8_t *data, size_t len, struct cs_secret **out)
-{
-	struct cs_secret *s;
-
-	*out = NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		cs_wipe(data, len);
-		OPENSSL_free(data);
-		return CERTSEAL_E_NOMEM;
-	}
-	data[len] = '\0';
-	s->data = data;
-	s->len = len;
-	s->ossl = 1;
-	*out = s;
-	return 0;
-}
-
-int
 cs_secret_adopt_within(uint8_t *block, int ossl, uint8_t *data, size_t len,
     struct cs_secret **out)
 {
@@ -183,10 +164,7 @@ cs_secret_free(struct cs_secret *s)
 			free(s->block);
 	} else if (s->data != NULL) {
 		cs_wipe(s->data, s->len + 1);
-		if (s->ossl)
-			OPENSSL_free(s->data);
-		else
-			free(s->data);
+		free(s->data);
 	}
 	free(s);
 }

@@ -350,7 +350,8 @@ adopt_content(struct open_state *st, CMS_ContentInfo *sd,
 	/* ASN1_STRING_set and the BER collector keep a NUL after it. */
 	data = os->data;
 	os->data = NULL;
-	if (cs_secret_adopt_ossl(data, (size_t)os->length, out) != 0) {
+	if (cs_secret_adopt_within(data, 1, data, (size_t)os->length,
+	    out) != 0) {
 		os->length = 0;
 		return cs_nomem(st->ctx);
 	}
