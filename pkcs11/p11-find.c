@@ -16,12 +16,18 @@
 #define FIND_MAX	4096
 #define FIND_BATCH	64
 
-static unsigned long find_calls;
+static unsigned long find_calls, cert_parses;
 
 unsigned long
 cs_p11_find_calls(void)
 {
 	return find_calls;
+}
+
+unsigned long
+cs_p11_cert_parses(void)
+{
+	return cert_parses;
 }
 
 static void
@@ -382,6 +388,7 @@ cs_p11_cert_x509(struct cs_p11_cert *c, STACK_OF(X509) *known)
 		return x;
 	}
 	/* Attribute certificates and garbage are not ours to use. */
+	cert_parses++;
 	if ((x = d2i_X509(NULL, &p, (long)c->len)) == NULL ||
 	    p != c->der + c->len) {
 		X509_free(x);

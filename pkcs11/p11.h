@@ -315,6 +315,8 @@ int cs_p11_find(certseal_ctx *ctx, struct cs_p11_token *tok,
 
 /* How many object searches this process made (for tests). */
 unsigned long cs_p11_find_calls(void);
+/* How many token certificates cs_p11_cert_x509 parsed (for tests). */
+unsigned long cs_p11_cert_parses(void);
 
 /*
  * Reads one attribute of variable length into a new buffer (at most

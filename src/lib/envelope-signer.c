@@ -212,8 +212,59 @@ signature_verifies(CMS_SignerInfo *si, BIO *cont)
 }
 
 /*
- * The signers the sources trust, with the successors a pair exchange in
- * sd vouches for (succ), and an index over them.
+ * Every identifier by which sd can name a trusted signer (struct
+ * cs_signer_query): its SignerInfos' and, for the pair succession, its
+ * certificates' SKIDs and AKIDs.  Pointers into sd and carried.
+ */
+static int
+signer_query(CMS_ContentInfo *sd, STACK_OF(X509) *carried,
+    struct cs_signer_query *q)
+{
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(sd);
+	struct cs_recipient_id *ids, *id;
+	ASN1_OCTET_STRING *keyid;
+	X509_NAME *issuer;
+	ASN1_INTEGER *sno;
+	size_t nsi, nc, i;
+	X509 *x;
+
+	/* Both stacks may be NULL: none (-1). */
+	nsi = sk_CMS_SignerInfo_num(sis) > 0 ?
+	    (size_t)sk_CMS_SignerInfo_num(sis) : 0;
+	nc = sk_X509_num(carried) > 0 ? (size_t)sk_X509_num(carried) : 0;
+
+	q->carried = carried;
+	if ((ids = calloc(nsi + 2 * nc + 1, sizeof(*ids))) == NULL)
+		return -1;
+	id = ids;
+	for (i = 0; i < nsi; i++) {
+		keyid = NULL;
+		issuer = NULL;
+		sno = NULL;
+		if (CMS_SignerInfo_get0_signer_id(sk_CMS_SignerInfo_value(sis,
+		    (int)i), &keyid, &issuer, &sno) != 1)
+			continue;
+		id->keyid = keyid;
+		id->issuer = issuer;
+		id->serial = sno;
+		id++;
+	}
+	for (i = 0; i < nc; i++) {
+		x = sk_X509_value(carried, (int)i);
+		if ((id->keyid = X509_get0_subject_key_id(x)) != NULL)
+			id++;
+		if ((id->keyid = X509_get0_authority_key_id(x)) != NULL)
+			id++;
+	}
+	q->ids = ids;
+	q->nids = (size_t)(id - ids);
+	return 0;
+}
+
+/*
+ * The signers the sources trust that sd can name (signer_query), with
+ * the successors a pair exchange in sd vouches for (succ), and an index
+ * over them.
  */
 static int
 gather_trusted(struct open_state *st, CMS_ContentInfo *sd,
@@ -221,6 +272,7 @@ gather_trusted(struct open_state *st, CMS_ContentInfo *sd,
     struct cs_cert_index **idxp)
 {
 	certseal_ctx *ctx = st->ctx;
+	struct cs_signer_query q;
 	STACK_OF(X509) *carried;
 	size_t s;
 	int r;
@@ -229,11 +281,16 @@ gather_trusted(struct open_state *st, CMS_ContentInfo *sd,
 		return cs_nomem(ctx);
 	/* What sd carries, parsed already: a source need not parse it. */
 	carried = CMS_get1_certs(sd);
+	if (signer_query(sd, carried, &q) != 0) {
+		sk_X509_pop_free(carried, X509_free);
+		return cs_nomem(ctx);
+	}
 	for (s = 0; s < ctx->nsources; s++) {
 		/* A source that fails here contributes nobody. */
-		(void)cs_source_trusted_signers_known(ctx->sources[s],
-		    *trustedp, carried);
+		(void)cs_source_trusted_signers_for(ctx->sources[s],
+		    *trustedp, &q);
 	}
+	free((void *)q.ids);
 	sk_X509_pop_free(carried, X509_free);
 	cs_error_clear(ctx);
 	/* A pair exchange: successors vouched for by a trusted signer. */

@@ -139,4 +139,21 @@ int cs_cert_has_key(X509 *cert, const EVP_PKEY *pkey);
 /* Fills key->keyid_hex from key->cert's SKID (empty if none). */
 void cs_key_set_keyid(struct cs_key *key);
 
+/*
+ * Who a certificate is, read from its encoding without parsing it (and
+ * so without decoding its public key: cert-ident.c).  0, or -1 when der
+ * is not a certificate this walk understands: the caller then parses it.
+ */
+struct cs_cert_ident {
+	X509_NAME		*issuer;
+	ASN1_INTEGER		*serial;
+	ASN1_OCTET_STRING	*skid;		/* or NULL: none */
+};
+int cs_cert_ident_read(const uint8_t *der, size_t len,
+    struct cs_cert_ident *id);
+/* 1 when one of ids names the certificate (cs_recipient_id_matches). */
+int cs_cert_ident_named(const struct cs_cert_ident *id,
+    const struct cs_recipient_id *ids, size_t n);
+void cs_cert_ident_release(struct cs_cert_ident *id);
+
 #endif /* CS_INTERNAL_H */

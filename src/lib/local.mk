@@ -38,6 +38,7 @@ libcertseal_core_la_SOURCES += \
 	src/lib/base64.c \
 	src/lib/envelope-detect.c \
 	src/lib/envelope-ber.c \
+	src/lib/cert-ident.c \
 	src/lib/envelope-recipients.c \
 	src/lib/envelope-detach.c \
 	src/lib/envelope-limits.c \

@@ -42,6 +42,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
+#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
 #include "internal.h"
@@ -58,6 +59,12 @@ struct pkcs11_source {
 	size_t		 nkeys;
 	struct cs_key	*signer;
 	STACK_OF(X509)	*trusted;	/* cached trusted signers */
+	/*
+	 * The answer to the last query with identifiers (a client re-opening
+	 * its file asks the same again), under a digest of those identifiers.
+	 */
+	STACK_OF(X509)	*trusted_for;
+	unsigned char	 trusted_for_key[SHA256_DIGEST_LENGTH];
 	/*
 	 * The token's certificates and private keys, listed once per open
 	 * (ctx->open_serial): a thousand recipients are matched in memory,
@@ -123,6 +130,7 @@ pkcs11_free(struct cs_source *src)
 		key_free(ps->keys[i]);
 	key_free(ps->signer);
 	sk_X509_pop_free(ps->trusted, X509_free);
+	sk_X509_pop_free(ps->trusted_for, X509_free);
 	cs_p11_index_release(&ps->index);
 	/* The token, its session and login stay cached for the process. */
 	cs_p11_token_unref(ps->tok);
@@ -449,26 +457,158 @@ judge(struct pkcs11_source *ps, struct privkeys *pk, X509 *x,
 }
 
 /*
- * The token's trusted signers: its certificates that no private key on it
- * is for (judge).  A certificate of known (the SignedData's, may be NULL)
- * with the same encoding is taken instead of parsing the token's copy.
+ * Whether certificate c can be one that q names: always without a query
+ * with identifiers; else when its identity (read without parsing it,
+ * cert-ident.c) is named, or cannot be read that way.  A token shared
+ * with other applications holds certificates no SignedData names, and
+ * parsing each costs what the whole open does.
  */
 static int
-load_trusted(struct pkcs11_source *ps, STACK_OF(X509) *known)
+named_by(const struct cs_p11_cert *c, const struct cs_signer_query *q)
+{
+	struct cs_cert_ident id;
+	int named;
+
+	if (q == NULL || q->ids == NULL || c->x != NULL)
+		return 1;
+	if (cs_cert_ident_read(c->der, c->len, &id) != 0)
+		return 1;
+	named = cs_cert_ident_named(&id, q->ids, q->nids);
+	cs_cert_ident_release(&id);
+	return named;
+}
+
+/*
+ * The certificates of certs that the trust rule trusts (judge), of those
+ * q names (named_by), pushed onto trusted.  A certificate q carries with
+ * the same encoding is taken instead of parsing the token's copy.
+ */
+static int
+judge_certs(struct pkcs11_source *ps, struct cs_p11_cert *certs,
+    size_t ncerts, const struct cs_signer_query *q, STACK_OF(X509) *trusted)
 {
 	certseal_ctx *ctx = ps->base.ctx;
 	struct privkeys pk;
-	struct cs_p11_cert *named = NULL, *certs;
-	STACK_OF(X509) *trusted = NULL;
-	const uint8_t *id = NULL;
-	const char *label = NULL;
-	size_t idlen = 0, ncerts, nnamed = 0, i;
+	size_t i;
 	X509 *x;
 	int r;
 
 	memset(&pk, 0, sizeof(pk));
-	if (ps->trusted != NULL)
+	pk.objs = ps->index.keys;
+	pk.n = ps->index.nkeys;
+	if (pk.n > 0 && ((pk.pub = calloc(pk.n, sizeof(*pk.pub))) == NULL ||
+	    (pk.publen = calloc(pk.n, sizeof(*pk.publen))) == NULL ||
+	    (pk.tried = calloc(pk.n, sizeof(*pk.tried))) == NULL)) {
+		r = cs_nomem(ctx);
+		goto out;
+	}
+	for (i = 0; i < ncerts; i++) {
+		if (!named_by(&certs[i], q) ||
+		    (x = cs_p11_cert_x509(&certs[i], q != NULL ? q->carried :
+		    NULL)) == NULL ||
+		    judge(ps, &pk, x, &certs[i].obj) == TRUST_HAS_KEY)
+			continue;
+		if (!X509_up_ref(x)) {
+			r = cs_nomem(ctx);
+			goto out;
+		}
+		if (!sk_X509_push(trusted, x)) {
+			X509_free(x);
+			r = cs_nomem(ctx);
+			goto out;
+		}
+	}
+	r = 0; /* success */
+ out:
+	privkeys_release(&pk);
+	return r;
+}
+
+/* One encoded identifier into the digest: kind, length, DER. */
+static int
+digest_der(EVP_MD_CTX *md, unsigned char kind, unsigned char *der, int len)
+{
+	unsigned char h[5] = { kind, (unsigned char)(len >> 24),
+	    (unsigned char)(len >> 16), (unsigned char)(len >> 8),
+	    (unsigned char)len };
+	int ok = len > 0 && EVP_DigestUpdate(md, h, sizeof(h)) == 1 &&
+	    EVP_DigestUpdate(md, der, (size_t)len) == 1;
+
+	OPENSSL_free(der);
+	return ok ? 0 : -1;
+}
+
+/* A digest of q's identifiers, in order: the memo's key.  0 or -1. */
+static int
+query_key(const struct cs_signer_query *q,
+    unsigned char out[SHA256_DIGEST_LENGTH])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char *der;
+	size_t i;
+	int r = -1, len;
+
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		goto out;
+	for (i = 0; i < q->nids; i++) {
+		der = NULL;
+		if (q->ids[i].keyid != NULL) {
+			len = i2d_ASN1_OCTET_STRING(q->ids[i].keyid, &der);
+			if (digest_der(md, 'k', der, len) != 0)
+				goto out;
+			continue;
+		}
+		if (q->ids[i].issuer == NULL || q->ids[i].serial == NULL)
+			continue;
+		len = i2d_X509_NAME(q->ids[i].issuer, &der);
+		if (digest_der(md, 'i', der, len) != 0)
+			goto out;
+		der = NULL;
+		len = i2d_ASN1_INTEGER(q->ids[i].serial, &der);
+		if (digest_der(md, 's', der, len) != 0)
+			goto out;
+	}
+	if (EVP_DigestFinal_ex(md, out, NULL) == 1)
+		r = 0; /* success */
+ out:
+	EVP_MD_CTX_free(md);
+	ERR_clear_error();
+	return r;
+}
+
+/*
+ * The token's trusted signers: its certificates that no private key on it
+ * is for, or those a URI with type=cert names; of those q names when it
+ * has identifiers.  Kept: all of them in ps->trusted, the answer to the
+ * last query in ps->trusted_for.  *out is borrowed from ps.
+ */
+static int
+load_trusted(struct pkcs11_source *ps, const struct cs_signer_query *q,
+    STACK_OF(X509) **out)
+{
+	certseal_ctx *ctx = ps->base.ctx;
+	struct cs_p11_cert *named = NULL, *certs;
+	STACK_OF(X509) *trusted = NULL;
+	const uint8_t *id = NULL;
+	const char *label = NULL;
+	size_t idlen = 0, ncerts, nnamed = 0;
+	unsigned char key[SHA256_DIGEST_LENGTH];
+	int whole = q == NULL || q->ids == NULL, r;
+
+	*out = NULL;
+	if (ps->trusted != NULL) {
+		*out = ps->trusted;
 		return 0;
+	}
+	if (!whole) {
+		if (query_key(q, key) != 0)
+			return cs_nomem(ctx);
+		if (ps->trusted_for != NULL &&
+		    memcmp(key, ps->trusted_for_key, sizeof(key)) == 0) {
+			*out = ps->trusted_for;
+			return 0;
+		}
+	}
 	if ((r = open_and_login(ps)) != 0 || (r = ensure_index(ps)) != 0)
 		return r;
 	if (cs_p11_uri_class(ps->uri) == CKO_CERTIFICATE) {
@@ -485,61 +625,56 @@ load_trusted(struct pkcs11_source *ps, STACK_OF(X509) *known)
 		certs = named;
 		ncerts = nnamed;
 	}
-	pk.objs = ps->index.keys;
-	pk.n = ps->index.nkeys;
-	if ((trusted = sk_X509_new_null()) == NULL ||
-	    (pk.n > 0 && ((pk.pub = calloc(pk.n, sizeof(*pk.pub))) == NULL ||
-	    (pk.publen = calloc(pk.n, sizeof(*pk.publen))) == NULL ||
-	    (pk.tried = calloc(pk.n, sizeof(*pk.tried))) == NULL))) {
+	if ((trusted = sk_X509_new_null()) == NULL) {
 		r = cs_nomem(ctx);
 		goto out;
 	}
-	for (i = 0; i < ncerts; i++) {
-		if ((x = cs_p11_cert_x509(&certs[i], known)) == NULL ||
-		    judge(ps, &pk, x, &certs[i].obj) == TRUST_HAS_KEY)
-			continue;
-		if (!X509_up_ref(x)) {
-			r = cs_nomem(ctx);
-			goto out;
-		}
-		if (!sk_X509_push(trusted, x)) {
-			X509_free(x);
-			r = cs_nomem(ctx);
-			goto out;
-		}
+	if ((r = judge_certs(ps, certs, ncerts, q, trusted)) != 0)
+		goto out;
+	/* Only the whole set answers every later question. */
+	if (whole)
+		ps->trusted = trusted;
+	else {
+		sk_X509_pop_free(ps->trusted_for, X509_free);
+		ps->trusted_for = trusted;
+		memcpy(ps->trusted_for_key, key, sizeof(key));
 	}
-	ps->trusted = trusted;
+	*out = trusted;
 	trusted = NULL;
 	r = 0; /* success */
  out:
-	privkeys_release(&pk);
 	sk_X509_pop_free(trusted, X509_free);
 	cs_p11_cert_values_free(named, nnamed);
 	return r;
 }
 
 static int
-pkcs11_trusted_signers_known(struct cs_source *src, STACK_OF(X509) *into,
-    STACK_OF(X509) *known)
+pkcs11_trusted_signers_for(struct cs_source *src, STACK_OF(X509) *into,
+    const struct cs_signer_query *q)
 {
 	struct pkcs11_source *ps = p11_source(src);
+	STACK_OF(X509) *trusted;	/* borrowed from ps */
 	X509 *x;
 	int i, r;
 
-	if ((r = load_trusted(ps, known)) != 0)
+	if ((r = load_trusted(ps, q, &trusted)) != 0)
 		return r;
-	for (i = 0; i < sk_X509_num(ps->trusted); i++) {
-		x = sk_X509_value(ps->trusted, i);
-		if (!X509_up_ref(x) || !sk_X509_push(into, x))
-			return cs_nomem(src->ctx);
+	for (i = 0; i < sk_X509_num(trusted) && r == 0; i++) {
+		x = sk_X509_value(trusted, i);
+		if (!X509_up_ref(x))
+			r = cs_nomem(src->ctx);
+		else if (!sk_X509_push(into, x)) {
+			X509_free(x);
+			r = cs_nomem(src->ctx);
+		}
 	}
-	return 0;
+	return r;
 }
 
 static int
 pkcs11_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 {
-	return pkcs11_trusted_signers_known(src, into, NULL);
+	return pkcs11_trusted_signers_for(src, into, NULL);
 }
 
 /* A successor's certificate on the token, where no key is: trusted. */
@@ -568,6 +703,8 @@ pkcs11_add_trusted_signer(struct cs_source *src, X509 *cert)
 	if (r == 0) {
 		sk_X509_pop_free(ps->trusted, X509_free);
 		ps->trusted = NULL;
+		sk_X509_pop_free(ps->trusted_for, X509_free);
+		ps->trusted_for = NULL;
 		ps->index_valid = 0;
 	}
 	return r;
@@ -698,12 +835,12 @@ entry_json(const struct cs_p11_entry *e)
 	"keyAgreement (the admin token's own signing key)"
 
 static int
-is_trusted(struct pkcs11_source *ps, X509 *x)
+is_trusted(STACK_OF(X509) *trusted, X509 *x)
 {
 	int i;
 
-	for (i = 0; i < sk_X509_num(ps->trusted); i++) {
-		if (X509_cmp(sk_X509_value(ps->trusted, i), x) == 0)
+	for (i = 0; i < sk_X509_num(trusted); i++) {
+		if (X509_cmp(sk_X509_value(trusted, i), x) == 0)
 			return 1;
 	}
 	return 0;
@@ -715,11 +852,13 @@ pkcs11_describe(struct cs_source *src, json_t **out)
 	struct pkcs11_source *ps = p11_source(src);
 	struct cs_p11_entry *e = NULL;
 	json_t *o = NULL, *keys, *item;
+	STACK_OF(X509) *trusted;	/* the whole set: ps->trusted */
 	size_t n = 0, i;
 	int r;
 
 	*out = NULL;
-	if ((r = open_and_login(ps)) != 0 || (r = load_trusted(ps, NULL)) != 0 ||
+	if ((r = open_and_login(ps)) != 0 ||
+	    (r = load_trusted(ps, NULL, &trusted)) != 0 ||
 	    (r = cs_p11_list(src->ctx, ps->tok, &e, &n)) != 0)
 		return r;
 	o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:s},s:[]}", "uri", src->uri,
@@ -739,7 +878,7 @@ pkcs11_describe(struct cs_source *src, json_t **out)
 		    json_array_append_new(keys, item) != 0)
 			goto nomem;
 		if (e[i].cert != NULL && json_object_set_new(item,
-		    "trusted_signer", json_boolean(is_trusted(ps, e[i].cert)))
+		    "trusted_signer", json_boolean(is_trusted(trusted, e[i].cert)))
 		    != 0)
 			goto nomem;
 	}
@@ -758,7 +897,7 @@ const struct cs_source_ops cs_source_pkcs11_ops = {
 	.free = pkcs11_free,
 	.find_key = pkcs11_find_key,
 	.trusted_signers = pkcs11_trusted_signers,
-	.trusted_signers_known = pkcs11_trusted_signers_known,
+	.trusted_signers_for = pkcs11_trusted_signers_for,
 	.signer_key = pkcs11_signer_key,
 	.add_trusted_signer = pkcs11_add_trusted_signer,
 	.list_keys = pkcs11_list_keys,

@@ -184,12 +184,12 @@ cs_source_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 }
 
 int
-cs_source_trusted_signers_known(struct cs_source *src, STACK_OF(X509) *into,
-    STACK_OF(X509) *known)
+cs_source_trusted_signers_for(struct cs_source *src, STACK_OF(X509) *into,
+    const struct cs_signer_query *q)
 {
-	if (src->ops->trusted_signers_known == NULL)
+	if (src->ops->trusted_signers_for == NULL)
 		return src->ops->trusted_signers(src, into);
-	return src->ops->trusted_signers_known(src, into, known);
+	return src->ops->trusted_signers_for(src, into, q);
 }
 
 int

@@ -346,10 +346,12 @@ load_signers(struct store_source *ss, STACK_OF(X509) *known)
 	    -1, fresh ? ss->keysfd : -1, known, ss->signers);
 }
 
+/* q's identifiers are not used: a store holds a few signers. */
 static int
-store_trusted_signers_known(struct cs_source *src, STACK_OF(X509) *into,
-    STACK_OF(X509) *known)
+store_trusted_signers_for(struct cs_source *src, STACK_OF(X509) *into,
+    const struct cs_signer_query *q)
 {
+	STACK_OF(X509) *known = q != NULL ? q->carried : NULL;
 	struct store_source *ss = store_source(src);
 	X509 *cert;
 	int i, r;
@@ -388,7 +390,7 @@ store_trusted_signers_known(struct cs_source *src, STACK_OF(X509) *into,
 static int
 store_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 {
-	return store_trusted_signers_known(src, into, NULL);
+	return store_trusted_signers_for(src, into, NULL);
 }
 
 static int
@@ -492,7 +494,7 @@ const struct cs_source_ops cs_source_store_ops = {
 	.find_key = store_find_key,
 	.find_first_key = store_find_first_key,
 	.trusted_signers = store_trusted_signers,
-	.trusted_signers_known = store_trusted_signers_known,
+	.trusted_signers_for = store_trusted_signers_for,
 	.list_keys = store_list_keys,
 	.describe = store_describe,
 	.add_trusted_signer = store_add_trusted_signer,

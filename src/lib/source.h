@@ -29,6 +29,20 @@
 
 struct cs_source;
 
+/*
+ * What one SignedData being verified asks of the trusted signers: the
+ * certificates it carries (parsed already) and every identifier by which
+ * it can name a trusted signer - its SignerInfos' signer identifiers and
+ * its certificates' subject and authority key identifiers (which the
+ * pair succession looks up, succession.c).  A trusted signer none of
+ * them names plays no part in the verification.  Borrowed.
+ */
+struct cs_signer_query {
+	STACK_OF(X509)			*carried;
+	const struct cs_recipient_id	*ids;
+	size_t				 nids;
+};
+
 struct cs_source_ops {
 	const char *scheme;	/* "file", "pkcs11", "store" (no colon) */
 
@@ -69,12 +83,14 @@ struct cs_source_ops {
 	int (*trusted_signers)(struct cs_source *src, STACK_OF(X509) *into);
 
 	/*
-	 * optional: trusted_signers, told of certificates already parsed
-	 * (the ones the SignedData being verified carries), which it may
-	 * take instead of parsing the same bytes again.  The same result.
+	 * optional: trusted_signers for the verification of one SignedData
+	 * (struct cs_signer_query): it may take a certificate the
+	 * SignedData carries instead of parsing the same bytes again, and
+	 * leave out trusted signers that none of the query's identifiers
+	 * names.  Every trusted signer the query names is added.
 	 */
-	int (*trusted_signers_known)(struct cs_source *src,
-	    STACK_OF(X509) *into, STACK_OF(X509) *known);
+	int (*trusted_signers_for)(struct cs_source *src,
+	    STACK_OF(X509) *into, const struct cs_signer_query *q);
 
 	/*
 	 * optional: the key this source signs with (certseal-admin seal
@@ -149,9 +165,9 @@ int cs_source_find_each(struct cs_source *src,
     const struct cs_key **out);
 int cs_source_trusted_signers(struct cs_source *src, STACK_OF(X509) *into);
 
-/* trusted_signers_known where the source has it, else trusted_signers. */
-int cs_source_trusted_signers_known(struct cs_source *src,
-    STACK_OF(X509) *into, STACK_OF(X509) *known);
+/* trusted_signers_for where the source has it, else trusted_signers. */
+int cs_source_trusted_signers_for(struct cs_source *src,
+    STACK_OF(X509) *into, const struct cs_signer_query *q);
 int cs_source_signer_key(struct cs_source *src, const struct cs_key **out);
 int cs_source_describe(struct cs_source *src, json_t **out);
 /* CERTSEAL_E_UNSUPPORTED when the provider cannot record signers. */

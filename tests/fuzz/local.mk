@@ -9,7 +9,7 @@ EXTRA_DIST += tests/fuzz/fuzz-common.h tests/fuzz/run-fuzzers.sh \
 
 if ENABLE_FUZZING
 FUZZ_TARGETS = fuzz-open fuzz-inspect fuzz-uri fuzz-p12 fuzz-profile \
-	fuzz-report
+	fuzz-report fuzz-cert-ident
 noinst_PROGRAMS += $(FUZZ_TARGETS)
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fuzz \
 	-I$(top_srcdir)/src/admin \
@@ -43,6 +43,11 @@ fuzz_report_SOURCES = tests/fuzz/fuzz-report.c $(FUZZ_COMMON)
 fuzz_report_CPPFLAGS = $(FUZZ_CPPFLAGS)
 fuzz_report_LDFLAGS = $(FUZZ_LINKFLAGS)
 fuzz_report_LDADD = $(FUZZ_LDADD)
+
+fuzz_cert_ident_SOURCES = tests/fuzz/fuzz-cert-ident.c $(FUZZ_COMMON)
+fuzz_cert_ident_CPPFLAGS = $(FUZZ_CPPFLAGS)
+fuzz_cert_ident_LDFLAGS = $(FUZZ_LINKFLAGS)
+fuzz_cert_ident_LDADD = $(FUZZ_LDADD)
 
 fuzz: $(FUZZ_TARGETS)
 	$(SHELL) $(top_srcdir)/tests/fuzz/run-fuzzers.sh --no-build \

@@ -31,7 +31,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$targets" ] ||
-	targets="fuzz-open fuzz-inspect fuzz-uri fuzz-p12 fuzz-profile fuzz-report"
+	targets="fuzz-open fuzz-inspect fuzz-uri fuzz-p12 fuzz-profile fuzz-report
+	    fuzz-cert-ident"
 
 if [ "$build" = yes ]; then
 	if ! command -v clang >/dev/null 2>&1; then

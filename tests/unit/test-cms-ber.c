@@ -925,6 +925,150 @@ test_signed_detach(void)
 	free(b.p);
 }
 
+/* der with every constructed element re-encoded with indefinite length. */
+static struct buf
+indefinite(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der, *end = der + len, *at;
+	struct buf out = { NULL, 0 }, body;
+	struct cs_ber e;
+
+	while (p < end) {
+		at = p;
+		if (cs_ber_next(&p, end, &e) != 0)
+			abort();
+		if (e.cons) {
+			body = indefinite(e.body, (size_t)(e.end - e.body));
+			out = cat(out, tlv(at[0], body, 1));
+		} else
+			out = cat(out, bytes(at, (size_t)(p - at)));
+	}
+	return out;
+}
+
+/* cs_cert_ident_read on der must say what OpenSSL's parse of it says. */
+static void
+ident_agrees(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	struct cs_cert_ident id;
+	const ASN1_OCTET_STRING *skid;
+	X509 *x;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x = d2i_X509(NULL, &p, (long)len));
+	CU_ASSERT_EQUAL_FATAL(cs_cert_ident_read(der, len, &id), 0);
+	CU_ASSERT(X509_NAME_cmp(id.issuer, X509_get_issuer_name(x)) == 0);
+	CU_ASSERT(ASN1_INTEGER_cmp(id.serial, X509_get0_serialNumber(x)) == 0);
+	skid = X509_get0_subject_key_id(x);
+	CU_ASSERT((skid == NULL) == (id.skid == NULL));
+	if (skid != NULL && id.skid != NULL)
+		CU_ASSERT(ASN1_OCTET_STRING_cmp(skid, id.skid) == 0);
+	cs_cert_ident_release(&id);
+	X509_free(x);
+}
+
+/* A certificate of the given version, without extensions unless ext. */
+static X509 *
+plain_cert(EVP_PKEY *key, long version, X509_EXTENSION *ext, int twice)
+{
+	X509 *x = X509_new();
+	X509_NAME *nm = X509_NAME_new();
+
+	CU_ASSERT_FATAL(x != NULL && nm != NULL);
+	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"plain", -1, -1, 0);
+	X509_set_version(x, version);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 0x7fabcdef);
+	X509_set_issuer_name(x, nm);
+	X509_set_subject_name(x, nm);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, key);
+	if (ext != NULL) {
+		X509_add_ext(x, ext, -1);
+		if (twice)
+			X509_add_ext(x, ext, -1);
+	}
+	CU_ASSERT_FATAL(X509_sign(x, key, EVP_sha256()) > 0);
+	X509_NAME_free(nm);
+	return x;
+}
+
+/*
+ * Who a certificate is, without parsing it: the same issuer, serial and
+ * SKID as OpenSSL's parse, in DER and in BER; anything else refused.
+ */
+static void
+test_cert_ident(void)
+{
+	EVP_PKEY *key = tu_make_key("ec-p256");
+	X509_EXTENSION *skid_ext;
+	ASN1_OCTET_STRING *kid = ASN1_OCTET_STRING_new();
+	struct cs_cert_ident id;
+	struct cs_recipient_id rid;
+	X509 *certs[6];
+	unsigned char *der;
+	struct buf ber;
+	size_t i, cut;
+	int len;
+
+	CU_ASSERT_FATAL(key != NULL && kid != NULL);
+	ASN1_OCTET_STRING_set(kid, (const unsigned char *)"0123456789", 10);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(skid_ext = X509V3_EXT_i2d(
+	    NID_subject_key_identifier, 0, kid));
+	certs[0] = tu_make_cert(key, "with skid", -60, 3600, 1);
+	certs[1] = tu_make_cert(key, "without skid", -60, 3600, 0);
+	certs[2] = plain_cert(key, X509_VERSION_1, NULL, 0);
+	certs[3] = plain_cert(key, X509_VERSION_3, NULL, 0);
+	certs[4] = plain_cert(key, X509_VERSION_3, skid_ext, 0);
+	/* Two SKIDs: none, as X509_get0_subject_key_id says. */
+	certs[5] = plain_cert(key, X509_VERSION_3, skid_ext, 1);
+	for (i = 0; i < 6; i++) {
+		CU_ASSERT_PTR_NOT_NULL_FATAL(certs[i]);
+		der = NULL;
+		CU_ASSERT_FATAL((len = i2d_X509(certs[i], &der)) > 0);
+		ident_agrees(der, (size_t)len);
+		ber = indefinite(der, (size_t)len);
+		ident_agrees(ber.p, ber.len);
+		free(ber.p);
+		/* Cut short or followed by a byte: not a certificate. */
+		for (cut = 0; cut < (size_t)len; cut++)
+			CU_ASSERT(cs_cert_ident_read(der, cut, &id) == -1);
+		der = OPENSSL_realloc(der, (size_t)len + 1);
+		der[len] = 0;
+		CU_ASSERT(cs_cert_ident_read(der, (size_t)len + 1, &id) == -1);
+		/* Named as cs_recipient_id_matches would name it. */
+		CU_ASSERT_EQUAL_FATAL(cs_cert_ident_read(der, (size_t)len,
+		    &id), 0);
+		memset(&rid, 0, sizeof(rid));
+		rid.issuer = X509_get_issuer_name(certs[i]);
+		rid.serial = X509_get0_serialNumber(certs[i]);
+		CU_ASSERT(cs_cert_ident_named(&id, &rid, 1) == 1);
+		rid.serial = X509_get0_serialNumber(certs[i == 0 ? 1 : 0]);
+		CU_ASSERT(cs_cert_ident_named(&id, &rid, 1) ==
+		    cs_recipient_id_matches(&rid, certs[i]));
+		memset(&rid, 0, sizeof(rid));
+		rid.keyid = kid;
+		CU_ASSERT(cs_cert_ident_named(&id, &rid, 1) ==
+		    cs_recipient_id_matches(&rid, certs[i]));
+		CU_ASSERT(cs_cert_ident_named(&id, &rid, 1) == (i == 4));
+		rid.keyid = X509_get0_subject_key_id(certs[0]);
+		CU_ASSERT(cs_cert_ident_named(&id, &rid, 1) == (i == 0));
+		CU_ASSERT(cs_cert_ident_named(&id, &rid, 0) == 0);
+		cs_cert_ident_release(&id);
+		OPENSSL_free(der);
+	}
+	/* Not certificates at all. */
+	CU_ASSERT(cs_cert_ident_read((const uint8_t *)"\x30\x00", 2, &id) == -1);
+	CU_ASSERT(cs_cert_ident_read((const uint8_t *)"\x04\x00", 2, &id) == -1);
+	CU_ASSERT(cs_cert_ident_read(NULL, 0, &id) == -1);
+	for (i = 0; i < 6; i++)
+		X509_free(certs[i]);
+	X509_EXTENSION_free(skid_ext);
+	ASN1_OCTET_STRING_free(kid);
+	EVP_PKEY_free(key);
+}
+
 int
 main(void)
 {
@@ -935,6 +1079,8 @@ main(void)
 		{ "counts bounded before the parse", test_counts },
 		{ "authAttrs recognised", test_auth_attrs },
 		{ "certificate index", test_cert_index },
+		{ "who a certificate is, without parsing it",
+		    test_cert_ident },
 		{ "recipients from the encoding", test_raw_recipients },
 		{ "recipient keys bounded before the parse",
 		    test_recipient_counts },

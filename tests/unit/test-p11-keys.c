@@ -902,6 +902,124 @@ test_cert_parsed_once_or_known(void)
 	OPENSSL_free(der);
 }
 
+/*
+ * A token shared with other applications holds certificates that no
+ * SignedData names.  They are trusted signers by the rule (no private key
+ * on the token is theirs), but an open is not to parse them: the sources
+ * are told whom the SignedData can name (cert-ident.c reads that without
+ * a parse), and answer for those as the whole set does.
+ */
+static void
+test_trusted_named(void)
+{
+	enum { NFOREIGN = 30 };
+	X509 *foreign[NFOREIGN];
+	struct cs_recipient_id ids[3];
+	struct cs_signer_query q;
+	struct cs_p11_token *sh = NULL;
+	struct cs_source *src = NULL;
+	STACK_OF(X509) *t;
+	EVP_PKEY *fk, *soft = NULL;
+	certseal_ctx *c2 = NULL;
+	certseal_config *cfg = NULL;
+	const ASN1_OCTET_STRING *lid = X509_get0_subject_key_id(rsa_enc);
+	uint8_t *sealed = NULL;
+	size_t sealedlen = 0, i;
+	unsigned long p0;
+	char cn[32];
+	const char *uri = "pkcs11:token=shared?module-path=" SOFTHSM_PATH;
+
+	/* The client's pair, the admin's signer and thirty strangers. */
+	CU_ASSERT_EQUAL_FATAL(open_login("shared", &sh), 0);
+	CU_ASSERT_EQUAL_FATAL(cs_p11_export_key(ctx, admin, lid->data,
+	    (size_t)lid->length, &soft), 0);
+	CU_ASSERT_EQUAL_FATAL(cs_p11_import_key(ctx, sh, soft, rsa_enc, NULL,
+	    "pair", 0), 0);
+	cs_p11_token_unref(sh);
+	setenv("CERTSEAL_PIN", TP_PIN, 1);
+	CU_ASSERT_EQUAL_FATAL(certseal_ctx_new(&c2), 0);
+	CU_ASSERT_EQUAL_FATAL(cs_source_new(c2, uri, &src), 0);
+	CU_ASSERT_EQUAL_FATAL(cs_source_add_trusted_signer(src, rsa_sign), 0);
+	for (i = 0; i < NFOREIGN; i++) {
+		snprintf(cn, sizeof(cn), "stranger-%zu", i);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(fk = tu_make_key("ec-p256"));
+		foreign[i] = tu_make_cert_simple(fk, cn);
+		EVP_PKEY_free(fk);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(foreign[i]);
+		CU_ASSERT_EQUAL_FATAL(cs_source_add_trusted_signer(src,
+		    foreign[i]), 0);
+	}
+	cs_source_free(src);
+	src = NULL;
+
+	/* The whole set: every certificate without a key. */
+	CU_ASSERT_EQUAL_FATAL(cs_source_new(c2, uri, &src), 0);
+	t = sk_X509_new_null();
+	CU_ASSERT_EQUAL(cs_source_trusted_signers(src, t), 0);
+	CU_ASSERT_EQUAL(sk_X509_num(t), NFOREIGN + 1);
+	CU_ASSERT(has_cert(t, rsa_sign) && !has_cert(t, rsa_enc));
+	sk_X509_pop_free(t, X509_free);
+	cs_source_free(src);
+
+	/*
+	 * Named by issuer and serial, by SKID, and the pair's own
+	 * certificate (its key is on the token: still not a signer).
+	 */
+	memset(ids, 0, sizeof(ids));
+	ids[0].issuer = X509_get_issuer_name(foreign[3]);
+	ids[0].serial = X509_get0_serialNumber(foreign[3]);
+	ids[1].keyid = X509_get0_subject_key_id(foreign[7]);
+	ids[2].keyid = lid;
+	q.carried = NULL;
+	q.ids = ids;
+	q.nids = 3;
+	CU_ASSERT_EQUAL_FATAL(cs_source_new(c2, uri, &src), 0);
+	t = sk_X509_new_null();
+	p0 = cs_p11_cert_parses();
+	CU_ASSERT_EQUAL(cs_source_trusted_signers_for(src, t, &q), 0);
+	CU_ASSERT_EQUAL(sk_X509_num(t), 2);
+	CU_ASSERT(has_cert(t, foreign[3]) && has_cert(t, foreign[7]));
+	CU_ASSERT(cs_p11_cert_parses() - p0 <= 3);
+	sk_X509_pop_free(t, X509_free);
+	cs_source_free(src);
+	/* Named nowhere on the token: nobody, and nothing parsed. */
+	ids[0].serial = X509_get0_serialNumber(foreign[4]);
+	ids[1].keyid = X509_get0_subject_key_id(ec_sign);
+	q.nids = 2;
+	CU_ASSERT_EQUAL_FATAL(cs_source_new(c2, uri, &src), 0);
+	t = sk_X509_new_null();
+	p0 = cs_p11_cert_parses();
+	CU_ASSERT_EQUAL(cs_source_trusted_signers_for(src, t, &q), 0);
+	CU_ASSERT_EQUAL(sk_X509_num(t), 0);
+	CU_ASSERT_EQUAL(cs_p11_cert_parses() - p0, 0);
+	sk_X509_pop_free(t, X509_free);
+	cs_source_free(src);
+
+	/* An open: the signer is taken from the SignedData, no stranger parsed. */
+	CU_ASSERT_EQUAL_FATAL(certseal_ctx_add_source(c2, uri), 0);
+	CU_ASSERT_EQUAL_FATAL(seal_signed_by(rsa_sign, 0, &sealed,
+	    &sealedlen), 0);
+	p0 = cs_p11_cert_parses();
+	CU_ASSERT_EQUAL(certseal_open_mem(c2, sealed, sealedlen, "shared",
+	    &cfg), 0);
+	CU_ASSERT(cs_p11_cert_parses() - p0 <= 1);
+	certseal_config_free(cfg);
+	cfg = NULL;
+	/* Signed by the pair's key: still refused. */
+	free(sealed);
+	CU_ASSERT_EQUAL_FATAL(seal_signed_by(rsa_enc, 1, &sealed,
+	    &sealedlen), 0);
+	CU_ASSERT_EQUAL(certseal_open_mem(c2, sealed, sealedlen, "forged",
+	    &cfg), CERTSEAL_E_UNTRUSTED);
+	CU_ASSERT_PTR_NULL(cfg);
+	unsetenv("CERTSEAL_PIN");
+	certseal_ctx_free(c2);
+	for (i = 0; i < NFOREIGN; i++)
+		X509_free(foreign[i]);
+	EVP_PKEY_free(soft);
+	free(sealed);
+}
+
 static const struct cu_case cases[] = {
 	{ "keygen RSA/EC, sign/encrypt, extractable flags", test_keygen },
 	{ "OAEP-SHA1 native, OAEP-SHA256 via raw RSA",
@@ -920,6 +1038,8 @@ static const struct cu_case cases[] = {
 	    test_cert_parsed_once_or_known },
 	{ "token listed once per open; late pairs found",
 	    test_listing_per_open },
+	{ "a shared token's strangers not parsed at an open",
+	    test_trusted_named },
 };
 
 int
@@ -929,7 +1049,8 @@ main(void)
 
 	if (tp_setup() != 0 || tp_token("admin") != 0 ||
 	    tp_token("client") != 0 || tp_token("foreign") != 0 ||
-	    tp_token("trust") != 0 || tp_token("pinned") != 0) {
+	    tp_token("trust") != 0 || tp_token("pinned") != 0 ||
+	    tp_token("shared") != 0) {
 		fprintf(stderr, "cannot create SoftHSM2 tokens\n");
 		tp_cleanup();
 		return 99;

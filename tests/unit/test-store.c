@@ -1388,7 +1388,7 @@ known_store_signers(certseal_ctx *ctx, STACK_OF(X509) *known)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(signers);
 	CU_ASSERT_FATAL(cs_source_new(ctx, "store:LocalMachine/Known",
 	    &src) == 0);
-	CU_ASSERT(cs_source_trusted_signers_known(src, signers, known) == 0);
+	CU_ASSERT(cs_source_trusted_signers_for(src, signers, &(struct cs_signer_query){ known, NULL, 0 }) == 0);
 	cs_source_free(src);
 	return signers;
 }
