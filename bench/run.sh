@@ -376,6 +376,47 @@ done
 printf -- '- sealed file sizes: 1 pair %s bytes, 100 pairs %s, 1 000 pairs %s.\n' \
     "$(wc -c <r1.sealed)" "$(wc -c <r100.sealed)" "$(wc -c <r1000.sealed)" >>notes
 
+# --- 4b. a token shared with other applications --------------------------
+say "4b. a token that also holds 200 other applications' certificates"
+softhsm2-util --init-token --free --label certseal-shared \
+    --so-pin bench-so-1234 --pin "$PIN" >/dev/null
+p11s() {
+	pkcs11-tool --module "$SOFTHSM" --token-label certseal-shared \
+	    --login --pin "$PIN" "$@" >/dev/null 2>&1
+}
+p11s --write-object client.key.der --type privkey --id "$SKID" \
+    --label client --usage-decrypt
+p11s --write-object client.crt.der --type cert --id "$SKID" --label client
+p11s --write-object signer.crt.der --type cert --id 5151 --label signer
+# Certificates with no private key on the token (CA and peer
+# certificates of other applications): trusted signers by the rule, and
+# named by no file certseal opens.
+i=0
+while [ $i -lt 200 ]; do
+	openssl x509 -in "rc/r$i.crt" -outform DER -out other.der
+	p11s --write-object other.der --type cert --id "$(printf 'a0%04x' $i)" \
+	    --label "other-$i"
+	i=$((i + 1))
+done
+P11SH="pkcs11:token=certseal-shared?module-path=$SOFTHSM&pin-source=$W/pin"
+"$CS" -s "$P11SH" --accept-encrypted-data-only open c8k.sealed |
+    cmp -s - config8k || { echo "bench: the shared token does not open" >&2; exit 1; }
+r=0
+while [ $r -lt $ROUNDS ]; do
+	measure shared "$CS" -s "$P11SH" --accept-encrypted-data-only \
+	    open c8k.sealed
+	measure sharedfloor "$FLOOR" "$SOFTHSM" certseal-shared "$W/pin" "$SKID"
+	r=$((r + 1))
+done
+m=$(median shared.times)
+f=$(median sharedfloor.times)
+printf -- '- shared token (the client pair, the signer and 200 other certificates without keys), CPU medians: certseal %s ms, bench-floor on that token %s ms.\n' \
+    "$(ms "$(median shared.cpu)")" "$(ms "$(median sharedfloor.cpu)")" >>notes
+row "token with 200 other certificates: certseal open" "$(ms "$m") ms" \
+    "$(ratio "$m" "$f") x its floor" "" ""
+row "token with 200 other certificates: bench-floor" "$(ms "$f") ms" \
+    "1.00" "" ""
+
 # --- 5. size ----------------------------------------------------------------
 say "5. size: 1 MiB and 64 MiB configurations"
 # tv FILE COMMAND...: runs COMMAND under GNU time (for the peak; its
