@@ -82,12 +82,18 @@ key_by_id(certseal_ctx *ctx, struct cs_p11_token *tok,
 static int
 recipient_cert(certseal_ctx *ctx, struct cs_p11_token *tok,
     struct cs_p11_index *idx, size_t i, const struct cs_recipient_id *rid,
+    const struct cs_p11_cert_filter *filter,
     const struct cs_p11_object **keyp)
 {
 	const struct cs_p11_object *o = &idx->certs[i].obj;
 	X509 *x;
 
-	if (o->idlen == 0 || (x = cs_p11_cert_x509(&idx->certs[i], NULL)) == NULL ||
+	if (o->idlen == 0)
+		return 0;
+	if (idx->certs[i].x == NULL && filter != NULL &&
+	    !filter->may_be(filter->arg, i, rid))
+		return 0;
+	if ((x = cs_p11_cert_x509(&idx->certs[i], NULL)) == NULL ||
 	    !cs_recipient_id_matches(rid, x))
 		return 0;
 	return (*keyp = key_by_id(ctx, tok, idx, o->id, o->idlen)) != NULL;
@@ -96,6 +102,7 @@ recipient_cert(certseal_ctx *ctx, struct cs_p11_token *tok,
 int
 cs_p11_index_recipient(certseal_ctx *ctx, struct cs_p11_token *tok,
     struct cs_p11_index *idx, const struct cs_recipient_id *rid,
+    const struct cs_p11_cert_filter *filter,
     const struct cs_p11_object **keyp, X509 **certp)
 {
 	const struct cs_p11_object *key = NULL;
@@ -113,14 +120,14 @@ cs_p11_index_recipient(certseal_ctx *ctx, struct cs_p11_token *tok,
 	for (i = 0; kl > 0 && i < idx->ncerts; i++) {
 		if (idx->certs[i].obj.idlen != kl ||
 		    memcmp(idx->certs[i].obj.id, rid->keyid->data, kl) != 0 ||
-		    !recipient_cert(ctx, tok, idx, i, rid, &key))
+		    !recipient_cert(ctx, tok, idx, i, rid, filter, &key))
 			continue;
 		*keyp = key;
 		*certp = idx->certs[i].x;
 		return 0;
 	}
 	for (i = 0; i < idx->ncerts; i++) {
-		if (!recipient_cert(ctx, tok, idx, i, rid, &key))
+		if (!recipient_cert(ctx, tok, idx, i, rid, filter, &key))
 			continue;
 		*keyp = key;
 		*certp = idx->certs[i].x;
@@ -149,7 +156,7 @@ cs_p11_find_recipient(certseal_ctx *ctx, struct cs_p11_token *tok,
 	*certp = NULL;
 	memset(&idx, 0, sizeof(idx));
 	if ((r = cs_p11_index_read(ctx, tok, &idx)) != 0 ||
-	    (r = cs_p11_index_recipient(ctx, tok, &idx, rid, &key,
+	    (r = cs_p11_index_recipient(ctx, tok, &idx, rid, NULL, &key,
 	    &cert)) != 0 ||
 	    (r = cs_p11_key_pkey(ctx, tok, key, cert, &pkey)) != 0)
 		goto out;

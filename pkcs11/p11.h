@@ -372,6 +372,17 @@ int cs_p11_delete_id(certseal_ctx *ctx, struct cs_p11_token *tok,
 /* ---- p11-index.c: a token listed once ---- */
 
 /* The certificates and private keys of a token. */
+/*
+ * What a caller of cs_p11_index_recipient knows without parsing: may_be
+ * says 0 when certificate i of the index cannot be the one rid names
+ * (certseal reads that from the encoding, src/lib/cert-ident.c), and that
+ * certificate is then not parsed.  Optional everywhere (NULL).
+ */
+struct cs_p11_cert_filter {
+	int	(*may_be)(void *arg, size_t i, const struct cs_recipient_id *rid);
+	void	*arg;
+};
+
 struct cs_p11_index {
 	struct cs_p11_cert	*certs;
 	size_t			 ncerts;
@@ -394,6 +405,7 @@ void cs_p11_index_release(struct cs_p11_index *idx);
  */
 int cs_p11_index_recipient(certseal_ctx *ctx, struct cs_p11_token *tok,
     struct cs_p11_index *idx, const struct cs_recipient_id *rid,
+    const struct cs_p11_cert_filter *filter,
     const struct cs_p11_object **key, X509 **cert);
 
 /*

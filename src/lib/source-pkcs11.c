@@ -73,6 +73,14 @@ struct pkcs11_source {
 	struct cs_p11_index index;
 	unsigned long	 index_serial;
 	int		 index_valid;
+	/*
+	 * Who each certificate of the index is, read without parsing it
+	 * (cert-ident.c) when first asked: state 0 unread, 1 read, -1 not
+	 * readable that way (then it may be anyone).  Goes with the index.
+	 */
+	struct cs_cert_ident *idents;
+	signed char	*ident_state;
+	size_t		 nidents;
 	struct cs_error_saved login;	/* bad/locked PIN: not resent */
 };
 
@@ -121,6 +129,20 @@ pkcs11_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
 }
 
 static void
+idents_release(struct pkcs11_source *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->nidents; i++)
+		cs_cert_ident_release(&ps->idents[i]);
+	free(ps->idents);
+	free(ps->ident_state);
+	ps->idents = NULL;
+	ps->ident_state = NULL;
+	ps->nidents = 0;
+}
+
+static void
 pkcs11_free(struct cs_source *src)
 {
 	struct pkcs11_source *ps = p11_source(src);
@@ -131,6 +153,7 @@ pkcs11_free(struct cs_source *src)
 	key_free(ps->signer);
 	sk_X509_pop_free(ps->trusted, X509_free);
 	sk_X509_pop_free(ps->trusted_for, X509_free);
+	idents_release(ps);
 	cs_p11_index_release(&ps->index);
 	/* The token, its session and login stay cached for the process. */
 	cs_p11_token_unref(ps->tok);
@@ -163,6 +186,45 @@ open_and_login(struct pkcs11_source *ps)
 }
 
 /* The token's listing for the current open, read when there is none. */
+/*
+ * Whether certificate i of the index can be one that ids name: always
+ * when it is parsed already or its identity cannot be read without a
+ * parse, else when ids name its identity.  A token shared with other
+ * applications holds certificates no file names, and parsing each costs
+ * what the whole open does.
+ */
+static int
+index_cert_named(struct pkcs11_source *ps, size_t i,
+    const struct cs_recipient_id *ids, size_t n)
+{
+	const struct cs_p11_cert *c = &ps->index.certs[i];
+
+	if (c->x != NULL)
+		return 1;
+	if (ps->idents == NULL) {
+		ps->idents = calloc(ps->index.ncerts, sizeof(*ps->idents));
+		ps->ident_state = calloc(ps->index.ncerts,
+		    sizeof(*ps->ident_state));
+		if (ps->idents == NULL || ps->ident_state == NULL) {
+			idents_release(ps);
+			return 1;	/* parsed, as without the filter */
+		}
+		ps->nidents = ps->index.ncerts;
+	}
+	if (ps->ident_state[i] == 0)
+		ps->ident_state[i] = cs_cert_ident_read(c->der, c->len,
+		    &ps->idents[i]) == 0 ? 1 : -1;
+	return ps->ident_state[i] < 0 ||
+	    cs_cert_ident_named(&ps->idents[i], ids, n);
+}
+
+/* cs_p11_cert_filter for the index's recipient search. */
+static int
+may_be_recipient(void *arg, size_t i, const struct cs_recipient_id *rid)
+{
+	return index_cert_named(arg, i, rid, 1);
+}
+
 static int
 ensure_index(struct pkcs11_source *ps)
 {
@@ -173,6 +235,7 @@ ensure_index(struct pkcs11_source *ps)
 		return 0;
 	if ((r = cs_p11_index_read(ctx, ps->tok, &ps->index)) != 0)
 		return r;
+	idents_release(ps);
 	ps->index_valid = 1;
 	ps->index_serial = ctx->open_serial;
 	return 0;
@@ -202,6 +265,7 @@ pkcs11_find_key(struct cs_source *src, const struct cs_recipient_id *id,
     const struct cs_key **out)
 {
 	struct pkcs11_source *ps = p11_source(src);
+	struct cs_p11_cert_filter filter;
 	const struct cs_p11_object *obj;
 	struct cs_key *k = NULL;
 	EVP_PKEY *pkey = NULL;
@@ -219,9 +283,11 @@ pkcs11_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 			return 0;
 		}
 	}
+	filter.may_be = may_be_recipient;
+	filter.arg = ps;
 	if ((r = ensure_index(ps)) != 0 ||
 	    (r = cs_p11_index_recipient(src->ctx, ps->tok, &ps->index, id,
-	    &obj, &cert)) != 0)
+	    &filter, &obj, &cert)) != 0)
 		return r;
 	if (cert == NULL) {
 		/* CMS needs the certificate to pick the recipient safely. */
@@ -456,37 +522,32 @@ judge(struct pkcs11_source *ps, struct privkeys *pk, X509 *x,
 	return extractable ? TRUST_HAS_KEY : TRUST_OWN_SIGNER;
 }
 
-/*
- * Whether certificate c can be one that q names: always without a query
- * with identifiers; else when its identity (read without parsing it,
- * cert-ident.c) is named, or cannot be read that way.  A token shared
- * with other applications holds certificates no SignedData names, and
- * parsing each costs what the whole open does.
- */
+/* index_cert_named for a certificate outside the index (a URI's). */
 static int
-named_by(const struct cs_p11_cert *c, const struct cs_signer_query *q)
+cert_named(const struct cs_p11_cert *c, const struct cs_recipient_id *ids,
+    size_t n)
 {
 	struct cs_cert_ident id;
 	int named;
 
-	if (q == NULL || q->ids == NULL || c->x != NULL)
+	if (c->x != NULL || cs_cert_ident_read(c->der, c->len, &id) != 0)
 		return 1;
-	if (cs_cert_ident_read(c->der, c->len, &id) != 0)
-		return 1;
-	named = cs_cert_ident_named(&id, q->ids, q->nids);
+	named = cs_cert_ident_named(&id, ids, n);
 	cs_cert_ident_release(&id);
 	return named;
 }
 
 /*
- * The certificates of certs that the trust rule trusts (judge), of those
- * q names (named_by), pushed onto trusted.  A certificate q carries with
- * the same encoding is taken instead of parsing the token's copy.
+ * The certificates of certs (the index's, or those a URI names) that the
+ * trust rule trusts (judge), of those q names when it has identifiers,
+ * pushed onto trusted.  A certificate q carries with the same encoding is
+ * taken instead of parsing the token's copy.
  */
 static int
 judge_certs(struct pkcs11_source *ps, struct cs_p11_cert *certs,
     size_t ncerts, const struct cs_signer_query *q, STACK_OF(X509) *trusted)
 {
+	int from_index = certs == ps->index.certs;
 	certseal_ctx *ctx = ps->base.ctx;
 	struct privkeys pk;
 	size_t i;
@@ -503,7 +564,9 @@ judge_certs(struct pkcs11_source *ps, struct cs_p11_cert *certs,
 		goto out;
 	}
 	for (i = 0; i < ncerts; i++) {
-		if (!named_by(&certs[i], q) ||
+		if ((q != NULL && q->ids != NULL && !(from_index ?
+		    index_cert_named(ps, i, q->ids, q->nids) :
+		    cert_named(&certs[i], q->ids, q->nids))) ||
 		    (x = cs_p11_cert_x509(&certs[i], q != NULL ? q->carried :
 		    NULL)) == NULL ||
 		    judge(ps, &pk, x, &certs[i].obj) == TRUST_HAS_KEY)

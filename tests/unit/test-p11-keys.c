@@ -913,7 +913,7 @@ static void
 test_trusted_named(void)
 {
 	enum { NFOREIGN = 30 };
-	X509 *foreign[NFOREIGN];
+	X509 *foreign[NFOREIGN], *to[6];
 	struct cs_recipient_id ids[3];
 	struct cs_signer_query q;
 	struct cs_p11_token *sh = NULL;
@@ -1005,6 +1005,32 @@ test_trusted_named(void)
 	CU_ASSERT(cs_p11_cert_parses() - p0 <= 1);
 	certseal_config_free(cfg);
 	cfg = NULL;
+	/*
+	 * Sealed to five others first: their recipients are looked for on
+	 * the token without parsing its strangers.
+	 */
+	free(sealed);
+	for (i = 0; i < 5; i++) {
+		/* RSA, like the pair: listed before it, in this order. */
+		CU_ASSERT_PTR_NOT_NULL_FATAL(fk = tu_make_key("rsa-2048"));
+		to[i] = tu_make_cert_simple(fk, "elsewhere");
+		EVP_PKEY_free(fk);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(to[i]);
+	}
+	to[5] = rsa_enc;
+	CU_ASSERT_EQUAL_FATAL(seal_to(to, 6, rsa_sign, 0, &sealed,
+	    &sealedlen), 0);
+	certseal_ctx_free(c2);
+	CU_ASSERT_EQUAL_FATAL(certseal_ctx_new(&c2), 0);
+	CU_ASSERT_EQUAL_FATAL(certseal_ctx_add_source(c2, uri), 0);
+	p0 = cs_p11_cert_parses();
+	CU_ASSERT_EQUAL(certseal_open_mem(c2, sealed, sealedlen, "six",
+	    &cfg), 0);
+	CU_ASSERT(cs_p11_cert_parses() - p0 <= 1);
+	certseal_config_free(cfg);
+	cfg = NULL;
+	for (i = 0; i < 5; i++)
+		X509_free(to[i]);
 	/* Signed by the pair's key: still refused. */
 	free(sealed);
 	CU_ASSERT_EQUAL_FATAL(seal_signed_by(rsa_enc, 1, &sealed,
