@@ -371,7 +371,6 @@ int cs_p11_delete_id(certseal_ctx *ctx, struct cs_p11_token *tok,
 
 /* ---- p11-index.c: a token listed once ---- */
 
-/* The certificates and private keys of a token. */
 /*
  * What a caller of cs_p11_index_recipient knows without parsing: may_be
  * says 0 when certificate i of the index cannot be the one rid names
@@ -383,6 +382,7 @@ struct cs_p11_cert_filter {
 	void	*arg;
 };
 
+/* The certificates and private keys of a token. */
 struct cs_p11_index {
 	struct cs_p11_cert	*certs;
 	size_t			 ncerts;
@@ -400,8 +400,9 @@ void cs_p11_index_release(struct cs_p11_index *idx);
  * The private key for a recipient, without trying keys: the certificates
  * whose SKID or issuer+serial match, then the private key with that
  * certificate's CKA_ID; else a private key whose CKA_ID equals the SKID
- * (certseal's own keys).  *key and *cert point into idx (*cert NULL when
- * only the key was found).  CERTSEAL_E_NO_KEY when there is none.
+ * (certseal's own keys).  Certificates filter (may be NULL) rules out are
+ * not parsed.  *key and *cert point into idx (*cert NULL when only the
+ * key was found).  CERTSEAL_E_NO_KEY when there is none.
  */
 int cs_p11_index_recipient(certseal_ctx *ctx, struct cs_p11_token *tok,
     struct cs_p11_index *idx, const struct cs_recipient_id *rid,
