@@ -379,13 +379,9 @@ int
 cli_write_output(certseal_ctx *ctx, const char *path, const void *data,
     size_t len, unsigned int mode)
 {
-	if (path == NULL || strcmp(path, "-") == 0) {
-		if (cs_write_all(STDOUT_FILENO, data, len) != 0)
-			return cs_error(ctx, CERTSEAL_E_IO,
-			    "standard output: %s", strerror(errno));
-		return 0;
-	}
-	return cs_atomic_write(ctx, path, data, len, (mode_t)mode);
+	struct cs_buffer_fill b = { data, len };
+
+	return cli_write_output_with(ctx, path, mode, cs_fill_buffer, &b);
 }
 
 int

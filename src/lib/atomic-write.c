@@ -81,16 +81,10 @@ cs_writeback_hint(int fd, size_t total, size_t *hinted, size_t done)
 	*hinted = done;
 }
 
-struct buffer_fill {
-	const uint8_t	*data;
-	size_t		 len;
-};
-
-/* The cs_fill_fn of a content held in memory. */
-static int
-write_buffer(certseal_ctx *ctx, int fd, void *arg)
+int
+cs_fill_buffer(certseal_ctx *ctx, int fd, void *arg)
 {
-	const struct buffer_fill *b = arg;
+	const struct cs_buffer_fill *b = arg;
 	size_t off, n, hinted = 0;
 
 	for (off = 0; off < b->len; off += n) {
@@ -360,9 +354,9 @@ int
 cs_atomic_write_opts(certseal_ctx *ctx, const char *path, const void *data,
     size_t len, const struct cs_write_opts *o)
 {
-	struct buffer_fill b = { data, len };
+	struct cs_buffer_fill b = { data, len };
 
-	return cs_atomic_write_with(ctx, path, o, write_buffer, &b);
+	return cs_atomic_write_with(ctx, path, o, cs_fill_buffer, &b);
 }
 
 int

@@ -108,6 +108,12 @@ void cs_writeback_hint(int fd, size_t total, size_t *hinted, size_t done);
 typedef int (*cs_fill_fn)(certseal_ctx *ctx, int fd, void *arg);
 int cs_atomic_write_with(certseal_ctx *ctx, const char *path,
     const struct cs_write_opts *o, cs_fill_fn fill, void *arg);
+/* The cs_fill_fn of a content held in memory (arg: cs_buffer_fill). */
+struct cs_buffer_fill {
+	const uint8_t	*data;
+	size_t		 len;
+};
+int cs_fill_buffer(certseal_ctx *ctx, int fd, void *arg);
 
 /*
  * mkdir -p: creates path and its missing parents with mode (existing
