@@ -1,6 +1,7 @@
 /*
  * cert-ident.c - who a certificate is (issuer, serial number, subject key
- * identifier), read from its encoding without parsing it.
+ * identifier), read from its encoding without parsing it, and whom a
+ * signer query (struct cs_signer_query) names.
  *
  * OpenSSL 3.0 decodes a certificate's public key whenever it parses the
  * certificate (d2i_X509 runs the SubjectPublicKeyInfo through the decoder
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
 #include "envelope-internal.h"
@@ -147,4 +149,55 @@ cs_cert_ident_release(struct cs_cert_ident *id)
 	ASN1_INTEGER_free(id->serial);
 	ASN1_OCTET_STRING_free(id->skid);
 	memset(id, 0, sizeof(*id));
+}
+
+/* One encoded identifier into the digest: kind, length, DER. */
+static int
+digest_der(EVP_MD_CTX *md, unsigned char kind, unsigned char *der, int len)
+{
+	unsigned char h[5] = { kind, (unsigned char)(len >> 24),
+	    (unsigned char)(len >> 16), (unsigned char)(len >> 8),
+	    (unsigned char)len };
+	int ok = len > 0 && EVP_DigestUpdate(md, h, sizeof(h)) == 1 &&
+	    EVP_DigestUpdate(md, der, (size_t)len) == 1;
+
+	OPENSSL_free(der);
+	return ok ? 0 : -1;
+}
+
+int
+cs_signer_query_digest(const struct cs_signer_query *q,
+    unsigned char out[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char *der;
+	size_t i;
+	int r = -1, len;
+
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		goto out;
+	for (i = 0; i < q->nids; i++) {
+		der = NULL;
+		if (q->ids[i].keyid != NULL) {
+			len = i2d_ASN1_OCTET_STRING(q->ids[i].keyid, &der);
+			if (digest_der(md, 'k', der, len) != 0)
+				goto out;
+			continue;
+		}
+		if (q->ids[i].issuer == NULL || q->ids[i].serial == NULL)
+			continue;
+		len = i2d_X509_NAME(q->ids[i].issuer, &der);
+		if (digest_der(md, 'i', der, len) != 0)
+			goto out;
+		der = NULL;
+		len = i2d_ASN1_INTEGER(q->ids[i].serial, &der);
+		if (digest_der(md, 's', der, len) != 0)
+			goto out;
+	}
+	if (EVP_DigestFinal_ex(md, out, NULL) == 1)
+		r = 0; /* success */
+ out:
+	EVP_MD_CTX_free(md);
+	ERR_clear_error();
+	return r;
 }

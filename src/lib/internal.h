@@ -162,4 +162,24 @@ int cs_cert_ident_named(const struct cs_cert_ident *id,
     const struct cs_recipient_id *ids, size_t n);
 void cs_cert_ident_release(struct cs_cert_ident *id);
 
+/*
+ * What one SignedData being verified asks of the trusted signers: the
+ * certificates it carries (parsed already) and every identifier by which
+ * it can name a trusted signer - its SignerInfos' signer identifiers and
+ * its certificates' subject and authority key identifiers (which the
+ * pair succession looks up, succession.c).  A trusted signer none of
+ * them names plays no part in the verification.  Borrowed.
+ */
+struct cs_signer_query {
+	STACK_OF(X509)			*carried;
+	const struct cs_recipient_id	*ids;
+	size_t				 nids;
+};
+/*
+ * A digest of q's identifiers, in order (what a source keeps the answer
+ * to a query under): 0, or -1 when out of memory.
+ */
+int cs_signer_query_digest(const struct cs_signer_query *q,
+    unsigned char out[32]);
+
 #endif /* CS_INTERNAL_H */

@@ -587,58 +587,6 @@ judge_certs(struct pkcs11_source *ps, struct cs_p11_cert *certs,
 	return r;
 }
 
-/* One encoded identifier into the digest: kind, length, DER. */
-static int
-digest_der(EVP_MD_CTX *md, unsigned char kind, unsigned char *der, int len)
-{
-	unsigned char h[5] = { kind, (unsigned char)(len >> 24),
-	    (unsigned char)(len >> 16), (unsigned char)(len >> 8),
-	    (unsigned char)len };
-	int ok = len > 0 && EVP_DigestUpdate(md, h, sizeof(h)) == 1 &&
-	    EVP_DigestUpdate(md, der, (size_t)len) == 1;
-
-	OPENSSL_free(der);
-	return ok ? 0 : -1;
-}
-
-/* A digest of q's identifiers, in order: the memo's key.  0 or -1. */
-static int
-query_key(const struct cs_signer_query *q,
-    unsigned char out[SHA256_DIGEST_LENGTH])
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char *der;
-	size_t i;
-	int r = -1, len;
-
-	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
-		goto out;
-	for (i = 0; i < q->nids; i++) {
-		der = NULL;
-		if (q->ids[i].keyid != NULL) {
-			len = i2d_ASN1_OCTET_STRING(q->ids[i].keyid, &der);
-			if (digest_der(md, 'k', der, len) != 0)
-				goto out;
-			continue;
-		}
-		if (q->ids[i].issuer == NULL || q->ids[i].serial == NULL)
-			continue;
-		len = i2d_X509_NAME(q->ids[i].issuer, &der);
-		if (digest_der(md, 'i', der, len) != 0)
-			goto out;
-		der = NULL;
-		len = i2d_ASN1_INTEGER(q->ids[i].serial, &der);
-		if (digest_der(md, 's', der, len) != 0)
-			goto out;
-	}
-	if (EVP_DigestFinal_ex(md, out, NULL) == 1)
-		r = 0; /* success */
- out:
-	EVP_MD_CTX_free(md);
-	ERR_clear_error();
-	return r;
-}
-
 /*
  * The token's trusted signers: its certificates that no private key on it
  * is for, or those a URI with type=cert names; of those q names when it
@@ -664,7 +612,7 @@ load_trusted(struct pkcs11_source *ps, const struct cs_signer_query *q,
 		return 0;
 	}
 	if (!whole) {
-		if (query_key(q, key) != 0)
+		if (cs_signer_query_digest(q, key) != 0)
 			return cs_nomem(ctx);
 		if (ps->trusted_for != NULL &&
 		    memcmp(key, ps->trusted_for_key, sizeof(key)) == 0) {

@@ -29,6 +29,10 @@ struct store_source {
 	struct cs_key	**keys;		/* loaded keys, owned */
 	size_t		 nkeys;
 	STACK_OF(X509)	*signers;	/* NULL until read */
+	/* signers/ as the last query with identifiers named it, under its
+	 * digest (a client re-opening its file asks the same again). */
+	STACK_OF(X509)	*signers_for;
+	unsigned char	 signers_for_key[32];
 	/*
 	 * The store directory and its keys/, opened at the first lookup of
 	 * an open (ctx->open_serial) and kept for its other recipients: a
@@ -73,6 +77,16 @@ store_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
 	return r;
 }
 
+/* What signers/ was read as is stale (a key or signer was added). */
+static void
+forget_signers(struct store_source *ss)
+{
+	sk_X509_pop_free(ss->signers, X509_free);
+	ss->signers = NULL;
+	sk_X509_pop_free(ss->signers_for, X509_free);
+	ss->signers_for = NULL;
+}
+
 static void
 store_free(struct cs_source *src)
 {
@@ -82,7 +96,7 @@ store_free(struct cs_source *src)
 	for (i = 0; i < ss->nkeys; i++)
 		cs_store_key_free(ss->keys[i]);
 	free(ss->keys);
-	sk_X509_pop_free(ss->signers, X509_free);
+	forget_signers(ss);
 	cs_store_close(&ss->keysfd);
 	cs_store_close(&ss->storefd);
 	cs_store_path_release(&ss->path);
@@ -192,8 +206,7 @@ store_find_key(struct cs_source *src, const struct cs_recipient_id *id,
 	 * A key we had not seen was imported with its bundle's signers:
 	 * read signers/ again next time rather than trust a stale list.
 	 */
-	sk_X509_pop_free(ss->signers, X509_free);
-	ss->signers = NULL;
+	forget_signers(ss);
 	r = 0; /* success */
  out:
 	cs_store_key_free(key);
@@ -336,39 +349,71 @@ holds_key(const struct store_source *ss, X509 *cert)
  * opened, the store's path is walked as for any other reader.
  */
 static int
-load_signers(struct store_source *ss, STACK_OF(X509) *known)
+load_signers(struct store_source *ss, const struct cs_signer_query *q,
+    STACK_OF(X509) *into)
 {
 	certseal_ctx *ctx = ss->base.ctx;
 
 	int fresh = ss->fd_serial == ctx->open_serial;
 
 	return cs_store_load_signers_at(ctx, &ss->path, fresh ? ss->storefd :
-	    -1, fresh ? ss->keysfd : -1, known, ss->signers);
+	    -1, fresh ? ss->keysfd : -1, q, into);
 }
 
-/* q's identifiers are not used: a store holds a few signers. */
+/*
+ * signers/ as q names it: the whole of it without identifiers (kept in
+ * ss->signers, which also answers every query), else the entries q's
+ * identifiers name, the others unparsed (kept for the next same query).
+ */
+static int
+signers_for(struct store_source *ss, const struct cs_signer_query *q,
+    STACK_OF(X509) **out)
+{
+	STACK_OF(X509) **slot = &ss->signers;
+	unsigned char key[32];
+	int whole = q == NULL || q->ids == NULL, r;
+
+	*out = NULL;
+	if (!whole && ss->signers == NULL) {
+		if (cs_signer_query_digest(q, key) != 0)
+			return cs_nomem(ss->base.ctx);
+		if (ss->signers_for != NULL && memcmp(key,
+		    ss->signers_for_key, sizeof(key)) != 0) {
+			sk_X509_pop_free(ss->signers_for, X509_free);
+			ss->signers_for = NULL;
+		}
+		slot = &ss->signers_for;
+	}
+	if (*slot == NULL) {
+		if ((r = store_path(ss)) != 0)
+			return r;
+		if ((*slot = sk_X509_new_null()) == NULL)
+			return cs_nomem(ss->base.ctx);
+		if ((r = load_signers(ss, q, *slot)) != 0) {
+			sk_X509_pop_free(*slot, X509_free);
+			*slot = NULL;
+			return r;
+		}
+		if (slot == &ss->signers_for)
+			memcpy(ss->signers_for_key, key, sizeof(key));
+	}
+	*out = *slot;
+	return 0;
+}
+
 static int
 store_trusted_signers_for(struct cs_source *src, STACK_OF(X509) *into,
     const struct cs_signer_query *q)
 {
-	STACK_OF(X509) *known = q != NULL ? q->carried : NULL;
 	struct store_source *ss = store_source(src);
+	STACK_OF(X509) *signers;	/* borrowed from ss */
 	X509 *cert;
 	int i, r;
 
-	if (ss->signers == NULL) {
-		if ((r = store_path(ss)) != 0)
-			return r;
-		if ((ss->signers = sk_X509_new_null()) == NULL)
-			return cs_nomem(src->ctx);
-		if ((r = load_signers(ss, known)) != 0) {
-			sk_X509_pop_free(ss->signers, X509_free);
-			ss->signers = NULL;
-			return r;
-		}
-	}
-	for (i = 0; i < sk_X509_num(ss->signers); i++) {
-		cert = sk_X509_value(ss->signers, i);
+	if ((r = signers_for(ss, q, &signers)) != 0)
+		return r;
+	for (i = 0; i < sk_X509_num(signers); i++) {
+		cert = sk_X509_value(signers, i);
 		/*
 		 * A key this store gave out (the one that decrypted the file
 		 * among them) is every client's: its certificate, whatever its
@@ -403,8 +448,7 @@ store_add_trusted_signer(struct cs_source *src, X509 *cert)
 	    (r = cs_store_add_signer(src->ctx, &ss->path, cert,
 	    "succession")) != 0)
 		return r;
-	sk_X509_pop_free(ss->signers, X509_free);
-	ss->signers = NULL;
+	forget_signers(ss);
 	return 0;
 }
 

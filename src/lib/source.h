@@ -29,20 +29,6 @@
 
 struct cs_source;
 
-/*
- * What one SignedData being verified asks of the trusted signers: the
- * certificates it carries (parsed already) and every identifier by which
- * it can name a trusted signer - its SignerInfos' signer identifiers and
- * its certificates' subject and authority key identifiers (which the
- * pair succession looks up, succession.c).  A trusted signer none of
- * them names plays no part in the verification.  Borrowed.
- */
-struct cs_signer_query {
-	STACK_OF(X509)			*carried;
-	const struct cs_recipient_id	*ids;
-	size_t				 nids;
-};
-
 struct cs_source_ops {
 	const char *scheme;	/* "file", "pkcs11", "store" (no colon) */
 

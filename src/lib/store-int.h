@@ -39,10 +39,13 @@ int cs_store_load_key_entry(certseal_ctx *ctx,
 int cs_store_load_signer_entry(certseal_ctx *ctx,
     const struct cs_store_path *sp, int fd, const char *name, X509 **out);
 
-/* The same; an entry holding one of known exactly is not parsed again. */
-int cs_store_load_signer_known(certseal_ctx *ctx,
+/*
+ * The same for query q (cs_store_load_signers_at): 0 with *out NULL when
+ * the entry is one q does not name.
+ */
+int cs_store_load_signer_for(certseal_ctx *ctx,
     const struct cs_store_path *sp, int fd, const char *name,
-    STACK_OF(X509) *known, X509 **out);
+    const struct cs_signer_query *q, X509 **out);
 
 /* The store directory and its subdirectory `sub`, both checked. */
 int cs_store_open_sub(certseal_ctx *ctx, const struct cs_store_path *sp,

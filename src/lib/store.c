@@ -469,17 +469,49 @@ known_copy(const struct cs_secret *s, const char *name, STACK_OF(X509) *known)
 	return hit;
 }
 
+/*
+ * 0 when the lone certificate of entry s is one that no identifier of q
+ * names; 1 when it may be (q without identifiers, or an entry this
+ * reading does not understand: it is then parsed and checked as ever).
+ */
+static int
+entry_named(const struct cs_secret *s, const struct cs_signer_query *q)
+{
+	struct cs_cert_ident id;
+	char *pname = NULL, *header = NULL;
+	unsigned char *der = NULL;
+	long len = 0;
+	int named = 1;
+	BIO *b = NULL;
+
+	if (q == NULL || q->ids == NULL || s->len > INT_MAX ||
+	    (b = BIO_new_mem_buf(s->data, (int)s->len)) == NULL)
+		return 1;
+	if (PEM_read_bio(b, &pname, &header, &der, &len) == 1 &&
+	    strcmp(pname, PEM_STRING_X509) == 0 &&
+	    cs_cert_ident_read(der, (size_t)len, &id) == 0) {
+		named = cs_cert_ident_named(&id, q->ids, q->nids);
+		cs_cert_ident_release(&id);
+	}
+	ERR_clear_error();
+	OPENSSL_free(pname);
+	OPENSSL_free(header);
+	OPENSSL_free(der);
+	BIO_free(b);
+	return named;
+}
+
 /* Reads and checks signers/<fingerprint>.pem below fd. */
 int
 cs_store_load_signer_entry(certseal_ctx *ctx, const struct cs_store_path *sp,
     int fd, const char *name, X509 **out)
 {
-	return cs_store_load_signer_known(ctx, sp, fd, name, NULL, out);
+	return cs_store_load_signer_for(ctx, sp, fd, name, NULL, out);
 }
 
 int
-cs_store_load_signer_known(certseal_ctx *ctx, const struct cs_store_path *sp,
-    int fd, const char *name, STACK_OF(X509) *known, X509 **out)
+cs_store_load_signer_for(certseal_ctx *ctx, const struct cs_store_path *sp,
+    int fd, const char *name, const struct cs_signer_query *q, X509 **out)
 {
 	struct cs_secret *s = NULL;
 	X509 *cert = NULL;
@@ -491,8 +523,12 @@ cs_store_load_signer_known(certseal_ctx *ctx, const struct cs_store_path *sp,
 	if ((r = cs_store_read_at(ctx, fd, name, shown, CS_STORE_ENTRY_MAX,
 	    &s)) != 0)
 		goto out;
-	if ((cert = known_copy(s, name, known)) == NULL &&
-	    (cert = cs_store_parse_cert(s)) == NULL) {
+	cert = known_copy(s, name, q != NULL ? q->carried : NULL);
+	if (cert == NULL && !entry_named(s, q)) {
+		r = 0;	/* not one this SignedData can name */
+		goto out;
+	}
+	if (cert == NULL && (cert = cs_store_parse_cert(s)) == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: no readable "
 		    "certificate", shown);
 		goto out;
@@ -630,7 +666,8 @@ signer_is_store_key(const struct cs_store_path *sp, int keysfd, X509 *cert)
  */
 static int
 load_signers_below(certseal_ctx *ctx, const struct cs_store_path *sp,
-    int storefd, int keysfd, STACK_OF(X509) *known, STACK_OF(X509) *into)
+    int storefd, int keysfd, const struct cs_signer_query *q,
+    STACK_OF(X509) *into)
 {
 	char **names = NULL, shown[PATH_MAX];
 	X509 *cert = NULL;
@@ -651,12 +688,14 @@ load_signers_below(certseal_ctx *ctx, const struct cs_store_path *sp,
 	    &names, &n)) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (cs_store_load_signer_known(ctx, sp, fd, names[i], known,
+		if (cs_store_load_signer_for(ctx, sp, fd, names[i], q,
 		    &cert) != 0) {
 			cs_warn(ctx, "store %s/%s: skipping signer: %s",
 			    sp->location, sp->name, cs_store_errmsg(ctx));
 			continue;
 		}
+		if (cert == NULL)
+			continue;	/* not named: not read further */
 		if (signer_is_store_key(sp, keysfd, cert)) {
 			cs_warn(ctx, "store %s/%s: signer %.*s is not trusted: "
 			    "its public key is a decryption key of this store",
@@ -682,14 +721,14 @@ load_signers_below(certseal_ctx *ctx, const struct cs_store_path *sp,
 
 int
 cs_store_load_signers_at(certseal_ctx *ctx, const struct cs_store_path *sp,
-    int storefd, int keysfd, STACK_OF(X509) *known, STACK_OF(X509) *into)
+    int storefd, int keysfd, const struct cs_signer_query *q,
+    STACK_OF(X509) *into)
 {
 	char shown[PATH_MAX];
 	int ownfd = -1, ownkeys = -1, r;
 
 	if (storefd >= 0)
-		return load_signers_below(ctx, sp, storefd, keysfd, known,
-		    into);
+		return load_signers_below(ctx, sp, storefd, keysfd, q, into);
 	if ((r = cs_store_open_dir(ctx, AT_FDCWD, sp->dir, sp->dir,
 	    &ownfd)) != 0) {
 		if (r == CERTSEAL_E_NOT_FOUND) {
@@ -702,7 +741,7 @@ cs_store_load_signers_at(certseal_ctx *ctx, const struct cs_store_path *sp,
 	cs_store_shown(shown, sizeof(shown), sp, KEYS_DIR, NULL);
 	if (cs_store_open_dir(NULL, ownfd, KEYS_DIR, shown, &ownkeys) != 0)
 		ownkeys = -1;	/* no keys: nothing to exclude */
-	r = load_signers_below(ctx, sp, ownfd, ownkeys, known, into);
+	r = load_signers_below(ctx, sp, ownfd, ownkeys, q, into);
 	cs_store_close(&ownkeys);
 	cs_store_close(&ownfd);
 	return r;

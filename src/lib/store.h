@@ -152,12 +152,15 @@ int cs_store_load_signers(certseal_ctx *ctx, const struct cs_store_path *sp,
  * The same below the store directory storefd and its keys/ (keysfd, -1
  * when absent), both opened and checked by the caller: an open that has
  * looked up its key walks no path again (storefd -1: the path is walked
- * here, as cs_store_load_signers does).  known (may be NULL): parsed
- * certificates (a SignedData's); an entry holding one of them exactly is
- * taken as that certificate instead of being parsed again.
+ * here, as cs_store_load_signers does).  q (may be NULL): for one
+ * SignedData (struct cs_signer_query): an entry holding one of the
+ * certificates it carries exactly is taken as that certificate instead of
+ * being parsed again, and with identifiers, an entry none of them names
+ * is left out unparsed (cert-ident.c).
  */
 int cs_store_load_signers_at(certseal_ctx *ctx, const struct cs_store_path *sp,
-    int storefd, int keysfd, STACK_OF(X509) *known, STACK_OF(X509) *into);
+    int storefd, int keysfd, const struct cs_signer_query *q,
+    STACK_OF(X509) *into);
 
 /*
  * Appends the certificates of the store's sound key entries to `into`

@@ -1393,6 +1393,93 @@ known_store_signers(certseal_ctx *ctx, STACK_OF(X509) *known)
 	return signers;
 }
 
+/* The signers of store "Named" for a query with identifiers ids. */
+static STACK_OF(X509) *
+named_store_signers(certseal_ctx *ctx, const struct cs_recipient_id *ids,
+    size_t n)
+{
+	STACK_OF(X509) *signers = sk_X509_new_null();
+	struct cs_signer_query q = { NULL, ids, n };
+	struct cs_source *src = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(signers);
+	CU_ASSERT_FATAL(cs_source_new(ctx, "store:LocalMachine/Named",
+	    &src) == 0);
+	CU_ASSERT(cs_source_trusted_signers_for(src, signers, &q) == 0);
+	cs_source_free(src);
+	return signers;
+}
+
+/*
+ * Asked for the signers one SignedData can name, the store gives those
+ * and leaves the other entries of signers/ unparsed; an entry it cannot
+ * read that way is parsed and checked as before.
+ */
+static void
+test_named_signers(void)
+{
+	struct cs_store_import_info *info = NULL;
+	struct cs_recipient_id ids[2];
+	STACK_OF(X509) *signers;
+	certseal_ctx *ctx = new_ctx();
+	struct bundle b[3];
+	ASN1_OCTET_STRING *nobody = ASN1_OCTET_STRING_new();
+	char path[PATH_MAX], name[200];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "named-%d", i);
+		make_bundle(&b[i], name);
+		CU_ASSERT_FATAL(import(ctx, "Named", &b[i], &info) == 0);
+		cs_store_import_info_free(info);
+		info = NULL;
+	}
+	/* Without identifiers: all three. */
+	signers = named_store_signers(ctx, NULL, 0);
+	CU_ASSERT(sk_X509_num(signers) == 3);
+	sk_X509_pop_free(signers, X509_free);
+
+	/* By SKID, by issuer and serial: those. */
+	memset(ids, 0, sizeof(ids));
+	ids[0].keyid = X509_get0_subject_key_id(b[1].signer);
+	ids[1].issuer = X509_get_issuer_name(b[2].signer);
+	ids[1].serial = X509_get0_serialNumber(b[2].signer);
+	signers = named_store_signers(ctx, ids, 1);
+	CU_ASSERT_FATAL(sk_X509_num(signers) == 1);
+	CU_ASSERT(X509_cmp(sk_X509_value(signers, 0), b[1].signer) == 0);
+	sk_X509_pop_free(signers, X509_free);
+	signers = named_store_signers(ctx, ids, 2);
+	CU_ASSERT(sk_X509_num(signers) == 2);
+	sk_X509_pop_free(signers, X509_free);
+
+	/* Named nowhere: nobody, and no warning. */
+	ASN1_OCTET_STRING_set(nobody, (const unsigned char *)"nobody", 6);
+	memset(ids, 0, sizeof(ids));
+	ids[0].keyid = nobody;
+	nwarnings = 0;
+	signers = named_store_signers(ctx, ids, 1);
+	CU_ASSERT(sk_X509_num(signers) == 0);
+	CU_ASSERT(nwarnings == 0);
+	sk_X509_pop_free(signers, X509_free);
+
+	/* A damaged entry is still read, and warned about. */
+	snprintf(name, sizeof(name), "%s.pem", b[0].signer_id);
+	store_file(path, sizeof(path), "LocalMachine", "Named", "signers",
+	    name);
+	write_file(path, "junk", 4, 0600);
+	ids[0].keyid = X509_get0_subject_key_id(b[1].signer);
+	signers = named_store_signers(ctx, ids, 1);
+	CU_ASSERT(sk_X509_num(signers) == 1);
+	CU_ASSERT(nwarnings == 1);
+	CU_ASSERT(strstr(warnings, "skipping signer") != NULL);
+	sk_X509_pop_free(signers, X509_free);
+
+	ASN1_OCTET_STRING_free(nobody);
+	for (i = 0; i < 3; i++)
+		bundle_free(&b[i]);
+	certseal_ctx_free(ctx);
+}
+
 /*
  * A signer entry holding, byte for byte, a certificate the SignedData
  * carries is that parsed certificate (no second parse); anything else is
@@ -1493,6 +1580,7 @@ main(void)
 		    test_list_keys_and_refresh },
 		{ "10 000 entries", test_ten_thousand },
 		{ "signers carried by the file", test_known_signers },
+		{ "signers named by the file", test_named_signers },
 	};
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
