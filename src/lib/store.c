@@ -470,9 +470,10 @@ known_copy(const struct cs_secret *s, const char *name, STACK_OF(X509) *known)
 }
 
 /*
- * 0 when the lone certificate of entry s is one that no identifier of q
- * names; 1 when it may be (q without identifiers, or an entry this
- * reading does not understand: it is then parsed and checked as ever).
+ * 0 when entry s starts with a CERTIFICATE block (the one
+ * cs_store_parse_cert would take) that no identifier of q names; 1 when
+ * it may be named (q without identifiers, or an entry this reading does
+ * not understand: it is then parsed and checked as ever).
  */
 static int
 entry_named(const struct cs_secret *s, const struct cs_signer_query *q)
