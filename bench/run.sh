@@ -83,15 +83,24 @@ SKID=$(openssl x509 -in client.crt -noout -ext subjectKeyIdentifier |
 openssl pkey -in client.key -outform DER -out client.key.der
 openssl x509 -in client.crt -outform DER -out client.crt.der
 openssl x509 -in signer.crt -outform DER -out signer.crt.der
+# p11w TOKEN ARGS...: pkcs11-tool, logged in to that token.
 p11w() {
-	pkcs11-tool --module "$SOFTHSM" --token-label certseal-bench \
+	p11w_token=$1
+	shift
+	pkcs11-tool --module "$SOFTHSM" --token-label "$p11w_token" \
 	    --login --pin "$PIN" "$@" >/dev/null 2>&1
 }
-p11w --write-object client.key.der --type privkey --id "$SKID" \
-    --label client --usage-decrypt
-p11w --write-object client.crt.der --type cert --id "$SKID" --label client
-# The signer certificate on the client token: that is whom it trusts.
-p11w --write-object signer.crt.der --type cert --id 5151 --label signer
+# client_token TOKEN: the client's key and certificate, and the signer
+# certificate: that is whom it trusts.
+client_token() {
+	p11w "$1" --write-object client.key.der --type privkey --id "$SKID" \
+	    --label client --usage-decrypt
+	p11w "$1" --write-object client.crt.der --type cert --id "$SKID" \
+	    --label client
+	p11w "$1" --write-object signer.crt.der --type cert --id 5151 \
+	    --label signer
+}
+client_token certseal-bench
 printf 'bench-p12\n' >p12.pass
 openssl pkcs12 -export -inkey client.key -in client.crt \
     -certfile signer.crt -passout pass:bench-p12 -out client.p12
@@ -380,21 +389,15 @@ printf -- '- sealed file sizes: 1 pair %s bytes, 100 pairs %s, 1 000 pairs %s.\n
 say "4b. a token that also holds 200 other applications' certificates"
 softhsm2-util --init-token --free --label certseal-shared \
     --so-pin bench-so-1234 --pin "$PIN" >/dev/null
-p11s() {
-	pkcs11-tool --module "$SOFTHSM" --token-label certseal-shared \
-	    --login --pin "$PIN" "$@" >/dev/null 2>&1
-}
-p11s --write-object client.key.der --type privkey --id "$SKID" \
-    --label client --usage-decrypt
-p11s --write-object client.crt.der --type cert --id "$SKID" --label client
-p11s --write-object signer.crt.der --type cert --id 5151 --label signer
+client_token certseal-shared
 # Certificates with no private key on the token (CA and peer
 # certificates of other applications): trusted signers by the rule, and
 # named by no file certseal opens.
 i=0
 while [ $i -lt 200 ]; do
 	openssl x509 -in "rc/r$i.crt" -outform DER -out other.der
-	p11s --write-object other.der --type cert --id "$(printf 'a0%04x' $i)" \
+	p11w certseal-shared --write-object other.der --type cert \
+	    --id "$(printf 'a0%04x' $i)" \
 	    --label "other-$i"
 	i=$((i + 1))
 done

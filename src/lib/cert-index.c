@@ -1,6 +1,7 @@
 /*
  * cert-index.c - certificates looked up by the identifier a CMS signer or
- * recipient gives (issue 19: signers matched through an index, not n * m).
+ * recipient gives (issue 19: signers matched through an index, not n * m),
+ * and stacks of certificates filled with references of their own.
  */
 #include "config.h"
 
@@ -154,4 +155,16 @@ cs_cert_index_find(const struct cs_cert_index *idx,
 	    id->issuer) == 0)
 		return idx->by_serial[lo].cert;
 	return NULL;
+}
+
+int
+cs_x509_push_ref(STACK_OF(X509) *sk, X509 *x)
+{
+	if (X509_up_ref(x) != 1)
+		return -1;
+	if (sk_X509_push(sk, x) <= 0) {
+		X509_free(x);
+		return -1;
+	}
+	return 0;
 }

@@ -142,6 +142,12 @@ struct cs_key {
  */
 int cs_cert_has_key(X509 *cert, const EVP_PKEY *pkey);
 
+/*
+ * Pushes x onto sk with a reference of its own (cert-index.c): 0, or -1
+ * with nothing held (out of memory).
+ */
+int cs_x509_push_ref(STACK_OF(X509) *sk, X509 *x);
+
 /* Fills key->keyid_hex from key->cert's SKID (empty if none). */
 void cs_key_set_keyid(struct cs_key *key);
 

@@ -246,12 +246,8 @@ file_trusted_signers(struct cs_source *src, STACK_OF(X509) *into)
 		/* Never the bundle's own key (keyfile.c drops it already). */
 		if (cs_cert_has_key(x, fs->kf->pkey))
 			continue;
-		if (!X509_up_ref(x))
-			return CERTSEAL_E_INTERNAL;
-		if (!sk_X509_push(into, x)) {
-			X509_free(x);
+		if (cs_x509_push_ref(into, x) != 0)
 			return cs_nomem(src->ctx);
-		}
 	}
 	return 0;
 }

@@ -571,12 +571,7 @@ judge_certs(struct pkcs11_source *ps, struct cs_p11_cert *certs,
 		    NULL)) == NULL ||
 		    judge(ps, &pk, x, &certs[i].obj) == TRUST_HAS_KEY)
 			continue;
-		if (!X509_up_ref(x)) {
-			r = cs_nomem(ctx);
-			goto out;
-		}
-		if (!sk_X509_push(trusted, x)) {
-			X509_free(x);
+		if (cs_x509_push_ref(trusted, x) != 0) {
 			r = cs_nomem(ctx);
 			goto out;
 		}
@@ -665,21 +660,14 @@ pkcs11_trusted_signers_for(struct cs_source *src, STACK_OF(X509) *into,
 {
 	struct pkcs11_source *ps = p11_source(src);
 	STACK_OF(X509) *trusted;	/* borrowed from ps */
-	X509 *x;
 	int i, r;
 
 	if ((r = load_trusted(ps, q, &trusted)) != 0)
 		return r;
-	for (i = 0; i < sk_X509_num(trusted) && r == 0; i++) {
-		x = sk_X509_value(trusted, i);
-		if (!X509_up_ref(x))
-			r = cs_nomem(src->ctx);
-		else if (!sk_X509_push(into, x)) {
-			X509_free(x);
-			r = cs_nomem(src->ctx);
-		}
-	}
-	return r;
+	for (i = 0; i < sk_X509_num(trusted); i++)
+		if (cs_x509_push_ref(into, sk_X509_value(trusted, i)) != 0)
+			return cs_nomem(src->ctx);
+	return 0;
 }
 
 static int
@@ -794,7 +782,7 @@ pkcs11_list_keys(struct cs_source *src, STACK_OF(X509) *into)
 	for (i = 0; i < n; i++) {
 		if (!e[i].has_private || e[i].cert == NULL)
 			continue;
-		if (!X509_up_ref(e[i].cert) || !sk_X509_push(into, e[i].cert)) {
+		if (cs_x509_push_ref(into, e[i].cert) != 0) {
 			r = cs_nomem(src->ctx);
 			break;
 		}

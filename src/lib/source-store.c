@@ -421,13 +421,8 @@ store_trusted_signers_for(struct cs_source *src, STACK_OF(X509) *into,
 		 */
 		if (holds_key(ss, cert))
 			continue;
-		if (X509_up_ref(cert) != 1)
-			return cs_error(src->ctx, CERTSEAL_E_INTERNAL,
-			    "cannot reference a certificate");
-		if (sk_X509_push(into, cert) <= 0) {
-			X509_free(cert);
+		if (cs_x509_push_ref(into, cert) != 0)
 			return cs_nomem(src->ctx);
-		}
 	}
 	return 0;
 }

@@ -105,18 +105,6 @@ successor(X509 *x, STACK_OF(X509) *certs)
 	return x;
 }
 
-static int
-push_ref(STACK_OF(X509) *sk, X509 *x)
-{
-	if (X509_up_ref(x) != 1)
-		return -1;
-	if (sk_X509_push(sk, x) <= 0) {
-		X509_free(x);
-		return -1;
-	}
-	return 0;
-}
-
 int
 cs_succession_extend(certseal_ctx *ctx, CMS_ContentInfo *sd,
     X509 *key_cert, STACK_OF(X509) *trusted, struct cs_succession *out)
@@ -145,8 +133,8 @@ cs_succession_extend(certseal_ctx *ctx, CMS_ContentInfo *sd,
 				r = cs_nomem(ctx);
 				goto out;
 			}
-			if (push_ref(trusted, s) != 0 ||
-			    push_ref(out->added, s) != 0) {
+			if (cs_x509_push_ref(trusted, s) != 0 ||
+			    cs_x509_push_ref(out->added, s) != 0) {
 				r = cs_nomem(ctx);
 				goto out;
 			}

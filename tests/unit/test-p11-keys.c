@@ -913,7 +913,9 @@ static void
 test_trusted_named(void)
 {
 	enum { NFOREIGN = 30 };
-	X509 *foreign[NFOREIGN], *to[6];
+	X509 *foreign[NFOREIGN], *to[6], *omade;
+	char path[512];
+	FILE *f;
 	struct cs_recipient_id ids[3];
 	struct cs_signer_query q;
 	struct cs_p11_token *sh = NULL;
@@ -951,12 +953,25 @@ test_trusted_named(void)
 	}
 	cs_source_free(src);
 	src = NULL;
+	/* One made by openssl and stored by pkcs11-tool, under no SKID. */
+	CU_ASSERT_EQUAL_FATAL(tp_sh("cd '%s' && openssl req -x509 -newkey ec "
+	    "-pkeyopt ec_paramgen_curve:P-256 -nodes -keyout o.key -out o.pem "
+	    "-subj /CN=openssl-made -days 30 2>/dev/null && openssl x509 -in "
+	    "o.pem -outform DER -out o.der && pkcs11-tool --module "
+	    SOFTHSM_PATH " --token-label shared --login --pin " TP_PIN
+	    " --write-object o.der --type cert --id 7777 --label other "
+	    ">/dev/null 2>&1", tp_dir), 0);
+	snprintf(path, sizeof(path), "%s/o.pem", tp_dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f = fopen(path, "r"));
+	omade = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(omade);
 
 	/* The whole set: every certificate without a key. */
 	CU_ASSERT_EQUAL_FATAL(cs_source_new(c2, uri, &src), 0);
 	t = sk_X509_new_null();
 	CU_ASSERT_EQUAL(cs_source_trusted_signers(src, t), 0);
-	CU_ASSERT_EQUAL(sk_X509_num(t), NFOREIGN + 1);
+	CU_ASSERT_EQUAL(sk_X509_num(t), NFOREIGN + 2);
 	CU_ASSERT(has_cert(t, rsa_sign) && !has_cert(t, rsa_enc));
 	sk_X509_pop_free(t, X509_free);
 	cs_source_free(src);
@@ -982,9 +997,29 @@ test_trusted_named(void)
 	CU_ASSERT(cs_p11_cert_parses() - p0 <= 3);
 	sk_X509_pop_free(t, X509_free);
 	cs_source_free(src);
+	/* openssl's certificate, by issuer and serial and by its SKID. */
+	ids[0].issuer = X509_get_issuer_name(omade);
+	ids[0].serial = X509_get0_serialNumber(omade);
+	ids[1].issuer = NULL;
+	ids[1].serial = NULL;
+	ids[1].keyid = X509_get0_subject_key_id(omade);
+	for (i = 0; i < 2; i++) {
+		q.ids = &ids[i];
+		q.nids = 1;
+		CU_ASSERT_EQUAL_FATAL(cs_source_new(c2, uri, &src), 0);
+		t = sk_X509_new_null();
+		CU_ASSERT_EQUAL(cs_source_trusted_signers_for(src, t, &q), 0);
+		CU_ASSERT_EQUAL(sk_X509_num(t), 1);
+		CU_ASSERT(has_cert(t, omade));
+		sk_X509_pop_free(t, X509_free);
+		cs_source_free(src);
+	}
 	/* Named nowhere on the token: nobody, and nothing parsed. */
+	memset(ids, 0, sizeof(ids));
+	ids[0].issuer = X509_get_issuer_name(foreign[3]);
 	ids[0].serial = X509_get0_serialNumber(foreign[4]);
 	ids[1].keyid = X509_get0_subject_key_id(ec_sign);
+	q.ids = ids;
 	q.nids = 2;
 	CU_ASSERT_EQUAL_FATAL(cs_source_new(c2, uri, &src), 0);
 	t = sk_X509_new_null();
@@ -1042,6 +1077,7 @@ test_trusted_named(void)
 	certseal_ctx_free(c2);
 	for (i = 0; i < NFOREIGN; i++)
 		X509_free(foreign[i]);
+	X509_free(omade);
 	EVP_PKEY_free(soft);
 	free(sealed);
 }
