@@ -246,6 +246,22 @@ oaep_params(EVP_PKEY_CTX *c, const char *label)
 	return 1;
 }
 
+/* The certificate of PEM file tp_dir/name (made by openssl), or NULL. */
+static X509 *
+read_tp_cert(const char *name)
+{
+	char path[512];
+	X509 *x = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tp_dir, name);
+	if ((f = fopen(path, "r")) != NULL) {
+		x = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	return x;
+}
+
 /*
  * An OAEP label reaches the token (or the software unpadding) intact: the
  * right label decrypts, a wrong one does not.  No label is what CMS files
@@ -396,8 +412,6 @@ test_foreign_keys(void)
 	EVP_PKEY *pkey = NULL;
 	X509 *cert = NULL, *mine;
 	CMS_ContentInfo *c;
-	FILE *f;
-	char path[512];
 
 	CU_ASSERT_EQUAL_FATAL(tp_sh("cd '%s' && openssl req -x509 -newkey "
 	    "rsa:2048 -nodes -keyout k.pem -out c.pem -subj /CN=foreign "
@@ -409,10 +423,7 @@ test_foreign_keys(void)
 	    "--module " SOFTHSM_PATH " --token-label foreign --login --pin "
 	    TP_PIN " --write-object c.der --type cert --id 4242 --label fk "
 	    ">/dev/null 2>&1", tp_dir), 0);
-	snprintf(path, sizeof(path), "%s/c.pem", tp_dir);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f = fopen(path, "r"));
-	mine = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mine = read_tp_cert("c.pem"));
 	CU_ASSERT_EQUAL_FATAL(open_login("foreign", &t), 0);
 	/* By issuer and serial: certificate first, then its CKA_ID. */
 	rid.keyid = NULL;
@@ -624,8 +635,6 @@ test_signer_trust(void)
 	X509 *xs = NULL, *ns = NULL, *fcert = NULL;
 	uint8_t *sealed = NULL;
 	size_t sealedlen = 0;
-	char path[512];
-	FILE *f;
 
 	/* Admin token: its signing certificates, not its encryption ones. */
 	CU_ASSERT_EQUAL_FATAL(trusted_of("pkcs11:token=admin?module-path="
@@ -663,10 +672,7 @@ test_signer_trust(void)
 	    SOFTHSM_PATH " --token-label foreign --login --pin " TP_PIN
 	    " --write-object c.der --type cert --id 9999 --label copy "
 	    ">/dev/null 2>&1", tp_dir), 0);
-	snprintf(path, sizeof(path), "%s/c.pem", tp_dir);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f = fopen(path, "r"));
-	fcert = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fcert = read_tp_cert("c.pem"));
 	CU_ASSERT_EQUAL_FATAL(trusted_of("pkcs11:token=foreign?module-path="
 	    SOFTHSM_PATH, &t), 0);
 	CU_ASSERT_EQUAL(sk_X509_num(t), 0);
@@ -914,8 +920,6 @@ test_trusted_named(void)
 {
 	enum { NFOREIGN = 30 };
 	X509 *foreign[NFOREIGN], *to[6], *omade;
-	char path[512];
-	FILE *f;
 	struct cs_recipient_id ids[3];
 	struct cs_signer_query q;
 	struct cs_p11_token *sh = NULL;
@@ -961,11 +965,7 @@ test_trusted_named(void)
 	    SOFTHSM_PATH " --token-label shared --login --pin " TP_PIN
 	    " --write-object o.der --type cert --id 7777 --label other "
 	    ">/dev/null 2>&1", tp_dir), 0);
-	snprintf(path, sizeof(path), "%s/o.pem", tp_dir);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f = fopen(path, "r"));
-	omade = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(omade);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(omade = read_tp_cert("o.pem"));
 
 	/* The whole set: every certificate without a key. */
 	CU_ASSERT_EQUAL_FATAL(cs_source_new(c2, uri, &src), 0);
