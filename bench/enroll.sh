@@ -63,8 +63,9 @@ c() { echo "${1#* }"; }		# the CPU part
 P=$("$CA" pair generate 2>/dev/null)
 "$CA" pair activate "$P" >/dev/null 2>&1
 "$CS" enroll --out "$W/req" --name c0 >/dev/null 2>&1
-"$CA" client approve c0 --requests "$W/req" >/dev/null 2>&1
-"$CS" enroll --finish "$W/req/c0.crt" >/dev/null 2>&1
+FP=$("$CA" client approve c0 --requests "$W/req" 2>/dev/null |
+	sed -n 's/.*--trust-signer \(SHA256:[0-9a-f]*\).*/\1/p')
+"$CS" enroll --finish "$W/req/c0.crt" --trust-signer "$FP" >/dev/null 2>&1
 OPEN="$CS --accept-encrypted-data-only open $W/app.sealed"
 
 # One client: the file is sealed to the pair and c0, in each armour.

@@ -526,6 +526,33 @@ write_issued(struct admin *a, const struct issued *iss, size_t n)
 	return first;
 }
 
+/*
+ * The --trust-signer options a client's `enroll --finish` needs: one per
+ * signing certificate in NAME.crt (client_bundle: every pair that is not
+ * retired).  The client cannot take the file's word for them.
+ */
+static char *
+trust_signer_args(const struct profile *p)
+{
+	char *all = NULL, *more;
+	size_t i;
+
+	if ((all = strdup("")) == NULL)
+		return NULL;
+	for (i = 0; i < p->npairs; i++) {
+		if (p->pairs[i].state == PAIR_RETIRED)
+			continue;
+		if (asprintf(&more, "%s --trust-signer SHA256:%s", all,
+		    p->pairs[i].sign_fingerprint) < 0) {
+			free(all);
+			return NULL;
+		}
+		free(all);
+		all = more;
+	}
+	return all;
+}
+
 static int
 client_approve(const struct client_opts *o, int argc, char **argv)
 {
@@ -535,6 +562,7 @@ client_approve(const struct client_opts *o, int argc, char **argv)
 	const struct pair *pair;
 	const char *dir;
 	unsigned char *fresh = NULL;
+	char *trust = NULL;
 	size_t i, nreqs = 0, nissued = 0, nwant;
 	int r = 0, err, code, first = 0, wrote;
 
@@ -613,17 +641,26 @@ client_approve(const struct client_opts *o, int argc, char **argv)
 	}
 	if ((wrote = write_issued(&a, iss, nissued)) != 0 && first == 0)
 		first = wrote;
+	if (nissued > 0 && (trust = trust_signer_args(a.profile)) == NULL) {
+		code = cli_fail(a.ctx, CERTSEAL_E_NOMEM, "client approve");
+		goto out;
+	}
+	if (nissued > 0)
+		printf("clients finish with: certseal enroll --finish "
+		    "%s/NAME.crt%s\n", dir, trust);
 	if (o->all_pending)
 		cli_info("approved %zu pending "
 		    "request%s in %s (signed by pair %s)", nissued,
 		    nissued == 1 ? "" : "s", dir, pair->id);
 	else if (nissued > 0)
 		cli_info("%zu certificate%s written "
-		    "to %s: run `certseal enroll --finish %s/NAME.crt` on "
-		    "each client, then `certseal-admin save`", nissued,
-		    nissued == 1 ? "" : "s", dir, dir);
+		    "to %s: give each client the `enroll --finish` line "
+		    "above (the fingerprints over a channel nobody else "
+		    "writes to), then `certseal-admin save`", nissued,
+		    nissued == 1 ? "" : "s", dir);
 	code = first;
  out:
+	free(trust);
 	for (i = 0; iss != NULL && i < nissued; i++) {
 		free(iss[i].path);
 		free(iss[i].pem);

@@ -29,7 +29,8 @@
 
 #define ENROLL_SYNOPSIS \
 	"enroll --out DIR [-s URI] [--algorithm ALG] [--name NAME]\n" \
-	"       certseal enroll --finish DIR/NAME.crt [-s URI]"
+	"       certseal enroll --finish DIR/NAME.crt [-s URI] " \
+	"[--trust-signer SHA256:FP]..."
 #define BUNDLE_MAX	(256 * 1024)
 #define SIGNER_LABEL	"certseal trusted signer"
 
@@ -40,6 +41,9 @@ struct enroll_opts {
 	const char	*finish;
 	const char	*source;
 	char		*env_source;	/* from the environment, owned */
+	/* --trust-signer: fingerprints the user confirmed, lower-case hex */
+	char		 confirmed[CS_ENROLL_CONFIRM_MAX][CS_CERT_FP_HEX + 1];
+	size_t		 nconfirmed;
 	char		 host[CS_CLIENT_NAME_MAX + 1];
 };
 
@@ -82,6 +86,12 @@ enroll_help(void)
 	    "EC P-256\n"
 	    "  --finish FILE     install the certificate the admin issued "
 	    "(NAME.crt)\n"
+	    "  --trust-signer FP with --finish: trust the signer certificate "
+	    "with this\n"
+	    "                    SHA-256 fingerprint (the admin's `client "
+	    "approve` prints\n"
+	    "                    it); a signer the source does not trust yet "
+	    "needs it\n"
 	    "\n"
 	    "Prints the key ID on stdout.\n", ENROLL_SYNOPSIS);
 }
@@ -110,6 +120,7 @@ parse(int argc, char **argv, struct enroll_opts *o)
 		{ "name",		required_argument, NULL, 'n' },
 		{ "algorithm",		required_argument, NULL, 'a' },
 		{ "finish",		required_argument, NULL, 'f' },
+		{ "trust-signer",	required_argument, NULL, 't' },
 		{ "certificate-source",	required_argument, NULL, 's' },
 		{ "help",		no_argument,	NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -132,6 +143,18 @@ parse(int argc, char **argv, struct enroll_opts *o)
 			break;
 		case 'f':
 			o->finish = optarg;
+			break;
+		case 't':
+			if (o->nconfirmed == CS_ENROLL_CONFIRM_MAX)
+				return cli_usage_error("enroll: at most %d "
+				    "--trust-signer", CS_ENROLL_CONFIRM_MAX);
+			if (cs_enroll_fingerprint_parse(optarg,
+			    o->confirmed[o->nconfirmed]) != 0)
+				return cli_usage_error("enroll: --trust-signer "
+				    "'%s' is not a SHA-256 fingerprint (64 hex "
+				    "digits, as `certseal-admin client approve` "
+				    "prints it)", optarg);
+			o->nconfirmed++;
 			break;
 		case 's':
 			client_global_option(c, optarg);
@@ -168,9 +191,12 @@ parse(int argc, char **argv, struct enroll_opts *o)
 	if (o->finish != NULL) {
 		if (o->out != NULL || o->name != NULL || o->alg != NULL)
 			return cli_usage_error("enroll --finish takes only the "
-			    "certificate file and -s");
+			    "certificate file, -s and --trust-signer");
 		return 0;
 	}
+	if (o->nconfirmed > 0)
+		return cli_usage_error("enroll: --trust-signer goes with "
+		    "--finish");
 	if (o->out == NULL || *o->out == '\0')
 		return cli_usage_error("enroll: --out DIR is required");
 	if (o->alg != NULL && cs_p11_alg_parse(o->alg, &alg) != 0)
@@ -500,11 +526,10 @@ store_finish(certseal_ctx *ctx, const struct enroll_opts *o, X509 *cert,
 }
 
 /*
- * The signers become trusted here, on the bundle's word alone: the one
- * moment of enrolment that trusts its input (like importing a pair's
- * bundle).  Their fingerprints are printed to be compared with the
- * signing_fingerprint of `certseal-admin pair list --json`; the file must
- * come over a path nobody else can write.
+ * The signers become trusted here, but never on the bundle's word alone:
+ * NAME.crt comes from a directory others may write to, so each signer is
+ * one the source trusts already or one the user confirmed with
+ * --trust-signer (enroll-trust.c).  Nothing is written before that.
  */
 static int
 finish(certseal_ctx *ctx, const struct enroll_opts *o)
@@ -518,7 +543,10 @@ finish(certseal_ctx *ctx, const struct enroll_opts *o)
 	if ((r = cs_read_file(ctx, o->finish, BUNDLE_MAX, &data,
 	    &len)) != 0 ||
 	    (r = cs_enroll_parse_bundle(ctx, data, len, o->finish, &cert,
-	    &signers)) != 0)
+	    &signers)) != 0 ||
+	    (r = cs_enroll_confirm_signers(ctx, o->source, signers,
+	    (const char (*)[CS_CERT_FP_HEX + 1])o->confirmed, o->nconfirmed,
+	    o->finish)) != 0)
 		goto out;
 	if (is_pkcs11(o->source))
 		r = token_finish(ctx, o, cert, signers);

@@ -46,14 +46,16 @@ const struct cli_help client_help[] = {
 	    "--json\talso print the report",
 	    "certseal report --out /srv/certseal/reports", CODES_OPEN },
 	{ "enroll", "enroll --out DIR [--algorithm ALG] [--name NAME] | "
-	    "--finish DIR/NAME.crt",
+	    "--finish DIR/NAME.crt [--trust-signer SHA256:FP]...",
 	    "Makes this client's own key in the first source and a request "
 	    "the admin\napproves; --finish stores the approved certificate.",
 	    "-o, --out DIR\twhere the request goes\n"
 	    "--algorithm ALG\trsa-3072 (default), rsa-4096, ec-p256, "
 	    "ec-p384\n"
 	    "--name NAME\tthe client's name (default: hostname)\n"
-	    "--finish FILE\tstore the certificate the admin issued",
+	    "--finish FILE\tstore the certificate the admin issued\n"
+	    "--trust-signer FP\twith --finish: the signer fingerprint the "
+	    "admin gave",
 	    "certseal -s 'pkcs11:token=app' enroll --out /srv/certseal/requests",
 	    CODES_OPEN },
 	{ "store", "store import|list|remove ...",

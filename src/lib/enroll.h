@@ -69,6 +69,28 @@ int cs_enroll_check_bundle(certseal_ctx *ctx, EVP_PKEY *pkey, X509 *client,
     STACK_OF(X509) *signers, const char *shown);
 
 /*
+ * Whom a bundle may make trusted signers of the source uri (enroll-trust.c):
+ * each of signers must be one the source trusts already (the same
+ * certificate) or one whose SHA-256 fingerprint is among confirmed[] (the
+ * user's --trust-signer).  The bundle's word alone is not enough: it comes
+ * from a directory others may write to.  Anything else is
+ * CERTSEAL_E_INTEGRITY, with the fingerprint and what to do; a confirmed
+ * fingerprint no signer has is warned about.
+ */
+#define CS_ENROLL_CONFIRM_MAX	16
+int cs_enroll_confirm_signers(certseal_ctx *ctx, const char *uri,
+    STACK_OF(X509) *signers, const char (*confirmed)[CS_CERT_FP_HEX + 1],
+    size_t nconfirmed, const char *shown);
+
+/*
+ * A certificate fingerprint as the user types it: 64 hex digits, upper or
+ * lower case, with or without colons or a "SHA256:" prefix (as certseal
+ * and `openssl x509 -fingerprint -sha256` print it).  0, or -1.
+ */
+int cs_enroll_fingerprint_parse(const char *text,
+    char out[CS_CERT_FP_HEX + 1]);
+
+/*
  * Readiness reports of enrolled clients (DESIGN.md section 8) are signed
  * with the enrolled key, in a file beside the report (REPORT.sig):
  *

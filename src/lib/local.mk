@@ -73,6 +73,7 @@ libcertseal_core_la_SOURCES += src/lib/cert-index.c
 libcertseal_core_la_SOURCES += \
 	src/lib/enroll.h \
 	src/lib/enroll.c \
+	src/lib/enroll-trust.c \
 	src/lib/store-enroll.c \
 	src/lib/succession.h \
 	src/lib/succession.c

@@ -66,7 +66,9 @@ S="file:$T/p.p12?pin-source=$T/p12.pass"
 expect 0 "c1 enroll" -- client c1 enroll --out "$T/req" --name c1
 expect 0 "c1 approve" -- "$CERTSEAL_ADMIN" client approve c1 \
 	--requests "$T/req"
-expect 0 "c1 finish" -- client c1 enroll --finish "$T/req/c1.crt"
+FP=$(sed -n 's/.*--trust-signer \(SHA256:[0-9a-f]*\).*/\1/p' "$T/out")
+expect 0 "c1 finish" -- client c1 enroll --finish "$T/req/c1.crt" \
+	--trust-signer "$FP"
 # The signer certificates for openssl (the bundle's CA certificates).
 split_p12 "$T/p.p12" "$T/p"
 

@@ -178,6 +178,7 @@ expect 4 "approve the renamed request" -- admin client approve renamed \
 contains "$T/err" "names the client 'c3'" "renamed refusal message"
 expect 0 "approve c1 c2 c3" -- admin client approve c1 c2 c3 \
 	--requests "$REQ"
+cp "$T/out" "$T/approve.out"
 contains "$T/out" "approved c1: key $K1" "approve shows c1's key"
 contains "$T/out" "fingerprint SHA256:" "approve shows the fingerprint"
 for c in c1 c2 c3; do
@@ -218,14 +219,70 @@ expect 3 "c1 before finish" -- client c1 --accept-encrypted-data-only \
 	open "$SEALED"
 
 # ---- finish, then strict mode with that source alone ----
+# The signer's fingerprint as openssl prints it (AB:CD:...), and as
+# certseal-admin does (lower-case hex): the client confirms it, since
+# NAME.crt lies in a directory others may write to.
+FP=$(openssl x509 -in "$T/signer.pem" -noout -fingerprint -sha256 |
+	sed 's/.*=//')
+FPHEX=$(printf '%s' "$FP" | tr -d : | tr 'A-F' 'a-f')
+[ ${#FPHEX} -eq 64 ] && ok || fail "no signer fingerprint: '$FP'"
+contains "$T/approve.out" "enroll --finish $REQ/NAME.crt --trust-signer SHA256:$FPHEX" \
+	"approve prints the finish line with the signer's fingerprint"
 expect 4 "c1 finishes with c3's certificate" -- client c1 enroll \
-	--finish "$REQ/c3.crt"
-expect 0 "c1 finish" -- client c1 enroll --finish "$REQ/c1.crt"
-expect 0 "c1 finish again" -- client c1 enroll --finish "$REQ/c1.crt"
+	--finish "$REQ/c3.crt" --trust-signer "$FP"
+expect 4 "c1 finish without --trust-signer" -- client c1 enroll \
+	--finish "$REQ/c1.crt"
+expect_clean_failure "c1 finish without --trust-signer"
+contains "$T/err" "run again with --trust-signer SHA256:$FPHEX" \
+	"an unconfirmed signer: the refusal says what to do"
+expect 3 "c1 strict open after the refused finish" -- client c1 \
+	--accept-encrypted-data-only open "$SEALED"
+expect 2 "c1 finish with a malformed fingerprint" -- client c1 enroll \
+	--finish "$REQ/c1.crt" --trust-signer "SHA256:${FPHEX%?}"
+expect 4 "c1 finish with another fingerprint" -- client c1 enroll \
+	--finish "$REQ/c1.crt" --trust-signer "$(printf '%064d' 0)"
+contains "$T/err" "no signer certificate in it has the fingerprint" \
+	"a fingerprint no signer has is warned about"
+expect 0 "c1 finish" -- client c1 enroll --finish "$REQ/c1.crt" \
+	--trust-signer "$FP"
+expect 0 "c1 finish again (the signer is trusted now)" -- client c1 enroll \
+	--finish "$REQ/c1.crt"
 contains "$T/out" "already present" "finish is idempotent"
-expect 0 "c3 finish" -- client c3 enroll --finish "$REQ/c3.crt"
+expect 0 "c3 finish" -- client c3 enroll --finish "$REQ/c3.crt" \
+	--trust-signer "SHA256:$FPHEX"
+expect 4 "c2 finish on the token, unconfirmed" -- client c2 enroll \
+	-s "$TOKURI" --finish "$REQ/c2.crt"
 expect 0 "c2 finish on the token" -- client c2 enroll -s "$TOKURI" \
-	--finish "$REQ/c2.crt"
+	--finish "$REQ/c2.crt" --trust-signer "$FP"
+
+# A certificate file planted in the requests directory: c1's request is
+# public, so anyone who can write there can certify its key with a signer
+# of their own.  It must not make that signer trusted, and a file it
+# signs must not open in strict mode.
+openssl req -x509 -newkey rsa:3072 -nodes -keyout "$T/evil.key" \
+	-out "$T/evil.crt" -subj /CN=attacker -days 30 2>/dev/null
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nsubjectKeyIdentifier=hash\n' \
+	>"$T/evil.ext"
+openssl x509 -req -in "$REQ/c1.csr" -CA "$T/evil.crt" -CAkey "$T/evil.key" \
+	-CAcreateserial -days 30 -extfile "$T/evil.ext" \
+	-out "$T/evil-c1.crt" 2>/dev/null
+cp "$REQ/c1.crt" "$T/c1.crt.saved"
+cat "$T/evil-c1.crt" "$T/evil.crt" >"$REQ/c1.crt"
+expect 4 "c1 finish with a planted certificate file" -- client c1 enroll \
+	--finish "$REQ/c1.crt"
+contains "$T/err" "CN=attacker" "the refusal names the planted signer"
+expect 4 "planted file, the real fingerprint confirmed" -- client c1 enroll \
+	--finish "$REQ/c1.crt" --trust-signer "$FP"
+cp "$T/c1.crt.saved" "$REQ/c1.crt"
+cat "$T/evil.key" "$T/evil.crt" >"$T/evil.pem"
+chmod 600 "$T/evil.pem"
+printf 'a=ATTACKER\n' >"$T/forged.conf"
+expect 0 "the attacker seals a file" -- admin seal -r "$T/evil-c1.crt" \
+	--signer "file:$T/evil.pem" --name app --sequence 999999 \
+	-o "$T/evil.sealed" "$T/forged.conf"
+expect 4 "c1 strict open of the attacker's file" -- client c1 \
+	--accept-encrypted-data-only open "$T/evil.sealed"
+expect_clean_failure "c1 strict open of the attacker's file"
 expect 0 "c1 strict open" -- client c1 --accept-encrypted-data-only \
 	open "$SEALED"
 same_bytes "$T/out" "$T/plain.conf" "c1 opens the configuration"
