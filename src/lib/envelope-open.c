@@ -316,6 +316,17 @@ unwrap_inner(struct open_state *st, int enid, struct cs_secret *dec,
 	if (*inner == NULL && enid == NID_pkcs7_signed)
 		return cs_error(st->ctx, CERTSEAL_E_INTEGRITY, "%s: the "
 		    "encrypted SignedData does not parse", st->name);
+	/*
+	 * The rule for the file (DESIGN.md section 3) holds for what it
+	 * encrypts: a content that looks like CMS but does not parse as a
+	 * SignedData - one byte too many, or PEM - was meant to be signed,
+	 * and must not reach the application as unsigned configuration.
+	 */
+	if (*inner == NULL && cs_envelope_looks_sealed(dec->data, dec->len))
+		return cs_error(st->ctx, CERTSEAL_E_INTEGRITY, "%s: the "
+		    "encrypted content looks like CMS but is no SignedData "
+		    "that parses whole (damaged before it was encrypted, or "
+		    "PEM inside): seal the configuration again", st->name);
 	return 0;
 }
 

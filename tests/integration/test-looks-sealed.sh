@@ -77,6 +77,29 @@ while [ $i -lt "$pemlen" ]; do
 	else fail "PEM byte $i flipped: exit $rc: $(head -c 300 "$T/err")"; fi
 	i=$((i + 1))
 done
+# The same rule for the encrypted content (openssl writes it): a
+# SignedData with a byte after it, or PEM-armoured, is damaged, not the
+# unsigned configuration; a text content is one.
+openssl cms -sign -binary -nodetach -in "$T/config" -signer "$T/signer.crt" \
+	-inkey "$T/signer.key" -outform DER -out "$T/signed.der"
+openssl cms -sign -binary -nodetach -in "$T/config" -signer "$T/signer.crt" \
+	-inkey "$T/signer.key" -outform PEM -out "$T/signed.pem"
+{ cat "$T/signed.der"; printf X; } >"$T/signed-trail.der"
+for inner in signed.der signed-trail.der signed.pem config; do
+	openssl cms -encrypt -binary -aes-256-gcm -in "$T/$inner" \
+		-outform PEM -out "$T/$inner.sealed" -recip "$T/rsa.crt" \
+		-keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256
+done
+expect 0 "openssl: a signed content" -- "$CERTSEAL" -s "$SRC" open \
+	"$T/signed.der.sealed"
+same_bytes "$T/out" "$T/config" "openssl: a signed content"
+damaged "$T/signed-trail.der.sealed" "a SignedData and a byte, encrypted"
+expect_clean_failure "a SignedData and a byte, encrypted"
+damaged "$T/signed.pem.sealed" "a PEM SignedData, encrypted"
+expect 0 "openssl: a text content (unsigned)" -- "$CERTSEAL" -s "$SRC" \
+	open "$T/config.sealed"
+same_bytes "$T/out" "$T/config" "openssl: a text content"
+
 # Text that merely starts with a zero or YAML's "---" stays plaintext.
 for text in '0 = zero' '---' '0'; do
 	printf '%s\n' "$text" >"$T/plain"
