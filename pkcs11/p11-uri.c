@@ -40,15 +40,33 @@ known(const char *const *list, const char *name, size_t len)
 	return 0;
 }
 
+/* Whether the attribute name (p, len) occurs in "a=b;c=d" before p. */
+static int
+seen_before(const char *start, const char *p, size_t len, char sep)
+{
+	const char *a = start;
+
+	while (a < p) {
+		if (strncmp(a, p, len) == 0 && a[len] == '=')
+			return 1;
+		if ((a = memchr(a, sep, (size_t)(p - a))) == NULL)
+			return 0;
+		a++;
+	}
+	return 0;
+}
+
 /*
  * Checks the names in "a=b;c=d" (sep ';') or "a=b&c=d" (sep '&') between
- * p and end.
+ * p and end: each known, and none twice - RFC 7512 forbids it in the path,
+ * p11-kit keeps the last one (so a message showing the URI would name the
+ * other), and a query with two PINs or modules means two things.
  */
 static int
 check_names(certseal_ctx *ctx, const char *uri, const char *p,
     const char *end, char sep, const char *const *list, const char *where)
 {
-	const char *q, *eq;
+	const char *start = p, *q, *eq;
 	size_t len;
 
 	while (p < end) {
@@ -68,6 +86,10 @@ check_names(certseal_ctx *ctx, const char *uri, const char *p,
 				    : "module-path, module-name, pin-source, "
 				    "pin-value, x-init-reserved");
 			}
+			if (seen_before(start, p, len, sep))
+				return cs_error(ctx, CERTSEAL_E_BAD_URI,
+				    "%s: %s attribute '%.*s' given twice: give "
+				    "it once", uri, where, (int)len, p);
 		}
 		p = q + 1;
 	}

@@ -115,10 +115,15 @@ parse_query(certseal_ctx *ctx, struct file_source *fs, const char *uri,
 			return cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: '%.*s' "
 			    "is not a local file", uri, (int)klen, q);
 		}
+		/* Two of one: which the user meant is anybody's guess. */
+		if (*slot != NULL) {
+			free(value);
+			return cs_error(ctx, CERTSEAL_E_BAD_URI, "%s: '%.*s' "
+			    "given twice", uri, (int)klen, q);
+		}
 		/* cs_pin_get reads a pin-source as given; cert is a path. */
 		if (slot == &fs->cert_path)
 			memmove(value, path, strlen(path) + 1);
-		free(*slot);
 		*slot = value;
 		q = *end != '\0' ? end + 1 : end;
 	}

@@ -159,6 +159,10 @@ expect 2 "bad scheme" -- "$CERTSEAL" -s "ftp://x" open "$T/rsa.sealed"
 expect_clean_failure "bad scheme"
 expect 2 "unknown file: attribute" -- "$CERTSEAL" \
 	-s "file:$T/rsa.p12?colour=blue" open "$T/rsa.sealed"
+expect 2 "file: attribute given twice" -- "$CERTSEAL" \
+	-s "file:$T/rsa.p12?pin-source=$T/pin&pin-source=$T/pin" \
+	open "$T/rsa.sealed"
+expect_clean_failure "file: attribute given twice"
 printf 'wrong\n' >"$T/badpin"
 chmod 600 "$T/badpin"
 expect 6 "wrong PKCS#12 password" -- "$CERTSEAL" \

@@ -36,6 +36,17 @@ static const struct {
 	{ "pkcs11:token=x?x-init-reserved=flags%3D", CERTSEAL_E_BAD_URI,
 	    "needs module-path", 0 },
 	{ "file:/etc/passwd", CERTSEAL_E_BAD_URI, "not a pkcs11", 0 },
+	/* RFC 7512 2.3: no attribute twice in the path; p11-kit keeps the
+	 * last.  Nor in the query: two PINs or modules mean two things. */
+	{ "pkcs11:token=a;token=b", CERTSEAL_E_BAD_URI, "'token' given twice",
+	    0 },
+	{ "pkcs11:token=a;object=k;id=%01;object=k", CERTSEAL_E_BAD_URI,
+	    "'object' given twice", 0 },
+	{ "pkcs11:token=x?pin-source=/a&pin-source=/b", CERTSEAL_E_BAD_URI,
+	    "'pin-source' given twice", 0 },
+	{ "pkcs11:token=x?module-path=/a.so&pin-value=1&module-path=/a.so",
+	    CERTSEAL_E_BAD_URI, "'module-path' given twice", 0 },
+	{ "pkcs11:token=a;model=token?pin-source=/token", 0, NULL, 0 },
 };
 
 static void
