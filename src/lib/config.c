@@ -16,9 +16,13 @@ certseal_open_file(certseal_ctx *ctx, const char *path, certseal_config **out)
 	int r;
 
 	*out = NULL;
-	if (ctx == NULL || path == NULL)
+	if (ctx == NULL)
 		return CERTSEAL_E_USAGE;
+	/* Every call that can fail says why, or nothing: never the last's. */
 	cs_error_clear(ctx);
+	if (path == NULL)
+		return cs_error(ctx, CERTSEAL_E_USAGE, "certseal_open_file: no "
+		    "path given");
 	if ((r = cs_read_file(ctx, path, CS_MAX_SEALED_SIZE, &buf,
 	    &len)) != 0)
 		return r;
@@ -31,8 +35,12 @@ certseal_open_mem(certseal_ctx *ctx, const uint8_t *data, size_t len,
     const char *name, certseal_config **out)
 {
 	*out = NULL;
-	if (ctx == NULL || (data == NULL && len > 0))
+	if (ctx == NULL)
 		return CERTSEAL_E_USAGE;
+	cs_error_clear(ctx);
+	if (data == NULL && len > 0)
+		return cs_error(ctx, CERTSEAL_E_USAGE, "certseal_open_mem: no "
+		    "data for %zu bytes", len);
 	return cs_envelope_open(ctx, data, len,
 	    name != NULL ? name : "(memory)", out);
 }

@@ -53,6 +53,7 @@ certseal_ctx_add_source(certseal_ctx *ctx, const char *uri)
 	struct cs_source *src = NULL, **grown;
 	int r;
 
+	cs_error_clear(ctx);
 	if (uri == NULL || *uri == '\0')
 		return cs_error(ctx, CERTSEAL_E_BAD_URI,
 		    "empty CertificateSource URI");
@@ -99,6 +100,7 @@ certseal_ctx_set_state_dir(certseal_ctx *ctx, const char *dir)
 {
 	char *copy = NULL;
 
+	cs_error_clear(ctx);
 	if (dir != NULL && (copy = strdup(dir)) == NULL)
 		return cs_nomem(ctx);
 	free(ctx->state_dir);

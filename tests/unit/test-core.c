@@ -113,6 +113,36 @@ test_error_message(void)
 	certseal_ctx_free(NULL);
 }
 
+/*
+ * The public calls that fail say why, and the ones that succeed leave no
+ * earlier failure behind: last_error is about the last call (an outside
+ * audit found the text of an older failure after both).
+ */
+static void
+test_error_belongs_to_the_last_call(void)
+{
+	certseal_ctx *ctx = NULL;
+	certseal_config *cfg = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(certseal_ctx_new(&ctx), 0);
+	CU_ASSERT_EQUAL(certseal_ctx_add_source(ctx, ""), CERTSEAL_E_BAD_URI);
+	CU_ASSERT(strstr(certseal_ctx_last_error(ctx), "empty") != NULL);
+	CU_ASSERT_EQUAL(certseal_open_file(ctx, NULL, &cfg), CERTSEAL_E_USAGE);
+	CU_ASSERT(strstr(certseal_ctx_last_error(ctx), "no path") != NULL);
+	CU_ASSERT_EQUAL(certseal_ctx_add_source(ctx, ""), CERTSEAL_E_BAD_URI);
+	CU_ASSERT_EQUAL(certseal_ctx_add_source(ctx, "store:"), 0);
+	CU_ASSERT_STRING_EQUAL(certseal_ctx_last_error(ctx), "");
+	CU_ASSERT_EQUAL(certseal_ctx_add_source(ctx, ""), CERTSEAL_E_BAD_URI);
+	CU_ASSERT_EQUAL(certseal_open_mem(ctx, NULL, 5, "x", &cfg),
+	    CERTSEAL_E_USAGE);
+	CU_ASSERT(strstr(certseal_ctx_last_error(ctx), "no data") != NULL);
+	CU_ASSERT_EQUAL(certseal_ctx_add_source(ctx, ""), CERTSEAL_E_BAD_URI);
+	CU_ASSERT_EQUAL(certseal_ctx_set_state_dir(ctx, "/tmp"), 0);
+	CU_ASSERT_STRING_EQUAL(certseal_ctx_last_error(ctx), "");
+	CU_ASSERT_PTR_NULL(cfg);
+	certseal_ctx_free(ctx);
+}
+
 /* ---- secrets and reads ----------------------------------------------- */
 
 static void
@@ -883,6 +913,8 @@ main(void)
 	static const struct cu_case errors[] = {
 		{ "exit codes", test_exit_codes },
 		{ "messages", test_error_message },
+		{ "the message belongs to the last call",
+		    test_error_belongs_to_the_last_call },
 		{ "pin-values redacted", test_redact },
 		{ "long messages keep their tail", test_message_fit },
 	};
