@@ -291,15 +291,10 @@ import_key(certseal_ctx *ctx, const struct cs_store_path *sp,
 		    "for the store");
 		goto out;
 	}
-	snprintf(name, sizeof(name), "%s.pem", hex);
-	cs_store_shown(path, sizeof(path), sp, KEYS_DIR, name);
-	if ((r = write_entry(ctx, d->keys, path, name, data, (size_t)len,
-	    &item->outcome)) != 0)
-		goto out;
-	if ((r = write_meta(ctx, sp, d->keys, KEYS_DIR, hex, "key", kf->cert,
-	    source, now, item->outcome == CS_STORE_PRESENT)) != 0)
-		goto out;
-	/* The second name: issuer and serial, for recipients named so. */
+	/*
+	 * The second name first (issuer and serial, for recipients named
+	 * so): a pointer to no key yet is "no key", never damage.
+	 */
 	if (cs_store_isn_name(X509_get_issuer_name(kf->cert),
 	    X509_get0_serialNumber(kf->cert), isn) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_INTERNAL, "cannot hash the "
@@ -310,6 +305,14 @@ import_key(certseal_ctx *ctx, const struct cs_store_path *sp,
 	cs_store_shown(path, sizeof(path), sp, ISN_DIR, isn);
 	if ((r = write_entry(ctx, d->isn, path, isn, line, strlen(line),
 	    &pointer)) != 0)
+		goto out;
+	snprintf(name, sizeof(name), "%s.pem", hex);
+	cs_store_shown(path, sizeof(path), sp, KEYS_DIR, name);
+	if ((r = write_entry(ctx, d->keys, path, name, data, (size_t)len,
+	    &item->outcome)) != 0)
+		goto out;
+	if ((r = write_meta(ctx, sp, d->keys, KEYS_DIR, hex, "key", kf->cert,
+	    source, now, item->outcome == CS_STORE_PRESENT)) != 0)
 		goto out;
 	r = 0; /* success */
  out:
@@ -481,9 +484,6 @@ cs_store_import(certseal_ctx *ctx, const char *location, const char *name,
 	if ((r = check_key_not_signer(ctx, &sp, kf, p12_path)) != 0 ||
 	    (r = store_key_certs(ctx, &sp, &keycerts)) != 0)
 		goto out;
-	if ((r = import_key(ctx, &sp, &d, kf, hex, base, now,
-	    &info->key)) != 0)
-		goto out;
 	n = kf->extra != NULL ? sk_X509_num(kf->extra) : 0;
 	/* One spare slot: see cs_store_import_info_free. */
 	if (n > 0 && (info->signers = calloc((size_t)n + 1,
@@ -510,6 +510,14 @@ cs_store_import(certseal_ctx *ctx, const char *location, const char *name,
 			goto out;
 		info->nsigners++;
 	}
+	/*
+	 * The key last: it is what makes the store open files, so an import
+	 * killed before it leaves "no key" (run it again), never a key
+	 * without the signers that make its files trusted.
+	 */
+	if ((r = import_key(ctx, &sp, &d, kf, hex, base, now,
+	    &info->key)) != 0)
+		goto out;
 	*out = info;
 	info = NULL;
 	r = 0; /* success */

@@ -154,6 +154,14 @@ check_store() {
 	else
 		fail "$1: store damaged: $(head -c 300 "$T/serr")"
 	fi
+	# P2's key is written last: never there without its signer (an
+	# import killed in between would leave a key whose files fail).
+	if [ -n "$(find "$T/stores" -path "*/keys/$P2_KEY.pem")" ] &&
+	    [ -z "$(find "$T/stores" -path "*/signers/$P2_SIGN.pem")" ]; then
+		fail "$1: P2's key imported without its signer"
+	else
+		ok
+	fi
 }
 
 check_report() {
