@@ -138,12 +138,15 @@ cs_open_find_key(struct open_state *st)
 		}
 		if (r == CERTSEAL_E_NO_KEY)
 			continue;
-		/* A hard error: keep the first, try the next source. */
-		if (st->hard.err == 0) {
-			cs_error_prefix(ctx, "%s", cs_source_uri(
-			    ctx->sources[s]));
+		/*
+		 * A hard error: keep the first (the answer if no source
+		 * opens the file), say the others now, try the next source.
+		 */
+		cs_error_prefix(ctx, "%s", cs_source_uri(ctx->sources[s]));
+		if (st->hard.err == 0)
 			cs_error_save(ctx, r, &st->hard);
-		}
+		else
+			cs_warn(ctx, "%s", certseal_ctx_last_error(ctx));
 	}
 	if (st->hard.err != 0) {
 		r = cs_error_restore(ctx, &st->hard);

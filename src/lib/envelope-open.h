@@ -41,6 +41,7 @@ struct open_state {
 	struct cs_source	*src;		/* the source whose key is used */
 	const struct cs_key	*key;
 	struct cs_error_saved	 hard;		/* first hard source error */
+	struct cs_error_saved	 signers_hard;	/* first that listed no signers */
 	int			 refused_match;	/* key only for refused RIs */
 	struct ct_buf		 ct;		/* cut out of der */
 	/* The inner SignedData parsed without its eContent, which is... */

@@ -286,9 +286,20 @@ gather_trusted(struct open_state *st, CMS_ContentInfo *sd,
 		return cs_nomem(ctx);
 	}
 	for (s = 0; s < ctx->nsources; s++) {
-		/* A source that fails here contributes nobody. */
-		(void)cs_source_trusted_signers_for(ctx->sources[s],
-		    *trustedp, &q);
+		/*
+		 * A source that fails here contributes nobody; why is kept
+		 * (the first) or said (the others): an unreadable signers/
+		 * is not an untrusted signature.
+		 */
+		r = cs_source_trusted_signers_for(ctx->sources[s], *trustedp,
+		    &q);
+		if (r == 0 || r == CERTSEAL_E_NOT_FOUND)
+			continue;
+		cs_error_prefix(ctx, "%s", cs_source_uri(ctx->sources[s]));
+		if (st->signers_hard.err == 0)
+			cs_error_save(ctx, r, &st->signers_hard);
+		else
+			cs_warn(ctx, "%s", certseal_ctx_last_error(ctx));
 	}
 	free((void *)q.ids);
 	sk_X509_pop_free(carried, X509_free);
@@ -373,6 +384,13 @@ pick_signer(struct open_state *st, CMS_ContentInfo *sd,
 		good = bare;
 		goodcert = barecert;
 	}
+	if (good == NULL && st->signers_hard.err != 0) {
+		/* The signer may be among those that could not be read. */
+		r = cs_error_restore(ctx, &st->signers_hard);
+		cs_error_prefix(ctx, "%s: signed, but the trusted signers "
+		    "could not all be read", st->name);
+		goto out;
+	}
 	if (good == NULL) {
 		r = cs_error(ctx, CERTSEAL_E_UNTRUSTED, "%s: signed, but by "
 		    "nobody the certificate sources trust (%d signature(s)); "
@@ -380,6 +398,9 @@ pick_signer(struct open_state *st, CMS_ContentInfo *sd,
 		    "certificates", st->name, nsi);
 		goto out;
 	}
+	if (st->signers_hard.err != 0)
+		cs_warn(ctx, "%s (a signer of another source verified %s)",
+		    st->signers_hard.msg, st->name);
 	*goodp = good;
 	*certp = goodcert;
 	r = 0; /* success */

@@ -172,7 +172,34 @@ chmod 644 "$T/ec384.pem"
 expect 1 "key file readable by others refused" -- "$CERTSEAL" \
 	-s "$EC384_SRC" open "$T/ec.sealed"
 expect_clean_failure "loose key file"
+# Two sources that fail before one that opens: each failure is said (an
+# outside audit saw only the first).
+expect 0 "two failing sources, then one that opens" -- "$CERTSEAL" \
+	-s "file:$T/rsa.p12?pin-source=$T/badpin" -s "$EC384_SRC" \
+	-s "$RSA_SRC" open "$T/rsa.sealed"
+same_bytes "$T/out" "$T/config" "the third source opens"
+grep -q "rsa.p12" "$T/err" && grep -q "ec384.pem" "$T/err" && ok ||
+	fail "not every failing source reported: $(cat "$T/err")"
 chmod 600 "$T/ec384.pem"
+
+# A store whose signers/ cannot be read: the reason, not "untrusted".
+S="$T/stores"
+expect 0 "store import" -- env CERTSEAL_STORE_ROOT="$S" "$CERTSEAL" \
+	store import "$T/rsa.p12" --password-file "$T/pin"
+expect 0 "store open" -- env CERTSEAL_STORE_ROOT="$S" "$CERTSEAL" \
+	open "$T/rsa.sealed"
+chmod 770 "$S/LocalMachine/My/signers"
+expect 1 "signers/ group-writable" -- env CERTSEAL_STORE_ROOT="$S" \
+	"$CERTSEAL" open "$T/rsa.sealed"
+expect_clean_failure "signers/ group-writable"
+grep -q "chmod 700" "$T/err" && ok ||
+	fail "the refusal does not say what to do: $(cat "$T/err")"
+expect 0 "signers/ group-writable, another source's signer" -- env \
+	CERTSEAL_STORE_ROOT="$S" "$CERTSEAL" -s "$RSA_SRC" -s store: \
+	open "$T/rsa.sealed"
+grep -q "warning: .*signers.*chmod 700" "$T/err" && ok ||
+	fail "the unreadable signers are not warned about: $(cat "$T/err")"
+chmod 700 "$S/LocalMachine/My/signers"
 
 # --- seal refusals -------------------------------------------------------
 expect 2 "seal input == output" -- "$CERTSEAL_ADMIN" seal \
