@@ -245,9 +245,10 @@ requests_scan(certseal_ctx *ctx, const char *dir, struct request **vp,
 /* ---- list ---- */
 
 static int
-cmp_key_ptr(const void *a, const void *b)
+cmp_client_key(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strcmp((*(const struct client *const *)a)->key_id,
+	    (*(const struct client *const *)b)->key_id);
 }
 
 static void
@@ -286,29 +287,52 @@ request_json(const struct request *q)
 	    "algorithm", q->algorithm, "problem", q->problem);
 }
 
-/* Requests whose key the profile does not know: pending (or invalid). */
+/*
+ * Whether q is listed (and offered to --all-pending): a key the profile
+ * does not know (pending, or invalid), or a known key under another name
+ * - a replayed or copied request, listed as invalid with why.  A client's
+ * own request is its client row.  by_key: the clients sorted by key ID.
+ * -1 when out of memory.
+ */
 static int
-is_new_request(const struct request *q, const char **keys, size_t nkeys)
+request_listed(struct request *q, const struct client **by_key, size_t n)
 {
-	const char *k = q->key_id;
+	struct client probe;
+	const struct client *pp = &probe, *const *hit;
 
-	return q->key_id[0] == '\0' || bsearch(&k, keys, nkeys,
-	    sizeof(*keys), cmp_key_ptr) == NULL;
+	if (q->key_id[0] == '\0')
+		return 1;
+	probe.key_id = q->key_id;
+	if ((hit = bsearch(&pp, by_key, n, sizeof(*by_key),
+	    cmp_client_key)) == NULL)
+		return 1;
+	if (strcmp((*hit)->name, q->name) == 0)
+		return 0;
+	if (q->problem == NULL && asprintf(&q->problem, "%s.csr: key %s is "
+	    "client %s's (%s): one key enrols one client%s", q->name,
+	    q->key_id, (*hit)->name, client_state_name((*hit)->state),
+	    (*hit)->state == CLIENT_REVOKED ? ", and revocation is final" :
+	    "") < 0) {
+		q->problem = NULL;
+		return -1;
+	}
+	return 1;
 }
 
 static int
-sorted_keys(certseal_ctx *ctx, const struct profile *p, const char ***out)
+sorted_clients(certseal_ctx *ctx, const struct profile *p,
+    const struct client ***out)
 {
-	const char **keys;
+	const struct client **v;
 	size_t i;
 
 	*out = NULL;
-	if ((keys = calloc(p->nclients + 1, sizeof(*keys))) == NULL)
+	if ((v = calloc(p->nclients + 1, sizeof(*v))) == NULL)
 		return cs_error(ctx, CERTSEAL_E_NOMEM, "out of memory");
 	for (i = 0; i < p->nclients; i++)
-		keys[i] = p->clients[i].key_id;
-	qsort(keys, p->nclients, sizeof(*keys), cmp_key_ptr);
-	*out = keys;
+		v[i] = &p->clients[i];
+	qsort(v, p->nclients, sizeof(*v), cmp_client_key);
+	*out = v;
 	return 0;
 }
 
@@ -317,10 +341,11 @@ client_list(const struct client_opts *o)
 {
 	struct admin a;
 	struct request *reqs = NULL;
-	const char **keys = NULL, *dir;
+	const struct client **by_key = NULL;
+	const char *dir;
 	json_t *list = NULL, *e;
 	size_t i, nreqs = 0;
-	int r, code;
+	int r, code, listed;
 
 	if ((code = admin_open(&a, 0)) != 0)
 		goto out;
@@ -330,14 +355,17 @@ client_list(const struct client_opts *o)
 		goto out;
 	}
 	if ((r = requests_scan(a.ctx, dir, &reqs, &nreqs)) != 0 ||
-	    (r = sorted_keys(a.ctx, a.profile, &keys)) != 0) {
+	    (r = sorted_clients(a.ctx, a.profile, &by_key)) != 0) {
 		code = cli_fail(a.ctx, r, "client list");
 		goto out;
 	}
 	if ((list = json_array()) == NULL)
 		goto nomem;
 	for (i = 0; i < nreqs; i++) {
-		if (!is_new_request(&reqs[i], keys, a.profile->nclients))
+		if ((listed = request_listed(&reqs[i], by_key,
+		    a.profile->nclients)) < 0)
+			goto nomem;
+		if (!listed)
 			continue;
 		if ((e = request_json(&reqs[i])) == NULL ||
 		    json_array_append_new(list, e) != 0)
@@ -375,7 +403,7 @@ client_list(const struct client_opts *o)
 	code = cli_fail(a.ctx, CERTSEAL_E_NOMEM, "client list");
  out:
 	json_decref(list);
-	free(keys);
+	free(by_key);
 	requests_free(reqs, nreqs);
 	admin_close(&a);
 	return code;
@@ -476,8 +504,9 @@ approve_one(struct admin *a, const struct pair *pair, const char *dir,
 }
 
 /*
- * The pending requests in dir, and which of them are new (no client of
- * the profile has their key): chosen before any approval, since each
+ * The pending requests in dir, and which of them are listed (a key no
+ * client of the profile has, or a known key under another name, which
+ * request_listed gives its problem): chosen before any approval, since each
  * one adds a client to the profile, which moves the key IDs the choice
  * is made from.  fresh[i] for reqs[i].
  */
@@ -485,22 +514,27 @@ static int
 choose_pending(struct admin *a, const char *dir, struct request **reqsp,
     size_t *nreqsp, unsigned char **freshp)
 {
-	const char **keys = NULL;
+	const struct client **by_key = NULL;
 	size_t i;
-	int r;
+	int r, listed;
 
 	*freshp = NULL;
 	if ((r = requests_scan(a->ctx, dir, reqsp, nreqsp)) != 0 ||
-	    (r = sorted_keys(a->ctx, a->profile, &keys)) != 0)
+	    (r = sorted_clients(a->ctx, a->profile, &by_key)) != 0)
 		return r;
 	if ((*freshp = calloc(*nreqsp + 1, 1)) == NULL) {
-		free(keys);
+		free(by_key);
 		return cs_nomem(a->ctx);
 	}
-	for (i = 0; i < *nreqsp; i++)
-		(*freshp)[i] = (unsigned char)is_new_request(&(*reqsp)[i],
-		    keys, a->profile->nclients);
-	free(keys);
+	for (i = 0; i < *nreqsp; i++) {
+		if ((listed = request_listed(&(*reqsp)[i], by_key,
+		    a->profile->nclients)) < 0) {
+			free(by_key);
+			return cs_nomem(a->ctx);
+		}
+		(*freshp)[i] = (unsigned char)listed;
+	}
+	free(by_key);
 	return 0;
 }
 

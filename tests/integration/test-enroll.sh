@@ -370,6 +370,32 @@ expect 0 "client list after revoke" -- admin client list --requests "$REQ" \
 	--json
 [ "$(jq -r '.clients[] | select(.name == "c3") | .state' "$T/out")" = revoked ] &&
 	ok || fail "c3 not listed as revoked"
+# A known key under another name - the revoked c3's, the approved c1's -
+# is listed as invalid with why, and --all-pending says it skipped it
+# (an outside audit found both silently left out).
+# Requests as a thief of the key would make them: signed, CN the new name.
+openssl req -new -key "$T/c3/store/LocalMachine/My/enrolled/key.pem" \
+	-subj /CN=c9 -out "$REQ/c9.csr"
+openssl req -new -key "$KEYFILE" -subj /CN=c8 -out "$REQ/c8.csr"
+expect 0 "client list with replayed requests" -- admin client list \
+	--requests "$REQ" --json
+[ "$(jq -r '.clients[] | select(.name == "c9") | .state' "$T/out")" = invalid ] &&
+	jq -r '.clients[] | select(.name == "c9") | .problem' "$T/out" |
+	grep -q "client c3's (revoked).*revocation is final" && ok ||
+	fail "the revoked key under another name not listed: $(cat "$T/out")"
+jq -r '.clients[] | select(.name == "c8") | .problem' "$T/out" |
+	grep -q "client c1's (approved)" && ok ||
+	fail "the approved key under another name not listed: $(cat "$T/out")"
+[ "$(jq '[.clients[] | select(.name == "c1")] | length' "$T/out")" -eq 1 ] &&
+	ok || fail "c1's own request listed beside its client row"
+mv "$REQ/evil.csr" "$T/evil.csr.aside"	# approved by --all-pending below
+expect 0 "approve --all-pending with replayed requests" -- admin client \
+	approve --all-pending --requests "$REQ"
+mv "$T/evil.csr.aside" "$REQ/evil.csr"
+contains "$T/err" "not approved: c9.csr: key" "the replay of c3 is warned about"
+contains "$T/err" "not approved: c8.csr: key" "the copy of c1 is warned about"
+contains "$T/err" "approved 0 pending" "nothing approved"
+rm "$REQ/c9.csr" "$REQ/c8.csr"
 rollout 0 "c3 revoked: no longer a known host"
 [ "$(jq .hosts "$T/rollout.json")" -eq 2 ] && ok ||
 	fail "a revoked client still counted: $(cat "$T/rollout.json")"
