@@ -83,7 +83,7 @@ _certseal()
 	check | inspect) opts='--json' ;;
 	sources) opts='--check --json' ;;
 	report) opts='--out --host --json' ;;
-	enroll) opts='--out --name --algorithm --finish' ;;
+	enroll) opts='--out --name --algorithm --finish --trust-signer' ;;
 	store)
 		case $sub in
 		'')

@@ -47,8 +47,9 @@ rollout_help(void)
 	    "  --json         print the count as JSON\n"
 	    "\n"
 	    "exit status: 0 when at least one host reported and every host "
-	    "is ready;\n1 when some host is not ready or no report was "
-	    "found; 2 usage; other codes\nas for every command.\n",
+	    "is ready;\n5 when some host is missing or not ready, or no "
+	    "report was found (the\ncount is printed, as JSON with --json); "
+	    "1 error; 2 usage; other codes as\nfor every command.\n",
 	    ROLLOUT_SYNOPSIS);
 }
 
@@ -336,7 +337,12 @@ rollout_status(const char *dir_opt, const char *pair_opt, int json)
 			goto out;
 		}
 	}
-	code = all_ready(res) ? CLI_EXIT_OK : CLI_EXIT_OTHER;
+	/*
+	 * Not ready is an answer, not a failure: 5, as `pair activate`
+	 * refuses for it, so a script tells it from an error (1).
+	 */
+	code = all_ready(res) ? CLI_EXIT_OK :
+	    certseal_exit_code(CERTSEAL_E_POLICY);
  out:
 	free(summary);
 	json_decref(res);

@@ -315,7 +315,7 @@ nr() {	# the missing item of a not-ready host
 		"$T/rollout.json"
 }
 mkdir -p "$RPT"
-rollout 1 "nobody reported"
+rollout 5 "nobody reported"
 [ "$(jq .hosts "$T/rollout.json")" -eq 3 ] && [ "$(nr c1)" = report ] &&
 	ok || fail "enrolled clients not counted: $(cat "$T/rollout.json")"
 expect 0 "c1 report" -- client c1 report --out "$RPT" --host c1
@@ -332,7 +332,7 @@ rollout 0 "all three reported"
 rm "$RPT/c3.json.sig"
 sed 's/"time": "/"time": "2/' "$RPT/c1.json" >"$RPT/c1.json.tmp" &&
 	mv "$RPT/c1.json.tmp" "$RPT/c1.json"
-rollout 1 "unsigned and tampered reports"
+rollout 5 "unsigned and tampered reports"
 [ "$(nr c3)" = "signed report" ] && [ "$(nr c1)" = "signed report" ] &&
 	[ "$(jq .ready "$T/rollout.json")" -eq 1 ] && ok ||
 	fail "unsigned/tampered reports trusted: $(cat "$T/rollout.json")"

@@ -197,17 +197,17 @@ expect 0 "pair export" -- "$CERTSEAL_ADMIN" pair export "$PAIR" \
 	-o "$T/pair.p12" --password-file "$T/pin"
 PSRC="file:$T/pair.p12?pin-source=$T/pin"
 mkdir -p "$AR"
-expect 1 "status, no reports" -- "$CERTSEAL_ADMIN" rollout status
+expect 5 "status, no reports" -- "$CERTSEAL_ADMIN" rollout status
 grep -q "no readiness reports" "$T/out" && ok || fail "status, no reports: $(cat "$T/out")"
 expect 0 "a1 report" -- "$CERTSEAL" -s "$PSRC" report --out "$AR" --host a1
 expect 0 "a2 report" -- "$CERTSEAL" -s "$PSRC" -s "file:$T/old.pem" \
 	report --out "$AR" --host a2
 expect 0 "a3 report" -- "$CERTSEAL" -s "file:$T/old.pem" \
 	report --out "$AR" --host a3
-expect 1 "status, a3 not ready" -- "$CERTSEAL_ADMIN" rollout status
+expect 5 "status, a3 not ready" -- "$CERTSEAL_ADMIN" rollout status
 grep -q "^2 of 3 hosts ready for pair $PAIR; not ready: a3 (missing key and missing signer)$" \
 	"$T/out" && ok || fail "status summary: $(cat "$T/out")"
-expect 1 "status --json" -- "$CERTSEAL_ADMIN" rollout status --json \
+expect 5 "status --json" -- "$CERTSEAL_ADMIN" rollout status --json \
 	--pair "$PAIR" --reports "$AR"
 grep -q '"all_ready": false' "$T/out" && ok || fail "status --json: $(cat "$T/out")"
 grep -q '"ready": 2' "$T/out" && ok || fail "status --json counts"
@@ -216,7 +216,7 @@ grep -q "a3" "$T/err" && ok || fail "activate: a3 not named: $(cat "$T/err")"
 # A copy of a1's report under another name speaks for nobody: refused,
 # and both names are said, by status and by activate.
 cp "$AR/a1.json" "$AR/a4.json"
-expect 1 "status, a report for another host" -- "$CERTSEAL_ADMIN" rollout status
+expect 5 "status, a report for another host" -- "$CERTSEAL_ADMIN" rollout status
 grep -q "a4 (report refused: it claims to be a1)" "$T/out" && ok ||
 	fail "status: a4's claim not named: $(cat "$T/out")"
 expect 5 "activate refused, a4" -- "$CERTSEAL_ADMIN" pair activate "$PAIR"
@@ -231,7 +231,7 @@ expect_clean_failure "rollout bad verb"
 # A hostile host name is printed without its control characters.
 sed 's/"host": "a1"/"host": "evil\\u001b]0;x\\u0007"/' "$AR/a1.json" \
 	>"$AR/evil.json"
-expect 1 "status, hostile report" -- "$CERTSEAL_ADMIN" rollout status
+expect 5 "status, hostile report" -- "$CERTSEAL_ADMIN" rollout status
 if grep -q "$(printf '\033')" "$T/out"; then
 	fail "an escape character reached the terminal"
 else
