@@ -239,10 +239,50 @@ create_public(certseal_ctx *ctx, struct cs_p11_token *tok,
 	return r;
 }
 
+/*
+ * One key a CKA_ID (DESIGN.md section 2).  A private key under the SKID
+ * already: this key again when a certificate under that ID has its public
+ * key (*present = 1: nothing to import), else another key, refused - a
+ * second one would leave every open to guess which.
+ */
+static int
+check_id_free(certseal_ctx *ctx, struct cs_p11_token *tok, EVP_PKEY *pkey,
+    const ASN1_OCTET_STRING *skid, int *present)
+{
+	struct cs_p11_object *objs = NULL;
+	STACK_OF(X509) *have = NULL;
+	char hex[2 * CS_P11_ID_MAX + 1];
+	size_t n = 0;
+	int i, r;
+
+	*present = 0;
+	if ((r = cs_p11_find(ctx, tok, CKO_PRIVATE_KEY, skid->data,
+	    (size_t)skid->length, NULL, &objs, &n)) != 0)
+		return r;
+	free(objs);
+	if (n == 0)
+		return 0;
+	if ((r = cs_p11_certs(ctx, tok, skid->data, (size_t)skid->length,
+	    NULL, &have, NULL)) != 0)
+		return r;
+	for (i = 0; have != NULL && i < sk_X509_num(have); i++)
+		if (EVP_PKEY_eq(X509_get0_pubkey(sk_X509_value(have, i)),
+		    pkey) == 1)
+			*present = 1;
+	sk_X509_pop_free(have, X509_free);
+	if (*present)
+		return 0;
+	cs_hex(skid->data, (size_t)skid->length, hex, sizeof(hex));
+	return cs_error(ctx, CERTSEAL_E_STATE, "token '%s' already holds a "
+	    "private key with CKA_ID %s, and not this one: nothing imported "
+	    "(delete that key first if it is stale)", cs_p11_token_label(tok),
+	    hex);
+}
+
 int
 cs_p11_import_key(certseal_ctx *ctx, struct cs_p11_token *tok,
     EVP_PKEY *pkey, X509 *cert, STACK_OF(X509) *extra, const char *label,
-    int extractable)
+    int extractable, int *present)
 {
 	CK_FUNCTION_LIST *fl = cs_p11_token_fl(tok);
 	CK_MECHANISM mech = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
@@ -267,6 +307,9 @@ cs_p11_import_key(certseal_ctx *ctx, struct cs_p11_token *tok,
 		    "subjectKeyIdentifier or does not match the key");
 		goto out;
 	}
+	if ((r = check_id_free(ctx, tok, pkey, skid, present)) != 0 ||
+	    *present)
+		goto out;
 	is_rsa = EVP_PKEY_is_a(pkey, "RSA");
 	if (!is_rsa && !EVP_PKEY_is_a(pkey, "EC")) {
 		r = cs_error(ctx, CERTSEAL_E_UNSUPPORTED, "only RSA and EC "

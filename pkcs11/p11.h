@@ -518,11 +518,14 @@ int cs_p11_export_key(certseal_ctx *ctx, struct cs_p11_token *tok,
  * into the token: the key is wrapped in memory under a session AES key
  * that was first created on the token, then C_UnwrapKey'ed, so it never
  * reaches disk in plaintext.  CKA_ID = the certificate's SKID; sensitive;
- * extractable only when asked.
+ * extractable only when asked.  One key a CKA_ID: when the token holds
+ * this key already (a certificate under the ID has its public key),
+ * nothing is written and *present is 1; another private key under the
+ * ID is CERTSEAL_E_STATE.
  */
 int cs_p11_import_key(certseal_ctx *ctx, struct cs_p11_token *tok,
     EVP_PKEY *pkey, X509 *cert, STACK_OF(X509) *extra, const char *label,
-    int extractable);
+    int extractable, int *present);
 
 /* ---- p11-list.c: what a token holds ---- */
 

@@ -292,7 +292,7 @@ write_p12(struct admin *a, const struct pair *pair, EVP_PKEY *key,
 /* Unwraps the key inside the client token, with both certificates. */
 static int
 export_to_token(struct admin *a, const struct pair *pair, EVP_PKEY *key,
-    X509 *enc, X509 *sign, const char *uri_text)
+    X509 *enc, X509 *sign, const char *uri_text, int *present)
 {
 	struct cs_p11_uri *uri = NULL;
 	struct cs_p11_token *tok = NULL;
@@ -312,7 +312,8 @@ export_to_token(struct admin *a, const struct pair *pair, EVP_PKEY *key,
 	    cs_p11_uri_pin_value(uri))) != 0)
 		goto out;
 	/* The signer certificate travels along: it is whom the client trusts. */
-	r = cs_p11_import_key(a->ctx, tok, key, enc, signers, label, 0);
+	r = cs_p11_import_key(a->ctx, tok, key, enc, signers, label, 0,
+	    present);
  out:
 	sk_X509_free(signers);
 	cs_p11_token_unref(tok);
@@ -328,7 +329,7 @@ pair_export_cmd(const struct pair_options *o, const char *id)
 	EVP_PKEY *key = NULL;
 	X509 *enc = NULL, *sign = NULL;
 	uint8_t kid[CS_P11_ID_MAX];
-	int r, code, kidlen;
+	int r, code, kidlen, present = 0;
 
 	if ((o->output == NULL) == (o->to == NULL))
 		return cli_usage_error("pair export: give either -o FILE.p12 "
@@ -370,13 +371,18 @@ pair_export_cmd(const struct pair_options *o, const char *id)
 	if (o->output != NULL)
 		r = write_p12(&a, pair, key, enc, sign, o);
 	else
-		r = export_to_token(&a, pair, key, enc, sign, o->to);
+		r = export_to_token(&a, pair, key, enc, sign, o->to, &present);
 	if (r != 0) {
 		code = cli_fail(a.ctx, r, "pair export %s", pair->id);
 		goto out;
 	}
-	cli_info("pair %s exported to %s", pair->id, o->output != NULL ?
-	    cli_output_name(o->output) : "the client token");
+	if (present)
+		cli_info("pair %s: the client token holds its key already; "
+		    "nothing written", pair->id);
+	else
+		cli_info("pair %s exported to %s", pair->id,
+		    o->output != NULL ? cli_output_name(o->output) :
+		    "the client token");
 	code = CLI_EXIT_OK;
  out:
 	EVP_PKEY_free(key);

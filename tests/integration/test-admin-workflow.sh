@@ -94,6 +94,19 @@ expect 0 "client token opens strict" -- env SOFTHSM2_CONF="$CONF" \
 	"$CERTSEAL" \
 	-s "$CLIENT_URI" --accept-encrypted-data-only open "$T/app.sealed"
 same_bytes "$T/out" "$T/app.conf" "client token open"
+# Again: the key is there; no second key under its CKA_ID (pkcs11-tool
+# counts), and no warning at the next open.
+expect 0 "export --to token again" -- "$CERTSEAL_ADMIN" pair export "$P1" \
+	--to "$CLIENT_URI"
+contains_text() { grep -q -- "$2" "$1" && ok || fail "$3: $(cat "$1")"; }
+contains_text "$T/err" "holds its key already" "a second export says so"
+n=$(SOFTHSM2_CONF="$CONF" pkcs11-tool --module "$SOFTHSM_MODULE" \
+	--token-label "client one" --login --pin 4321 --list-objects \
+	--type privkey 2>/dev/null | grep -c "Private Key Object")
+[ "$n" -eq 1 ] && ok || fail "$n private keys on the client token after two exports"
+expect 0 "client token opens, no warning" -- env SOFTHSM2_CONF="$CONF" \
+	"$CERTSEAL" -s "$CLIENT_URI" open "$T/app.sealed"
+[ ! -s "$T/err" ] && ok || fail "open after two exports: $(cat "$T/err")"
 
 # --- 6. pair exchange ------------------------------------------------------
 expect 0 "generate P2" -- "$CERTSEAL_ADMIN" pair generate --algorithm ec-p256 \

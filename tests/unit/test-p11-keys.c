@@ -369,6 +369,48 @@ test_signing(void)
 	CU_ASSERT(sign_verify(ec_sign, 0));
 }
 
+/* The objects on t (keys, certificates) with CKA_ID id. */
+static size_t
+count_objects(struct cs_p11_token *t, const ASN1_OCTET_STRING *id)
+{
+	struct cs_p11_object *objs = NULL;
+	size_t n = 0;
+
+	if (cs_p11_find(ctx, t, (CK_OBJECT_CLASS)-1, id->data,
+	    (size_t)id->length, NULL, &objs, &n) != 0)
+		return (size_t)-1;
+	free(objs);
+	return n;
+}
+
+/* A new RSA key and a self-signed certificate with like's SKID. */
+static X509 *
+same_skid_cert(X509 *like, EVP_PKEY **keyp)
+{
+	const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(like);
+	EVP_PKEY *k = EVP_RSA_gen(2048);
+	X509 *x = X509_new();
+
+	*keyp = NULL;
+	if (k == NULL || x == NULL || X509_set_version(x, 2) != 1 ||
+	    ASN1_INTEGER_set(X509_get_serialNumber(x), 7) != 1 ||
+	    X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x), 3600) == NULL ||
+	    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
+	    MBSTRING_ASC, (const unsigned char *)"same id", -1, -1, 0) != 1 ||
+	    X509_set_issuer_name(x, X509_get_subject_name(x)) != 1 ||
+	    X509_set_pubkey(x, k) != 1 ||
+	    X509_add1_ext_i2d(x, NID_subject_key_identifier,
+	    (void *)skid, 0, 0) != 1 ||
+	    X509_sign(x, k, EVP_sha256()) <= 0) {
+		EVP_PKEY_free(k);
+		X509_free(x);
+		return NULL;
+	}
+	*keyp = k;
+	return x;
+}
+
 static void
 test_export_import(void)
 {
@@ -376,9 +418,10 @@ test_export_import(void)
 	const ASN1_OCTET_STRING *sid = X509_get0_subject_key_id(rsa_sign);
 	CMS_ContentInfo *c = cms_encrypt(rsa_enc, EVP_sha256());
 	STACK_OF(X509) *extra = sk_X509_new_null();
-	EVP_PKEY *soft = NULL, *bad = NULL, *tk = NULL;
+	EVP_PKEY *soft = NULL, *bad = NULL, *tk = NULL, *okey = NULL;
 	struct cs_recipient_id rid = { id, NULL, NULL };
-	X509 *cert = NULL;
+	X509 *cert = NULL, *other;
+	int present = -1, r;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL_FATAL(cs_p11_export_key(ctx, admin, id->data,
@@ -392,10 +435,30 @@ test_export_import(void)
 	/* Into the client token, with the signer certificate. */
 	sk_X509_push(extra, rsa_sign);
 	CU_ASSERT_EQUAL_FATAL(cs_p11_import_key(ctx, client, soft, rsa_enc,
-	    extra, "pair-1", 0), 0);
+	    extra, "pair-1", 0, &present), 0);
+	CU_ASSERT_EQUAL(present, 0);
 	CU_ASSERT_EQUAL_FATAL(cs_p11_find_recipient(ctx, client, &rid, &tk,
 	    &cert), 0);
 	CU_ASSERT(cms_decrypt_ok(c, tk, cert));
+	/*
+	 * Again: the key is there, nothing is written (an outside audit
+	 * found a second private key under the same CKA_ID).  Another key
+	 * under that CKA_ID is refused.
+	 */
+	CU_ASSERT_EQUAL(count_objects(client, id), 3);
+	CU_ASSERT_EQUAL(cs_p11_import_key(ctx, client, soft, rsa_enc, extra,
+	    "pair-1", 0, &present), 0);
+	CU_ASSERT_EQUAL(present, 1);
+	CU_ASSERT_EQUAL(count_objects(client, id), 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(other = same_skid_cert(rsa_enc, &okey));
+	r = cs_p11_import_key(ctx, client, okey, other, NULL, "other", 0,
+	    &present);
+	CU_ASSERT_EQUAL(r, CERTSEAL_E_STATE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(certseal_ctx_last_error(ctx),
+	    "already holds a private key with CKA_ID"));
+	CU_ASSERT_EQUAL(count_objects(client, id), 3);
+	X509_free(other);
+	EVP_PKEY_free(okey);
 	CMS_ContentInfo_free(c);
 	sk_X509_free(extra);
 	EVP_PKEY_free(soft);
@@ -779,6 +842,7 @@ test_wrong_pin_once(void)
 static void
 test_listing_per_open(void)
 {
+	int present;
 	X509 *foreign[40], *late = NULL;
 	EVP_PKEY *fk, *soft = NULL;
 	certseal_ctx *c2 = NULL;
@@ -833,7 +897,7 @@ test_listing_per_open(void)
 	CU_ASSERT_EQUAL_FATAL(cs_p11_export_key(ctx, admin, lid->data,
 	    (size_t)lid->length, &soft), 0);
 	CU_ASSERT_EQUAL_FATAL(cs_p11_import_key(ctx, client, soft, late,
-	    NULL, "late", 0), 0);
+	    NULL, "late", 0, &present), 0);
 	CU_ASSERT_EQUAL_FATAL(seal_to(&late, 1, rsa_sign, 0, &sealed,
 	    &sealedlen), 0);
 	CU_ASSERT_EQUAL(certseal_open_mem(c2, sealed, sealedlen, "late",
@@ -918,6 +982,7 @@ test_cert_parsed_once_or_known(void)
 static void
 test_trusted_named(void)
 {
+	int present;
 	enum { NFOREIGN = 30 };
 	X509 *foreign[NFOREIGN], *to[6], *omade;
 	struct cs_recipient_id ids[3];
@@ -940,7 +1005,7 @@ test_trusted_named(void)
 	CU_ASSERT_EQUAL_FATAL(cs_p11_export_key(ctx, admin, lid->data,
 	    (size_t)lid->length, &soft), 0);
 	CU_ASSERT_EQUAL_FATAL(cs_p11_import_key(ctx, sh, soft, rsa_enc, NULL,
-	    "pair", 0), 0);
+	    "pair", 0, &present), 0);
 	cs_p11_token_unref(sh);
 	setenv("CERTSEAL_PIN", TP_PIN, 1);
 	CU_ASSERT_EQUAL_FATAL(certseal_ctx_new(&c2), 0);
