@@ -215,7 +215,7 @@ cmd_inspect(int argc, char **argv)
 		goto out;
 	}
 	if ((r = certseal_ctx_add_source(a.ctx, a.profile->token_uri)) != 0 ||
-	    (r = cs_read_file(a.ctx, path, CERTSEAL_MAX_CONFIG_SIZE, &data,
+	    (r = cs_read_file(a.ctx, path, CS_MAX_SEALED_SIZE, &data,
 	    &len)) != 0 ||
 	    (r = cs_envelope_inspect(a.ctx, data, len, &info)) != 0) {
 		code = cli_fail(a.ctx, r, "%s", path);

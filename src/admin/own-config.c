@@ -285,7 +285,7 @@ admin_open_own(struct admin *a, const char *path, unsigned int flags,
 	/* The configuration path is never "named on purpose". */
 	if (is_config)
 		flags &= ~OWN_ANY;
-	r = cs_read_secret_file(a->ctx, path, CERTSEAL_MAX_CONFIG_SIZE, &raw);
+	r = cs_read_secret_file(a->ctx, path, CS_MAX_SEALED_SIZE, &raw);
 	if (r == CERTSEAL_E_NOT_FOUND && (flags & OWN_MISSING_OK) != 0) {
 		cs_error_clear(a->ctx);
 		oc->own = 1;

@@ -93,7 +93,7 @@ cmd_inspect(int argc, char **argv)
 	/* Inspecting never waits for a PIN: it needs no key. */
 	certseal_ctx_set_flags(ctx,
 	    certseal_ctx_get_flags(ctx) | CERTSEAL_FLAG_NO_PROMPT);
-	if ((r = cs_read_file(ctx, path, CERTSEAL_MAX_CONFIG_SIZE, &data,
+	if ((r = cs_read_file(ctx, path, CS_MAX_SEALED_SIZE, &data,
 	    &len)) != 0 ||
 	    (r = cs_envelope_inspect(ctx, data, len, &info)) != 0) {
 		code = cli_fail(ctx, r, "%s", path);

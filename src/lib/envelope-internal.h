@@ -9,13 +9,6 @@
 #include "envelope.h"
 
 /*
- * Largest sealed file read: the largest configuration, base64-encoded
- * with line breaks, plus room for recipients and signer certificates.
- */
-#define CS_MAX_SEALED_SIZE \
-	(CERTSEAL_MAX_CONFIG_SIZE / 2 * 3 + (size_t)16 * 1024 * 1024)
-
-/*
  * A BER element (envelope-ber.c): definite or indefinite length.  body to
  * end is the content (without the end-of-contents octets).
  */

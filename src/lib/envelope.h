@@ -23,6 +23,17 @@
 #define CS_CONFIG_NAME_MAX	256
 
 /*
+ * Largest file read where a sealed file may be (open, inspect, show, the
+ * admin re-reading its configuration): the largest configuration,
+ * base64-encoded with line breaks, plus room for recipients and signer
+ * certificates.  Every such reader takes this one, so what `save` writes
+ * every reader can read; a plaintext is held to CERTSEAL_MAX_CONFIG_SIZE
+ * by the open and the seal.
+ */
+#define CS_MAX_SEALED_SIZE \
+	(CERTSEAL_MAX_CONFIG_SIZE / 2 * 3 + (size_t)16 * 1024 * 1024)
+
+/*
  * How a sealed file is written (docs/FORMAT.md, "Armour"): PEM text, the
  * default, or the bare DER, about 26 % smaller (a PEM line carries 48
  * bytes in 65), which large fleets choose.  Readers take either.

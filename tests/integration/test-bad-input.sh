@@ -59,6 +59,22 @@ expect 5 "over the size limit" -- "$CERTSEAL" -s "file:$T/ec.pem" \
 	open "$T/big"
 expect_clean_failure "over the size limit"
 rm -f "$T/big"
+# A sealed file may be larger than the largest configuration (its base64):
+# every reader takes the same 400 MiB (an outside audit found inspect and
+# the admin's show refusing at 256 MiB what open read).
+printf -- '-----BEGIN CMS-----\n' >"$T/big"
+truncate -s 300M "$T/big"
+for cmd in open check inspect; do
+	expect 4 "$cmd: a damaged 300 MiB sealed file" -- "$CERTSEAL" \
+		-s "file:$T/ec.pem" $cmd "$T/big"
+	expect_clean_failure "$cmd: a damaged 300 MiB sealed file"
+done
+truncate -s 401M "$T/big"
+for cmd in open check inspect; do
+	expect 5 "$cmd: a 401 MiB file" -- "$CERTSEAL" -s "file:$T/ec.pem" \
+		$cmd "$T/big"
+done
+rm -f "$T/big"
 # A FIFO, even with a writer, is refused before anything is read
 # (issue 11: special files; test-client-trust.sh covers every input).
 mkfifo "$T/fifo"
