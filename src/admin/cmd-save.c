@@ -155,7 +155,9 @@ cmd_show(int argc, char **argv)
 		return code;
 	if ((code = admin_open(&a, ADMIN_TOKEN)) != 0)
 		goto out;
-	if ((r = admin_check_output(&a, o.output)) != 0) {
+	if ((r = admin_check_output(&a, o.output)) != 0 ||
+	    (r = cli_check_output(a.ctx, o.output, CLI_OUT_PLAIN,
+	    NULL)) != 0) {
 		code = cli_fail(a.ctx, r, "show");
 		goto out;
 	}

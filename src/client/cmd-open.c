@@ -180,6 +180,10 @@ cmd_open(int argc, char **argv)
 		    "file with its plaintext", o.out);
 	if ((code = client_ctx_new(&ctx)) != 0)
 		goto out;
+	if ((r = cli_check_output(ctx, o.out, CLI_OUT_PLAIN, NULL)) != 0) {
+		code = cli_fail(ctx, r, "open");
+		goto out;
+	}
 	cli_heap_reserve(path);
 	if ((r = certseal_open_file(ctx, path, &cfg)) != 0) {
 		code = cli_fail(ctx, r, "%s", path);

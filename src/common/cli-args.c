@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "envelope.h"
 #include "internal.h"
 #include "cli.h"
 
@@ -283,6 +284,29 @@ cli_output_name(const char *path)
 	    path;
 }
 
+/*
+ * Whether the regular file at path starts like a sealed file (DESIGN.md
+ * section 3, decided on a prefix).  Not following a link, not waiting on
+ * a FIFO: what cannot be read so is not judged here.
+ */
+static int
+output_looks_sealed(const char *path)
+{
+	uint8_t head[4096];
+	struct stat st;
+	ssize_t n;
+	int fd, sealed = 0;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY)) < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (n = read(fd, head, sizeof(head))) > 0)
+		sealed = cs_envelope_looks_sealed(head, (size_t)n);
+	close(fd);
+	return sealed;
+}
+
 int
 cli_check_output(certseal_ctx *ctx, const char *path, unsigned int flags,
     const char *why)
@@ -300,6 +324,11 @@ cli_check_output(certseal_ctx *ctx, const char *path, unsigned int flags,
 	if ((flags & CLI_OUT_NOCLOBBER) && lstat(path, &st) == 0)
 		return cs_error(ctx, CERTSEAL_E_USAGE, "%s exists; give "
 		    "--force to replace it, or another -o", path);
+	if ((flags & CLI_OUT_PLAIN) && output_looks_sealed(path))
+		return cs_error(ctx, CERTSEAL_E_USAGE, "%s is a sealed file: "
+		    "the plaintext would replace it and the sealed "
+		    "configuration would be lost; give another -o (or remove "
+		    "it first if that is what you want)", path);
 	return 0;
 }
 

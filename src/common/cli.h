@@ -79,10 +79,14 @@ int cli_help_requested(const struct cli_help *help, size_t nhelp,
  * Where a result goes.  "-" is standard output.  CLI_OUT_NOTTY: the
  * result is a secret or binary and is refused on a terminal;
  * CLI_OUT_NOCLOBBER: an existing file is refused (the caller drops the
- * flag for --force).  cli_check_output says so before any work is done.
+ * flag for --force); CLI_OUT_PLAIN: the result is plaintext, and an
+ * existing file that looks sealed is refused - writing over it would lose
+ * a sealed configuration.  cli_check_output says so before any work is
+ * done.
  */
 #define CLI_OUT_NOTTY		0x1
 #define CLI_OUT_NOCLOBBER	0x2
+#define CLI_OUT_PLAIN		0x4
 int cli_check_output(certseal_ctx *ctx, const char *path, unsigned int flags,
     const char *why);
 int cli_write_output_ex(certseal_ctx *ctx, const char *path, const void *data,

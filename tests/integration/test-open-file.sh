@@ -57,6 +57,17 @@ expect 0 "open -o" -- "$CERTSEAL" -s "$RSA_SRC" open "$T/rsa.sealed" \
 	-o "$T/opened"
 same_bytes "$T/opened" "$T/config" "open -o"
 [ "$(stat -c %a "$T/opened")" = 600 ] && ok || fail "open -o mode"
+# ... but never over a sealed file, another one than its input: the
+# sealed configuration would be lost (PEM and DER).
+openssl cms -cmsout -in "$T/ec.sealed" -inform PEM -outform DER \
+	-out "$T/other.der" 2>/dev/null
+for victim in "$T/ec.sealed" "$T/other.der"; do
+	cp "$victim" "$T/victim.saved"
+	expect 2 "open -o over a sealed file" -- "$CERTSEAL" -s "$RSA_SRC" \
+		open "$T/rsa.sealed" -o "$victim"
+	expect_clean_failure "open -o over a sealed file"
+	same_bytes "$victim" "$T/victim.saved" "the sealed file is untouched"
+done
 
 # --- the openssl cms escape hatch (docs/FORMAT.md) ---------------------
 for kind in rsa ec; do
