@@ -288,34 +288,15 @@ file_list_keys(struct cs_source *src, STACK_OF(X509) *into)
 	return 0;
 }
 
-static json_t *
-cert_json(X509 *x)
-{
-	json_t *o;
-	char *s, buf[64];
-
-	if ((o = json_object()) == NULL)
-		return NULL;
-	if ((s = cs_name_text(X509_get_subject_name(x),
-	    CS_NAME_TEXT_MAX)) != NULL) {
-		json_object_set_new(o, "subject", json_string(s));
-		free(s);
-	}
-	if (cs_asn1_time_text(X509_get0_notAfter(x), buf, sizeof(buf)) == 0)
-		json_object_set_new(o, "not_after", json_string(buf));
-	return o;
-}
-
 static int
 file_describe(struct cs_source *src, json_t **out)
 {
 	struct file_source *fs = file_source(src);
-	json_t *o = NULL, *signers, *c;
+	json_t *o = NULL, *signers, *keys, *c;
 	int i, r;
 
 	*out = NULL;
-	if ((o = json_pack("{s:s, s:s}", "uri", src->uri, "path",
-	    fs->path)) == NULL)
+	if ((o = json_pack("{s:s}", "path", fs->path)) == NULL)
 		return CERTSEAL_E_NOMEM;
 	if ((r = file_load(fs)) != 0) {
 		json_object_set_new(o, "error",
@@ -323,24 +304,28 @@ file_describe(struct cs_source *src, json_t **out)
 		*out = o;
 		return 0;
 	}
-	if ((c = cert_json(fs->kf->cert)) != NULL) {
-		json_object_update(o, c);
-		json_decref(c);
-	}
-	json_object_set_new(o, "key_id", json_string(fs->key.keyid_hex));
-	json_object_set_new(o, "key_type",
+	if ((keys = json_array()) == NULL ||
+	    json_object_set_new(o, "keys", keys) != 0 ||
+	    (c = cs_source_cert_json(fs->kf->cert)) == NULL ||
+	    json_array_append_new(keys, c) != 0)
+		goto nomem;
+	json_object_set_new(c, "key_id", json_string(fs->key.keyid_hex));
+	json_object_set_new(c, "key_type",
 	    json_string(EVP_PKEY_get0_type_name(fs->key.pkey) != NULL ?
 	    EVP_PKEY_get0_type_name(fs->key.pkey) : "unknown"));
-	if ((signers = json_array()) != NULL) {
-		for (i = 0; i < sk_X509_num(fs->kf->extra); i++) {
-			if ((c = cert_json(sk_X509_value(fs->kf->extra,
-			    i))) != NULL)
-				json_array_append_new(signers, c);
-		}
-		json_object_set_new(o, "trusted_signers", signers);
+	if ((signers = json_array()) == NULL ||
+	    json_object_set_new(o, "trusted_signers", signers) != 0)
+		goto nomem;
+	for (i = 0; i < sk_X509_num(fs->kf->extra); i++) {
+		if ((c = cs_source_cert_json(sk_X509_value(fs->kf->extra,
+		    i))) == NULL || json_array_append_new(signers, c) != 0)
+			goto nomem;
 	}
 	*out = o;
 	return 0;
+ nomem:
+	json_decref(o);
+	return cs_nomem(src->ctx);
 }
 
 const struct cs_source_ops cs_source_file_ops = {

@@ -850,7 +850,7 @@ pkcs11_describe(struct cs_source *src, json_t **out)
 {
 	struct pkcs11_source *ps = p11_source(src);
 	struct cs_p11_entry *e = NULL;
-	json_t *o = NULL, *keys, *item;
+	json_t *o = NULL, *keys, *signers, *item;
 	STACK_OF(X509) *trusted;	/* the whole set: ps->trusted */
 	size_t n = 0, i;
 	int r;
@@ -860,18 +860,26 @@ pkcs11_describe(struct cs_source *src, json_t **out)
 	    (r = load_trusted(ps, NULL, &trusted)) != 0 ||
 	    (r = cs_p11_list(src->ctx, ps->tok, &e, &n)) != 0)
 		return r;
-	o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:s},s:[]}", "uri", src->uri,
+	o = json_pack("{s:s,s:{s:s,s:s,s:s,s:s},s:[],s:[]}",
 	    "module", cs_p11_module_path(cs_p11_token_module(ps->tok)),
 	    "token", "label", cs_p11_token_label(ps->tok),
 	    "serial", cs_p11_token_serial(ps->tok),
 	    "model", cs_p11_token_model(ps->tok),
-	    "manufacturer", cs_p11_token_manufacturer(ps->tok), "keys");
+	    "manufacturer", cs_p11_token_manufacturer(ps->tok), "keys",
+	    "trusted_signers");
 	if (o == NULL)
 		goto nomem;
 	if (json_object_set_new(o, "signer_trust", json_string(TRUST_RULE))
 	    != 0)
 		goto nomem;
 	keys = json_object_get(o, "keys");
+	signers = json_object_get(o, "trusted_signers");
+	for (i = 0; i < (size_t)sk_X509_num(trusted); i++) {
+		if ((item = cs_source_cert_json(sk_X509_value(trusted,
+		    (int)i))) == NULL || json_array_append_new(signers,
+		    item) != 0)
+			goto nomem;
+	}
 	for (i = 0; i < n; i++) {
 		if ((item = entry_json(&e[i])) == NULL ||
 		    json_array_append_new(keys, item) != 0)

@@ -205,13 +205,62 @@ cs_source_signer_key(struct cs_source *src, const struct cs_key **out)
 int
 cs_source_describe(struct cs_source *src, json_t **out)
 {
+	json_t *o = NULL;
+	int r, failed;
+
 	*out = NULL;
-	if (src->ops->describe == NULL) {
-		if ((*out = json_pack("{s:s}", "uri", src->uri)) == NULL)
-			return CERTSEAL_E_NOMEM;
-		return 0;
+	if (src->ops->describe == NULL)
+		o = json_object();
+	else if ((r = src->ops->describe(src, &o)) != 0) {
+		/* A source that fails is described as failed, with why. */
+		if (r == CERTSEAL_E_NOMEM)
+			return r;
+		json_decref(o);
+		o = json_pack("{s:s}", "error",
+		    certseal_ctx_last_error(src->ctx));
+		cs_error_clear(src->ctx);
 	}
-	return src->ops->describe(src, out);
+	if (o == NULL)
+		return cs_nomem(src->ctx);
+	/*
+	 * One shape for every scheme (README, certseal(1)): what the
+	 * provider did not say is said here, so a consumer reads keys[] and
+	 * trusted_signers[] whatever the scheme.
+	 */
+	failed = json_object_get(o, "error") != NULL;
+	if (json_object_set_new(o, "uri", json_string(src->uri)) != 0 ||
+	    json_object_set_new(o, "scheme", json_string(src->ops->scheme))
+	    != 0 || (json_object_get(o, "status") == NULL &&
+	    json_object_set_new(o, "status", json_string(failed ? "error" :
+	    "ok")) != 0) || (json_object_get(o, "keys") == NULL &&
+	    json_object_set_new(o, "keys", json_array()) != 0) ||
+	    (json_object_get(o, "trusted_signers") == NULL &&
+	    json_object_set_new(o, "trusted_signers", json_array()) != 0)) {
+		json_decref(o);
+		return cs_nomem(src->ctx);
+	}
+	*out = o;
+	return 0;
+}
+
+json_t *
+cs_source_cert_json(X509 *x)
+{
+	char fp[CS_CERT_FP_HEX + 1], when[64], *subject;
+	json_t *o;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	if ((subject = cs_name_text(X509_get_subject_name(x),
+	    CS_NAME_TEXT_MAX)) != NULL) {
+		json_object_set_new(o, "subject", json_string(subject));
+		free(subject);
+	}
+	if (cs_asn1_time_text(X509_get0_notAfter(x), when, sizeof(when)) == 0)
+		json_object_set_new(o, "not_after", json_string(when));
+	if (cs_cert_fingerprint(x, fp) == 0)
+		json_object_set_new(o, "sha256", json_string(fp));
+	return o;
 }
 
 int

@@ -155,7 +155,14 @@ int cs_source_trusted_signers(struct cs_source *src, STACK_OF(X509) *into);
 int cs_source_trusted_signers_for(struct cs_source *src,
     STACK_OF(X509) *into, const struct cs_signer_query *q);
 int cs_source_signer_key(struct cs_source *src, const struct cs_key **out);
+/*
+ * The source as `certseal sources --json` shows it, one shape for every
+ * scheme: uri, scheme, status, keys[] (each with key_id) and
+ * trusted_signers[] (each with sha256), and what the provider adds.
+ */
 int cs_source_describe(struct cs_source *src, json_t **out);
+/* A certificate's subject, not_after and sha256 (fingerprint). */
+json_t *cs_source_cert_json(X509 *x);
 /* CERTSEAL_E_UNSUPPORTED when the provider cannot record signers. */
 int cs_source_add_trusted_signer(struct cs_source *src, X509 *cert);
 /* CERTSEAL_E_UNSUPPORTED when the provider cannot list its keys. */

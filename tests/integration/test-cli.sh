@@ -183,6 +183,18 @@ jq -e '[.. | objects | .subject? // empty | startswith("CN=")] |
 jq -e '[.sources[0].trusted_signers, .sources[1].trusted_signers] |
 	all(type == "array")' "$T/sources.json" >/dev/null && ok ||
 	fail "sources: trusted_signers missing"
+# The one shape, member by member, for file:, store: and pkcs11: (an
+# outside audit found a top-level key_id for file: and no trusted_signers
+# for pkcs11:).
+jq -e '.sources | map(.scheme) == ["file", "store", "pkcs11"]' \
+	"$T/sources.json" >/dev/null && ok ||
+	fail "sources: schemes: $(jq -c '[.sources[].scheme]' "$T/sources.json")"
+jq -e '.sources | all(.status == "ok" and (.uri | type == "string") and
+	(.keys | type == "array" and length > 0 and all(has("key_id"))) and
+	(.trusted_signers | type == "array" and length > 0 and
+	all(.sha256 | test("^[0-9a-f]{64}$"))) and (has("key_id") | not))' \
+	"$T/sources.json" >/dev/null && ok ||
+	fail "sources: not one shape: $(jq -c '.sources[] | {scheme, members: keys}' "$T/sources.json")"
 expect 0 "sources, a table" -- "$CERTSEAL" -s "$S1" -s store: sources
 head -c 1 "$T/out" | grep -q '{' && fail "sources without --json is JSON" ||
 	ok
