@@ -199,6 +199,10 @@ parse(int argc, char **argv, struct enroll_opts *o)
 		    "--finish");
 	if (o->out == NULL || *o->out == '\0')
 		return cli_usage_error("enroll: --out DIR is required");
+	/* -o is standard output elsewhere: here it names a directory. */
+	if (strcmp(o->out, "-") == 0)
+		return cli_usage_error("enroll: --out takes the requests "
+		    "directory, and '-' is none");
 	if (o->alg != NULL && cs_p11_alg_parse(o->alg, &alg) != 0)
 		return cli_usage_error("enroll: unknown algorithm '%s': use "
 		    "rsa-3072, rsa-4096, ec-p256 or ec-p384", o->alg);

@@ -77,6 +77,11 @@ parse(int argc, char **argv, char **outp, char **hostp, int *jsonp)
 		return cli_usage_error("usage: certseal %s", REPORT_SYNOPSIS);
 	if (*outp == NULL || **outp == '\0')
 		return cli_usage_error("report: --out DIR is required");
+	/* -o is standard output elsewhere: here it names a directory. */
+	if (strcmp(*outp, "-") == 0)
+		return cli_usage_error("report: --out takes the reports "
+		    "directory, and '-' is none (--json prints the report "
+		    "too)");
 	return 0;
 }
 

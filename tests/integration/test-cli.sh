@@ -49,6 +49,15 @@ grep -q 'BEGIN\|0\x82' "$T/tty" && fail "key material on the terminal" || ok
 on_tty "$T/tty" "$CERTSEAL_ADMIN" save "$T/app.conf" -o -
 rc=$?
 [ "$rc" -eq 2 ] && ok || fail "save -o - to a terminal: exit $rc"
+# report and enroll take -o as their directory: '-' is refused, never a
+# directory named '-' (outside audit).
+for cmd in "-s $S1 report --host x" "enroll --name x"; do
+	expect 2 "$cmd -o -" -- sh -c "cd '$T' && exec \"\$@\"" sh \
+		"$CERTSEAL" $cmd -o -
+	expect_clean_failure "$cmd -o -"
+	[ ! -e "$T/-" ] && ok || fail "$cmd -o - made '$T/-'"
+	rm -rf "$T/-"
+done
 
 # export -o existing.p12: refused without --force, the file untouched
 cp "$T/p1.p12" "$T/keep.p12"
