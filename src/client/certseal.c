@@ -144,6 +144,10 @@ client_ctx_new(certseal_ctx **out)
 	for (i = 0; cli_verbose && i < cs_ctx_source_count(ctx); i++)
 		cli_debug("certificate source %zu: %s", i + 1,
 		    cli_redacted(cs_source_uri(cs_ctx_source(ctx, i))));
+	/* The library adds the default when it needs a source: say it. */
+	if (cli_verbose && cs_ctx_source_count(ctx) == 0)
+		cli_debug("certificate source 1: %s (the default: no -s, no "
+		    "CERTSEAL_CERTIFICATE_SOURCE)", CS_DEFAULT_SOURCE);
 	if (state_dir(dir, sizeof(dir)) == 0 &&
 	    (r = certseal_ctx_set_state_dir(ctx, dir)) != 0) {
 		code = cli_fail(ctx, r, "state directory");

@@ -107,6 +107,9 @@ expect 3 "quiet failure" -- "$CERTSEAL" -q open "$T/app.sealed"
 expect_clean_failure "quiet failure keeps its one line"
 expect 0 "-v" -- "$CERTSEAL" -s "$S1" open "$T/app.sealed" -v
 contains "$T/err" "$T/p1.p12" "-v names the source"
+"$CERTSEAL" -v check "$T/app.sealed" >/dev/null 2>"$T/err"
+contains "$T/err" "certificate source 1: store:LocalMachine/My (the default" \
+	"-v names the default source"
 mv "$CERTSEAL_PROFILE" "$T/elsewhere.json"
 for line in "--profile $T/elsewhere.json pair list" \
 	"pair --profile $T/elsewhere.json list" \
