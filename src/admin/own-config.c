@@ -120,8 +120,8 @@ admin_check_output(struct admin *a, const char *out)
 	tokdir = admin_token_dir(p);
 	if (admin_is_config_path(a, out))
 		r = cs_error(a->ctx, CERTSEAL_E_USAGE, "-o %s: that is the "
-		    "profile's configuration path; leave -o out to save "
-		    "there, or write elsewhere", out);
+		    "profile's configuration path, which only `save` writes "
+		    "(without -o); write elsewhere", out);
 	else if (admin_same_file(out, p->path) ||
 	    admin_same_file(out, lock) ||
 	    admin_same_file(out, p->softhsm_conf) ||

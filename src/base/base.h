@@ -208,6 +208,8 @@ int cs_recipient_id_matches(const struct cs_recipient_id *id, X509 *cert);
  */
 char *cs_name_text(const X509_NAME *nm, size_t max);
 #define CS_NAME_TEXT_MAX	1024
+/* The same into buf ("?" when it cannot be made): for a message's %s. */
+void cs_name_text_buf(const X509_NAME *nm, char *buf, size_t size);
 
 /*
  * The first commonName of a name as text of at most max bytes

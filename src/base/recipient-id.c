@@ -50,6 +50,17 @@ cs_name_text(const X509_NAME *nm, size_t max)
 	return s;
 }
 
+void
+cs_name_text_buf(const X509_NAME *nm, char *buf, size_t size)
+{
+	char *s = cs_name_text(nm, size > 0 ? size - 1 : 0);
+
+	if (size == 0)
+		return;
+	snprintf(buf, size, "%s", s != NULL ? s : "?");
+	free(s);
+}
+
 char *
 cs_name_cn(const X509_NAME *nm, size_t max)
 {

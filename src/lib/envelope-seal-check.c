@@ -70,7 +70,7 @@ check_recipient(certseal_ctx *ctx, const struct cs_seal_recipient *rcpt)
 	char subj[256], group[64];
 	size_t glen = 0;
 
-	X509_NAME_oneline(X509_get_subject_name(rcpt->cert), subj,
+	cs_name_text_buf(X509_get_subject_name(rcpt->cert), subj,
 	    sizeof(subj));
 	if (X509_get0_subject_key_id(rcpt->cert) == NULL)
 		return cs_error(ctx, CERTSEAL_E_USAGE, "recipient %s has no "

@@ -85,7 +85,7 @@ add_signer(certseal_ctx *ctx, CMS_ContentInfo *sd, const struct cs_key *key,
 	char subj[256];
 	int r = CERTSEAL_E_INTERNAL;
 
-	X509_NAME_oneline(X509_get_subject_name(key->cert), subj, sizeof(subj));
+	cs_name_text_buf(X509_get_subject_name(key->cert), subj, sizeof(subj));
 	/*
 	 * A token key may not expose its public half (EVP_PKEY_eq then
 	 * answers < 0): only a definite "different" is a mismatch.

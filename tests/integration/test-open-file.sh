@@ -222,6 +222,9 @@ if [ -s "$T/expired.crt" ]; then
 		--recipient "$T/expired.crt" --signer "file:$T/signer.pem" \
 		-o "$T/x.sealed" "$T/config"
 	[ ! -e "$T/x.sealed" ] && ok || fail "expired: output created"
+	# Subjects in messages as RFC 4514, as everywhere (not /CN=...).
+	grep -q "recipient CN=" "$T/err" && ok ||
+		fail "expired: subject not RFC 4514: $(cat "$T/err")"
 fi
 
 finish
