@@ -260,6 +260,7 @@ decode(certseal_ctx *ctx, const uint8_t *data, size_t len, uint8_t *inplace,
     const char *name, struct cs_der *dout)
 {
 	unsigned char *der = NULL, *owned = NULL;
+	const char *form = "PEM";
 	size_t off, blen;
 	long derlen = 0;
 	int r = CERTSEAL_E_INTERNAL;
@@ -270,7 +271,9 @@ decode(certseal_ctx *ctx, const uint8_t *data, size_t len, uint8_t *inplace,
 		    "the limit of %zu bytes", name, len, CS_MAX_SEALED_SIZE);
 		goto out;
 	}
-	if (looks_der(data, len)) {
+	/* Before an in-place decode writes DER over the PEM in data. */
+	form = looks_der(data, len) ? "DER" : "PEM";
+	if (*form == 'D') {
 		der = (unsigned char *)data;
 		derlen = (long)len;
 	} else {
@@ -289,8 +292,7 @@ decode(certseal_ctx *ctx, const uint8_t *data, size_t len, uint8_t *inplace,
 		if (inplace != NULL)
 			release_tail(inplace, (size_t)derlen, len);
 	}
-	/* As the messages always said (in-place PEM included). */
-	dout->form = der == data ? "DER" : "PEM";
+	dout->form = form;
 	/* Excess is refused before OpenSSL builds it (issue 19). */
 	if ((r = cs_cms_check_counts(ctx, der, derlen, name,
 	    "outer structure")) != 0)
@@ -303,9 +305,7 @@ decode(certseal_ctx *ctx, const uint8_t *data, size_t len, uint8_t *inplace,
 	r = 0; /* success */
 	goto out;
  bad:
-	r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: looks like %s CMS but "
-	    "does not parse; the file is damaged or truncated", name,
-	    der == data ? "DER" : "PEM");
+	r = cs_envelope_damaged(ctx, name, form);
  out:
 	OPENSSL_free(owned);
 	return r;
@@ -323,9 +323,15 @@ cs_envelope_d2i(certseal_ctx *ctx, const struct cs_der *der,
 		    "AuthEnvelopedData carries authenticated attributes "
 		    "(authAttrs), which this OpenSSL cannot read; reseal it "
 		    "with content type id-data and no authAttrs", name);
+	return cs_envelope_damaged(ctx, name, der->form);
+}
+
+int
+cs_envelope_damaged(certseal_ctx *ctx, const char *name, const char *form)
+{
 	return cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: looks like %s CMS but "
-	    "does not parse; the file is damaged or truncated", name,
-	    der->form);
+	    "does not parse: the file is damaged or truncated; restore it "
+	    "from a copy, or have it sealed again", name, form);
 }
 
 /* Decodes and parses data (see decode). */

@@ -220,6 +220,9 @@ int cs_envelope_decode_inplace(certseal_ctx *ctx, uint8_t *data, size_t len,
  * reduced copy of it), with the messages of cs_envelope_parse when it does
  * not parse completely.
  */
+/* The one "looks sealed but does not parse" error (exit 4). */
+int cs_envelope_damaged(certseal_ctx *ctx, const char *name,
+    const char *form);
 int cs_envelope_d2i(certseal_ctx *ctx, const struct cs_der *der,
     const unsigned char *p, long len, const char *name,
     CMS_ContentInfo **out);

@@ -143,9 +143,7 @@ judge_outer(struct open_state *st)
 	int nid, r;
 
 	if ((nid = outer_nid(&st->der)) < 0)
-		return cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: looks like %s "
-		    "CMS but does not parse; the file is damaged or truncated",
-		    st->name, st->der.form);
+		return cs_envelope_damaged(ctx, st->name, st->der.form);
 	if ((r = cs_policy_outer_nid(ctx, nid, &st->der, st->name,
 	    &st->outer)) != 0)
 		return r;
@@ -294,8 +292,10 @@ unwrap_inner(struct open_state *st, int enid, struct cs_secret *dec,
 
 	*inner = NULL;
 	if (enid != NID_pkcs7_signed && enid != NID_pkcs7_data)
-		return cs_error(st->ctx, CERTSEAL_E_INTEGRITY, "%s: unexpected "
-		    "encrypted content type", st->name);
+		return cs_error(st->ctx, CERTSEAL_E_INTEGRITY, "%s: the "
+		    "encrypted content is neither data nor a SignedData, so "
+		    "no configuration: seal the file again with certseal-admin",
+		    st->name);
 	/*
 	 * certseal, openssl cms -encrypt and Bouncy Castle for data say
 	 * id-data: a content that parses completely as a SignedData (DER

@@ -380,7 +380,8 @@ cs_policy_outer_nid(certseal_ctx *ctx, int nid, const struct cs_der *der,
 		if (!known_content_type(info->nid)) {
 			info->content_type = "unknown";
 			return cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: "
-			    "unknown CMS content type; the file is damaged",
+			    "unknown CMS content type: the file is damaged; "
+			    "restore it from a copy, or have it sealed again",
 			    name);
 		}
 		info->reason = "not an (Auth)EnvelopedData: the file is not "

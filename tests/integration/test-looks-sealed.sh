@@ -77,6 +77,13 @@ while [ $i -lt "$pemlen" ]; do
 	else fail "PEM byte $i flipped: exit $rc: $(head -c 300 "$T/err")"; fi
 	i=$((i + 1))
 done
+# A PEM file with a line taken out is called PEM, not DER (the message
+# named DER when the base64 was decoded in place; outside audit).
+sed 3d "$T/s.pem" >"$T/cut"
+damaged "$T/cut" "PEM without its third line"
+grep -q "looks like PEM CMS" "$T/err" && ok ||
+	fail "a damaged PEM file named otherwise: $(cat "$T/err")"
+
 # The same rule for the encrypted content (openssl writes it): a
 # SignedData with a byte after it, or PEM-armoured, is damaged, not the
 # unsigned configuration; a text content is one.
