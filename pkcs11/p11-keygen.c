@@ -144,18 +144,27 @@ self_signed(certseal_ctx *ctx, const struct cs_p11_keygen *kg,
 	X509_NAME *name = NULL;
 	BIGNUM *bn = NULL;
 	unsigned char serial[16];
-	const char *ku;
+	const char *ku, *bc;
 	unsigned char *der = NULL;
 	const unsigned char *p;
 	int r = CERTSEAL_E_INTERNAL, rsa, derlen;
 
 	*out = NULL;
 	rsa = kg->alg == CS_P11_RSA3072 || kg->alg == CS_P11_RSA4096;
-	if (kg->usage == CS_P11_USAGE_SIGN)
-		ku = "critical,digitalSignature";
-	else
+	/*
+	 * The signing key also issues the client certificates of enrolled
+	 * clients (DESIGN.md section 8): a CA as RFC 5280 4.2.1.9 and
+	 * 4.2.1.3 want one, so that openssl verify and certtool accept the
+	 * chain.  No path length: a cross-certificate may follow it.
+	 */
+	if (kg->usage == CS_P11_USAGE_SIGN) {
+		ku = "critical,digitalSignature,keyCertSign";
+		bc = "critical,CA:TRUE";
+	} else {
 		ku = rsa ? "critical,keyEncipherment" :
 		    "critical,keyAgreement";
+		bc = "critical,CA:FALSE";
+	}
 	if (RAND_bytes(serial, sizeof(serial)) != 1)
 		goto ossl;
 	serial[0] &= 0x7f;	/* positive */
@@ -176,8 +185,7 @@ self_signed(certseal_ctx *ctx, const struct cs_p11_keygen *kg,
 	    !cs_cert_add_ext(x, x, NID_subject_key_identifier, "hash") ||
 	    !cs_cert_add_ext(x, x, NID_authority_key_identifier,
 	        "keyid:always") ||
-	    !cs_cert_add_ext(x, x, NID_basic_constraints,
-	        "critical,CA:FALSE") ||
+	    !cs_cert_add_ext(x, x, NID_basic_constraints, bc) ||
 	    !cs_cert_add_ext(x, x, NID_key_usage, ku))
 		goto ossl;
 	/* The signature happens on the token, through pkey's methods. */

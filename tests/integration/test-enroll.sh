@@ -193,6 +193,12 @@ openssl x509 -in "$REQ/c1.crt" -out "$T/c1.cert.pem"
 SKID=$(openssl x509 -in "$T/c1.cert.pem" -noout -ext subjectKeyIdentifier |
 	tail -1 | tr -d ' :' | tr 'A-F' 'a-f')
 [ "$SKID" = "$K1" ] && ok || fail "c1 certificate SKID $SKID, key $K1"
+# Standard tools validate the chain: the signing certificate is a CA
+# (outside audit: CA:FALSE and no keyCertSign made both refuse it).
+expect 0 "openssl verify c1's certificate" -- openssl verify -partial_chain \
+	-CAfile "$T/signer.pem" "$T/c1.cert.pem"
+expect 0 "certtool --verify c1's certificate" -- certtool --verify \
+	--load-ca-certificate "$T/signer.pem" --infile "$T/c1.cert.pem"
 expect 0 "c1 certificate signed by the signer" -- "$PY" -c '
 import sys
 from cryptography import x509
