@@ -367,31 +367,3 @@ cs_atomic_write(certseal_ctx *ctx, const char *path, const void *data,
 
 	return cs_atomic_write_opts(ctx, path, data, len, &o);
 }
-
-int
-cs_mkdir_p(certseal_ctx *ctx, const char *path, mode_t mode)
-{
-	char *copy, *p, saved;
-	struct stat st;
-	int r = 0;
-
-	if ((copy = strdup(path)) == NULL)
-		return cs_nomem(ctx);
-	for (p = copy + 1; r == 0; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		saved = *p;
-		*p = '\0';
-		if (mkdir(copy, mode) != 0 && errno != EEXIST)
-			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", copy,
-			    strerror(errno));
-		else if (stat(copy, &st) != 0 || !S_ISDIR(st.st_mode))
-			r = cs_error(ctx, CERTSEAL_E_IO, "%s: not a directory",
-			    copy);
-		*p = saved;
-		if (saved == '\0')
-			break;
-	}
-	free(copy);
-	return r;
-}

@@ -1,12 +1,25 @@
 /*
- * dir-safe.c - opening the directory a file is written into without
- * following what another user could change (issue 19.4): walked from "/"
+ * dir-safe.c - the one rule for "this directory path is trusted"
+ * (issue 19.4, audit B findings 1 and 2): OpenSSH's safe_path with the
+ * rule of certseal(1) for symbolic links.  The path is walked from "/"
  * one component at a time, each looked up with O_NOFOLLOW in a directory
- * only root or this user can change (or sticky, and the entry theirs).
- * A final directory that is a symlink, or that belongs to a user other
- * than root, this one, or the user the file is for, is refused: its owner
- * could swap the file between the write and the reader.  The descriptor
- * is what atomic-write.c and the store write relative to.
+ * that belongs to root or this user and that group and others cannot
+ * write - or that is sticky, as /tmp, and then only for entries of root
+ * or this user.  A symbolic link on the way is followed only when it
+ * belongs to root or this user too, and its target is walked by the same
+ * rule from where the link points.  The final directory is never a link
+ * and belongs to root, this user or the user a file is for (--owner).
+ * A missing directory is made only once the directory it goes into has
+ * passed, so nothing is created inside another user's directory before
+ * the refusal.
+ *
+ * Everything certseal trusts for reading or writing security state opens
+ * its directory here, by descriptor, once: the directory a file is
+ * written into (atomic-write.c), the anti-rollback state (rollback.c),
+ * the store (store-path.c), cs_mkdir_p and the reports directory.  A
+ * realpath() and a check of what it resolved to would look at the path
+ * the links pointed to when it was resolved, not at who can change the
+ * links, and not at what is opened afterwards.
  */
 #include "config.h"
 
@@ -21,6 +34,22 @@
 #include <unistd.h>
 
 #include "internal.h"
+
+/* Symlinks followed in one directory path, as the kernel's MAXSYMLINKS. */
+#define WALK_MAX_LINKS	40
+
+/* One walk: where it is, and what is left of the path. */
+struct walk {
+	certseal_ctx			*ctx;
+	const char			*dir;	/* as given, for messages */
+	const struct cs_dir_walk	*w;
+	int				 fd;	/* the directory reached */
+	struct stat			 sd;	/* its fstat */
+	char				 where[PATH_MAX]; /* its path, shown */
+	char				*todo;	/* the path, links spliced in */
+	const char			*p;	/* what is left of todo */
+	int				 links;
+};
 
 /*
  * The name, for messages, of the user that owns a file: "uid 1000 (app)".
@@ -39,9 +68,6 @@ owner_text(uid_t uid, char *buf, size_t size)
 		snprintf(buf, size, "uid %lu", (unsigned long)uid);
 }
 
-/* Symlinks followed in one directory path, as the kernel's MAXSYMLINKS. */
-#define WALK_MAX_LINKS	40
-
 static int
 trusted_uid(uid_t uid, uid_t also)
 {
@@ -49,40 +75,81 @@ trusted_uid(uid_t uid, uid_t also)
 	    uid == also);
 }
 
+/* A failed system call on the way: missing, not ours to enter, or I/O. */
+static int
+walk_errno(struct walk *wk, int err)
+{
+	if (err == EACCES)
+		return cs_error(wk->ctx, CERTSEAL_E_PERMISSION, "%s: "
+		    "permission denied in %s: run as the user it is for (or "
+		    "root)", wk->dir, wk->where);
+	return cs_error(wk->ctx, err == ENOENT ? CERTSEAL_E_NOT_FOUND :
+	    CERTSEAL_E_IO, "%s: %s", wk->dir, strerror(err));
+}
+
 /*
- * A lookup of name (stat e) in the directory d (at `where`) is only as
- * safe as the users who can change d's entries: its owner, and anyone
- * if group or others may write it - except in a sticky directory (/tmp),
- * where only an entry's owner can replace that entry.  also is the user
- * the final directory may belong to (--owner), or (uid_t)-1.
+ * Who can change the entries of the directory reached: its owner, and
+ * anyone if group or others may write it - except in a sticky directory
+ * (/tmp), where only an entry's owner can replace that entry (the entry
+ * is checked by check_entry).  Checked before anything is looked up or
+ * made in it.
  */
 static int
-check_lookup(certseal_ctx *ctx, const char *dir, const char *where,
-    const struct stat *d, const char *name, const struct stat *e,
-    uid_t also)
+check_container(struct walk *wk)
 {
 	char who[300];
 
-	if (!trusted_uid(d->st_uid, (uid_t)-1)) {
-		owner_text(d->st_uid, who, sizeof(who));
-		return cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: the directory "
-		    "%s belongs to %s, not to root or to this user, who could "
-		    "swap what is in it; refusing to write there (give a "
-		    "directory of your own)", dir, where, who);
+	if (!trusted_uid(wk->sd.st_uid, (uid_t)-1)) {
+		owner_text(wk->sd.st_uid, who, sizeof(who));
+		return cs_error(wk->ctx, CERTSEAL_E_PERMISSION, "%s: the "
+		    "directory %s belongs to %s, not to root or to this user, "
+		    "who could swap what is in it; refusing to %s below it "
+		    "(give a directory of your own)", wk->dir, wk->where, who,
+		    wk->w->use);
 	}
-	if ((d->st_mode & (S_IWGRP | S_IWOTH)) == 0)
-		return 0;
-	if ((d->st_mode & S_ISVTX) == 0)
-		return cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: the directory "
-		    "%s is writable by %s, who could swap what is in it; "
-		    "refusing to write below it", dir, where,
-		    (d->st_mode & S_IWOTH) ? "everyone" : "its group");
-	if (trusted_uid(e->st_uid, also))
+	if ((wk->sd.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+	    (wk->sd.st_mode & S_ISVTX) == 0)
+		return cs_error(wk->ctx, CERTSEAL_E_PERMISSION, "%s: the "
+		    "directory %s is writable by %s, who could swap what is "
+		    "in it; refusing to %s below it", wk->dir, wk->where,
+		    (wk->sd.st_mode & S_IWOTH) ? "everyone" : "its group",
+		    wk->w->use);
+	return 0;
+}
+
+/*
+ * The entry name (lstat e) of the directory reached.  A link is followed
+ * only when root or this user made it: whoever owns a link in a shared
+ * directory can point it anywhere at any time, and a link of another
+ * user's elsewhere says that user chose where it goes.  In a sticky
+ * directory any other entry must be root's or this user's too (or, for
+ * the last one, the --owner user's).
+ */
+static int
+check_entry(struct walk *wk, const char *name, const struct stat *e,
+    int last)
+{
+	char who[300], path[PATH_MAX + NAME_MAX + 2];
+	int shared = (wk->sd.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+
+	snprintf(path, sizeof(path), "%s%s%s", wk->where,
+	    strcmp(wk->where, "/") == 0 ? "" : "/", name);
+	if (S_ISLNK(e->st_mode) && !trusted_uid(e->st_uid, (uid_t)-1)) {
+		owner_text(e->st_uid, who, sizeof(who));
+		return cs_error(wk->ctx, CERTSEAL_E_PERMISSION, "%s: %s is a "
+		    "symbolic link owned by %s%s: refused; only links of root "
+		    "or this user are followed (give the real path)", wk->dir,
+		    path, who, shared ? " in a directory others can write" :
+		    "");
+	}
+	if (!shared || trusted_uid(e->st_uid, last ? wk->w->also :
+	    (uid_t)-1))
 		return 0;
 	owner_text(e->st_uid, who, sizeof(who));
-	return cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: %s in the shared "
+	return cs_error(wk->ctx, CERTSEAL_E_PERMISSION, "%s: %s in the shared "
 	    "directory %s belongs to %s, not to root or to this user; "
-	    "refusing to write there", dir, name, where, who);
+	    "refusing to %s there", wk->dir, name, wk->where, who,
+	    wk->w->use);
 }
 
 /* where += "/" name, for messages (truncated, never overflowed). */
@@ -97,13 +164,13 @@ walked_add(char *where, size_t size, const char *name)
 }
 
 /*
- * The next component of *pp into comp; *lastp when nothing follows it.
+ * The next component of wk->p into comp; *lastp when nothing follows it.
  * 0, or -1 when it is longer than NAME_MAX.
  */
 static int
-next_component(const char **pp, char *comp, int *lastp)
+next_component(struct walk *wk, char *comp, int *lastp)
 {
-	const char *p = *pp, *q;
+	const char *p = wk->p, *q;
 	size_t len;
 
 	while (*p == '/')
@@ -118,172 +185,218 @@ next_component(const char **pp, char *comp, int *lastp)
 	while (*q == '/')
 		q++;
 	*lastp = *q == '\0';
-	*pp = q;
+	wk->p = q;
 	return 0;
 }
 
-/* *todo becomes target + "/" + rest (rest points into the old *todo). */
+/* The walk goes on at "/" (its start, and where an absolute link goes). */
 static int
-splice_link(char **todo, const char *target, const char **rest)
+walk_from_root(struct walk *wk)
 {
-	char *n;
-
-	if (asprintf(&n, "%s/%s", target, *rest) < 0)
-		return -1;
-	free(*todo);
-	*todo = n;
-	*rest = n;
-	return 0;
-}
-
-/* fd becomes "/" (the walk's start, and where an absolute link goes). */
-static int
-walk_from_root(certseal_ctx *ctx, int *fdp, struct stat *sd, char *where,
-    size_t wsize)
-{
-	if (*fdp >= 0)
-		close(*fdp);
-	if ((*fdp = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    fstat(*fdp, sd) != 0)
-		return cs_error(ctx, CERTSEAL_E_IO, "/: %s", strerror(errno));
-	snprintf(where, wsize, "/");
+	if (wk->fd >= 0)
+		close(wk->fd);
+	if ((wk->fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fstat(wk->fd, &wk->sd) != 0)
+		return cs_error(wk->ctx, CERTSEAL_E_IO, "/: %s",
+		    strerror(errno));
+	snprintf(wk->where, sizeof(wk->where), "/");
 	return 0;
 }
 
 /*
- * comp, a symbolic link in *fdp: what is left to walk becomes its target
- * and the rest (*todo, *pp), from "/" when the target is absolute.
+ * comp, a checked symbolic link in the directory reached: what is left
+ * to walk becomes its target and the rest, from "/" when the target is
+ * absolute.
  */
 static int
-follow_link(certseal_ctx *ctx, const char *dir, int *fdp, struct stat *sd,
-    const char *comp, char **todo, const char **pp, int *links,
-    char *where, size_t wsize)
+follow_link(struct walk *wk, const char *comp)
 {
-	char target[PATH_MAX];
-	ssize_t n;
+	char target[PATH_MAX], *n;
+	ssize_t len;
 
-	if (++*links > WALK_MAX_LINKS ||
-	    (n = readlinkat(*fdp, comp, target, sizeof(target) - 1)) < 0)
-		return cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
-		    strerror(*links > WALK_MAX_LINKS ? ELOOP : errno));
-	target[n] = '\0';
-	if (splice_link(todo, target, pp) != 0)
-		return cs_nomem(ctx);
+	if (++wk->links > WALK_MAX_LINKS)
+		return walk_errno(wk, ELOOP);
+	if ((len = readlinkat(wk->fd, comp, target, sizeof(target) - 1)) < 0)
+		return walk_errno(wk, errno);
+	target[len] = '\0';
+	if (asprintf(&n, "%s/%s", target, wk->p) < 0)
+		return cs_nomem(wk->ctx);
+	free(wk->todo);
+	wk->todo = n;
+	wk->p = n;
 	if (target[0] == '/')
-		return walk_from_root(ctx, fdp, sd, where, wsize);
+		return walk_from_root(wk);
 	return 0;
 }
 
-/* *fdp becomes its subdirectory comp (O_NOFOLLOW), *sd that one's stat. */
+/*
+ * The walk enters the subdirectory comp (O_NOFOLLOW).  O_PATH: on the way
+ * search permission is enough, as for open(2) of the whole path.
+ */
 static int
-enter_dir(certseal_ctx *ctx, const char *dir, int *fdp, struct stat *sd,
-    const char *comp)
+enter_dir(struct walk *wk, const char *comp)
 {
 	int nfd;
 
-	if ((nfd = openat(*fdp, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	if ((nfd = openat(wk->fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0)
-		return cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
-		    strerror(errno));
-	close(*fdp);
-	*fdp = nfd;
-	if (fstat(nfd, sd) != 0)
-		return cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
-		    strerror(errno));
+		return walk_errno(wk, errno);
+	close(wk->fd);
+	wk->fd = nfd;
+	if (fstat(nfd, &wk->sd) != 0)
+		return walk_errno(wk, errno);
+	walked_add(wk->where, sizeof(wk->where), comp);
 	return 0;
+}
+
+/*
+ * lstat of comp in the directory reached; a missing one is made first
+ * when the walk creates (the directory was checked: only trusted users
+ * can have put something there meanwhile, or, sticky, it is checked as
+ * their entry).
+ */
+static int
+look_up(struct walk *wk, const char *comp, struct stat *se)
+{
+	if (fstatat(wk->fd, comp, se, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	if (errno != ENOENT || wk->w->create == 0)
+		return walk_errno(wk, errno);
+	if (mkdirat(wk->fd, comp, wk->w->create) != 0 && errno != EEXIST)
+		return cs_error(wk->ctx, errno == EACCES ?
+		    CERTSEAL_E_PERMISSION : CERTSEAL_E_IO, "%s: cannot create "
+		    "%s in %s: %s", wk->dir, comp, wk->where, strerror(errno));
+	if (fstatat(wk->fd, comp, se, AT_SYMLINK_NOFOLLOW) != 0)
+		return walk_errno(wk, errno);
+	return 0;
+}
+
+/* One component: checked, then entered, followed or skipped. */
+static int
+walk_step(struct walk *wk, const char *comp, int last)
+{
+	struct stat se;
+	int r;
+
+	if (strcmp(comp, ".") == 0)
+		return 0;
+	if ((r = check_container(wk)) != 0 ||
+	    (r = look_up(wk, comp, &se)) != 0 ||
+	    (r = check_entry(wk, comp, &se, last)) != 0)
+		return r;
+	if (S_ISLNK(se.st_mode) && last)
+		return cs_error(wk->ctx, CERTSEAL_E_PERMISSION, "%s: the "
+		    "directory is a symbolic link; refusing to follow it "
+		    "(give the real directory)", wk->dir);
+	if (S_ISLNK(se.st_mode))
+		return follow_link(wk, comp);
+	if (!S_ISDIR(se.st_mode))
+		return walk_errno(wk, ENOTDIR);
+	return enter_dir(wk, comp);
+}
+
+/* wk->todo: dir, made absolute against the working directory. */
+static int
+walk_start(struct walk *wk)
+{
+	char *cwd = NULL;
+	int r;
+
+	if (wk->dir[0] == '/')
+		wk->todo = strdup(wk->dir);
+	else if ((cwd = getcwd(NULL, 0)) == NULL) {
+		r = walk_errno(wk, errno);
+		goto out;
+	} else if (asprintf(&wk->todo, "%s/%s", cwd, wk->dir) < 0)
+		wk->todo = NULL;
+	if (wk->todo == NULL) {
+		r = cs_nomem(wk->ctx);
+		goto out;
+	}
+	wk->p = wk->todo;
+	r = walk_from_root(wk);
+ out:
+	free(cwd);
+	return r;
+}
+
+int
+cs_dir_open_trusted(certseal_ctx *ctx, const char *dir,
+    const struct cs_dir_walk *w, int *fdp, struct stat *stp)
+{
+	struct walk wk;
+	char comp[NAME_MAX + 1], who[300];
+	int fd, last = 1, r;
+
+	*fdp = -1;
+	memset(&wk, 0, sizeof(wk));
+	wk.ctx = ctx;
+	wk.dir = dir;
+	wk.w = w;
+	wk.fd = -1;
+	if ((r = walk_start(&wk)) != 0)
+		goto out;
+	for (;;) {
+		while (*wk.p == '/')
+			wk.p++;
+		if (*wk.p == '\0')
+			break;
+		if (next_component(&wk, comp, &last) != 0) {
+			r = walk_errno(&wk, ENAMETOOLONG);
+			goto out;
+		}
+		if ((r = walk_step(&wk, comp, last)) != 0)
+			goto out;
+	}
+	/*
+	 * Whoever owns the directory can swap what is in it; only root,
+	 * this user, or the user a file is for (--owner) may.
+	 */
+	if (!trusted_uid(wk.sd.st_uid, w->also)) {
+		owner_text(wk.sd.st_uid, who, sizeof(who));
+		r = cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: the directory "
+		    "belongs to %s, not to root or to this user; refusing "
+		    "to %s there (give a directory of your own)", dir, who,
+		    w->use);
+		goto out;
+	}
+	/* The caller gets a descriptor it can read, lock and fsync. */
+	if ((fd = openat(wk.fd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0) {
+		r = walk_errno(&wk, errno);
+		goto out;
+	}
+	if (stp != NULL)
+		*stp = wk.sd;
+	*fdp = fd;
+	r = 0; /* success */
+ out:
+	if (wk.fd >= 0)
+		close(wk.fd);
+	free(wk.todo);
+	return r;
 }
 
 int
 cs_dir_open_safe(certseal_ctx *ctx, const char *dir, uid_t also, int *fdp)
 {
-	char *todo = NULL, *cwd = NULL, comp[NAME_MAX + 1];
-	char where[PATH_MAX] = "/", who[300];
-	const char *p;
-	struct stat sd, se;
-	int fd = -1, last = 1, links = 0, r;
+	const struct cs_dir_walk w = { also, 0, "write" };
+	int r;
 
-	*fdp = -1;
-	/*
-	 * Walked from "/" one component at a time, each looked up in a
-	 * directory only trusted users can change: a symlink or directory
-	 * swapped in anywhere along the path by another user cannot
-	 * redirect the write (the same mistake as a planted final
-	 * directory, one level up).
-	 */
-	if (dir[0] != '/') {
-		if ((cwd = getcwd(NULL, 0)) == NULL ||
-		    asprintf(&todo, "%s/%s", cwd, dir) < 0) {
-			todo = NULL;
-			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
-			    strerror(errno));
-			goto out;
-		}
-	} else if ((todo = strdup(dir)) == NULL) {
-		r = cs_nomem(ctx);
-		goto out;
-	}
-	if ((r = walk_from_root(ctx, &fd, &sd, where, sizeof(where))) != 0)
-		goto out;
-	for (p = todo; ; ) {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		if (next_component(&p, comp, &last) != 0) {
-			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
-			    strerror(ENAMETOOLONG));
-			goto out;
-		}
-		if (strcmp(comp, ".") == 0)
-			continue;
-		if (fstatat(fd, comp, &se, AT_SYMLINK_NOFOLLOW) != 0) {
-			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
-			    strerror(errno));
-			goto out;
-		}
-		if ((r = check_lookup(ctx, dir, where, &sd, comp, &se,
-		    last ? also : (uid_t)-1)) != 0)
-			goto out;
-		if (S_ISLNK(se.st_mode) && last) {
-			r = cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: the "
-			    "directory is a symbolic link; refusing to write "
-			    "through it (give the real directory)", dir);
-			goto out;
-		}
-		if (S_ISLNK(se.st_mode)) {
-			if ((r = follow_link(ctx, dir, &fd, &sd, comp, &todo,
-			    &p, &links, where, sizeof(where))) != 0)
-				goto out;
-			continue;
-		}
-		if (!S_ISDIR(se.st_mode)) {
-			r = cs_error(ctx, CERTSEAL_E_IO, "%s: %s", dir,
-			    strerror(ENOTDIR));
-			goto out;
-		}
-		if ((r = enter_dir(ctx, dir, &fd, &sd, comp)) != 0)
-			goto out;
-		walked_add(where, sizeof(where), comp);
-	}
-	/*
-	 * Whoever owns the directory can swap what is in it; only root,
-	 * this user, or the user the file is for (--owner) may.
-	 */
-	if (!trusted_uid(sd.st_uid, also)) {
-		owner_text(sd.st_uid, who, sizeof(who));
-		r = cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: the directory "
-		    "belongs to %s, not to root or to this user; refusing "
-		    "to write there (give a directory of your own)", dir,
-		    who);
-		goto out;
-	}
-	*fdp = fd;
-	fd = -1;
-	r = 0; /* success */
- out:
-	if (fd >= 0)
+	/* A write has no "nothing there yet": a missing directory is I/O. */
+	if ((r = cs_dir_open_trusted(ctx, dir, &w, fdp, NULL)) ==
+	    CERTSEAL_E_NOT_FOUND)
+		r = CERTSEAL_E_IO;
+	return r;
+}
+
+int
+cs_mkdir_p(certseal_ctx *ctx, const char *path, mode_t mode)
+{
+	const struct cs_dir_walk w = { (uid_t)-1, mode, "write" };
+	int fd = -1, r;
+
+	if ((r = cs_dir_open_trusted(ctx, path, &w, &fd, NULL)) == 0)
 		close(fd);
-	free(todo);
-	free(cwd);
 	return r;
 }

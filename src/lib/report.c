@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,23 +307,49 @@ cs_report_file_name(const char *host)
 	return name;
 }
 
+/*
+ * dir made (0755) when missing, in its parent opened as the write will
+ * open dir (cs_dir_open_trusted): never a root-owned directory inside one
+ * that another user could change, left behind by the refusal.
+ */
 static int
 ensure_dir(certseal_ctx *ctx, const char *dir)
 {
+	const struct cs_dir_walk w = { (uid_t)-1, 0, "write" };
+	char *pcopy = NULL, *bcopy = NULL;
+	const char *base;
 	struct stat st;
+	int pfd = -1, r;
 
-	if (mkdir(dir, 0755) == 0)
-		return 0;
-	if (errno == ENOENT)
-		return cs_error(ctx, CERTSEAL_E_NOT_FOUND, "%s: cannot create "
-		    "the reports directory: its parent does not exist", dir);
-	if (errno != EEXIST)
-		return cs_error(ctx, CERTSEAL_E_IO, "%s: cannot create the "
+	if ((pcopy = strdup(dir)) == NULL || (bcopy = strdup(dir)) == NULL) {
+		r = cs_nomem(ctx);
+		goto out;
+	}
+	base = basename(bcopy);
+	if ((r = cs_dir_open_trusted(ctx, dirname(pcopy), &w, &pfd,
+	    NULL)) != 0) {
+		if (r == CERTSEAL_E_NOT_FOUND)
+			r = cs_error(ctx, r, "%s: cannot create the reports "
+			    "directory: its parent does not exist", dir);
+		goto out;
+	}
+	if (mkdirat(pfd, base, 0755) != 0 && errno != EEXIST) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "%s: cannot create the "
 		    "reports directory: %s", dir, strerror(errno));
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return cs_error(ctx, CERTSEAL_E_IO, "%s: exists and is not a "
+		goto out;
+	}
+	if (fstatat(pfd, base, &st, 0) != 0 || !S_ISDIR(st.st_mode)) {
+		r = cs_error(ctx, CERTSEAL_E_IO, "%s: exists and is not a "
 		    "directory; choose another --out", dir);
-	return 0;
+		goto out;
+	}
+	r = 0; /* success */
+ out:
+	if (pfd >= 0)
+		close(pfd);
+	free(pcopy);
+	free(bcopy);
+	return r;
 }
 
 int

@@ -66,7 +66,7 @@ state_name(certseal_ctx *ctx, const char *name, char **out)
 /* Owned by us or root, and writable by nobody else. */
 static int
 check_strict(certseal_ctx *ctx, const struct stat *st, const char *what,
-    const char *path, int sticky_ok)
+    const char *path)
 {
 	uid_t me = cs_euid();
 
@@ -76,8 +76,7 @@ check_strict(certseal_ctx *ctx, const struct stat *st, const char *what,
 		    "its owner could undo anti-rollback (keep the state where "
 		    "only this user or root can write)", what, path,
 		    (unsigned long)st->st_uid, (unsigned long)me);
-	if ((st->st_mode & 022) != 0 &&
-	    !(sticky_ok && (st->st_mode & S_ISVTX) != 0))
+	if ((st->st_mode & 022) != 0)
 		return cs_error(ctx, CERTSEAL_E_PERMISSION, "anti-rollback "
 		    "state: %s %s is writable by %s (mode %03o); run chmod "
 		    "go-w %s", what, path, (st->st_mode & 002) != 0 ?
@@ -86,68 +85,32 @@ check_strict(certseal_ctx *ctx, const struct stat *st, const char *what,
 	return 0;
 }
 
-/* Every directory above real (an absolute, resolved path). */
-static int
-check_parents(certseal_ctx *ctx, const char *real)
-{
-	struct stat st;
-	char *copy, *slash;
-	int r = 0;
-
-	if ((copy = strdup(real)) == NULL)
-		return cs_nomem(ctx);
-	while (r == 0 && (slash = strrchr(copy, '/')) != NULL) {
-		if (slash == copy)
-			slash[1] = '\0';	/* "/" itself */
-		else
-			*slash = '\0';
-		if (stat(copy, &st) != 0)
-			r = cs_error(ctx, CERTSEAL_E_IO, "anti-rollback state: "
-			    "%s: %s", copy, strerror(errno));
-		else
-			r = check_strict(ctx, &st, "directory", copy, 1);
-		if (slash == copy)
-			break;
-	}
-	free(copy);
-	return r;
-}
-
 /*
  * Opens the state directory, checked; create makes it (0700) when it is
  * missing.  Without create, a missing directory is CERTSEAL_E_NOT_FOUND
- * with no message: there is no state yet.
+ * with no message: there is no state yet.  The path is walked as every
+ * directory certseal trusts (cs_dir_open_trusted): a resolved path would
+ * say nothing of who can change the links on the way, and whoever can
+ * swap one can point the state at an empty directory.
  */
 static int
 open_state_dir(certseal_ctx *ctx, int create, int *fdp)
 {
+	const struct cs_dir_walk w = { (uid_t)-1, create ? 0700 : 0,
+	    "keep anti-rollback state" };
 	struct stat st;
-	char *real = NULL;
 	int fd = -1, r = CERTSEAL_E_INTERNAL;
 
 	*fdp = -1;
-	if (create && (r = cs_mkdir_p(ctx, ctx->state_dir, 0700)) != 0) {
-		cs_error_prefix(ctx, "anti-rollback state");
+	if ((r = cs_dir_open_trusted(ctx, ctx->state_dir, &w, &fd,
+	    &st)) != 0) {
+		if (r == CERTSEAL_E_NOT_FOUND && !create)
+			cs_error_clear(ctx);
+		else
+			cs_error_prefix(ctx, "anti-rollback state");
 		goto out;
 	}
-	if ((real = realpath(ctx->state_dir, NULL)) == NULL) {
-		if (errno == ENOENT && !create) {
-			r = CERTSEAL_E_NOT_FOUND;
-			goto out;
-		}
-		r = cs_error(ctx, CERTSEAL_E_IO, "anti-rollback state: %s: %s",
-		    ctx->state_dir, strerror(errno));
-		goto out;
-	}
-	if ((r = check_parents(ctx, real)) != 0)
-		goto out;
-	if ((fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
-		r = cs_error(ctx, CERTSEAL_E_IO, "anti-rollback state: %s: %s",
-		    ctx->state_dir, strerror(errno));
-		goto out;
-	}
-	if ((r = check_strict(ctx, &st, "directory", ctx->state_dir, 0)) != 0)
+	if ((r = check_strict(ctx, &st, "directory", ctx->state_dir)) != 0)
 		goto out;
 	*fdp = fd;
 	fd = -1;
@@ -155,7 +118,6 @@ open_state_dir(certseal_ctx *ctx, int create, int *fdp)
  out:
 	if (fd >= 0)
 		close(fd);
-	free(real);
 	return r;
 }
 
@@ -183,7 +145,7 @@ read_state_at(certseal_ctx *ctx, int dirfd, const char *file,
 		cs_error_prefix(ctx, "anti-rollback state");
 		return r;
 	}
-	if ((r = check_strict(ctx, &st, "file", shown, 0)) != 0 ||
+	if ((r = check_strict(ctx, &st, "file", shown)) != 0 ||
 	    (r = cs_read_secret_fd_st(ctx, fd, shown, STATE_FILE_MAX, &st,
 	    &buf)) != 0)
 		goto out;

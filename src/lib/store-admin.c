@@ -41,32 +41,6 @@ cs_store_outcome_name(enum cs_store_outcome o)
 	return "unknown";
 }
 
-/* Creates the missing directories of an absolute path, 0700. */
-static int
-mkdir_p(certseal_ctx *ctx, const char *path)
-{
-	char buf[PATH_MAX], c;
-	size_t i, len = strlen(path);
-
-	if (len >= sizeof(buf) || path[0] != '/')
-		return cs_error(ctx, CERTSEAL_E_USAGE, "%.200s: not an "
-		    "absolute path", path);
-	memcpy(buf, path, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		c = buf[i];
-		buf[i] = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return cs_error(ctx, errno == EACCES ?
-			    CERTSEAL_E_PERMISSION : CERTSEAL_E_IO,
-			    "%s: cannot create the store directory: %s", buf,
-			    strerror(errno));
-		buf[i] = c;
-	}
-	return 0;
-}
-
 struct import_dirs {
 	int	 store, keys, signers, isn;
 };
@@ -104,9 +78,7 @@ import_dirs_open(certseal_ctx *ctx, const struct cs_store_path *sp,
 	int r;
 
 	d->store = d->keys = d->signers = d->isn = -1;
-	if ((r = mkdir_p(ctx, sp->dir)) != 0 ||
-	    (r = cs_store_open_dir(ctx, AT_FDCWD, sp->dir, sp->dir,
-	    &d->store)) != 0 ||
+	if ((r = cs_store_open(ctx, sp, 1, &d->store)) != 0 ||
 	    (r = import_subdir(ctx, sp, d->store, KEYS_DIR, &d->keys)) != 0 ||
 	    (r = import_subdir(ctx, sp, d->store, SIGNERS_DIR,
 	    &d->signers)) != 0 ||
@@ -709,8 +681,7 @@ cs_store_list(certseal_ctx *ctx, const char *location, const char *name,
 		r = cs_nomem(ctx);
 		goto out;
 	}
-	if ((r = cs_store_open_dir(ctx, AT_FDCWD, sp.dir, sp.dir,
-	    &storefd)) != 0) {
+	if ((r = cs_store_open(ctx, &sp, 0, &storefd)) != 0) {
 		if (r != CERTSEAL_E_NOT_FOUND)
 			goto out;
 		/* A store nobody imported into yet: nothing in it. */
@@ -816,8 +787,7 @@ cs_store_remove(certseal_ctx *ctx, const char *location, const char *name,
 		return r;
 	if ((r = cs_store_path_init(ctx, location, name, &sp)) != 0)
 		return r;
-	if ((r = cs_store_open_dir(ctx, AT_FDCWD, sp.dir, sp.dir,
-	    &storefd)) != 0) {
+	if ((r = cs_store_open(ctx, &sp, 0, &storefd)) != 0) {
 		if (r == CERTSEAL_E_NOT_FOUND)
 			r = cs_error(ctx, CERTSEAL_E_NOT_FOUND, "store %s/%s "
 			    "is empty or missing (%s): nothing to remove",

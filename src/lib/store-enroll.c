@@ -55,10 +55,7 @@ enrolled_dir(certseal_ctx *ctx, const struct cs_store_path *sp, int create,
 	int storefd = -1, r;
 
 	*fdp = -1;
-	if (create && (r = cs_mkdir_p(ctx, sp->dir, 0700)) != 0)
-		return r;
-	if ((r = cs_store_open_dir(ctx, AT_FDCWD, sp->dir, sp->dir,
-	    &storefd)) != 0)
+	if ((r = cs_store_open(ctx, sp, create, &storefd)) != 0)
 		return r;
 	cs_store_shown(shown, sizeof(shown), sp, ENROLLED_DIR, NULL);
 	if (create && mkdirat(storefd, ENROLLED_DIR, 0700) != 0 &&

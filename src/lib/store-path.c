@@ -321,18 +321,44 @@ check_owner_mode(certseal_ctx *ctx, const struct stat *st, const char *shown)
 }
 
 int
+cs_store_open(certseal_ctx *ctx, const struct cs_store_path *sp,
+    int create, int *fdp)
+{
+	const struct cs_dir_walk w = { (uid_t)-1, create ? 0700 : 0,
+	    "use a store" };
+	struct stat st;
+	int fd = -1, r;
+
+	*fdp = -1;
+	/*
+	 * Walked from "/" as every directory certseal trusts: whoever can
+	 * change a directory or link above the store could point it at
+	 * another store, with other keys and other trusted signers.
+	 */
+	if ((r = cs_dir_open_trusted(ctx, sp->dir, &w, &fd, &st)) != 0)
+		goto out;
+	if ((r = check_owner_mode(ctx, &st, sp->dir)) != 0)
+		goto out;
+	*fdp = fd;
+	fd = -1;
+	r = 0; /* success */
+ out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int
 cs_store_open_dir(certseal_ctx *ctx, int dirfd, const char *sub,
     const char *shown, int *fdp)
 {
 	struct stat st;
-	int fd = -1, flags, r = CERTSEAL_E_INTERNAL;
+	int fd = -1, r = CERTSEAL_E_INTERNAL;
 
 	*fdp = -1;
-	flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-	/* Inside a store nothing is a symlink; the store itself may be. */
-	if (dirfd != AT_FDCWD)
-		flags |= O_NOFOLLOW;
-	if ((fd = openat(dirfd, sub, flags)) < 0) {
+	/* Inside a store nothing is a symlink. */
+	if ((fd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)
 			r = cs_error(ctx, CERTSEAL_E_NOT_FOUND,
 			    "%s: no such directory", shown);

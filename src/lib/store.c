@@ -257,8 +257,7 @@ cs_store_open_sub(certseal_ctx *ctx, const struct cs_store_path *sp,
 	int r;
 
 	*storefdp = *subfdp = -1;
-	if ((r = cs_store_open_dir(ctx, AT_FDCWD, sp->dir, sp->dir,
-	    storefdp)) != 0)
+	if ((r = cs_store_open(ctx, sp, 0, storefdp)) != 0)
 		return r;
 	cs_store_shown(shown, sizeof(shown), sp, sub, NULL);
 	return cs_store_open_dir(ctx, *storefdp, sub, shown, subfdp);
@@ -730,8 +729,7 @@ cs_store_load_signers_at(certseal_ctx *ctx, const struct cs_store_path *sp,
 
 	if (storefd >= 0)
 		return load_signers_below(ctx, sp, storefd, keysfd, q, into);
-	if ((r = cs_store_open_dir(ctx, AT_FDCWD, sp->dir, sp->dir,
-	    &ownfd)) != 0) {
+	if ((r = cs_store_open(ctx, sp, 0, &ownfd)) != 0) {
 		if (r == CERTSEAL_E_NOT_FOUND) {
 			/* No store: it trusts nobody. */
 			cs_error_clear(ctx);

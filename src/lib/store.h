@@ -28,6 +28,8 @@
  * A store directory that group or others can reach, or that someone else
  * owns, is refused (CERTSEAL_E_PERMISSION, with a chmod hint); a single
  * entry in that state is skipped with a warning, as is any damaged entry.
+ * So is a store whose path another user could redirect: cs_store_open
+ * walks it by the rule of dir-safe.c, for reading as for writing.
  */
 #ifndef CS_STORE_H
 #define CS_STORE_H
@@ -93,10 +95,20 @@ int cs_store_id_normalize(certseal_ctx *ctx, const char *id,
     char out[CS_STORE_ID_MAX + 1]);
 
 /*
- * Opens the directory `sub` below dirfd (AT_FDCWD with an absolute path
- * for the store itself) and checks that it is a directory owned by the
- * caller or root that group and others cannot reach.  ENOENT comes back
- * as CERTSEAL_E_NOT_FOUND (message set), unsafe modes as
+ * Opens the store's directory sp->dir, walked from "/" by the rule of
+ * cs_dir_open_trusted (no directory or link on the way that another user
+ * could change; create: missing directories made 0700, only in checked
+ * ones), and checks that it is owned by the caller or root and closed to
+ * group and others.  Missing: CERTSEAL_E_NOT_FOUND (message set); unsafe:
+ * CERTSEAL_E_PERMISSION.
+ */
+int cs_store_open(certseal_ctx *ctx, const struct cs_store_path *sp,
+    int create, int *fdp);
+
+/*
+ * Opens the directory `sub` below dirfd, a store's directory (never
+ * following a symlink), with the same owner and mode checks.  ENOENT
+ * comes back as CERTSEAL_E_NOT_FOUND (message set), unsafe modes as
  * CERTSEAL_E_PERMISSION.  `shown` is the path for messages.
  */
 int cs_store_open_dir(certseal_ctx *ctx, int dirfd, const char *sub,

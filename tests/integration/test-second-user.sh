@@ -187,7 +187,7 @@ as_user ln -s "$W" "$S/up"
 expect 1 "-o through the user's symlink on the way" -- "$CERTSEAL" open \
 	"$T/app.sealed" -o "$S/up/victim/app.conf"
 expect_clean_failure "-o through the user's symlink on the way"
-grep -q "up in the shared directory $S belongs to uid $UID2 ($U)" \
+grep -q "$S/up is a symbolic link owned by uid $UID2 ($U) in a directory others can write: refused" \
 	"$T/err" && ok || fail "intermediate symlink: $(cat "$T/err")"
 victim_intact "symlinks in a shared directory"
 # Root's own symlink on the way is followed; as the directory, refused.
@@ -261,4 +261,137 @@ expect 1 "a user gives a file to root" -- as_user env \
 expect_clean_failure "a user gives a file to root"
 [ -z "$(ls -A "$W/udir" | grep -v '^plain$')" ] && ok ||
 	fail "left behind: $(ls -A "$W/udir")"
+# --- the anti-rollback state through the user's links (audit B, 1) ---------
+# The state directory was resolved with realpath() and only the resolved
+# directories were checked: a link of the user's in /tmp, or any entry of
+# a world-writable directory, was followed, and the user swapped it to an
+# empty directory to have an older file accepted.  Now the path is walked
+# as every written directory is (cs_dir_open_safe).
+make_cert rbsig p256
+make_cert rbcli p256
+(umask 077 && cat "$T/rbsig.key" "$T/rbsig.crt" >"$T/rbsig.pem" &&
+	cat "$T/rbcli.key" "$T/rbcli.crt" "$T/rbsig.crt" >"$T/rbcli.pem")
+for n in 3 7; do
+	"$CERTSEAL_ADMIN" seal --recipient "$T/rbcli.crt" \
+		--signer "file:$T/rbsig.pem" --name rb --sequence $n \
+		-o "$T/rb$n" "$T/app.plain" 2>"$T/err" || fail "seal rb$n: $(cat "$T/err")"
+done
+rb_open() {	# rb_open STATE_DIR COMMAND SEALED
+	env CERTSEAL_STATE_DIR="$1" "$CERTSEAL" -s "file:$T/rbcli.pem" "$2" "$3"
+}
+mkdir -m 700 "$W/stA" "$W/stB"
+# The reproduction: a link the user planted in the sticky directory.
+as_user ln -s "$W/stA" "$S/st"
+expect 1 "state through the user's link in a sticky directory" -- \
+	rb_open "$S/st" open "$T/rb7"
+expect_clean_failure "state through the user's link in a sticky directory"
+grep -q "st is a symbolic link owned by uid $UID2 ($U) in a directory others can write: refused" \
+	"$T/err" && ok || fail "sticky link: $(cat "$T/err")"
+[ -z "$(ls -A "$W/stA")" ] && ok || fail "state recorded through the link: $(ls -A "$W/stA")"
+as_user ln -sfn "$W/stB" "$S/st"
+expect 1 "state through the swapped link" -- rb_open "$S/st" open "$T/rb3"
+expect_clean_failure "state through the swapped link"
+expect 1 "check through the user's link" -- rb_open "$S/st" check "$T/rb3"
+[ -z "$(ls -A "$W/stB")" ] && ok || fail "state recorded through the swapped link"
+# The same state, by its real path: raised once, then an old file refused.
+expect 0 "state in root's directory" -- rb_open "$W/stA" open "$T/rb7"
+expect 5 "the older file" -- rb_open "$W/stA" open "$T/rb3"
+# A link in a world-writable (not sticky) directory, whoever owns it.
+mkdir -m 777 "$W/ww"
+as_user ln -s "$W/stA" "$W/ww/st"
+expect 1 "state through a link in a world-writable directory" -- \
+	rb_open "$W/ww/st" open "$T/rb3"
+expect_clean_failure "state through a link in a world-writable directory"
+grep -q "$W/ww is writable by everyone" "$T/err" && ok ||
+	fail "world-writable parent: $(cat "$T/err")"
+# A link of the user's in root's own directory is not followed either.
+ln -s "$W/stB" "$W/ulink"
+chown -h "$U" "$W/ulink"
+expect 1 "state through a link the user owns" -- rb_open "$W/ulink/." open "$T/rb3"
+grep -q "ulink is a symbolic link owned by uid $UID2 ($U)" "$T/err" && ok ||
+	fail "user's link in root's directory: $(cat "$T/err")"
+# Root's link on the way is followed; as the state directory, refused.
+expect 5 "state through root's link on the way" -- \
+	rb_open "$W/alias/stA" open "$T/rb3"
+ln -s "$W/stA" "$W/stlink"
+expect 1 "a state directory that is a symbolic link" -- \
+	rb_open "$W/stlink" open "$T/rb3"
+grep -q "stlink: the directory is a symbolic link" "$T/err" && ok ||
+	fail "final link: $(cat "$T/err")"
+# Nothing is created below a directory the user owns or can swap.
+install -d -o "$U" -g "$U" -m 0755 "$W/ustate"
+expect 1 "state below the user's directory" -- \
+	rb_open "$W/ustate/st/sub" open "$T/rb7"
+expect_clean_failure "state below the user's directory"
+grep -q "belongs to uid $UID2 ($U)" "$T/err" && ok || fail "owner: $(cat "$T/err")"
+[ -z "$(ls -A "$W/ustate")" ] && ok ||
+	fail "created in the user's directory: $(ls -A "$W/ustate")"
+expect 1 "state below a world-writable directory" -- \
+	rb_open "$W/ww/new" open "$T/rb7"
+[ -e "$W/ww/new" ] && fail "created in the world-writable directory" || ok
+# In the sticky directory root makes its own (as below /tmp).
+expect 0 "a new state directory in the sticky directory" -- \
+	rb_open "$S/rootstate/st" open "$T/rb7"
+[ "$(stat -c '%u %a' "$S/rootstate/st")" = "0 700" ] && [ -f "$S/rootstate/st/rb.seq" ] &&
+	ok || fail "new state: $(stat -c '%u %a' "$S/rootstate/st")"
+victim_intact "state through links"
+
+# --- the store through the user's links (audit B, 2) -----------------------
+# The store directory was opened by its full path, following links, and
+# only the final directory was checked: the owner of a directory above
+# the store pointed LocalMachine at another root store, whose keys and
+# trusted signers root then used.  store import made LocalMachine/My in
+# that directory before it refused.
+ST="$W/stores"
+expect 0 "import into root's store" -- env CERTSEAL_STORE_ROOT="$ST" \
+	"$CERTSEAL" store import "$T/p1.p12" --password-file "$T/p12.pass"
+mkdir -p "$W/alt/LocalMachine/My"
+cp -a "$ST/LocalMachine/My/." "$W/alt/LocalMachine/My/"
+chmod -R go-rwx "$W/alt/LocalMachine"
+st_open() {	# st_open ROOT COMMAND...
+	r=$1
+	shift
+	env CERTSEAL_STORE_ROOT="$r" "$CERTSEAL" -s store: "$@"
+}
+expect 0 "open with root's store" -- st_open "$ST" open "$T/app.sealed"
+install -d -o "$U" -g "$U" -m 0755 "$W/ustores"
+as_user ln -s "$W/alt/LocalMachine" "$W/ustores/LocalMachine"
+expect 1 "a store below the user's directory" -- \
+	st_open "$W/ustores" open "$T/app.sealed"
+expect_clean_failure "a store below the user's directory"
+grep -q "ustores belongs to uid $UID2 ($U)" "$T/err" && ok ||
+	fail "store's parent: $(cat "$T/err")"
+expect 1 "store list below the user's directory" -- \
+	st_open "$W/ustores" store list
+mkdir -m 777 "$W/wstores"
+as_user ln -s "$W/alt/LocalMachine" "$W/wstores/LocalMachine"
+expect 1 "a store through a link in a world-writable directory" -- \
+	st_open "$W/wstores" open "$T/app.sealed"
+grep -q "wstores is writable by everyone" "$T/err" && ok ||
+	fail "world-writable store root: $(cat "$T/err")"
+expect 1 "store list through it" -- st_open "$W/wstores" store list
+# A store root that is the user's link in the sticky directory.
+as_user ln -s "$W/alt" "$S/stores"
+expect 1 "a store root that is the user's link in /tmp" -- \
+	st_open "$S/stores" open "$T/app.sealed"
+grep -q "stores is a symbolic link owned by uid $UID2 ($U)" "$T/err" && ok ||
+	fail "sticky store link: $(cat "$T/err")"
+# import creates nothing in the user's directory before it refuses.
+install -d -o "$U" -g "$U" -m 0755 "$W/ustores2"
+expect 1 "import below the user's directory" -- env \
+	CERTSEAL_STORE_ROOT="$W/ustores2" "$CERTSEAL" store import \
+	"$T/p1.p12" --password-file "$T/p12.pass"
+expect_clean_failure "import below the user's directory"
+[ -z "$(ls -A "$W/ustores2")" ] && ok ||
+	fail "import created $(ls -A "$W/ustores2")"
+# Root's own link above the store is followed (as /etc -> elsewhere).
+expect 0 "a store through root's link" -- \
+	st_open "$W/alias/stores" open "$T/app.sealed"
+same_bytes "$T/out" "$T/app.plain" "store through root's link"
+
+# --- reports: no directory made below the user's (as the state) -----------
+expect 1 "report --out a new directory below the user's" -- \
+	"$CERTSEAL" report --out "$P/new" --host h4
+expect_clean_failure "report --out a new directory below the user's"
+[ -e "$P/new" ] && fail "report made $P/new as root" || ok
 finish

@@ -713,6 +713,75 @@ test_atomic_write_shared_parents(void)
 	    CERTSEAL_E_PERMISSION);
 }
 
+/*
+ * Audit B 1-2: the one walk for trusted directories (state, store,
+ * mkdir -p) makes nothing below a directory others can change, and
+ * follows only links of root or this user.
+ */
+static void
+test_dir_trusted(void)
+{
+	const struct cs_dir_walk look = { (uid_t)-1, 0, "look" };
+	char dir[512], path[PATH_MAX];
+	struct stat st;
+	int fd = -1;
+
+	snprintf(dir, sizeof(dir), "%s/walk", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/missing/x", dir);
+	CU_ASSERT_EQUAL(cs_dir_open_trusted(NULL, path, &look, &fd, NULL),
+	    CERTSEAL_E_NOT_FOUND);
+	CU_ASSERT_EQUAL(fd, -1);
+	/* World-writable, not sticky: refused before anything is made. */
+	snprintf(path, sizeof(path), "%s/ww", dir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(path, 0755), 0);
+	CU_ASSERT_EQUAL_FATAL(chmod(path, 0777), 0);
+	snprintf(path, sizeof(path), "%s/ww/a/b", dir);
+	CU_ASSERT_EQUAL(cs_mkdir_p(NULL, path, 0700), CERTSEAL_E_PERMISSION);
+	snprintf(path, sizeof(path), "%s/ww/a", dir);
+	CU_ASSERT_EQUAL(lstat(path, &st), -1);
+	/* Sticky (as /tmp): this user's new directories are fine. */
+	snprintf(path, sizeof(path), "%s/ww", dir);
+	CU_ASSERT_EQUAL_FATAL(chmod(path, 01777), 0);
+	snprintf(path, sizeof(path), "%s/ww/a/b", dir);
+	CU_ASSERT_EQUAL(cs_mkdir_p(NULL, path, 0700), 0);
+	CU_ASSERT(stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (st.st_mode & 0777) == 0700);
+	/* This user's link on the way is followed; as the last, refused. */
+	snprintf(path, sizeof(path), "%s/ww/l", dir);
+	CU_ASSERT_EQUAL_FATAL(symlink("a", path), 0);
+	snprintf(path, sizeof(path), "%s/ww/l/b", dir);
+	CU_ASSERT_EQUAL(cs_dir_open_trusted(NULL, path, &look, &fd, &st), 0);
+	CU_ASSERT(fd >= 0 && S_ISDIR(st.st_mode));
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof(path), "%s/ww/l", dir);
+	CU_ASSERT_EQUAL(cs_dir_open_trusted(NULL, path, &look, &fd, NULL),
+	    CERTSEAL_E_PERMISSION);
+	if (geteuid() != 0)
+		return;	/* the rest needs a second owner */
+	/* Another user's link: not in the sticky directory, nor elsewhere. */
+	snprintf(path, sizeof(path), "%s/ww/l", dir);
+	CU_ASSERT_EQUAL_FATAL(lchown(path, 65534, 65534), 0);
+	snprintf(path, sizeof(path), "%s/ww/l/b", dir);
+	CU_ASSERT_EQUAL(cs_dir_open_trusted(NULL, path, &look, &fd, NULL),
+	    CERTSEAL_E_PERMISSION);
+	snprintf(path, sizeof(path), "%s/ul", dir);
+	CU_ASSERT_EQUAL_FATAL(symlink("ww", path), 0);
+	CU_ASSERT_EQUAL_FATAL(lchown(path, 65534, 65534), 0);
+	snprintf(path, sizeof(path), "%s/ul/a", dir);
+	CU_ASSERT_EQUAL(cs_dir_open_trusted(NULL, path, &look, &fd, NULL),
+	    CERTSEAL_E_PERMISSION);
+	/* Nothing is made in another user's directory. */
+	snprintf(path, sizeof(path), "%s/u", dir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(path, 0755), 0);
+	CU_ASSERT_EQUAL_FATAL(chown(path, 65534, 65534), 0);
+	snprintf(path, sizeof(path), "%s/u/x/y", dir);
+	CU_ASSERT_EQUAL(cs_mkdir_p(NULL, path, 0700), CERTSEAL_E_PERMISSION);
+	snprintf(path, sizeof(path), "%s/u/x", dir);
+	CU_ASSERT_EQUAL(lstat(path, &st), -1);
+}
+
 /* ---- the source registry ---------------------------------------------- */
 
 static void
@@ -940,6 +1009,7 @@ main(void)
 		{ "directory safety, owner and mode",
 		    test_atomic_write_dir_safety },
 		{ "writable and sticky parents", test_atomic_write_shared_parents },
+		{ "trusted directories: links, mkdir -p", test_dir_trusted },
 	};
 	static const struct cu_case registry[] = {
 		{ "rejects bad URIs", test_registry_rejects },
