@@ -143,7 +143,7 @@ client_ctx_new(certseal_ctx **out)
 	certseal_ctx_set_flags(ctx, flags);
 	for (i = 0; cli_verbose && i < cs_ctx_source_count(ctx); i++)
 		cli_debug("certificate source %zu: %s", i + 1,
-		    cli_redacted(cs_source_uri(cs_ctx_source(ctx, i))));
+		    cs_source_display_uri(cs_ctx_source(ctx, i)));
 	/* The library adds the default when it needs a source: say it. */
 	if (cli_verbose && cs_ctx_source_count(ctx) == 0)
 		cli_debug("certificate source 1: %s (the default: no -s, no "

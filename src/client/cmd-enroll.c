@@ -51,7 +51,7 @@ struct enroll_opts {
 struct client_key {
 	EVP_PKEY		*pkey;
 	int			 created;
-	struct cs_p11_uri	*uri;	/* pkcs11: only */
+	struct cs_p11_uri	*uri;	/* parsed from -s (owned), or NULL */
 	struct cs_p11_token	*tok;
 	char			 loc[CS_STORE_LOCATION_MAX + 1];	/* store: */
 	char			 store[CS_STORE_NAME_MAX + 1];
@@ -226,18 +226,29 @@ is_pkcs11(const char *uri)
 
 /* ---- the key on a token ---- */
 
+/* The token uri names, logged in with the PIN uri gives (or a prompt). */
+static int
+token_login(certseal_ctx *ctx, const struct cs_p11_uri *uri,
+    struct client_key *k)
+{
+	int r;
+
+	if ((r = cs_p11_token_open(ctx, uri, &k->tok)) != 0 ||
+	    (r = cs_p11_token_login(ctx, k->tok, cs_p11_uri_pin_source(uri),
+	    cs_p11_uri_pin_value(uri))) != 0)
+		return r;
+	return 0;
+}
+
+/* token_login for the URI text of -s (k keeps the parsed URI). */
 static int
 token_open(certseal_ctx *ctx, const char *uri, struct client_key *k)
 {
 	int r;
 
-	if ((r = cs_p11_uri_parse(ctx, uri, &k->uri)) != 0 ||
-	    (r = cs_p11_token_open(ctx, k->uri, &k->tok)) != 0 ||
-	    (r = cs_p11_token_login(ctx, k->tok,
-	    cs_p11_uri_pin_source(k->uri),
-	    cs_p11_uri_pin_value(k->uri))) != 0)
+	if ((r = cs_p11_uri_parse(ctx, uri, &k->uri)) != 0)
 		return r;
-	return 0;
+	return token_login(ctx, k->uri, k);
 }
 
 /*
@@ -592,22 +603,27 @@ cmd_enroll(int argc, char **argv)
 
 /*
  * The enrolled key of one configured source, if it has one: never made
- * here.  CERTSEAL_E_NOT_FOUND when the source is not enrolled.
+ * here.  CERTSEAL_E_NOT_FOUND when the source is not enrolled.  The
+ * source is opened as it parsed its URI, never from the URI it shows,
+ * whose pin-value reads REDACTED: a token would be sent that as its PIN.
  */
 static int
-enrolled_key(certseal_ctx *ctx, const char *uri, struct client_key *k)
+enrolled_key(certseal_ctx *ctx, const struct cs_source *src,
+    struct client_key *k)
 {
+	const struct cs_p11_uri *uri;
+	const char *loc, *name;
 	int r;
 
-	if (is_pkcs11(uri)) {
-		if ((r = token_open(ctx, uri, k)) != 0)
+	if ((uri = cs_source_p11_uri(src)) != NULL) {
+		if ((r = token_login(ctx, uri, k)) != 0)
 			return r;
 		return token_find_key(ctx, k);
 	}
-	if (strncmp(uri, "store:", 6) != 0 && uri[0] != '[')
+	if (cs_source_store_name(src, &loc, &name) != 0)
 		return CERTSEAL_E_NOT_FOUND;	/* file: is never enrolled */
-	if ((r = cs_store_spec_parse(ctx, uri, k->loc, k->store)) != 0)
-		return r;
+	snprintf(k->loc, sizeof(k->loc), "%s", loc);
+	snprintf(k->store, sizeof(k->store), "%s", name);
 	return cs_store_enrolled_key(ctx, k->loc, k->store, &k->pkey);
 }
 
@@ -615,7 +631,7 @@ int
 enroll_sign_report(certseal_ctx *ctx, const char *path)
 {
 	struct client_key k;
-	const char *uri = NULL;
+	const struct cs_source *src = NULL;
 	uint8_t *data = NULL;
 	char *sig = NULL, *sigpath = NULL;
 	size_t i, len = 0, siglen = 0;
@@ -624,8 +640,8 @@ enroll_sign_report(certseal_ctx *ctx, const char *path)
 	memset(&k, 0, sizeof(k));
 	for (i = 0; i < cs_ctx_source_count(ctx); i++) {
 		client_key_release(&k);
-		uri = cs_source_uri(cs_ctx_source(ctx, i));
-		if ((r = enrolled_key(ctx, uri, &k)) == 0)
+		src = cs_ctx_source(ctx, i);
+		if ((r = enrolled_key(ctx, src, &k)) == 0)
 			break;
 	}
 	if (r != 0) {
@@ -645,7 +661,8 @@ enroll_sign_report(certseal_ctx *ctx, const char *path)
 	}
 	if ((r = cs_atomic_write(ctx, sigpath, sig, siglen, 0644)) != 0)
 		goto out;
-	cli_info("report signed with the enrolled key of %s", uri);
+	cli_info("report signed with the enrolled key of %s",
+	    cs_source_display_uri(src));
 	r = 0; /* success */
  out:
 	free(sigpath);

@@ -210,8 +210,8 @@ cmd_sources(int argc, char **argv)
 		if (r != 0) {
 			/* A broken source is reported, the others listed. */
 			desc = json_pack("{s:s, s:s}", "uri",
-			    cs_source_uri(cs_ctx_source(ctx, i)), "error",
-			    certseal_ctx_last_error(ctx));
+			    cs_source_display_uri(cs_ctx_source(ctx, i)),
+			    "error", certseal_ctx_last_error(ctx));
 			cs_error_clear(ctx);
 		}
 		if (desc == NULL || json_array_append_new(all, desc) != 0) {

@@ -270,7 +270,7 @@ decrypt_outer(struct open_state *st, struct cs_secret **dec, int *enidp)
 		return cs_error(st->ctx, CERTSEAL_E_DECRYPT, "%s: the key %s "
 		    "from %s cannot unwrap the content key; the file is "
 		    "damaged or the key is wrong", st->name,
-		    st->key->keyid_hex, cs_source_uri(st->src));
+		    st->key->keyid_hex, cs_source_display_uri(st->src));
 	if ((r = cs_open_decrypt_content(st, dec)) != 0)
 		return r;
 	*enidp = OBJ_obj2nid(CMS_get0_eContentType(st->cms));
@@ -398,7 +398,7 @@ check_rollback(struct open_state *st, struct certseal_config *cfg)
 		cs_error_prefix(ctx, "%s", st->name);
 		return r;
 	}
-	if ((cfg->source_uri = strdup(cs_source_uri(st->src))) == NULL)
+	if ((cfg->source_uri = strdup(cs_source_display_uri(st->src))) == NULL)
 		return cs_nomem(ctx);
 	snprintf(cfg->keyid_hex, sizeof(cfg->keyid_hex), "%s",
 	    st->key->keyid_hex);

@@ -162,7 +162,7 @@ report_source(certseal_ctx *ctx, struct cs_source *src, json_t *keys,
     json_t *signers, json_t *errors)
 {
 	STACK_OF(X509) *certs = NULL;
-	const char *uri = cs_source_uri(src);
+	const char *uri = cs_source_display_uri(src);
 	int r, lr;
 
 	if ((certs = sk_X509_new_null()) == NULL)
@@ -258,8 +258,8 @@ cs_report_build(certseal_ctx *ctx, json_t **out)
 		goto out;
 	}
 	for (i = 0; i < ctx->nsources; i++) {
-		if (json_array_append_new(sources,
-		    cs_report_jstr(cs_source_uri(ctx->sources[i]))) != 0 ||
+		if (json_array_append_new(sources, cs_report_jstr(
+		    cs_source_display_uri(ctx->sources[i]))) != 0 ||
 		    (r = report_source(ctx, ctx->sources[i], keys, signers,
 		    errors)) != 0) {
 			r = cs_nomem(ctx);

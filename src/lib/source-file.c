@@ -149,7 +149,7 @@ file_new(certseal_ctx *ctx, const char *uri, struct cs_source **out)
 		return r;
 	}
 	/* Messages use the redacted form: a pin-value never shows. */
-	shown = fs->base.uri;
+	shown = fs->base.display_uri;
 	if (strncasecmp(uri, "file:", 5) != 0) {
 		r = cs_error(ctx, CERTSEAL_E_BAD_URI, "'%s' is not a file: "
 		    "URI", shown);

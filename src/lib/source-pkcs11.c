@@ -898,6 +898,15 @@ pkcs11_describe(struct cs_source *src, json_t **out)
 	return cs_nomem(src->ctx);
 }
 
+const struct cs_p11_uri *
+cs_source_p11_uri(const struct cs_source *src)
+{
+	/* The scheme check is the downcast's. */
+	if (src->ops != &cs_source_pkcs11_ops)
+		return NULL;
+	return ((const struct pkcs11_source *)src)->uri;
+}
+
 const struct cs_source_ops cs_source_pkcs11_ops = {
 	.scheme = "pkcs11",
 	.new = pkcs11_new,

@@ -89,7 +89,7 @@ cs_source_init(struct cs_source *src, const struct cs_source_ops *ops,
 	src->ops = ops;
 	src->ctx = ctx;
 	src->hint = NULL;
-	if ((src->uri = cs_redact(uri)) == NULL)
+	if ((src->display_uri = cs_redact(uri)) == NULL)
 		return cs_nomem(ctx);
 	return 0;
 }
@@ -99,8 +99,8 @@ cs_source_release(struct cs_source *src)
 {
 	if (src == NULL)
 		return;
-	free(src->uri);
-	src->uri = NULL;
+	free(src->display_uri);
+	src->display_uri = NULL;
 	free(src->hint);
 	src->hint = NULL;
 }
@@ -198,7 +198,7 @@ cs_source_signer_key(struct cs_source *src, const struct cs_key **out)
 	*out = NULL;
 	if (src->ops->signer_key == NULL)
 		return cs_error(src->ctx, CERTSEAL_E_UNSUPPORTED,
-		    "%s: this source cannot sign", src->uri);
+		    "%s: this source cannot sign", src->display_uri);
 	return src->ops->signer_key(src, out);
 }
 
@@ -228,7 +228,8 @@ cs_source_describe(struct cs_source *src, json_t **out)
 	 * trusted_signers[] whatever the scheme.
 	 */
 	failed = json_object_get(o, "error") != NULL;
-	if (json_object_set_new(o, "uri", json_string(src->uri)) != 0 ||
+	if (json_object_set_new(o, "uri",
+	    json_string(src->display_uri)) != 0 ||
 	    json_object_set_new(o, "scheme", json_string(src->ops->scheme))
 	    != 0 || (json_object_get(o, "status") == NULL &&
 	    json_object_set_new(o, "status", json_string(failed ? "error" :
@@ -268,14 +269,14 @@ cs_source_list_keys(struct cs_source *src, STACK_OF(X509) *into)
 {
 	if (src->ops->list_keys == NULL)
 		return cs_error(src->ctx, CERTSEAL_E_UNSUPPORTED,
-		    "%s: this source cannot list its keys", src->uri);
+		    "%s: this source cannot list its keys", src->display_uri);
 	return src->ops->list_keys(src, into);
 }
 
 const char *
-cs_source_uri(const struct cs_source *src)
+cs_source_display_uri(const struct cs_source *src)
 {
-	return src->uri;
+	return src->display_uri;
 }
 
 int

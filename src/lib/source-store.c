@@ -474,9 +474,9 @@ store_describe(struct cs_source *src, json_t **out)
 	int r, is_signer;
 
 	*out = NULL;
-	if ((obj = json_pack("{s:s, s:s, s:s, s:s}", "uri", src->uri,
-	    "scheme", "store", "location", ss->location, "store",
-	    ss->name)) == NULL || (keys = json_array()) == NULL ||
+	if ((obj = json_pack("{s:s, s:s, s:s, s:s}", "uri",
+	    src->display_uri, "scheme", "store", "location", ss->location,
+	    "store", ss->name)) == NULL || (keys = json_array()) == NULL ||
 	    (signers = json_array()) == NULL)
 		goto nomem;
 	if ((r = store_path(ss)) != 0 ||
@@ -524,6 +524,22 @@ store_describe(struct cs_source *src, json_t **out)
 	json_decref(signers);
 	json_decref(obj);
 	return r;
+}
+
+int
+cs_source_store_name(const struct cs_source *src, const char **location,
+    const char **name)
+{
+	const struct store_source *ss;
+
+	*location = *name = NULL;
+	/* The scheme check is the downcast's. */
+	if (src->ops != &cs_source_store_ops)
+		return CERTSEAL_E_UNSUPPORTED;
+	ss = (const struct store_source *)src;
+	*location = ss->location;
+	*name = ss->name;
+	return 0;
 }
 
 const struct cs_source_ops cs_source_store_ops = {

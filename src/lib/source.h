@@ -28,6 +28,7 @@
 #include "internal.h"
 
 struct cs_source;
+struct cs_p11_uri;
 
 struct cs_source_ops {
 	const char *scheme;	/* "file", "pkcs11", "store" (no colon) */
@@ -108,7 +109,12 @@ struct cs_source_ops {
 struct cs_source {
 	const struct cs_source_ops *ops;
 	certseal_ctx	*ctx;		/* borrowed; outlives the source */
-	char		*uri;		/* as given, for messages */
+	/*
+	 * The URI as given with every pin-value replaced by REDACTED: for
+	 * messages and listings only.  Never parsed again: a token opened
+	 * with it would be sent the PIN "REDACTED".
+	 */
+	char		*display_uri;
 	char		*hint;		/* cs_source_set_hint, or NULL */
 };
 
@@ -126,8 +132,8 @@ void cs_source_set_hint(struct cs_source *src, const char *fmt, ...)
 const char *cs_source_hint(const struct cs_source *src);
 
 /*
- * Fills the common head; called by providers' `new`.  The redacted URI
- * (pin-value removed) is stored for messages.
+ * Fills the common head; called by providers' `new`, which parse uri
+ * themselves.  Only its redacted form is kept here (display_uri).
  */
 int cs_source_init(struct cs_source *src, const struct cs_source_ops *ops,
     certseal_ctx *ctx, const char *uri);
@@ -168,8 +174,26 @@ int cs_source_add_trusted_signer(struct cs_source *src, X509 *cert);
 /* CERTSEAL_E_UNSUPPORTED when the provider cannot list its keys. */
 int cs_source_list_keys(struct cs_source *src, STACK_OF(X509) *into);
 
-/* The URI for messages (pin-value redacted). */
-const char *cs_source_uri(const struct cs_source *src);
+/*
+ * The URI for messages and listings, pin-value redacted (display_uri).
+ * For display only: what opens the source again is below.
+ */
+const char *cs_source_display_uri(const struct cs_source *src);
+
+/*
+ * The parsed URI of a pkcs11: source, with its real pin-value and
+ * pin-source, for a tool that opens and logs in to the source's token
+ * itself (`sources --check`, the enrolled key of `report`); NULL for the
+ * other schemes.  Borrowed: valid as long as src.
+ */
+const struct cs_p11_uri *cs_source_p11_uri(const struct cs_source *src);
+
+/*
+ * The store a store: source names (canonical location and store name),
+ * each borrowed; CERTSEAL_E_UNSUPPORTED for the other schemes.
+ */
+int cs_source_store_name(const struct cs_source *src, const char **location,
+    const char **name);
 
 /*
  * The context's sources in their order (context.c), for the tools: they

@@ -168,12 +168,13 @@ cs_succession_persist(certseal_ctx *ctx, struct cs_source *src,
 		subj = cs_name_text(X509_get_subject_name(x), 256);
 		if (r == 0)
 			cs_warn(ctx, "%s: now trusts the signer %s (certified "
-			    "by the signer it trusted)", cs_source_uri(src),
-			    subj != NULL ? subj : "?");
+			    "by the signer it trusted)",
+			    cs_source_display_uri(src), subj != NULL ? subj :
+			    "?");
 		else if (r != CERTSEAL_E_UNSUPPORTED)
 			cs_warn(ctx, "%s: cannot record the new signer %s: "
-			    "%s", cs_source_uri(src), subj != NULL ? subj :
-			    "?", ctx->errmsg);
+			    "%s", cs_source_display_uri(src),
+			    subj != NULL ? subj : "?", ctx->errmsg);
 		free(subj);
 	}
 	cs_error_clear(ctx);

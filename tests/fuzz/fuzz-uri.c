@@ -47,7 +47,7 @@ parse_one(const char *uri)
 
 	cs_error_clear(ctx);
 	if (cs_source_new(ctx, uri, &src) == 0) {
-		check_redacted(cs_source_uri(src));
+		check_redacted(cs_source_display_uri(src));
 		cs_source_free(src);
 	} else if (certseal_ctx_last_error(ctx)[0] == '\0') {
 		abort();

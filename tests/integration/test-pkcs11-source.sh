@@ -433,4 +433,51 @@ expect_clean_failure "key without its certificate"
 grep -q "none of the 1 .*token 'second' has the key but not its certificate" \
 	"$T/err" && ok || fail "no certificate hint: $(cat "$T/err")"
 
+# --- pin-value: the URI's PIN reaches the token ------------------------
+# (audit C, F1.)  A source shows its URI with the pin-value replaced by
+# REDACTED; the token "redacted" has that word as its PIN, so a login made
+# with the shown form instead of the URI succeeds there whatever the
+# pin-value says, and the token "pin value" (PIN 1234) refuses it.
+cs_softhsm_token "pin value" 1234 && cs_softhsm_token redacted REDACTED ||
+	fail "pin-value tokens"
+PV_URI="pkcs11:token=pin%20value?module-path=$M&pin-value=1234"
+RED_URI="pkcs11:token=redacted?module-path=$M&pin-value=REDACTED"
+RED_WRONG_SPY="pkcs11:token=redacted?module-path=$SPY&pin-value=wrong"
+
+expect 0 "sources --check, right pin-value" -- "$CERTSEAL" -s "$PV_URI" \
+	sources --check
+grep -q "^token 'pin value'" "$T/out" && ! grep -q "error:" "$T/out" && ok ||
+	fail "sources --check, right pin-value: $(head -c 400 "$T/out")"
+expect 0 "sources --check --json, right pin-value" -- "$CERTSEAL" \
+	-s "$PV_URI" sources --check --json
+if command -v jq >/dev/null 2>&1; then
+	jq -e '.sources[0] | .token.label == "pin value" and
+		(has("error") | not)' "$T/out" >/dev/null && ok ||
+		fail "sources --check --json, right pin-value: $(cat "$T/out")"
+fi
+spy_run "$T/spy-pv.log" "$CERTSEAL" -s "$RED_WRONG_SPY" sources --check
+grep -q "error: .*CKR_PIN_INCORRECT" "$T/out" && ok ||
+	fail "sources --check, wrong pin-value: $(head -c 400 "$T/out")"
+n=$(calls "$T/spy-pv.log" C_Login)
+[ "$n" -eq 1 ] && ok || fail "sources --check, wrong pin-value: $n C_Login"
+
+# report signs with the enrolled key of a source, which must log in with
+# that source's PIN: a wrong one is sent once and the report stays
+# unsigned.
+expect 0 "enroll on the token 'redacted'" -- "$CERTSEAL" -s "$RED_URI" \
+	enroll --out "$T/red-req" --name red
+mkdir -p "$T/red-rep"
+spy_run "$T/spy-report.log" "$CERTSEAL" -s "$RED_WRONG_SPY" report \
+	--out "$T/red-rep" --host red
+[ -e "$T/red-rep/red.json" ] && ok ||
+	fail "report, wrong pin-value: $(cat "$T/err")"
+[ ! -e "$T/red-rep/red.json.sig" ] && ok ||
+	fail "report signed with a wrong pin-value: $(cat "$T/err")"
+n=$(calls "$T/spy-report.log" C_Login)
+[ "$n" -eq 1 ] && ok || fail "report, wrong pin-value: $n C_Login"
+expect 0 "report, right pin-value" -- "$CERTSEAL" -s "$RED_URI" report \
+	--out "$T/red-rep" --host red
+[ -e "$T/red-rep/red.json.sig" ] && ok ||
+	fail "report not signed with the right pin-value: $(cat "$T/err")"
+
 finish

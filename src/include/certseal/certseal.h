@@ -168,7 +168,11 @@ uint64_t certseal_config_sequence(const certseal_config *cfg);
 /* Subject of the verified signer, one line (NULL if unsigned). */
 const char *certseal_config_signer(const certseal_config *cfg);
 
-/* URI of the source whose key opened the file (NULL for plaintext). */
+/*
+ * URI of the source whose key opened the file (NULL for plaintext), for
+ * display: a pin-value in it reads REDACTED, so it does not name the
+ * same source again for certseal_ctx_add_source.
+ */
 const char *certseal_config_source(const certseal_config *cfg);
 
 /* Hex subjectKeyIdentifier of the key that opened the file (or NULL). */
