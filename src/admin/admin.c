@@ -170,7 +170,7 @@ admin_open(struct admin *a, unsigned int flags)
 		goto out;
 	}
 	admin_use_softhsm_conf(a->profile->softhsm_conf);
-	cli_debug("admin token %s", cli_redacted(a->profile->token_uri));
+	cli_debug("admin token %s", a->profile->token_uri);
 	/* Before SoftHSM2 reads the token: put back what a crash broke. */
 	if ((r = token_backup_check(a->ctx, a->profile, &due)) != 0) {
 		code = cli_fail(a->ctx, r, "embedded token");

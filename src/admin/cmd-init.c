@@ -341,8 +341,7 @@ announce_profile(certseal_ctx *ctx, struct profile *p, const char *path,
 		(void)token_backup_take(ctx, p, tok);
 	cs_p11_token_unref(tok);
 	cs_p11_uri_free(puri);
-	cli_info("profile %s created for token %s",
-	    path, cli_redacted(p->token_uri));
+	cli_info("profile %s created for token %s", path, p->token_uri);
 	/*
 	 * SoftHSM2 rewrites its object files in place; a crash at the wrong
 	 * moment can empty them (docs/SECURITY.md).  The signing keys cannot

@@ -1,7 +1,8 @@
 /*
  * cmd-token.c - `certseal-admin token check [--json] [URI]`: what a token
  * can do for certseal (p11-check.c), before an admin rolls out on it.
- * Without a URI: the profile's token.  No login: mechanisms are public.
+ * Without a URI: the profile's token.  Mechanisms are public: it logs in
+ * only when the URI gives a PIN (cs_p11_check_login).
  */
 #include "config.h"
 
@@ -35,10 +36,14 @@ token_check(const char *uri_text, int json)
 	if ((r = cs_p11_uri_parse(a.ctx, uri_text, &uri)) != 0 ||
 	    (r = cs_p11_token_open(a.ctx, uri, &tok)) != 0 ||
 	    (r = cs_p11_check_login(a.ctx, tok, uri)) != 0 ||
-	    (r = cs_p11_check_json(a.ctx, tok, &report)) != 0 ||
-	    (r = json_object_set_new(report, "uri", json_string(uri_text)) ?
-	    CERTSEAL_E_NOMEM : 0) != 0) {
+	    (r = cs_p11_check_json(a.ctx, tok, &report)) != 0) {
 		code = cli_fail(a.ctx, r, "token check %s", uri_text);
+		goto out;
+	}
+	/* Printed as every URI is: the pin-value REDACTED. */
+	if (json_object_set_new(report, "uri",
+	    json_string(cli_redacted(uri_text))) != 0) {
+		code = cli_fail(a.ctx, CERTSEAL_E_NOMEM, "token check");
 		goto out;
 	}
 	if (json)

@@ -148,6 +148,10 @@ cli_take_globals(int *argcp, char **argv, const struct cli_global *own,
 	return 0;
 }
 
+/*
+ * Redacted as the error line is (print_line): an info or debug line
+ * names URIs as the user gave them (enroll's -s), pin-value included.
+ */
 static void
 vsay(const char *fmt, va_list ap)
 {
@@ -155,7 +159,7 @@ vsay(const char *fmt, va_list ap)
 
 	if (vasprintf(&text, fmt, ap) < 0)
 		return;
-	fprintf(stderr, "%s: %s\n", cli_progname, text);
+	fprintf(stderr, "%s: %s\n", cli_progname, cli_redacted(text));
 	free(text);
 }
 

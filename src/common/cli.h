@@ -61,10 +61,14 @@ struct cli_global {
 int cli_take_globals(int *argcp, char **argv, const struct cli_global *own,
     size_t nown, int (*set)(int key, char *arg));
 
-/* Success chatter on stderr ("PROG: ..."): nothing under --quiet. */
+/*
+ * Success chatter on stderr ("PROG: ..."): nothing under --quiet.  Like
+ * every line the tools print on stderr, redacted (cli_redacted): a URI
+ * may be passed as the user gave it.
+ */
 void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Details only under --verbose. */
+/* Details only under --verbose; redacted as cli_info. */
 void cli_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
@@ -186,7 +190,9 @@ int cli_env_bool(const char *name, int *valuep);
 
 /*
  * uri with every pin-value redacted, for printing (a static buffer,
- * valid until the next call).
+ * valid until the next call): every URI either tool prints, on stdout
+ * (token check's JSON) or stderr (cli_info, cli_debug, the error line),
+ * goes through it or through cs_redact, which it wraps.
  */
 const char *cli_redacted(const char *uri);
 

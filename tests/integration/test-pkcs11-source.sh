@@ -480,4 +480,49 @@ expect 0 "report, right pin-value" -- "$CERTSEAL" -s "$RED_URI" report \
 [ -e "$T/red-rep/red.json.sig" ] && ok ||
 	fail "report not signed with the right pin-value: $(cat "$T/err")"
 
+# --- pin-value: never in a message or a printed URI ---------------------
+# (audit C, F2.)  README: "URIs are printed with it replaced by REDACTED".
+PV_SHOWN="pkcs11:token=pin%20value?module-path=$M&pin-value=REDACTED"
+# no_pin WHAT: the PIN 1234 of a pin-value is in neither $T/out nor $T/err.
+no_pin() {
+	if grep -q "pin-value=1234" "$T/out" "$T/err"; then
+		fail "$1: the pin-value in clear: $(grep -h "pin-value=1234" \
+			"$T/out" "$T/err" | head -c 300)"
+	else
+		ok
+	fi
+}
+# uri_shown WHAT: $T/out's JSON uri member is the URI as shown.
+uri_shown() {
+	if command -v jq >/dev/null 2>&1; then
+		jq -e --arg u "$PV_SHOWN" "$2 == \$u" "$T/out" >/dev/null &&
+			ok || fail "$1: uri $(jq -c "$2" "$T/out")"
+	fi
+}
+expect 0 "sources --check --json, pin-value shown" -- "$CERTSEAL" \
+	-s "$PV_URI" -v sources --check --json
+uri_shown "sources --check --json" .sources[0].uri
+no_pin "sources --check --json"
+expect 0 "token check --json, pin-value" -- "$CERTSEAL_ADMIN" token check \
+	"$PV_URI" --json
+uri_shown "token check --json" .uri
+no_pin "token check --json"
+expect 0 "token check, pin-value" -- "$CERTSEAL_ADMIN" token check "$PV_URI"
+no_pin "token check"
+# The profile's token URI with a pin-value: init, -v and token check.
+expect 0 "init on a pin-value token" -- "$CERTSEAL_ADMIN" \
+	--profile "$T/pv/profile.json" -v init --token "$PV_URI" \
+	--config "$T/pv.sealed" --name pv
+no_pin "init"
+expect 0 "token check --json, profile pin-value" -- "$CERTSEAL_ADMIN" \
+	--profile "$T/pv/profile.json" -v token check --json
+uri_shown "token check --json, profile" .uri
+no_pin "token check --json, profile"
+# enroll says where the key is: its -s URI, as given.
+expect 0 "enroll on a pin-value token" -- "$CERTSEAL" -s "$PV_URI" \
+	enroll --out "$T/pv-req" --name pv
+grep -q "key .* in $PV_SHOWN" "$T/err" && ok ||
+	fail "enroll: no key line: $(cat "$T/err")"
+no_pin "enroll"
+
 finish
