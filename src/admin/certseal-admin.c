@@ -96,7 +96,7 @@ main(int argc, char **argv)
 	    sizeof(admin_globals) / sizeof(admin_globals[0]),
 	    set_global)) != 0)
 		return code;
-	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+hV", longopts)) != -1) {
 		switch (c) {
 		case 'p':
 			admin_profile_option = optarg;
@@ -107,6 +107,8 @@ main(int argc, char **argv)
 		case 'V':
 			printf("certseal-admin %s\n", certseal_version());
 			return CLI_EXIT_OK;
+		case CLI_OPT_REFUSED:
+			return CLI_EXIT_USAGE;
 		default:
 			return cli_usage_error("bad option");
 		}

@@ -767,7 +767,7 @@ cmd_client(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.days = DEFAULT_DAYS;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
 		switch (c) {
 		case 'r':
 			o.requests = optarg;
@@ -788,6 +788,8 @@ cmd_client(int argc, char **argv)
 		case 'h':
 			client_help();
 			return CLI_EXIT_OK;
+		case CLI_OPT_REFUSED:
+			return CLI_EXIT_USAGE;
 		default:
 			return cli_usage_error("client: bad option");
 		}

@@ -278,7 +278,7 @@ parse_init(int argc, char **argv, struct init_args *ia)
 
 	memset(ia, 0, sizeof(*ia));
 	ia->name = "config";
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
 		switch (c) {
 		case 't': ia->token = optarg; break;
 		case 'c': ia->config = optarg; break;
@@ -287,6 +287,8 @@ parse_init(int argc, char **argv, struct init_args *ia)
 		case 'h':
 			printf("usage: certseal-admin %s\n", INIT_SYNOPSIS);
 			return CLI_EXIT_OK;
+		case CLI_OPT_REFUSED:
+			return CLI_EXIT_USAGE;
 		default:
 			return cli_usage_error("init: bad option");
 		}

@@ -609,8 +609,7 @@ cmd_pair(int argc, char **argv)
 	verb = argv[1];
 	argc--;
 	argv++;
-	while ((c = getopt_long(argc, argv, "o:yh", pair_longopts,
-	    NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:yh", pair_longopts)) != -1) {
 		switch (c) {
 		case 'a': o.algorithm = optarg; break;
 		case 'l': o.label = optarg; break;
@@ -637,6 +636,8 @@ cmd_pair(int argc, char **argv)
 		case 'h':
 			printf("usage: certseal-admin %s\n", PAIR_SYNOPSIS);
 			return CLI_EXIT_OK;
+		case CLI_OPT_REFUSED:
+			return CLI_EXIT_USAGE;
 		default:
 			return cli_usage_error("pair %s: bad option", verb);
 		}

@@ -378,7 +378,7 @@ cmd_rollout(int argc, char **argv)
 		    "status)", argv[1]);
 	argc--;
 	argv++;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
 		switch (c) {
 		case 'r':
 			dir = optarg;
@@ -398,6 +398,8 @@ cmd_rollout(int argc, char **argv)
 		case 'h':
 			rollout_help();
 			return CLI_EXIT_OK;
+		case CLI_OPT_REFUSED:
+			return CLI_EXIT_USAGE;
 		default:
 			return cli_usage_error("rollout status: bad option");
 		}

@@ -59,8 +59,7 @@ parse(int argc, char **argv, const char *synopsis, struct save_options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->armour = ADMIN_ARMOUR_KEEP;
-	while ((c = getopt_long(argc, argv, "o:h", save_longopts,
-	    NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:h", save_longopts)) != -1) {
 		switch (c) {
 		case 'o': o->output = optarg; break;
 		case 'P': o->include_pending = 1; break;
@@ -76,6 +75,8 @@ parse(int argc, char **argv, const char *synopsis, struct save_options *o)
 		case 'h':
 			printf("usage: certseal-admin %s\n", synopsis);
 			exit(CLI_EXIT_OK);
+		case CLI_OPT_REFUSED:
+			return CLI_EXIT_USAGE;
 		default:
 			return cli_usage_error("%s: bad option", argv[0]);
 		}

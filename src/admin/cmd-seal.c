@@ -145,7 +145,7 @@ seal_parse(int argc, char **argv, struct seal_args *sa)
 	};
 	int c, code;
 
-	while ((c = getopt_long(argc, argv, "r:o:h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "r:o:h", longopts)) != -1) {
 		switch (c) {
 		case 'r':
 			sa->recip_paths[sa->nrecip++] = optarg;
@@ -178,6 +178,8 @@ seal_parse(int argc, char **argv, struct seal_args *sa)
 		case 'h':
 			printf("usage: certseal-admin %s\n", SEAL_SYNOPSIS);
 			return CLI_EXIT_OK;
+		case CLI_OPT_REFUSED:
+			return CLI_EXIT_USAGE;
 		default:
 			return cli_usage_error("seal: bad option");
 		}

@@ -87,7 +87,7 @@ cmd_token(int argc, char **argv)
 	argc--;
 	argv++;
 	optind = 0;	/* glibc: 0 starts over, permuting (--json may come last) */
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
@@ -95,6 +95,8 @@ cmd_token(int argc, char **argv)
 		case 'h':
 			printf("usage: certseal-admin %s\n", TOKEN_SYNOPSIS);
 			return CLI_EXIT_OK;
+		case CLI_OPT_REFUSED:
+			return CLI_EXIT_USAGE;
 		default:
 			return cli_usage_error("usage: certseal-admin %s",
 			    TOKEN_SYNOPSIS);

@@ -195,7 +195,7 @@ client_parse_options(int argc, char **argv, const char *synopsis,
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:s:h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:s:h", longopts)) != -1) {
 		switch (c) {
 		case 'o':
 			if (outp == NULL)
@@ -217,6 +217,8 @@ client_parse_options(int argc, char **argv, const char *synopsis,
 		case 'h':
 			printf("usage: certseal %s\n", synopsis);
 			exit(CLI_EXIT_OK);
+		case CLI_OPT_REFUSED:
+			return CLI_EXIT_USAGE;
 		default:
 			return cli_usage_error("%s: bad option", argv[0]);
 		}
@@ -270,7 +272,7 @@ main(int argc, char **argv)
 		return code;
 	}
 	/* '+': global options end at the command name. */
-	while ((c = getopt_long(argc, argv, "+s:hV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+s:hV", longopts)) != -1) {
 		switch (c) {
 		case 's':
 		case 'E':
@@ -285,6 +287,9 @@ main(int argc, char **argv)
 			printf("certseal %s\n", certseal_version());
 			free(sources);
 			return CLI_EXIT_OK;
+		case CLI_OPT_REFUSED:
+			free(sources);
+			return CLI_EXIT_USAGE;
 		default:
 			free(sources);
 			return cli_usage_error("bad option");

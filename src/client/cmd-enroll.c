@@ -130,7 +130,7 @@ parse(int argc, char **argv, struct enroll_opts *o)
 	size_t len;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:s:h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:s:h", longopts)) != -1) {
 		switch (c) {
 		case 'o':
 			o->out = optarg;
@@ -162,6 +162,8 @@ parse(int argc, char **argv, struct enroll_opts *o)
 		case 'h':
 			enroll_help();
 			exit(CLI_EXIT_OK);
+		case CLI_OPT_REFUSED:
+			return CLI_EXIT_USAGE;
 		default:
 			return cli_usage_error("enroll: bad option");
 		}

@@ -122,7 +122,7 @@ open_parse(int argc, char **argv, struct open_opts *o)
 	const char *mode = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:s:h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:s:h", longopts)) != -1) {
 		switch (c) {
 		case 'o':
 			o->out = optarg;
@@ -141,6 +141,8 @@ open_parse(int argc, char **argv, struct open_opts *o)
 		case 'h':
 			printf("usage: certseal %s\n", OPEN_SYNOPSIS);
 			exit(CLI_EXIT_OK);
+		case CLI_OPT_REFUSED:
+			return CLI_EXIT_USAGE;
 		default:
 			return cli_usage_error("open: bad option");
 		}

@@ -50,7 +50,7 @@ parse(int argc, char **argv, char **outp, char **hostp, int *jsonp)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:s:h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:s:h", longopts)) != -1) {
 		switch (c) {
 		case 'o':
 			*outp = optarg;
@@ -69,6 +69,8 @@ parse(int argc, char **argv, char **outp, char **hostp, int *jsonp)
 		case 'h':
 			report_help();
 			exit(CLI_EXIT_OK);
+		case CLI_OPT_REFUSED:
+			return CLI_EXIT_USAGE;
 		default:
 			return cli_usage_error("report: bad option");
 		}

@@ -125,7 +125,7 @@ cmd_store(int argc, char **argv)
 	verb = argv[1];
 	argc--;
 	argv++;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
 		switch (c) {
 		case 'S': store = optarg; break;
 		case 'p': password_file = optarg; break;
@@ -133,6 +133,8 @@ cmd_store(int argc, char **argv)
 		case 'h':
 			printf("usage: certseal %s\n", STORE_SYNOPSIS);
 			return CLI_EXIT_OK;
+		case CLI_OPT_REFUSED:
+			return CLI_EXIT_USAGE;
 		default:
 			return cli_usage_error("store %s: bad option", verb);
 		}

@@ -344,6 +344,45 @@ cli_usage_error(const char *fmt, ...)
 	return CLI_EXIT_USAGE;
 }
 
+/* How much of an abbreviated option's name a message repeats. */
+#define OPT_NAME_MAX	64
+
+int
+cli_getopt(int argc, char *const argv[], const char *optstring,
+    const struct option *longopts)
+{
+	const char *elem, *typed;
+	char name[OPT_NAME_MAX + 1];
+	size_t len, i;
+	int c, idx = -1;
+
+	c = getopt_long(argc, argv, optstring, longopts, &idx);
+	if (c == -1 || idx < 0)
+		return c;
+	/*
+	 * A long option was taken from argv[optind - 1], or from the
+	 * element before when its value was the next one ("--x VALUE").
+	 */
+	elem = argv[optind - 1];
+	if (optarg != NULL && optarg == argv[optind - 1] && optind >= 2)
+		elem = argv[optind - 2];
+	if (elem == NULL || strncmp(elem, "--", 2) != 0)
+		return c;
+	typed = elem + 2;
+	len = strcspn(typed, "=");
+	if (len >= strlen(longopts[idx].name))
+		return c;
+	/* Up to '=' only: what follows may be the secret itself. */
+	for (i = 0; i < len && i < OPT_NAME_MAX; i++)
+		name[i] = (unsigned char)typed[i] < 0x20 ||
+		    typed[i] == 0x7f ? '?' : typed[i];
+	name[i] = '\0';
+	(void)cli_usage_error("option '--%s%s' is not one of this command's "
+	    "options (options are spelled out in full; did you mean --%s?)",
+	    name, len > OPT_NAME_MAX ? "..." : "", longopts[idx].name);
+	return CLI_OPT_REFUSED;
+}
+
 void
 cli_warn(const char *fmt, ...)
 {

@@ -6,6 +6,7 @@
 #ifndef CS_CLI_H
 #define CS_CLI_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +19,18 @@
 #define CLI_EXIT_OK		0
 #define CLI_EXIT_OTHER		1
 #define CLI_EXIT_USAGE		2
+
+/*
+ * getopt_long for every parser of both tools, without its abbreviations:
+ * glibc takes "--password SECRET" for "--password-file SECRET" and the
+ * message about that file then shows the secret.  A long option must be
+ * spelled out in full; an abbreviation is the one usage error line
+ * (naming it up to any '=', never its value) and CLI_OPT_REFUSED, which
+ * the caller returns as CLI_EXIT_USAGE.  Else as getopt_long.
+ */
+#define CLI_OPT_REFUSED		(-2)
+int cli_getopt(int argc, char *const argv[], const char *optstring,
+    const struct option *longopts);
 
 /*
  * A subcommand: argv[0] is the command name; getopt_long starts over for

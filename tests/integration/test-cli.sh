@@ -3,7 +3,7 @@
 # SoftHSM2 admin token: -o - and its refusals, overwrite and removal
 # confirmations, -q/-v, global options anywhere, JSON documents (version,
 # error object, one time and subject format, one sources shape) checked
-# with jq, and --help of every command and verb.
+# with jq, --help of every command and verb, and long options only in full.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 require_softhsm
 require_tools jq script openssl
@@ -367,7 +367,47 @@ expect 4 "import of a text file" -- "$CERTSEAL" store import "$T/not.p12" \
 contains "$T/err" "not a PKCS#12 bundle (DER" "non-PKCS#12 message"
 grep -q "too long" "$T/err" && fail "OpenSSL's reason leaked: $(cat "$T/err")" ||
 	ok
-# --- 9. bash completion offers every option --help lists ----------------
+# --- 9. long options are spelled out in full ----------------------------
+# getopt_long would take --password for --password-file, and the message
+# about "that file" would show the secret (audit D, F7).
+for spelling in "--password my-secret-pw" "--password=my-secret-pw" \
+	"--pass my-secret-pw"; do
+	# shellcheck disable=SC2086
+	expect 2 "export $spelling" -- "$CERTSEAL_ADMIN" pair export "$Q2" \
+		-o "$T/abbr.p12" $spelling
+	expect_clean_failure "export $spelling"
+	grep -q "my-secret-pw" "$T/err" &&
+		fail "export $spelling: the secret in: $(cat "$T/err")" || ok
+	contains "$T/err" "did you mean --password-file" "export $spelling"
+	[ ! -e "$T/abbr.p12" ] && ok || fail "export $spelling wrote a file"
+done
+contains "$T/err" "'--pass'" "the abbreviation is named as typed"
+expect 2 "store import --password" -- "$CERTSEAL" store import "$T/q2.p12" \
+	--password my-secret-pw
+expect_clean_failure "store import --password"
+grep -q "my-secret-pw" "$T/err" && fail "import: the secret in: $(cat "$T/err")" ||
+	ok
+expect 2 "--js for --json" -- "$CERTSEAL_ADMIN" --json pair list \
+	--js
+jq -e '.error.code == 2' "$T/out" >/dev/null && ok ||
+	fail "--js under --json: $(cat "$T/out")"
+expect 2 "--prof before the command" -- "$CERTSEAL_ADMIN" \
+	--prof "$CERTSEAL_PROFILE" pair list
+contains "$T/err" "did you mean --profile" "--prof"
+expect 2 "--certificate-sour before the command" -- "$CERTSEAL" \
+	--certificate-sour "$S1" open "$T/app.sealed"
+expect_clean_failure "--certificate-sour"
+expect 2 "open --outp (for --output)" -- "$CERTSEAL" -s "$S1" open \
+	"$T/app.sealed" --outp "$T/abbr.conf"
+[ ! -e "$T/abbr.conf" ] && ok || fail "open --outp wrote the plaintext"
+expect 0 "spelled out in full" -- "$CERTSEAL_ADMIN" pair list \
+	--profile="$CERTSEAL_PROFILE" --json
+# One place decides: every parser goes through cli_getopt (src/common).
+grep -rn 'getopt_long *(' "$top_srcdir/src/admin" "$top_srcdir/src/client" \
+	>"$T/direct" && fail "getopt_long called directly: $(cat "$T/direct")" ||
+	ok
+
+# --- 10. bash completion offers every option --help lists ----------------
 BC=/usr/share/bash-completion/bash_completion
 if [ -r "$BC" ] && command -v bash >/dev/null 2>&1; then
 	for f in certseal certseal-admin; do
