@@ -11,27 +11,47 @@
 #include "admin.h"
 #include "rollout.h"
 
+/* Which results are JSON (CLI_JSON): --json is refused for the others. */
+static const struct cli_verb pair_verbs[] = {
+	{ "generate", 0 }, { "list", CLI_JSON }, { "export", 0 },
+	{ "activate", 0 }, { "retire", 0 }, { "remove", 0 }, { NULL, 0 }
+};
+static const struct cli_verb client_verbs[] = {
+	{ "list", CLI_JSON }, { "approve", 0 }, { "revoke", 0 }, { NULL, 0 }
+};
+static const struct cli_verb rollout_verbs[] = {
+	{ "status", CLI_JSON }, { NULL, 0 }
+};
+static const struct cli_verb token_verbs[] = {
+	{ "check", CLI_JSON }, { NULL, 0 }
+};
+
 static const struct cli_command commands[] = {
 	{ "init", cmd_init, "init [--token URI] [--config PATH] [--name N]",
-	    "create the profile; a SoftHSM2 token when no --token" },
+	    "create the profile; a SoftHSM2 token when no --token", 0, NULL },
 	{ "pair", cmd_pair, "pair generate|list|export|activate|retire|"
-	    "remove", "manage certificate pairs (see pair --help)" },
+	    "remove", "manage certificate pairs (see pair --help)", 0,
+	    pair_verbs },
 	{ "save", cmd_save, "save [PLAINFILE|-] [-o SEALED] "
-	    "[--include-pending]", "seal the configuration to the pairs" },
+	    "[--include-pending]", "seal the configuration to the pairs", 0,
+	    NULL },
 	{ "show", cmd_show, "show [SEALED] [-o OUT]",
-	    "print the configuration, opened with the admin token" },
+	    "print the configuration, opened with the admin token", 0, NULL },
 	{ "edit", cmd_edit, "edit [SEALED] [--include-pending]",
-	    "edit the configuration with $EDITOR and save it" },
+	    "edit the configuration with $EDITOR and save it", 0, NULL },
 	{ "inspect", cmd_inspect, "inspect [SEALED] [--json]",
-	    "describe the sealed file (JSON)" },
+	    "describe the sealed file (JSON)", CLI_JSON, NULL },
 	{ "client", cmd_client, "client list|approve|revoke",
-	    "enrolled clients (see client --help)" },
+	    "enrolled clients (see client --help)", 0, client_verbs },
 	{ "rollout", cmd_rollout, "rollout status [--pair ID] [--expect N] "
-	    "[--hosts FILE]", "count the hosts ready for a pair" },
+	    "[--hosts FILE]", "count the hosts ready for a pair", 0,
+	    rollout_verbs },
 	{ "seal", cmd_seal, "seal -r CERT [-r CERT]... --signer URI "
-	    "[-o OUT] [IN|-]", "seal a file offline, without a profile" },
+	    "[-o OUT] [IN|-]", "seal a file offline, without a profile", 0,
+	    NULL },
 	{ "token", cmd_token, "token check [--json] [PKCS11-URI]",
-	    "what a token can do for certseal (default: the profile's)" },
+	    "what a token can do for certseal (default: the profile's)", 0,
+	    token_verbs },
 };
 
 static void

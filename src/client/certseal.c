@@ -19,22 +19,31 @@
 
 struct client_options client_opts;
 
+/* Which results are JSON (CLI_JSON): --json is refused for the others. */
+static const struct cli_verb store_verbs[] = {
+	{ "import", CLI_JSON }, { "list", CLI_JSON }, { "remove", 0 },
+	{ NULL, 0 }
+};
+
 static const struct cli_command commands[] = {
 	{ "open", cmd_open, "open CONFIG [-o OUT]",
-	    "print the configuration (decrypted and verified)" },
+	    "print the configuration (decrypted and verified)", 0, NULL },
 	{ "check", cmd_check, "check CONFIG [--json]",
-	    "tell whether this client can open CONFIG, and with what" },
+	    "tell whether this client can open CONFIG, and with what",
+	    CLI_JSON, NULL },
 	{ "inspect", cmd_inspect, "inspect FILE [--json]",
-	    "describe a sealed file: recipients, algorithms, signers" },
+	    "describe a sealed file: recipients, algorithms, signers",
+	    CLI_JSON, NULL },
 	{ "sources", cmd_sources, "sources [--check] [--json]",
-	    "list the keys and signers each source offers" },
+	    "list the keys and signers each source offers", CLI_JSON, NULL },
 	{ "report", cmd_report, "report --out DIR",
-	    "write this host's readiness report" },
+	    "write this host's readiness report", CLI_JSON, NULL },
 	{ "enroll", cmd_enroll, "enroll --out DIR [--name N] [--algorithm "
 	    "ALG] | --finish FILE", "make this client's own key and request "
-	    "(see enroll --help)" },
+	    "(see enroll --help)", 0, NULL },
 	{ "store", cmd_store, "store import|list|remove ...",
-	    "manage the local certificate store (see store --help)" },
+	    "manage the local certificate store (see store --help)", 0,
+	    store_verbs },
 };
 
 static void

@@ -187,23 +187,29 @@ cli_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* "-o, --output FILE<TAB>text" lines, aligned. */
+/*
+ * "-o, --output FILE<TAB>text" lines, aligned; the line of the option
+ * `omit` ("--json"), if given, is left out.
+ */
 static void
-print_options(const char *text)
+print_options(const char *text, const char *omit)
 {
 	const char *line = text, *nl, *tab;
 
-	while (*line != '\0') {
+	for (; *line != '\0'; line = *nl != '\0' ? nl + 1 : nl) {
 		nl = strchr(line, '\n');
 		if (nl == NULL)
 			nl = line + strlen(line);
 		tab = memchr(line, '\t', (size_t)(nl - line));
+		if (omit != NULL && tab != NULL &&
+		    (size_t)(tab - line) == strlen(omit) &&
+		    strncmp(line, omit, strlen(omit)) == 0)
+			continue;
 		if (tab == NULL)
 			printf("      %.*s\n", (int)(nl - line), line);
 		else
 			printf("  %-30.*s %.*s\n", (int)(tab - line), line,
 			    (int)(nl - tab - 1), tab + 1);
-		line = *nl != '\0' ? nl + 1 : nl;
 	}
 }
 
@@ -222,7 +228,7 @@ const char *cli_global_options_help;
 
 static void
 print_help(const struct cli_help *h, const struct cli_help *help,
-    size_t nhelp)
+    size_t nhelp, unsigned int flags)
 {
 	size_t i, n = strlen(h->name);
 	int subs = 0;
@@ -240,14 +246,15 @@ print_help(const struct cli_help *h, const struct cli_help *help,
 		printf("\n%s\n", h->summary);
 	if (h->options != NULL && *h->options != '\0') {
 		printf("\noptions:\n");
-		print_options(h->options);
+		print_options(h->options, NULL);
 	}
 	if (subs > 0)
 		printf("\n'%s %s VERB --help' describes one verb.\n",
 		    cli_progname, h->name);
 	if (cli_global_options_help != NULL) {
 		printf("\nglobal options (anywhere on the line):\n");
-		print_options(cli_global_options_help);
+		print_options(cli_global_options_help,
+		    flags & CLI_JSON ? NULL : "--json");
 	}
 	if (h->example != NULL)
 		printf("\nexample:\n  %s\n", h->example);
@@ -257,7 +264,7 @@ print_help(const struct cli_help *h, const struct cli_help *help,
 
 int
 cli_help_requested(const struct cli_help *help, size_t nhelp, int argc,
-    char **argv)
+    char **argv, unsigned int flags)
 {
 	const struct cli_help *h = NULL;
 	char name[128];
@@ -276,7 +283,7 @@ cli_help_requested(const struct cli_help *help, size_t nhelp, int argc,
 		h = find_help(help, nhelp, argv[0]);
 	if (h == NULL)
 		return 0;
-	print_help(h, help, nhelp);
+	print_help(h, help, nhelp, flags);
 	(void)fflush(stdout);
 	return 1;
 }

@@ -522,21 +522,62 @@ cli_no_command(void (*usage)(FILE *))
 	return CLI_EXIT_USAGE;
 }
 
+/*
+ * The verb on the line: the first word (before "--") that names one of
+ * cmd's, so that options before it ("client --requests DIR list") are
+ * passed over.  NULL: none.
+ */
+static const struct cli_verb *
+find_verb(const struct cli_command *cmd, int argc, char **argv)
+{
+	const struct cli_verb *v;
+	int i;
+
+	if (cmd->verbs == NULL)
+		return NULL;
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (argv[i][0] == '-')
+			continue;
+		for (v = cmd->verbs; v->name != NULL; v++)
+			if (strcmp(v->name, argv[i]) == 0)
+				return v;
+	}
+	return NULL;
+}
+
 int
 cli_dispatch(const struct cli_command *cmds, size_t ncmds, int argc,
     char **argv, void (*usage)(FILE *))
 {
+	const struct cli_command *cmd = NULL;
+	const struct cli_verb *v;
+	unsigned int flags;
 	size_t i;
 
 	if (argc < 1)
 		return cli_no_command(usage);
-	for (i = 0; i < ncmds; i++) {
-		if (strcmp(cmds[i].name, argv[0]) != 0)
-			continue;
-		if (cli_help_requested(cli_help_table, cli_help_count, argc,
-		    argv))
-			return CLI_EXIT_OK;
-		return cmds[i].run(argc, argv);
-	}
-	return cli_usage_error("unknown command '%s'", argv[0]);
+	for (i = 0; i < ncmds && cmd == NULL; i++)
+		if (strcmp(cmds[i].name, argv[0]) == 0)
+			cmd = &cmds[i];
+	if (cmd == NULL)
+		return cli_usage_error("unknown command '%s'", argv[0]);
+	/*
+	 * No verb (yet): what any of them does, for the command's --help;
+	 * a missing or unknown verb is then the command's to say.
+	 */
+	flags = cmd->flags;
+	if ((v = find_verb(cmd, argc, argv)) != NULL)
+		flags = v->flags;
+	else
+		for (i = 0; cmd->verbs != NULL && cmd->verbs[i].name != NULL;
+		    i++)
+			flags |= cmd->verbs[i].flags;
+	if (cli_help_requested(cli_help_table, cli_help_count, argc, argv,
+	    flags))
+		return CLI_EXIT_OK;
+	if (cli_json && !(flags & CLI_JSON))
+		return cli_usage_error("%s%s%s: no --json here: it has no JSON "
+		    "result", cmd->name, v != NULL ? " " : "",
+		    v != NULL ? v->name : "");
+	return cmd->run(argc, argv);
 }

@@ -45,11 +45,28 @@ struct cli_help {
 	const char	*codes;		/* the exit codes that matter here */
 };
 
+/*
+ * CLI_JSON: the command (or verb) prints its result as one JSON document
+ * under --json.  The others have no JSON result: the dispatcher refuses
+ * --json for them (exit 2) before they run, and their --help leaves it
+ * out, so that a script never reads a bare ID or a plaintext as JSON.
+ */
+#define CLI_JSON		0x1
+
+/* A verb of a command: "list" of "pair list". */
+struct cli_verb {
+	const char	*name;
+	unsigned int	 flags;		/* CLI_JSON */
+};
+
 struct cli_command {
 	const char	*name;
 	int		(*run)(int argc, char **argv);
 	const char	*synopsis;	/* "open CONFIG [-o OUT]" */
 	const char	*summary;	/* one line for --help */
+	unsigned int	 flags;		/* CLI_JSON; a command with verbs: 0 */
+	/* NULL-terminated; each verb's flags say for it.  NULL: no verbs. */
+	const struct cli_verb *verbs;
 };
 
 /*
@@ -87,10 +104,11 @@ void cli_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * --help of a command or subcommand from the help table: prints and
  * returns 1 when argv asks for it (-h/--help before "--"), else 0.
+ * flags: the command's (CLI_JSON: --json is among its global options).
  */
 extern const char *cli_global_options_help;	/* the tool's, as options */
 int cli_help_requested(const struct cli_help *help, size_t nhelp,
-    int argc, char **argv);
+    int argc, char **argv, unsigned int flags);
 
 /*
  * Where a result goes.  "-" is standard output.  CLI_OUT_NOTTY: the
@@ -214,7 +232,9 @@ int cli_env_true(const char *name);
 
 /*
  * Dispatches argv[1] through the table; COMMAND [VERB] --help is answered
- * from cli_help_table when it has an entry.
+ * from cli_help_table when it has an entry, and --json is refused for a
+ * command or verb without CLI_JSON (a command with verbs whose verb is
+ * missing or unknown is left to say so itself).
  */
 extern const struct cli_help *cli_help_table;
 extern size_t cli_help_count;

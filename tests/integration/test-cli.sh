@@ -146,6 +146,57 @@ for cmd in "$CERTSEAL inspect $T/app.sealed --json" \
 	jq -e '.version == 1' "$T/out" >/dev/null && ok ||
 		fail "$cmd: no version 1: $(head -c 300 "$T/out")"
 done
+# Commands without a JSON result refuse --json (exit 2) before they run:
+# a script piping into jq never gets a bare ID or a plaintext (audit C,
+# F3).  The error document is what stdout holds.
+npairs=$("$CERTSEAL_ADMIN" pair list --json | jq '.pairs | length')
+cp "$T/app.sealed" "$T/app.sealed.before"
+for line in "--json pair generate --algorithm ec-p256" "--json show" \
+	"--json save $T/app.conf" "--json edit" \
+	"pair export $P1 -o $T/j.p12 --password-file $T/p12.pass --json" \
+	"--json pair activate $P1" "--json pair retire $P1 --force" \
+	"--json pair remove $P1 --yes" "--json client approve w1 --requests $T" \
+	"--json client revoke w1" "--json init" \
+	"--json seal -r $T/none.crt --signer file:$T/none.pem"; do
+	# shellcheck disable=SC2086
+	expect 2 "admin $line" -- env VISUAL=true "$CERTSEAL_ADMIN" $line
+	jq -e '.version == 1 and .error.code == 2 and
+		(.error.message | test("no --json here"))' "$T/out" >/dev/null &&
+		ok || fail "admin $line: stdout: $(head -c 300 "$T/out")"
+	[ "$(wc -l <"$T/err")" -eq 1 ] && ok ||
+		fail "admin $line: stderr not one line: $(cat "$T/err")"
+done
+[ "$("$CERTSEAL_ADMIN" pair list --json | jq '.pairs | length')" = "$npairs" ] &&
+	"$CERTSEAL_ADMIN" pair list --json | jq -e --arg p "$P1" \
+	'.pairs[] | select(.id == $p and .state == "active")' >/dev/null &&
+	ok || fail "a refused --json command changed the pairs"
+same_bytes "$T/app.sealed" "$T/app.sealed.before" "refused --json save"
+[ ! -e "$T/j.p12" ] && ok || fail "refused --json export wrote $T/j.p12"
+for line in "--json store remove 0011" "--json open $T/app.sealed" \
+	"--json enroll --out $T/req" "open $T/app.sealed -o $T/j.conf --json"; do
+	# shellcheck disable=SC2086
+	expect 2 "certseal $line" -- "$CERTSEAL" -s "$S1" $line
+	jq -e '.version == 1 and .error.code == 2' "$T/out" >/dev/null && ok ||
+		fail "certseal $line: stdout: $(head -c 300 "$T/out")"
+	[ "$(wc -l <"$T/err")" -eq 1 ] && ok ||
+		fail "certseal $line: stderr not one line: $(cat "$T/err")"
+done
+[ ! -e "$T/j.conf" ] && [ ! -e "$T/req" ] && ok ||
+	fail "a refused --json command wrote its output"
+# ... and their --help does not offer it; the JSON commands' does.
+for c in "$CERTSEAL open" "$CERTSEAL enroll" "$CERTSEAL store remove" \
+	"$CERTSEAL_ADMIN pair generate" "$CERTSEAL_ADMIN show" \
+	"$CERTSEAL_ADMIN client approve"; do
+	# shellcheck disable=SC2086
+	expect 0 "$c --help" -- $c --help
+	grep -q -- '--json' "$T/out" && fail "$c --help offers --json" || ok
+done
+for c in "$CERTSEAL check" "$CERTSEAL store list" "$CERTSEAL_ADMIN pair list" \
+	"$CERTSEAL_ADMIN rollout status"; do
+	# shellcheck disable=SC2086
+	expect 0 "$c --help" -- $c --help
+	grep -q -- '--json' "$T/out" && ok || fail "$c --help lacks --json"
+done
 # Failures under --json: an error object on stdout, the exit code in it.
 expect 3 "check --json without a key" -- "$CERTSEAL" check "$T/app.sealed" \
 	--json
