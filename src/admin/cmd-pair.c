@@ -601,10 +601,12 @@ cmd_pair(int argc, char **argv)
 	o.algorithm = "rsa-3072";
 	o.label = "certseal";
 	o.days = 730;
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
+	/* A missing verb is a usage error: on stderr, like any other. */
+	if (argc < 2)
+		return cli_usage_error("usage: certseal-admin %s", PAIR_SYNOPSIS);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		printf("usage: certseal-admin %s\n", PAIR_SYNOPSIS);
-		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+		return CLI_EXIT_OK;
 	}
 	verb = argv[1];
 	argc--;

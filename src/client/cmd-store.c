@@ -117,10 +117,12 @@ cmd_store(int argc, char **argv)
 	certseal_ctx *ctx = NULL;
 	int c, r, code, json = 0;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
+	/* A missing verb is a usage error: on stderr, like any other. */
+	if (argc < 2)
+		return cli_usage_error("usage: certseal %s", STORE_SYNOPSIS);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		printf("usage: certseal %s\n", STORE_SYNOPSIS);
-		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+		return CLI_EXIT_OK;
 	}
 	verb = argv[1];
 	argc--;

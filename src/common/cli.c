@@ -545,6 +545,38 @@ find_verb(const struct cli_command *cmd, int argc, char **argv)
 	return NULL;
 }
 
+/* 1 when argv[1..] has a word that is not an option (before "--"). */
+static int
+has_word(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (argv[i][0] != '-' || argv[i][1] == '\0')
+			return 1;
+	return i + 1 < argc;
+}
+
+/* "pair: no verb given (generate|list|...)": one line, on stderr. */
+static int
+no_verb(const struct cli_command *cmd)
+{
+	char verbs[256];
+	size_t i, len = 0;
+	int n;
+
+	verbs[0] = '\0';
+	for (i = 0; cmd->verbs[i].name != NULL; i++) {
+		n = snprintf(verbs + len, sizeof(verbs) - len, "%s%s",
+		    i > 0 ? "|" : "", cmd->verbs[i].name);
+		if (n < 0 || (size_t)n >= sizeof(verbs) - len)
+			break;
+		len += (size_t)n;
+	}
+	return cli_usage_error("%s: no verb given (%s %s)", cmd->name,
+	    cmd->name, verbs);
+}
+
 int
 cli_dispatch(const struct cli_command *cmds, size_t ncmds, int argc,
     char **argv, void (*usage)(FILE *))
@@ -575,6 +607,8 @@ cli_dispatch(const struct cli_command *cmds, size_t ncmds, int argc,
 	if (cli_help_requested(cli_help_table, cli_help_count, argc, argv,
 	    flags))
 		return CLI_EXIT_OK;
+	if (cmd->verbs != NULL && !has_word(argc, argv))
+		return no_verb(cmd);
 	if (cli_json && !(flags & CLI_JSON))
 		return cli_usage_error("%s%s%s: no --json here: it has no JSON "
 		    "result", cmd->name, v != NULL ? " " : "",

@@ -284,6 +284,17 @@ for c in init pair "pair generate" "pair list" "pair export" \
 	done
 done
 contains "$T/out" "--json" "token check --help lists its options"
+# A missing verb is a usage error like any other: nothing on stdout, one
+# line on stderr that names the verbs (audit C, F8).
+for c in "$CERTSEAL_ADMIN pair" "$CERTSEAL_ADMIN client" \
+	"$CERTSEAL_ADMIN rollout" "$CERTSEAL_ADMIN token" \
+	"$CERTSEAL_ADMIN pair --force" "$CERTSEAL store"; do
+	# shellcheck disable=SC2086
+	expect 2 "$c (no verb)" -- $c
+	expect_clean_failure "$c (no verb)"
+	contains "$T/err" "no verb given" "$c (no verb)"
+done
+contains "$T/err" "store import|list|remove" "the missing verb's message lists them"
 expect 0 "-h after the verb" -- "$CERTSEAL_ADMIN" pair export "$P1" -h
 contains "$T/out" "--force" "pair export -h"
 
