@@ -740,9 +740,9 @@ client_revoke(const char *name)
 		goto out;
 	}
 	printf("revoked %s: key %s\n", c->name, c->key_id);
-	fprintf(stderr, "certseal-admin: the next save no longer seals to "
-	    "%s; files it already has stay readable to it; its key can "
-	    "never be approved again\n", name);
+	cli_info("the next save no longer seals to %s; files it already "
+	    "has stay readable to it; its key can never be approved again",
+	    name);
 	code = CLI_EXIT_OK;
  out:
 	admin_close(&a);

@@ -495,10 +495,9 @@ pair_activate_cmd(const struct pair_options *o, const char *id)
 		code = cli_fail(a.ctx, r, "pair activate");
 		goto out;
 	}
-	fprintf(stderr, "certseal-admin: pair %s is active%s%s; run "
-	    "`certseal-admin save` to seal the configuration to it\n",
-	    pair->id, old != NULL ? ", retired " : "",
-	    old != NULL ? old->id : "");
+	cli_info("pair %s is active%s%s; run `certseal-admin save` to seal "
+	    "the configuration to it", pair->id, old != NULL ?
+	    ", retired " : "", old != NULL ? old->id : "");
 	code = CLI_EXIT_OK;
  out:
 	free(summary);

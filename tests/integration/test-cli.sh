@@ -95,6 +95,17 @@ rc=$?
 : >"$T/answer"
 
 # --- 2. -q / -v, global options anywhere ------------------------------
+# pair activate's success line is chatter like the others (audit C, F10).
+expect 0 "generate P3" -- "$CERTSEAL_ADMIN" -q pair generate --algorithm ec-p256
+P3=$(cat "$T/out")
+expect 0 "-q pair activate" -- "$CERTSEAL_ADMIN" -q pair activate "$P3" --force
+grep -q "is active" "$T/err" && fail "pair activate -q: $(cat "$T/err")" || ok
+expect 0 "pair activate (not quiet)" -- "$CERTSEAL_ADMIN" pair activate "$P1" \
+	--force
+contains "$T/err" "pair $P1 is active, retired $P3" "pair activate says so"
+expect 0 "-q pair activate, already active" -- "$CERTSEAL_ADMIN" -q pair \
+	activate "$P1"
+[ ! -s "$T/err" ] && ok || fail "pair activate -q (active): $(cat "$T/err")"
 expect 0 "save -q" -- "$CERTSEAL_ADMIN" save -q "$T/app.conf"
 [ ! -s "$T/err" ] && ok || fail "save -q printed: $(cat "$T/err")"
 expect 0 "save (not quiet)" -- "$CERTSEAL_ADMIN" save "$T/app.conf"

@@ -358,7 +358,10 @@ expect 0 "approve c1 again (same key: re-issue)" -- admin client approve \
 contains "$T/out" "re-issued" "re-issue said"
 
 # ---- revoke ----
-expect 0 "revoke c3" -- admin client revoke c3
+# -q: the "revoked" line on stdout (the result) and nothing on stderr.
+expect 0 "revoke c3" -- admin -q client revoke c3
+contains "$T/out" "revoked c3" "revoke prints what it revoked"
+[ ! -s "$T/err" ] && ok || fail "revoke -q printed: $(cat "$T/err")"
 expect 1 "revoke c3 again" -- admin client revoke c3
 expect 0 "save after revoke" -- admin save "$T/plain.conf"
 expect 3 "c3 after revoke and save" -- client c3 \
