@@ -55,13 +55,18 @@ const struct cli_help admin_help[] = {
 	    "--password-file p12.pass",
 	    "0 ok, 1 error (unreadable password file), 2 usage (file exists,"
 	    "\nterminal), 5 policy, 6 token" },
-	{ "pair activate", "pair activate ID [--force]",
-	    "Makes a pending pair the one saves seal to (the old one stays "
-	    "until\nretired).  Refused while known hosts are not ready "
+	{ "pair activate", "pair activate ID [--expect N] [--hosts FILE] "
+	    "[--force]",
+	    "Makes a pending (or retired) pair the one saves seal to; the "
+	    "active pair\nis retired at once and certifies the new signer "
+	    "for enrolled clients.\nRefused while known hosts are not ready "
 	    "(rollout status).",
+	    "--expect N\tthe fleet has N hosts\n"
+	    "--hosts FILE\tthe fleet's host names, one a line\n"
 	    "--force\tactivate although hosts are missing or not ready",
-	    "certseal-admin pair activate 3f2a9c0d1e4b",
-	    "0 ok, 1 error, 2 usage, 5 hosts not ready" },
+	    "certseal-admin pair activate 3f2a9c0d1e4b --hosts hosts.txt",
+	    "0 ok, 1 error, 2 usage, 5 hosts not ready or pair expired, "
+	    "6 token" },
 	{ "pair retire", "pair retire ID [--force]",
 	    "Stops sealing to the pair; its keys stay on the token.",
 	    "--force\tretire the active pair (nothing can be saved then)",
@@ -109,7 +114,7 @@ const struct cli_help admin_help[] = {
 	    "Describes the sealed file: recipients, signers, sequence.",
 	    "--json\tthe description as JSON (schema: certseal-admin(8))",
 	    "certseal-admin inspect --json", "0 ok, 1 error, 2 usage, "
-	    "4 integrity" },
+	    "4 integrity, 5 over the size limit" },
 	{ "client", "client list|approve|revoke ...",
 	    "Enrolled clients: their own keys, certified by the active pair.",
 	    "", "certseal-admin client list", CODES_TOKEN },

@@ -30,7 +30,7 @@ const struct cli_help client_help[] = {
 	    "sequence.\nNeeds no key.",
 	    "--json\tthe description as JSON (schema: certseal(1))",
 	    "certseal inspect app.sealed --json",
-	    "0 ok, 1 error, 2 usage, 4 integrity" },
+	    "0 ok, 1 error, 2 usage, 4 integrity, 5 over the size limit" },
 	{ "sources", "sources [--check] [--json]",
 	    "Lists the keys and trusted signers each certificate source "
 	    "offers\n(a table; --json for the document).",
@@ -70,7 +70,8 @@ const struct cli_help client_help[] = {
 	    "the prompt)\n"
 	    "--json\tprint what was imported",
 	    "certseal store import pair.p12 --password-file /root/p12.pass",
-	    "0 ok, 1 error (unreadable password file), 2 usage, 4 integrity" },
+	    "0 ok, 1 error (unreadable password file), 2 usage, 4 integrity,"
+	    "\n6 wrong or missing password" },
 	{ "store list", "store list [--store NAME] [--json]",
 	    "Lists the keys and trusted signers in a store.",
 	    "--store NAME\tLOCATION/NAME (default LocalMachine/My)\n"

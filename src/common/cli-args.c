@@ -234,10 +234,14 @@ print_help(const struct cli_help *h, const struct cli_help *help,
 	int subs = 0;
 
 	printf("usage: %s %s\n", cli_progname, h->synopsis);
-	/* A command with verbs lists them. */
+	/*
+	 * A command with verbs lists them; the one verb of a command whose
+	 * usage it already is (rollout status) is not said twice.
+	 */
 	for (i = 0; i < nhelp; i++) {
 		if (strncmp(help[i].name, h->name, n) != 0 ||
-		    help[i].name[n] != ' ')
+		    help[i].name[n] != ' ' ||
+		    strcmp(help[i].synopsis, h->synopsis) == 0)
 			continue;
 		subs++;
 		printf("       %s %s\n", cli_progname, help[i].synopsis);

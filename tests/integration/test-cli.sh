@@ -293,6 +293,29 @@ for c in init pair "pair generate" "pair list" "pair export" \
 	for part in "usage: certseal-admin $c" "example:" "exit codes:"; do
 		contains "$T/out" "$part" "certseal-admin $c --help"
 	done
+	# Each usage line once (rollout and token said theirs twice).
+	sed -n '1,/^$/s/^\(usage:\)\{0,1\} *//p' "$T/out" | sort | uniq -d \
+		>"$T/twice"
+	[ ! -s "$T/twice" ] && ok ||
+		fail "certseal-admin $c --help says twice: $(cat "$T/twice")"
+done
+# The help says what the command does and takes (audit C, F12).
+expect 0 "pair activate --help" -- "$CERTSEAL_ADMIN" pair activate --help
+for part in "--expect N" "--hosts FILE" "--force" "is retired at once" \
+	"5 hosts not ready"; do
+	contains "$T/out" "$part" "pair activate --help"
+done
+grep -q "stays until" "$T/out" && fail "pair activate --help: the old pair stays" ||
+	ok
+expect 0 "pair --help" -- "$CERTSEAL_ADMIN" pair --help
+contains "$T/out" "pair activate ID [--expect N] [--hosts FILE] [--force]" \
+	"pair --help, activate"
+expect 0 "store import --help" -- "$CERTSEAL" store import --help
+contains "$T/out" "6 wrong or missing password" "store import --help"
+for tool in "$CERTSEAL inspect x" "$CERTSEAL_ADMIN inspect"; do
+	# shellcheck disable=SC2086
+	expect 0 "$tool --help" -- $tool --help
+	contains "$T/out" "5 over the size limit" "$tool --help"
 done
 contains "$T/out" "--json" "token check --help lists its options"
 # A missing verb is a usage error like any other: nothing on stdout, one
