@@ -17,8 +17,9 @@ _certseal_admin()
 	local cur prev words cword
 	_init_completion || return
 
-	local globals='--profile --no-wait --json -q --quiet -v --verbose
-	    --help'
+	# --json only where the command has a JSON result (its opts) and
+	# before the command: the others refuse it.
+	local globals='--profile --no-wait -q --quiet -v --verbose --help'
 	local commands='init pair save show edit inspect client rollout seal
 	    token'
 	local i cmd= sub= profile=
@@ -85,7 +86,8 @@ _certseal_admin()
 	case $cmd in
 	'')
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "$globals --version" -- "$cur"))
+			COMPREPLY=($(compgen -W "$globals --json --version" \
+			    -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
 		fi

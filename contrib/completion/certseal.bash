@@ -8,8 +8,10 @@ _certseal()
 	local cur prev words cword
 	_init_completion -n : || return
 
+	# --json only where the command has a JSON result (its opts) and
+	# before the command: the others refuse it.
 	local globals='-s --certificate-source --accept-encrypted-data-only
-	    --allow-rollback --json -q --quiet -v --verbose --help'
+	    --allow-rollback -q --quiet -v --verbose --help'
 	local commands='open check inspect sources store report enroll'
 
 	# The command is the first word that is not an option or the value of
@@ -73,7 +75,8 @@ _certseal()
 	case $cmd in
 	'')
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "$globals --version" -- "$cur"))
+			COMPREPLY=($(compgen -W "$globals --json --version" \
+			    -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
 		fi

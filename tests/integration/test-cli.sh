@@ -523,10 +523,19 @@ if [ -r "$BC" ] && command -v bash >/dev/null 2>&1; then
 		# shellcheck disable=SC2086
 		"$tool" "$@" --help 2>/dev/null | sed -n '/^options:/,/^$/p;/^global options/,/^$/p' |
 			grep -o -- '--[a-z][a-z-]*' | sort -u >"$T/want"
-		comp "$file" "$fn" "$(basename "$tool")" "$@" -- | sort -u >"$T/got"
+		comp "$file" "$fn" "$(basename "$tool")" "$@" -- >"$T/got.all"
+		sort -u "$T/got.all" >"$T/got"
 		missing=$(comm -23 "$T/want" "$T/got" | tr '\n' ' ')
 		[ -z "$missing" ] && [ -s "$T/want" ] && ok ||
 			fail "completion of '$*' lacks: $missing"
+		# ... and nothing --help does not list (--json where it is
+		# refused; audit C, F15), each once.
+		extra=$(grep -- '^--' "$T/got" | grep -vx -- --help |
+			comm -13 "$T/want" - | tr '\n' ' ')
+		[ -z "$extra" ] && ok ||
+			fail "completion of '$*' offers what --help does not: $extra"
+		twice=$(sort "$T/got.all" | uniq -d | tr '\n' ' ')
+		[ -z "$twice" ] && ok || fail "completion of '$*' offers twice: $twice"
 	}
 	CC="$top_srcdir/contrib/completion/certseal.bash"
 	AC="$top_srcdir/contrib/completion/certseal-admin.bash"
@@ -541,6 +550,12 @@ if [ -r "$BC" ] && command -v bash >/dev/null 2>&1; then
 		"token check"; do
 		# shellcheck disable=SC2086
 		check_comp "$CERTSEAL_ADMIN" _certseal_admin "$AC" $c
+	done
+	for f in "$CC _certseal certseal" "$AC _certseal_admin certseal-admin"; do
+		# shellcheck disable=SC2086
+		comp $f -- >"$T/got"
+		grep -qx -- --json "$T/got" && ok ||
+			fail "completion before the command lacks --json"
 	done
 	comp "$AC" _certseal_admin certseal-admin "" >"$T/got"
 	for c in init pair save show edit inspect client rollout seal token; do
