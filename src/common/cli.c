@@ -594,8 +594,8 @@ cli_dispatch(const struct cli_command *cmds, size_t ncmds, int argc,
 	if (cmd == NULL)
 		return cli_usage_error("unknown command '%s'", argv[0]);
 	/*
-	 * No verb (yet): what any of them does, for the command's --help;
-	 * a missing or unknown verb is then the command's to say.
+	 * No verb (or an unknown one, the command's to say): what any of
+	 * them does, for the command's --help.
 	 */
 	flags = cmd->flags;
 	if ((v = find_verb(cmd, argc, argv)) != NULL)

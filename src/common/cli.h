@@ -232,9 +232,9 @@ int cli_env_true(const char *name);
 
 /*
  * Dispatches argv[1] through the table; COMMAND [VERB] --help is answered
- * from cli_help_table when it has an entry, and --json is refused for a
- * command or verb without CLI_JSON (a command with verbs whose verb is
- * missing or unknown is left to say so itself).
+ * from cli_help_table when it has an entry.  A missing verb is the one
+ * usage line that names the verbs; an unknown one is the command's to
+ * say.  --json is refused for a command or verb without CLI_JSON.
  */
 extern const struct cli_help *cli_help_table;
 extern size_t cli_help_count;
