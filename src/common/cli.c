@@ -347,6 +347,56 @@ cli_usage_error(const char *fmt, ...)
 /* How much of an abbreviated option's name a message repeats. */
 #define OPT_NAME_MAX	64
 
+/* The option name typed in elem ("--name=value"), up to '=', printable. */
+static void
+typed_name(const char *elem, char name[OPT_NAME_MAX + 4])
+{
+	size_t len = strcspn(elem, "="), i;
+
+	for (i = 0; i < len && i < OPT_NAME_MAX; i++)
+		name[i] = (unsigned char)elem[i] < 0x20 || elem[i] == 0x7f ?
+		    '?' : elem[i];
+	snprintf(name + i, 4, "%s", len > OPT_NAME_MAX ? "..." : "");
+}
+
+/*
+ * getopt's '?': an option this command does not have, or one without its
+ * value.  One usage line that names it (glibc's own message and the
+ * caller's "bad option" made two, and the JSON one named nothing).
+ */
+static int
+refuse_option(char *const argv[], const char *optstring,
+    const struct option *longopts)
+{
+	const struct option *o;
+	char name[OPT_NAME_MAX + 4];
+
+	if (optopt != 0) {
+		for (o = longopts; o != NULL && o->name != NULL; o++)
+			if (o->val == optopt && o->has_arg == required_argument
+			    && optind >= 1 && strncmp(argv[optind - 1], "--",
+			    2) == 0) {
+				(void)cli_usage_error("option '--%s' needs a "
+				    "value", o->name);
+				return CLI_OPT_REFUSED;
+			}
+		if (strchr(optstring, optopt) != NULL)
+			(void)cli_usage_error("option '-%c' needs a value",
+			    optopt);
+		else if (optopt > 0x20 && optopt < 0x7f)
+			(void)cli_usage_error("option '-%c' is not one of this "
+			    "command's options", optopt);
+		else
+			(void)cli_usage_error("an option this command does not "
+			    "have");
+		return CLI_OPT_REFUSED;
+	}
+	typed_name(optind >= 1 ? argv[optind - 1] : "?", name);
+	(void)cli_usage_error("option '%s' is not one of this command's "
+	    "options", name);
+	return CLI_OPT_REFUSED;
+}
+
 int
 cli_getopt(int argc, char *const argv[], const char *optstring,
     const struct option *longopts)
@@ -356,7 +406,10 @@ cli_getopt(int argc, char *const argv[], const char *optstring,
 	size_t len, i;
 	int c, idx = -1;
 
+	opterr = 0;	/* refuse_option says it, once */
 	c = getopt_long(argc, argv, optstring, longopts, &idx);
+	if (c == '?')
+		return refuse_option(argv, optstring, longopts);
 	if (c == -1 || idx < 0)
 		return c;
 	/*

@@ -26,7 +26,9 @@
  * message about that file then shows the secret.  A long option must be
  * spelled out in full; an abbreviation is the one usage error line
  * (naming it up to any '=', never its value) and CLI_OPT_REFUSED, which
- * the caller returns as CLI_EXIT_USAGE.  Else as getopt_long.
+ * the caller returns as CLI_EXIT_USAGE; so are an unknown option and one
+ * without its value (getopt's '?'), in one line that names them.  Else
+ * as getopt_long.
  */
 #define CLI_OPT_REFUSED		(-2)
 int cli_getopt(int argc, char *const argv[], const char *optstring,

@@ -463,6 +463,23 @@ expect 4 "import of a text file" -- "$CERTSEAL" store import "$T/not.p12" \
 contains "$T/err" "not a PKCS#12 bundle (DER" "non-PKCS#12 message"
 grep -q "too long" "$T/err" && fail "OpenSSL's reason leaked: $(cat "$T/err")" ||
 	ok
+# --- 8b. an unknown option, or one without its value: one line ----------
+# naming it (glibc's message and "bad option" made two, and the JSON
+# message named nothing; outside audit), never its value.
+for bad in "--bogus" "--bogus=my-secret-pw" "-Z" "-o"; do
+	# shellcheck disable=SC2086
+	expect 2 "open $bad" -- "$CERTSEAL" -s "$S1" open "$T/app.sealed" $bad
+	expect_clean_failure "open $bad"
+	grep -q "my-secret-pw" "$T/err" &&
+		fail "open $bad: the value in: $(cat "$T/err")" || ok
+	contains "$T/err" "'${bad%%=*}'" "open $bad: the option is named"
+done
+expect 2 "--json, an unknown option" -- "$CERTSEAL_ADMIN" --json pair list \
+	--bogus
+jq -e '.error.code == 2 and (.error.message | contains("--bogus"))' \
+	"$T/out" >/dev/null && ok ||
+	fail "the JSON error does not name the option: $(cat "$T/out")"
+
 # --- 9. long options are spelled out in full ----------------------------
 # getopt_long would take --password for --password-file, and the message
 # about "that file" would show the secret (audit D, F7).
