@@ -304,7 +304,7 @@ test_describe(void)
 {
 	certseal_ctx *ctx = new_ctx();
 	struct cs_source *src = NULL;
-	json_t *j = NULL, *s;
+	json_t *j = NULL, *s, *k;
 	char hex[129];
 	const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(cert);
 
@@ -312,16 +312,24 @@ test_describe(void)
 	CU_ASSERT_FATAL(cs_source_describe(src, &j) == 0);
 	cs_hex(ASN1_STRING_get0_data(skid), (size_t)ASN1_STRING_length(skid),
 	    hex, sizeof(hex));
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "key_id")),
+	/* The one shape of every scheme: the key in keys[], by key_id. */
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "scheme")),
+	    "file");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "status")),
+	    "ok");
+	CU_ASSERT_PTR_NULL(json_object_get(j, "key_id"));
+	CU_ASSERT_EQUAL_FATAL(json_array_size(json_object_get(j, "keys")), 1);
+	k = json_array_get(json_object_get(j, "keys"), 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(k, "key_id")),
 	    hex);
-	CU_ASSERT(strstr(json_string_value(json_object_get(j, "subject")),
+	CU_ASSERT(strstr(json_string_value(json_object_get(k, "subject")),
 	    "CN=client") != NULL);
 	/* RFC 3339 UTC, the one time format: 2026-12-01T21:05:26Z. */
-	CU_ASSERT_FATAL(json_string_value(json_object_get(j, "not_after")) !=
+	CU_ASSERT_FATAL(json_string_value(json_object_get(k, "not_after")) !=
 	    NULL);
-	CU_ASSERT_EQUAL(strlen(json_string_value(json_object_get(j,
+	CU_ASSERT_EQUAL(strlen(json_string_value(json_object_get(k,
 	    "not_after"))), 20);
-	CU_ASSERT_CONTAINS(json_string_value(json_object_get(j, "not_after")),
+	CU_ASSERT_CONTAINS(json_string_value(json_object_get(k, "not_after")),
 	    "T", "not_after");
 	CU_ASSERT(strncmp(json_string_value(json_object_get(j, "uri")),
 	    "file:", 5) == 0);
@@ -336,6 +344,9 @@ test_describe(void)
 	CU_ASSERT_FATAL(make_source(ctx, "file:@/nothing.p12", &src) == 0);
 	CU_ASSERT_FATAL(cs_source_describe(src, &j) == 0);
 	CU_ASSERT(json_object_get(j, "error") != NULL);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "status")),
+	    "error");
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "keys")), 0);
 	json_decref(j);
 	cs_source_free(src);
 	certseal_ctx_free(ctx);
