@@ -104,7 +104,7 @@ _certseal_admin()
 		list) opts='--json' ;;
 		export | activate | retire | remove)
 			case $sub in
-			export) opts='-o --output --password-file --legacy
+			export) opts='-o --output --password-file --iterations --legacy
 			    --force --to' ;;
 			activate) opts='--force --expect --hosts' ;;
 			retire) opts='--force' ;;

@@ -41,13 +41,15 @@ const struct cli_help admin_help[] = {
 	    "--json\tone document (schema: certseal-admin(8))",
 	    "certseal-admin pair list --json", "0 ok, 1 error, 2 usage" },
 	{ "pair export", "pair export ID (-o FILE.p12 [--password-file F] "
-	    "[--legacy] [--force] | --to PKCS11-URI)",
+	    "[--iterations N] [--legacy] [--force] | --to PKCS11-URI)",
 	    "Gives a client the pair's decryption key: a PKCS#12 file, or "
 	    "straight\ninto the client's token.",
 	    "-o, --output FILE.p12\twrite there (0600); - is standard output,"
 	    "\n\tnever a terminal: the file holds a private key\n"
 	    "--password-file F\tthe PKCS#12 password (else CERTSEAL_PIN or "
 	    "the prompt)\n"
+	    "--iterations N\tPBKDF2 iterations (default 100000; 10000 to "
+	    "1000000)\n"
 	    "--legacy\t3DES and a SHA-1 MAC, for old Windows clients\n"
 	    "--force\treplace an existing FILE.p12\n"
 	    "--to PKCS11-URI\tunwrap into this token instead",

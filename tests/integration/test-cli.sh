@@ -59,6 +59,28 @@ for cmd in "-s $S1 report --host x" "enroll --name x"; do
 	rm -rf "$T/-"
 done
 
+# The bundle's PBKDF2 costs 100 000 iterations (key bag, certificate bag,
+# MAC), as openssl reads them; OpenSSL's default 2048 is too cheap for a
+# file guessed offline (outside audit); --iterations chooses.
+openssl pkcs12 -info -noout -in "$T/p1.p12" -passin pass:export-pass \
+	>"$T/p12info" 2>&1
+n=$(grep -c "[Ii]teration 100000" "$T/p12info")
+[ "$n" -eq 3 ] && ok || fail "p1.p12: $n of 3 costs are 100000: $(cat "$T/p12info")"
+expect 0 "export --iterations 250000" -- "$CERTSEAL_ADMIN" pair export \
+	"$P1" -o "$T/it.p12" --password-file "$T/p12.pass" --iterations 250000
+openssl pkcs12 -info -noout -in "$T/it.p12" -passin pass:export-pass \
+	>"$T/p12info" 2>&1
+n=$(grep -c "[Ii]teration 250000" "$T/p12info")
+[ "$n" -eq 3 ] && ok || fail "it.p12: $n of 3 costs are 250000"
+expect 0 "certtool reads it" -- certtool --p12-info --inder \
+	--infile "$T/it.p12" --password export-pass
+expect 0 "certseal opens with it" -- "$CERTSEAL" \
+	-s "file:$T/it.p12?pin-source=$T/p12.pass" --allow-rollback \
+	check "$T/app.sealed"
+expect 2 "export --iterations 2048" -- "$CERTSEAL_ADMIN" pair export \
+	"$P1" -o "$T/it2.p12" --password-file "$T/p12.pass" --iterations 2048
+expect_clean_failure "export --iterations 2048"
+
 # export -o existing.p12: refused without --force, the file untouched
 cp "$T/p1.p12" "$T/keep.p12"
 expect 2 "export over an existing file" -- "$CERTSEAL_ADMIN" pair export \
