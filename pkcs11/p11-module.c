@@ -17,6 +17,8 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 
 #include <openssl/err.h>
 
+#include "dir-safe.h"
 #include "p11.h"
 #include "p11-int.h"
 #include "p11-kit-dl.h"
@@ -96,6 +99,53 @@ same_reserved(const char *a, const char *b)
 	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
 }
 
+
+/*
+ * A module runs as this process: the file and every directory above it
+ * must be root's or this user's and closed to others (the walk of
+ * dir-safe.c), or another user who can change it runs code here - as
+ * root, when root opens a file.  resolved has no links left.
+ */
+static int
+module_trusted(certseal_ctx *ctx, const char *resolved)
+{
+	static const struct cs_dir_walk walk = { (uid_t)-1, 0,
+	    "load a PKCS#11 module from" };
+	char dir[PATH_MAX], base[PATH_MAX];
+	struct stat st, dst;
+	int fd = -1, r;
+
+	snprintf(dir, sizeof(dir), "%s", resolved);
+	snprintf(base, sizeof(base), "%s", resolved);
+	if ((r = cs_dir_open_trusted(ctx, dirname(dir), &walk, &fd,
+	    &dst)) != 0) {
+		cs_error_prefix(ctx, "PKCS#11 module '%s'", resolved);
+		return r == CERTSEAL_E_NOT_FOUND ? CERTSEAL_E_MODULE : r;
+	}
+	r = 0; /* success, unless the directory or the file says otherwise */
+	/* In a directory others may write, the file can be replaced. */
+	if ((dst.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+	    (dst.st_mode & S_ISVTX) == 0)
+		r = cs_error(ctx, CERTSEAL_E_PERMISSION, "PKCS#11 module '%s': "
+		    "group or others may write its directory (mode %04o): "
+		    "refused, its code would run as this user; install it "
+		    "where only root writes", resolved,
+		    (unsigned)(dst.st_mode & 07777));
+	else if (fstatat(fd, basename(base), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(st.st_mode))
+		r = cs_error(ctx, CERTSEAL_E_MODULE, "PKCS#11 module '%s': not "
+		    "a regular file", resolved);
+	else if ((st.st_uid != 0 && st.st_uid != cs_euid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		r = cs_error(ctx, CERTSEAL_E_PERMISSION, "PKCS#11 module '%s' "
+		    "belongs to uid %lu or others may write it (mode %04o): "
+		    "refused, its code would run as this user; install it "
+		    "where only root writes", resolved,
+		    (unsigned long)st.st_uid, (unsigned)(st.st_mode & 07777));
+	close(fd);
+	return r;
+}
+
 int
 cs_p11_module_load(certseal_ctx *ctx, const char *path, const char *reserved,
     struct cs_p11_module **out)
@@ -112,6 +162,8 @@ cs_p11_module_load(certseal_ctx *ctx, const char *path, const char *reserved,
 		return cs_error(ctx, CERTSEAL_E_MODULE, "PKCS#11 module '%s' "
 		    "not found: check module-path", path);
 	}
+	if ((r = module_trusted(ctx, resolved)) != 0)
+		return r;
 	cs_p11_lock();
 	for (m = modules; m != NULL; m = m->next) {
 		if (strcmp(m->path, resolved) == 0) {

@@ -13,4 +13,6 @@ libcertseal_core_la_SOURCES += \
 	src/base/hex.c \
 	src/base/timefmt.h \
 	src/base/timefmt.c \
-	src/base/key-id.c
+	src/base/key-id.c \
+	src/base/dir-safe.h \
+	src/base/dir-safe.c

@@ -10,7 +10,6 @@ libcertseal_core_la_SOURCES = \
 	src/lib/errors.c \
 	src/lib/context.c \
 	src/lib/atomic-write.c \
-	src/lib/dir-safe.c \
 	src/lib/key.c \
 	src/lib/source-registry.c \
 	src/lib/source-file.c \

@@ -389,6 +389,36 @@ expect 0 "a store through root's link" -- \
 	st_open "$W/alias/stores" open "$T/app.sealed"
 same_bytes "$T/out" "$T/app.plain" "store through root's link"
 
+# --- PKCS#11 modules: code that runs as root ------------------------------
+# A module is loaded only from where nobody but root or this user can
+# change it: not from the user's directory, a world-writable one, or a
+# file others may write (a module runs as the caller).
+MODURI() { echo "pkcs11:token=none?module-path=$1"; }
+install -d -o "$U" -g "$U" -m 0755 "$W/umod"
+install -d -m 0777 "$W/wmod"
+install -d -m 0700 "$W/rmod"
+for d in umod wmod rmod; do cp "$SOFTHSM_MODULE" "$W/$d/mod.so"; done
+expect 1 "a module in the user's directory" -- "$CERTSEAL" \
+	-s "$(MODURI "$W/umod/mod.so")" check "$T/app.sealed"
+grep -q "umod.* $U\|uid $UID2" "$T/err" && ok ||
+	fail "module in the user's directory: $(cat "$T/err")"
+expect 1 "a module in a world-writable directory" -- "$CERTSEAL" \
+	-s "$(MODURI "$W/wmod/mod.so")" check "$T/app.sealed"
+grep -q "may write its directory" "$T/err" && ok ||
+	fail "module in a world-writable directory: $(cat "$T/err")"
+chmod 0666 "$W/rmod/mod.so"
+expect 1 "a module others may write" -- "$CERTSEAL" \
+	-s "$(MODURI "$W/rmod/mod.so")" check "$T/app.sealed"
+chmod 0644 "$W/rmod/mod.so"
+ln -s "$W/umod/mod.so" "$W/rmod/link.so"
+expect 1 "a link to the module in the user's directory" -- "$CERTSEAL" \
+	-s "$(MODURI "$W/rmod/link.so")" check "$T/app.sealed"
+# Root's own module in root's own directory is loaded (no such token).
+expect 6 "root's module in root's directory" -- "$CERTSEAL" \
+	-s "$(MODURI "$W/rmod/mod.so")" check "$T/app.sealed"
+contains_err() { grep -q -- "$1" "$T/err" && ok || fail "$2: $(cat "$T/err")"; }
+contains_err "no token matching" "root's module is loaded"
+
 # --- reports: no directory made below the user's (as the state) -----------
 expect 1 "report --out a new directory below the user's" -- \
 	"$CERTSEAL" report --out "$P/new" --host h4

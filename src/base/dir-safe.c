@@ -33,7 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "dir-safe.h"
 
 /* Symlinks followed in one directory path, as the kernel's MAXSYMLINKS. */
 #define WALK_MAX_LINKS	40
