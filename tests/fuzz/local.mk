@@ -70,7 +70,8 @@ MEMCHECK_TESTS = \
 	tests/integration/test-client.sh \
 	tests/integration/test-rollout.sh \
 	tests/integration/test-pkcs11-source.sh \
-	tests/integration/test-hygiene.sh
+	tests/integration/test-hygiene.sh \
+	tests/integration/test-enroll.sh
 EXTRA_DIST += tests/valgrind-wrap.sh tests/valgrind.supp
 memcheck: all $(check_PROGRAMS)
 	@rm -rf memcheck-bin memcheck-logs
