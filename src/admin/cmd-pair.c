@@ -617,7 +617,8 @@ cmd_pair(int argc, char **argv)
 	o.iterations = P12_ITER_DEFAULT;
 	/* A missing verb is a usage error: on stderr, like any other. */
 	if (argc < 2)
-		return cli_usage_error("usage: certseal-admin %s", PAIR_SYNOPSIS);
+		return cli_usage_error("usage: certseal-admin %s",
+		    PAIR_SYNOPSIS);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		printf("usage: certseal-admin %s\n", PAIR_SYNOPSIS);
 		return CLI_EXIT_OK;

@@ -152,8 +152,8 @@ parse(int argc, char **argv, struct enroll_opts *o)
 			    o->confirmed[o->nconfirmed]) != 0)
 				return cli_usage_error("enroll: --trust-signer "
 				    "'%s' is not a SHA-256 fingerprint (64 hex "
-				    "digits, as `certseal-admin client approve` "
-				    "prints it)", optarg);
+				    "digits, as `certseal-admin client "
+				    "approve` prints it)", optarg);
 			o->nconfirmed++;
 			break;
 		case 's':

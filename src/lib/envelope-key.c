@@ -142,7 +142,8 @@ cs_open_find_key(struct open_state *st)
 		 * A hard error: keep the first (the answer if no source
 		 * opens the file), say the others now, try the next source.
 		 */
-		cs_error_prefix(ctx, "%s", cs_source_display_uri(ctx->sources[s]));
+		cs_error_prefix(ctx, "%s",
+		    cs_source_display_uri(ctx->sources[s]));
 		if (st->hard.err == 0)
 			cs_error_save(ctx, r, &st->hard);
 		else

@@ -295,7 +295,8 @@ gather_trusted(struct open_state *st, CMS_ContentInfo *sd,
 		    &q);
 		if (r == 0 || r == CERTSEAL_E_NOT_FOUND)
 			continue;
-		cs_error_prefix(ctx, "%s", cs_source_display_uri(ctx->sources[s]));
+		cs_error_prefix(ctx, "%s",
+		    cs_source_display_uri(ctx->sources[s]));
 		if (st->signers_hard.err == 0)
 			cs_error_save(ctx, r, &st->signers_hard);
 		else
