@@ -99,7 +99,6 @@ same_reserved(const char *a, const char *b)
 	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
 }
 
-
 /*
  * A module runs as this process: the file and every directory above it
  * must be root's or this user's and closed to others (the walk of
