@@ -636,15 +636,27 @@ enroll_sign_report(certseal_ctx *ctx, const char *path)
 	const struct cs_source *src = NULL;
 	uint8_t *data = NULL;
 	char *sig = NULL, *sigpath = NULL;
+	struct cs_error_saved token_err;
 	size_t i, len = 0, siglen = 0;
 	int r = CERTSEAL_E_NOT_FOUND;
 
 	memset(&k, 0, sizeof(k));
+	memset(&token_err, 0, sizeof(token_err));
 	for (i = 0; i < cs_ctx_source_count(ctx); i++) {
 		client_key_release(&k);
 		src = cs_ctx_source(ctx, i);
 		if ((r = enrolled_key(ctx, src, &k)) == 0)
 			break;
+		/* A token that would not log in may hold the key. */
+		if (token_err.err == 0 && certseal_exit_code(r) == 6) {
+			cs_error_prefix(ctx, "%s", cs_source_display_uri(src));
+			cs_error_save(ctx, r, &token_err);
+		}
+	}
+	if (r != 0 && token_err.err != 0) {
+		r = cs_error_restore(ctx, &token_err);
+		cs_error_prefix(ctx, "the report is written but not signed");
+		goto out;
 	}
 	if (r != 0) {
 		/* Not enrolled anywhere: an unsigned report, as before. */

@@ -462,13 +462,17 @@ n=$(calls "$T/spy-pv.log" C_Login)
 [ "$n" -eq 1 ] && ok || fail "sources --check, wrong pin-value: $n C_Login"
 
 # report signs with the enrolled key of a source, which must log in with
-# that source's PIN: a wrong one is sent once and the report stays
-# unsigned.
+# that source's PIN: a wrong one is sent once, the report stays unsigned
+# and the command says so (exit 6, not a silent unsigned report).
 expect 0 "enroll on the token 'redacted'" -- "$CERTSEAL" -s "$RED_URI" \
 	enroll --out "$T/red-req" --name red
 mkdir -p "$T/red-rep"
 spy_run "$T/spy-report.log" "$CERTSEAL" -s "$RED_WRONG_SPY" report \
 	--out "$T/red-rep" --host red
+rc=$?
+[ "$rc" -eq 6 ] && grep -q "written but not signed.*CKR_PIN_INCORRECT" \
+	"$T/err" && ok ||
+	fail "report, wrong pin-value: exit $rc: $(cat "$T/err")"
 [ -e "$T/red-rep/red.json" ] && ok ||
 	fail "report, wrong pin-value: $(cat "$T/err")"
 [ ! -e "$T/red-rep/red.json.sig" ] && ok ||
