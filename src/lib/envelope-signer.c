@@ -480,8 +480,23 @@ cs_open_verify_signed(struct open_state *st, CMS_ContentInfo *sd,
 	CMS_SignerInfo *good = NULL;
 	X509 *goodcert = NULL;
 	BIO *cont = NULL;
+	char ct[80];
 	int r = CERTSEAL_E_INTERNAL;
 
+	/*
+	 * A configuration is data: a signature over another content type
+	 * (a receipt, a timestamp, anything a signer's key may also sign)
+	 * is no configuration, whoever signed it.
+	 */
+	if (OBJ_obj2nid(CMS_get0_eContentType(sd)) != NID_pkcs7_data) {
+		if (OBJ_obj2txt(ct, sizeof(ct), CMS_get0_eContentType(sd),
+		    1) <= 0)
+			snprintf(ct, sizeof(ct), "unreadable");
+		r = cs_error(ctx, CERTSEAL_E_POLICY, "%s: the signed content "
+		    "is not data (eContentType %s), so no configuration; "
+		    "seal it again with certseal-admin", st->name, ct);
+		goto out;
+	}
 	if ((r = gather_trusted(st, sd, &trusted, &succ, &idx)) != 0)
 		goto out;
 	if ((cont = content_chain(st, sd, *decp)) == NULL || drain(cont) != 0) {

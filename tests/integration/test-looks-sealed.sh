@@ -106,6 +106,19 @@ damaged "$T/signed.pem.sealed" "a PEM SignedData, encrypted"
 expect 0 "openssl: a text content (unsigned)" -- "$CERTSEAL" -s "$SRC" \
 	open "$T/config.sealed"
 same_bytes "$T/out" "$T/config" "openssl: a text content"
+# A signature over a content that is not data (eContentType 1.2.3.4) is
+# no configuration, whoever signed it (outside audit: it was accepted).
+openssl cms -sign -binary -nodetach -econtent_type 1.2.3.4 \
+	-in "$T/config" -signer "$T/signer.crt" -inkey "$T/signer.key" \
+	-outform DER -out "$T/other-type.der"
+openssl cms -encrypt -binary -aes-256-gcm -in "$T/other-type.der" \
+	-outform PEM -out "$T/other-type.sealed" -recip "$T/rsa.crt" \
+	-keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256
+expect 5 "a signed content that is not data" -- "$CERTSEAL" -s "$SRC" \
+	open "$T/other-type.sealed"
+expect_clean_failure "a signed content that is not data"
+grep -q "eContentType 1.2.3.4" "$T/err" && ok ||
+	fail "the refusal does not name the type: $(cat "$T/err")"
 
 # Text that merely starts with a zero or YAML's "---" stays plaintext.
 for text in '0 = zero' '---' '0'; do
