@@ -381,13 +381,31 @@ int
 cs_dir_open_safe(certseal_ctx *ctx, const char *dir, uid_t also, int *fdp)
 {
 	const struct cs_dir_walk w = { also, 0, "write" };
+	struct stat st;
 	int r;
 
 	/* A write has no "nothing there yet": a missing directory is I/O. */
-	if ((r = cs_dir_open_trusted(ctx, dir, &w, fdp, NULL)) ==
+	if ((r = cs_dir_open_trusted(ctx, dir, &w, fdp, &st)) ==
 	    CERTSEAL_E_NOT_FOUND)
 		r = CERTSEAL_E_IO;
-	return r;
+	if (r != 0)
+		return r;
+	/*
+	 * Where anyone may write and the directory is not sticky, anyone
+	 * may replace the file once it is written: the reader would get
+	 * theirs.  (A group that may write is the owner's choice: a
+	 * service's own directory.)
+	 */
+	if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0) {
+		close(*fdp);
+		*fdp = -1;
+		return cs_error(ctx, CERTSEAL_E_PERMISSION, "%s: anyone may "
+		    "write this directory (mode %04o), so anyone could replace "
+		    "what is written there; refusing to write there (use a "
+		    "directory others cannot write, or make it sticky: chmod "
+		    "+t)", dir, (unsigned)(st.st_mode & 07777));
+	}
+	return 0;
 }
 
 int

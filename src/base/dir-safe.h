@@ -35,8 +35,9 @@ int cs_dir_open_trusted(certseal_ctx *ctx, const char *dir,
 
 /*
  * Opens dir for writing into (cs_dir_open_trusted): also may own it
- * ((uid_t)-1: nobody else), nothing is created, and a missing directory
- * is CERTSEAL_E_IO.
+ * ((uid_t)-1: nobody else), nothing is created, a missing directory is
+ * CERTSEAL_E_IO, and one that anyone may write without the sticky bit is
+ * refused (CERTSEAL_E_PERMISSION): the file written could be replaced.
  */
 int cs_dir_open_safe(certseal_ctx *ctx, const char *dir, uid_t also,
     int *fdp);

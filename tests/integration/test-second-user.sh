@@ -389,6 +389,19 @@ expect 0 "a store through root's link" -- \
 	st_open "$W/alias/stores" open "$T/app.sealed"
 same_bytes "$T/out" "$T/app.plain" "store through root's link"
 
+# --- an output directory anyone may write: the file could be replaced ----
+install -d -m 0777 "$W/wout"
+expect 1 "open -o into a world-writable directory" -- "$CERTSEAL" \
+	open "$T/app.sealed" -o "$W/wout/app.conf"
+expect_clean_failure "open -o into a world-writable directory"
+grep -q "anyone may write this directory" "$T/err" && ok ||
+	fail "world-writable output directory: $(cat "$T/err")"
+[ -z "$(ls -A "$W/wout")" ] && ok || fail "written: $(ls -A "$W/wout")"
+chmod 1777 "$W/wout"
+expect 0 "open -o into a sticky one" -- "$CERTSEAL" open "$T/app.sealed" \
+	-o "$W/wout/app.conf"
+same_bytes "$W/wout/app.conf" "$T/app.plain" "open -o into a sticky directory"
+
 # --- PKCS#11 modules: code that runs as root ------------------------------
 # A module is loaded only from where nobody but root or this user can
 # change it: not from the user's directory, a world-writable one, or a
