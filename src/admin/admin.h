@@ -213,6 +213,12 @@ int client_issue(struct admin *a, const struct pair *pair, X509_REQ *req,
 
 /* PEM of cert followed by the signing certificates of the live pairs. */
 int client_bundle(struct admin *a, X509 *cert, char **pem, size_t *len);
+/*
+ * The --trust-signer options of the client's `enroll --finish`: one per
+ * signing certificate client_bundle writes (malloc'ed, NULL when out of
+ * memory).  The client does not take NAME.crt's word for its signers.
+ */
+char *client_bundle_trust_args(const struct profile *p);
 
 /* The certificate as the profile keeps it (base64 DER, malloc'ed). */
 int client_cert_base64(X509 *cert, char **out);

@@ -128,6 +128,13 @@ client_issue(struct admin *a, const struct pair *pair, X509_REQ *req,
 	return r;
 }
 
+/* The pairs whose signing certificates NAME.crt carries. */
+static int
+in_bundle(const struct pair *pair)
+{
+	return pair->state != PAIR_RETIRED;
+}
+
 int
 client_bundle(struct admin *a, X509 *cert, char **pemp, size_t *lenp)
 {
@@ -146,7 +153,7 @@ client_bundle(struct admin *a, X509 *cert, char **pemp, size_t *lenp)
 		goto nomem;
 	/* Every pair a save may be signed by: active, and pending ones. */
 	for (i = 0; i < p->npairs; i++) {
-		if (p->pairs[i].state == PAIR_RETIRED)
+		if (!in_bundle(&p->pairs[i]))
 			continue;
 		if ((r = pair_certs(a, &p->pairs[i], &enc, &sign)) != 0)
 			goto out;
@@ -170,6 +177,28 @@ client_bundle(struct admin *a, X509 *cert, char **pemp, size_t *lenp)
 	X509_free(sign);
 	BIO_free(b);
 	return r;
+}
+
+char *
+client_bundle_trust_args(const struct profile *p)
+{
+	char *all, *more;
+	size_t i;
+
+	if ((all = strdup("")) == NULL)
+		return NULL;
+	for (i = 0; i < p->npairs; i++) {
+		if (!in_bundle(&p->pairs[i]))
+			continue;
+		if (asprintf(&more, "%s --trust-signer SHA256:%s", all,
+		    p->pairs[i].sign_fingerprint) < 0) {
+			free(all);
+			return NULL;
+		}
+		free(all);
+		all = more;
+	}
+	return all;
 }
 
 int

@@ -560,33 +560,6 @@ write_issued(struct admin *a, const struct issued *iss, size_t n)
 	return first;
 }
 
-/*
- * The --trust-signer options a client's `enroll --finish` needs: one per
- * signing certificate in NAME.crt (client_bundle: every pair that is not
- * retired).  The client cannot take the file's word for them.
- */
-static char *
-trust_signer_args(const struct profile *p)
-{
-	char *all = NULL, *more;
-	size_t i;
-
-	if ((all = strdup("")) == NULL)
-		return NULL;
-	for (i = 0; i < p->npairs; i++) {
-		if (p->pairs[i].state == PAIR_RETIRED)
-			continue;
-		if (asprintf(&more, "%s --trust-signer SHA256:%s", all,
-		    p->pairs[i].sign_fingerprint) < 0) {
-			free(all);
-			return NULL;
-		}
-		free(all);
-		all = more;
-	}
-	return all;
-}
-
 static int
 client_approve(const struct client_opts *o, int argc, char **argv)
 {
@@ -675,7 +648,7 @@ client_approve(const struct client_opts *o, int argc, char **argv)
 	}
 	if ((wrote = write_issued(&a, iss, nissued)) != 0 && first == 0)
 		first = wrote;
-	if (nissued > 0 && (trust = trust_signer_args(a.profile)) == NULL) {
+	if (nissued > 0 && (trust = client_bundle_trust_args(a.profile)) == NULL) {
 		code = cli_fail(a.ctx, CERTSEAL_E_NOMEM, "client approve");
 		goto out;
 	}

@@ -51,6 +51,12 @@ struct cs_error_saved {
 };
 void cs_error_save(certseal_ctx *ctx, int err, struct cs_error_saved *sv);
 int cs_error_restore(certseal_ctx *ctx, const struct cs_error_saved *sv);
+/*
+ * One failure of a chain of sources: the first is kept in *sv (the answer
+ * if nothing else works), each later one is said now as a warning.
+ */
+void cs_error_keep_first(certseal_ctx *ctx, int err,
+    struct cs_error_saved *sv);
 
 /*
  * Prefixes the context's current message with "prefix: " (used to add the

@@ -232,6 +232,15 @@ cs_error_restore(certseal_ctx *ctx, const struct cs_error_saved *sv)
 }
 
 void
+cs_error_keep_first(certseal_ctx *ctx, int err, struct cs_error_saved *sv)
+{
+	if (sv->err == 0)
+		cs_error_save(ctx, err, sv);
+	else
+		cs_warn(ctx, "%s", certseal_ctx_last_error(ctx));
+}
+
+void
 cs_error_prefix(certseal_ctx *ctx, const char *fmt, ...)
 {
 	char *prefix = NULL, *msg = NULL;

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "envelope.h"
 #include "internal.h"
 #include "cli.h"
@@ -319,6 +321,8 @@ output_looks_sealed(const char *path)
 	    (n = read(fd, head, sizeof(head))) > 0)
 		sealed = cs_envelope_looks_sealed(head, (size_t)n);
 	close(fd);
+	/* It may be the plaintext an earlier open wrote there. */
+	OPENSSL_cleanse(head, sizeof(head));
 	return sealed;
 }
 

@@ -92,53 +92,55 @@ cs_enroll_confirm_signers(certseal_ctx *ctx, const char *uri,
     size_t nconfirmed, const char *shown)
 {
 	char (*trusted)[CS_CERT_FP_HEX + 1] = NULL;
-	char fp[CS_CERT_FP_HEX + 1], *subject = NULL;
-	size_t ntrusted = 0, i, unconfirmed = 0;
-	int k, r, first = -1;
+	char (*mine)[CS_CERT_FP_HEX + 1] = NULL;	/* of signers */
+	char *subject = NULL;
+	size_t ntrusted = 0, n = (size_t)sk_X509_num(signers), i, k;
+	size_t unconfirmed = 0, first = 0;
+	int r;
 
-	if ((r = trusted_now(ctx, uri, &trusted, &ntrusted)) != 0)
-		return r;
-	for (k = 0; k < sk_X509_num(signers); k++) {
-		if (cs_cert_fingerprint(sk_X509_value(signers, k), fp) != 0) {
+	if ((mine = calloc(n + 1, sizeof(*mine))) == NULL)
+		return cs_nomem(ctx);
+	for (k = 0; k < n; k++)
+		if (cs_cert_fingerprint(sk_X509_value(signers, (int)k),
+		    mine[k]) != 0) {
 			r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: cannot "
 			    "fingerprint a signer certificate", shown);
 			goto out;
 		}
-		if (fingerprint_in(fp, trusted, ntrusted) ||
-		    fingerprint_in(fp, confirmed, nconfirmed))
+	if ((r = trusted_now(ctx, uri, &trusted, &ntrusted)) != 0)
+		goto out;
+	for (k = 0; k < n; k++) {
+		if (fingerprint_in(mine[k], trusted, ntrusted) ||
+		    fingerprint_in(mine[k], confirmed, nconfirmed))
 			continue;
 		if (unconfirmed++ == 0)
 			first = k;
 	}
 	/* A fingerprint nobody in the bundle has: a typo, or another file. */
-	for (i = 0; i < nconfirmed; i++) {
-		for (k = 0; k < sk_X509_num(signers); k++)
-			if (cs_cert_fingerprint(sk_X509_value(signers, k),
-			    fp) == 0 && strcmp(fp, confirmed[i]) == 0)
-				break;
-		if (k == sk_X509_num(signers))
+	for (i = 0; i < nconfirmed; i++)
+		if (!fingerprint_in(confirmed[i],
+		    (const char (*)[CS_CERT_FP_HEX + 1])mine, n))
 			cs_warn(ctx, "%s: no signer certificate in it has the "
 			    "fingerprint SHA256:%s given with --trust-signer",
 			    shown, confirmed[i]);
-	}
 	if (unconfirmed == 0) {
 		r = 0; /* success */
 		goto out;
 	}
-	(void)cs_cert_fingerprint(sk_X509_value(signers, first), fp);
 	subject = cs_name_text(X509_get_subject_name(sk_X509_value(signers,
-	    first)), 256);
+	    (int)first)), 256);
 	r = cs_error(ctx, CERTSEAL_E_INTEGRITY, "%s: signer '%s' (SHA256:%s) "
 	    "is not one this client trusts%s, and a certificate file in a "
 	    "shared directory may be planted: ask the admin for the signing "
 	    "fingerprint (`certseal-admin client approve` prints it, `pair "
 	    "list --json` shows signing_fingerprint) and, if it is this one, "
 	    "run again with --trust-signer SHA256:%s", shown,
-	    subject != NULL ? subject : "?", fp,
+	    subject != NULL ? subject : "?", mine[first],
 	    unconfirmed > 1 ? " (nor are the bundle's other signers)" : "",
-	    fp);
+	    mine[first]);
  out:
 	free(subject);
 	free(trusted);
+	free(mine);
 	return r;
 }

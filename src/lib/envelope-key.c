@@ -144,10 +144,7 @@ cs_open_find_key(struct open_state *st)
 		 */
 		cs_error_prefix(ctx, "%s",
 		    cs_source_display_uri(ctx->sources[s]));
-		if (st->hard.err == 0)
-			cs_error_save(ctx, r, &st->hard);
-		else
-			cs_warn(ctx, "%s", certseal_ctx_last_error(ctx));
+		cs_error_keep_first(ctx, r, &st->hard);
 	}
 	if (st->hard.err != 0) {
 		r = cs_error_restore(ctx, &st->hard);

@@ -297,10 +297,7 @@ gather_trusted(struct open_state *st, CMS_ContentInfo *sd,
 			continue;
 		cs_error_prefix(ctx, "%s",
 		    cs_source_display_uri(ctx->sources[s]));
-		if (st->signers_hard.err == 0)
-			cs_error_save(ctx, r, &st->signers_hard);
-		else
-			cs_warn(ctx, "%s", certseal_ctx_last_error(ctx));
+		cs_error_keep_first(ctx, r, &st->signers_hard);
 	}
 	free((void *)q.ids);
 	sk_X509_pop_free(carried, X509_free);
