@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/err.h>
@@ -111,6 +112,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: swfloor rsa|ec KEY.pem\n");
 		return 2;
 	}
+	/* As certseal's tools: no OpenSSL exit handler (src/common/cli.c). */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	pkey = load_key(argv[2]);
 	if (strcmp(argv[1], "rsa") == 0)
 		rsa_floor(pkey);
