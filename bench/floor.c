@@ -10,9 +10,10 @@
  * the PIN from PIN-FILE, finds the private key by CKA_ID and decrypts
  * one RSA block (CKM_RSA_X_509).  No file is read, no CMS parsed, no
  * signature verified; like certseal, it leaves the module and OpenSSL to
- * the end of the process (no C_Finalize, no OpenSSL exit handler).  bench/run.sh times this next to
- * `certseal open` and `openssl cms -decrypt`: no client of this token can
- * be faster than it, so it shows how much of either is the token's.
+ * the end of the process (no C_Finalize, no OpenSSL exit handler).
+ * bench/run.sh times this next to `certseal open` and `openssl cms
+ * -decrypt`: no client of this token can be faster than it, so it shows
+ * how much of either is the token's.
  */
 #include <stdio.h>
 #include <string.h>
