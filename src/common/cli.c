@@ -34,13 +34,17 @@ size_t cli_help_count;
 #endif
 
 /*
- * The heap an open of an n-byte file touches: about a megabyte, plus
- * OpenSSL's parsed structure, which for a file sealed to a thousand pairs
- * is four times the file.  Capped: what is populated and not used still
- * counts in the process's memory, and a large file's big buffers are
- * mmap()ed, not taken from here.
+ * The heap an open of an n-byte file touches: 384 KiB, plus OpenSSL's
+ * parsed structure, which for a file sealed to a thousand pairs is four
+ * times the file.  384 KiB is what a store: open of a small file takes
+ * fresh (page faults: none left beyond it; a token open, 30); a page
+ * populated and never used costs about what its fault would have, so a
+ * megabyte (the size before) made every small open 0.1 ms
+ * slower (bench/ANALYSIS.md, "Seventh round").  Capped: what is populated
+ * and not used still counts in the process's memory, and a large file's
+ * big buffers are mmap()ed, not taken from here.
  */
-#define HEAP_BASE	(1024 * 1024)
+#define HEAP_BASE	(384 * 1024)
 #define HEAP_PER_BYTE	4
 #define HEAP_MAX	(4 * 1024 * 1024)
 

@@ -150,7 +150,7 @@ extern const char *cli_progname;
 void cli_harden(void);
 
 /*
- * Opening a sealed file touches about a megabyte of fresh heap (more for
+ * Opening a sealed file touches about 384 KiB of fresh heap (more for
  * a file sealed to many recipients: OpenSSL's parsed structure is several
  * times the file).  The kernel gives fresh memory one page fault per
  * 4 KiB page, and on virtual machines a fault is expensive (12 us against
