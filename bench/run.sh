@@ -161,6 +161,13 @@ for f in "rsa client.key|c8k" "ec ecclient.key|ec8k"; do
 	# shellcheck disable=SC2086
 	"$VFLOOR" ${f%|*} signer.crt "${f#*|}.sealed" | cmp -s - config8k ||
 	    { echo "bench: bench-vfloor cannot open ${f#*|}.sealed" >&2; exit 1; }
+	# A floor that verifies: the file against another certificate fails.
+	# shellcheck disable=SC2086
+	if "$VFLOOR" ${f%|*} client.crt "${f#*|}.sealed" >/dev/null 2>&1; then
+		echo "bench: bench-vfloor accepts ${f#*|}.sealed from a signer" \
+		    "it was not given" >&2
+		exit 1
+	fi
 done
 
 age-keygen -o age.key 2>/dev/null
