@@ -55,6 +55,12 @@ export CERTSEAL_STATE_DIR="$W/state" CERTSEAL_STORE_ROOT="$W/stores"
 export XDG_DATA_HOME="$W/xdg"
 T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+# The CPU time the hypervisor gave to others (steal, /proc/stat): on a
+# virtual machine whose host is busy every number below is slower, and
+# noisier, by about that much; the ratios much less so.
+cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i;
+    print t, $9 }' /proc/stat; }
+CPU0=$(cpu_ticks)
 
 say() { printf '\n== %s\n' "$*" >&2; }
 
@@ -520,6 +526,9 @@ rm -f huge huge.sealed
 # --- the record ----------------------------------------------------------------
 T1=$(date +%s)
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
+CPU1=$(cpu_ticks)
+STEAL=$(echo "$CPU0 $CPU1" | awk '{ d = $3 - $1;
+    printf "%.1f %%", d > 0 ? 100 * ($4 - $2) / d : 0 }')
 ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo '?'; }
 {
 	echo "# certseal benchmarks"
@@ -534,6 +543,7 @@ ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo '?'; }
 	echo "- OS: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
 	echo "- certseal $("$CS" --version | awk '{ print $2 }'), OpenSSL $(ver libssl3), SoftHSM2 $(ver softhsm2), libp11 $(ver libp11-3), libengine-pkcs11-openssl $(ver libengine-pkcs11-openssl), p11-kit $(ver p11-kit), age $(ver age), hyperfine $(ver hyperfine)"
 	echo "- load average at start: $LOAD0; at end: $LOAD1; run time $((T1 - T0)) s"
+	echo "- CPU time stolen by the hypervisor during the run: $STEAL of all CPU time (/proc/stat)"
 	echo "- runs: $ROUNDS interleaved rounds of $RUNS runs (+1 warm-up) per command; $REOPENS re-opens; $SIZE_RUNS runs per size"
 	echo
 	echo "## Results"

@@ -44,6 +44,7 @@ struct walk {
 	const char			*dir;	/* as given, for messages */
 	const struct cs_dir_walk	*w;
 	int				 fd;	/* the directory reached */
+	int				 readable; /* fd is open for reading */
 	struct stat			 sd;	/* its fstat */
 	char				 where[PATH_MAX]; /* its path, shown */
 	char				*todo;	/* the path, links spliced in */
@@ -195,6 +196,7 @@ walk_from_root(struct walk *wk)
 {
 	if (wk->fd >= 0)
 		close(wk->fd);
+	wk->readable = 0;
 	if ((wk->fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    fstat(wk->fd, &wk->sd) != 0)
 		return cs_error(wk->ctx, CERTSEAL_E_IO, "/: %s",
@@ -204,19 +206,19 @@ walk_from_root(struct walk *wk)
 }
 
 /*
- * comp, a checked symbolic link in the directory reached: what is left
- * to walk becomes its target and the rest, from "/" when the target is
- * absolute.
+ * comp, a checked symbolic link in the directory reached, open as linkfd
+ * (O_PATH): what is left to walk becomes its target and the rest, from
+ * "/" when the target is absolute.
  */
 static int
-follow_link(struct walk *wk, const char *comp)
+follow_link(struct walk *wk, int linkfd)
 {
 	char target[PATH_MAX], *n;
 	ssize_t len;
 
 	if (++wk->links > WALK_MAX_LINKS)
 		return walk_errno(wk, ELOOP);
-	if ((len = readlinkat(wk->fd, comp, target, sizeof(target) - 1)) < 0)
+	if ((len = readlinkat(linkfd, "", target, sizeof(target) - 1)) < 0)
 		return walk_errno(wk, errno);
 	target[len] = '\0';
 	if (asprintf(&n, "%s/%s", target, wk->p) < 0)
@@ -230,44 +232,72 @@ follow_link(struct walk *wk, const char *comp)
 }
 
 /*
- * The walk enters the subdirectory comp (O_NOFOLLOW).  O_PATH: on the way
- * search permission is enough, as for open(2) of the whole path.
- */
-static int
-enter_dir(struct walk *wk, const char *comp)
-{
-	int nfd;
-
-	if ((nfd = openat(wk->fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) < 0)
-		return walk_errno(wk, errno);
-	close(wk->fd);
-	wk->fd = nfd;
-	if (fstat(nfd, &wk->sd) != 0)
-		return walk_errno(wk, errno);
-	walked_add(wk->where, sizeof(wk->where), comp);
-	return 0;
-}
-
-/*
- * lstat of comp in the directory reached; a missing one is made first
+ * comp in the directory reached, opened without following it (*fdp) and
+ * fstat'ed (*se: what lstat would say, of what was opened).  On the way
+ * it is opened O_PATH: nothing that is not a directory is opened (a FIFO,
+ * a device), and search permission is enough, as for open(2) of the
+ * whole path.  The last component is opened for reading at once
+ * (O_DIRECTORY: only a directory is), as the caller wants it
+ * (*readablep); when that fails, through O_PATH, so that a link, a file or
+ * another user's entry is named as such.  A missing one is made first
  * when the walk creates (the directory was checked: only trusted users
  * can have put something there meanwhile, or, sticky, it is checked as
  * their entry).
  */
 static int
-look_up(struct walk *wk, const char *comp, struct stat *se)
+open_entry(struct walk *wk, const char *comp, int last, int *fdp,
+    struct stat *se, int *readablep)
 {
-	if (fstatat(wk->fd, comp, se, AT_SYMLINK_NOFOLLOW) == 0)
-		return 0;
-	if (errno != ENOENT || wk->w->create == 0)
-		return walk_errno(wk, errno);
-	if (mkdirat(wk->fd, comp, wk->w->create) != 0 && errno != EEXIST)
-		return cs_error(wk->ctx, errno == EACCES ?
-		    CERTSEAL_E_PERMISSION : CERTSEAL_E_IO, "%s: cannot create "
-		    "%s in %s: %s", wk->dir, comp, wk->where, strerror(errno));
-	if (fstatat(wk->fd, comp, se, AT_SYMLINK_NOFOLLOW) != 0)
-		return walk_errno(wk, errno);
+	const int look = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+	const int reading = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	int fd, err, tries;
+
+	*readablep = 0;
+	for (tries = 0;; tries++) {
+		if (last && (fd = openat(wk->fd, comp, reading)) >= 0) {
+			*readablep = 1;
+			break;
+		}
+		if ((fd = openat(wk->fd, comp, look)) >= 0)
+			break;
+		if (errno != ENOENT || wk->w->create == 0 || tries > 0)
+			return walk_errno(wk, errno);
+		if (mkdirat(wk->fd, comp, wk->w->create) != 0 &&
+		    errno != EEXIST)
+			return cs_error(wk->ctx, errno == EACCES ?
+			    CERTSEAL_E_PERMISSION : CERTSEAL_E_IO, "%s: cannot "
+			    "create %s in %s: %s", wk->dir, comp, wk->where,
+			    strerror(errno));
+	}
+	if (fstat(fd, se) != 0) {
+		err = errno;
+		close(fd);
+		return walk_errno(wk, err);
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/*
+ * What the entry se of comp is to the walk: 0 for a directory to enter,
+ * 1 for a link to follow, else the refusal.
+ */
+static int
+judge_entry(struct walk *wk, const char *comp, const struct stat *se,
+    int last)
+{
+	int r;
+
+	if ((r = check_entry(wk, comp, se, last)) != 0)
+		return r;
+	if (S_ISLNK(se->st_mode) && last)
+		return cs_error(wk->ctx, CERTSEAL_E_PERMISSION, "%s: the "
+		    "directory is a symbolic link; refusing to follow it "
+		    "(give the real directory)", wk->dir);
+	if (S_ISLNK(se->st_mode))
+		return 1;
+	if (!S_ISDIR(se->st_mode))
+		return walk_errno(wk, ENOTDIR);
 	return 0;
 }
 
@@ -276,23 +306,29 @@ static int
 walk_step(struct walk *wk, const char *comp, int last)
 {
 	struct stat se;
-	int r;
+	int nfd = -1, readable, r;
 
 	if (strcmp(comp, ".") == 0)
 		return 0;
 	if ((r = check_container(wk)) != 0 ||
-	    (r = look_up(wk, comp, &se)) != 0 ||
-	    (r = check_entry(wk, comp, &se, last)) != 0)
+	    (r = open_entry(wk, comp, last, &nfd, &se, &readable)) != 0)
 		return r;
-	if (S_ISLNK(se.st_mode) && last)
-		return cs_error(wk->ctx, CERTSEAL_E_PERMISSION, "%s: the "
-		    "directory is a symbolic link; refusing to follow it "
-		    "(give the real directory)", wk->dir);
-	if (S_ISLNK(se.st_mode))
-		return follow_link(wk, comp);
-	if (!S_ISDIR(se.st_mode))
-		return walk_errno(wk, ENOTDIR);
-	return enter_dir(wk, comp);
+	if ((r = judge_entry(wk, comp, &se, last)) == 1)
+		r = follow_link(wk, nfd);
+	if (r != 0) {
+		close(nfd);
+		return r;
+	}
+	if (S_ISLNK(se.st_mode)) {
+		close(nfd);	/* followed */
+		return 0;
+	}
+	close(wk->fd);
+	wk->fd = nfd;
+	wk->sd = se;
+	wk->readable = readable;
+	walked_add(wk->where, sizeof(wk->where), comp);
+	return 0;
 }
 
 /* wk->todo: dir, made absolute against the working directory. */
@@ -360,8 +396,14 @@ cs_dir_open_trusted(certseal_ctx *ctx, const char *dir,
 		    w->use);
 		goto out;
 	}
-	/* The caller gets a descriptor it can read, lock and fsync. */
-	if ((fd = openat(wk.fd, ".", O_RDONLY | O_DIRECTORY |
+	/*
+	 * The caller gets a descriptor it can read, lock and fsync: the last
+	 * component's, or one opened through the O_PATH one.
+	 */
+	if (wk.readable) {
+		fd = wk.fd;
+		wk.fd = -1;
+	} else if ((fd = openat(wk.fd, ".", O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) < 0) {
 		r = walk_errno(&wk, errno);
 		goto out;

@@ -33,6 +33,15 @@ expect 0 "export" -- "$CERTSEAL_ADMIN" pair export "$P1" -o "$T/p1.p12" \
 	fail "exported bundle mode $(stat -c %a "$T/p1.p12")"
 S1="file:$T/p1.p12?pin-source=$T/p12.pass"
 
+# --- full RELRO: the programs' GOT is read-only once they are loaded ----------
+# (configure links with -z relro -z now, as Debian's hardening=+all does.)
+for bin in "$CERTSEAL" "$CERTSEAL_ADMIN"; do
+	[ "$(head -c 4 "$bin" | tail -c 3)" = ELF ] || continue	# a wrapper
+	readelf -d "$bin" | grep -q 'BIND_NOW' &&
+	    readelf -lW "$bin" | grep -q 'GNU_RELRO' && ok ||
+	    fail "$bin is not linked with full RELRO (-z relro -z now)"
+done
+
 # --- core dumps off while waiting for a secret ------------------------------
 # pin-source / --password-file name a FIFO: the tool blocks opening it,
 # and its limits can be read meanwhile.

@@ -758,6 +758,35 @@ test_dir_trusted(void)
 	snprintf(path, sizeof(path), "%s/ww/l", dir);
 	CU_ASSERT_EQUAL(cs_dir_open_trusted(NULL, path, &look, &fd, NULL),
 	    CERTSEAL_E_PERMISSION);
+	/* What the caller gets can be read (listed, fsync'ed), not O_PATH. */
+	snprintf(path, sizeof(path), "%s/ww/./a/", dir);
+	CU_ASSERT_EQUAL(cs_dir_open_trusted(NULL, path, &look, &fd, &st), 0);
+	CU_ASSERT(fd >= 0 && S_ISDIR(st.st_mode));
+	if (fd >= 0) {
+		DIR *d = fdopendir(fd);
+
+		CU_ASSERT_PTR_NOT_NULL(d);
+		CU_ASSERT(d != NULL && readdir(d) != NULL);
+		if (d != NULL)
+			closedir(d);
+		else
+			close(fd);
+		fd = -1;
+	}
+	/* A FIFO or a file, on the way or last: refused, never opened. */
+	snprintf(path, sizeof(path), "%s/ww/fifo", dir);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
+	CU_ASSERT_NOT_EQUAL(cs_dir_open_trusted(NULL, path, &look, &fd, NULL),
+	    0);
+	CU_ASSERT_EQUAL(fd, -1);
+	snprintf(path, sizeof(path), "%s/ww/fifo/x", dir);
+	CU_ASSERT_NOT_EQUAL(cs_dir_open_trusted(NULL, path, &look, &fd, NULL),
+	    0);
+	snprintf(path, sizeof(path), "%s/ww/file", dir);
+	CU_ASSERT_EQUAL_FATAL(close(open(path, O_CREAT | O_WRONLY, 0600)), 0);
+	CU_ASSERT_NOT_EQUAL(cs_dir_open_trusted(NULL, path, &look, &fd, NULL),
+	    0);
+	CU_ASSERT_EQUAL(fd, -1);
 	if (geteuid() != 0)
 		return;	/* the rest needs a second owner */
 	/* Another user's link: not in the sticky directory, nor elsewhere. */
