@@ -527,8 +527,8 @@ rm -f huge huge.sealed
 T1=$(date +%s)
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 CPU1=$(cpu_ticks)
-STEAL=$(echo "$CPU0 $CPU1" | awk '{ d = $3 - $1;
-    printf "%.1f %%", d > 0 ? 100 * ($4 - $2) / d : 0 }')
+STEAL=$(echo "$CPU0 $CPU1" | awk '{ d = $3 - $1; s = 0;
+    if (d > 0) s = 100 * ($4 - $2) / d; printf "%.1f %%", s }')
 ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo '?'; }
 {
 	echo "# certseal benchmarks"
