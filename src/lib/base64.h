@@ -23,4 +23,13 @@ long cs_base64_decode(const uint8_t *in, size_t len, uint8_t *out);
  */
 size_t cs_base64_encode(const uint8_t *in, size_t len, uint8_t *out);
 
+/*
+ * Encodes nlines lines of line bytes each (a multiple of 3) at in, each as
+ * line / 3 * 4 characters and a "\n", into out, which needs room for
+ * nlines * (line / 3 * 4 + 1) bytes: the body of a PEM file, a call for
+ * many lines.  Returns the number of bytes written.
+ */
+size_t cs_base64_encode_lines(const uint8_t *in, size_t nlines, size_t line,
+    uint8_t *out);
+
 #endif

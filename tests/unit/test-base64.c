@@ -221,6 +221,43 @@ test_random_lengths_and_layouts(void)
 	}
 }
 
+/*
+ * Lines, many in a call, as the sealing writes PEM: each line
+ * EVP_EncodeBlock's text and a newline, for line lengths that end the
+ * input on every step of the encoder (six bytes a step where eight can be
+ * read, three at the end); nothing written past the lines.  The input
+ * ends where the buffer does, so ASan sees any read past it.
+ */
+static void
+test_lines(void)
+{
+	static const size_t lines[] = { 3, 6, 9, 12, 45, 48, 51 };
+	unsigned char *raw, want[64 * 70], mine[64 * 70 + 1], r[1];
+	size_t i, k, nlines, n, len;
+	int round;
+
+	for (round = 0; round < 400; round++) {
+		CU_ASSERT_FATAL(RAND_bytes(r, 1) == 1);
+		i = (size_t)round % (sizeof(lines) / sizeof(lines[0]));
+		nlines = r[0] % 64;
+		len = nlines * lines[i];
+		raw = malloc(len > 0 ? len : 1);
+		CU_ASSERT_FATAL(raw != NULL);
+		CU_ASSERT_FATAL(len == 0 || RAND_bytes(raw, (int)len) == 1);
+		for (k = 0, n = 0; k < nlines; k++) {
+			n += (size_t)EVP_EncodeBlock(want + n,
+			    raw + k * lines[i], (int)lines[i]);
+			want[n++] = '\n';
+		}
+		mine[n] = 0xa5;
+		CU_ASSERT_EQUAL(cs_base64_encode_lines(raw, nlines, lines[i],
+		    mine), n);
+		CU_ASSERT(memcmp(mine, want, n) == 0);
+		CU_ASSERT_EQUAL(mine[n], 0xa5);
+		free(raw);
+	}
+}
+
 /* Every byte that is neither the alphabet, "=" nor PEM white space, at
  * every position of a 96-character body (the fast path's blocks of
  * sixteen, its single groups and the character path): refused.  White
@@ -297,6 +334,7 @@ main(void)
 		{ "same bytes as EVP_DecodeBlock", test_against_openssl },
 		{ "random lengths and layouts, EVP_EncodeBlock's text",
 		    test_random_lengths_and_layouts },
+		{ "many PEM lines in a call", test_lines },
 		{ "every invalid character at every position",
 		    test_every_invalid_character },
 		{ "refuses what EVP_DecodeBlock refuses",
