@@ -41,7 +41,10 @@ done
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	ROUNDS=2 RUNS=3 REOPENS=50 SIZE_RUNS=1
 else
-	ROUNDS=5 RUNS=12 REOPENS=1000 SIZE_RUNS=3
+	# Short rounds, many of them: on a virtual machine whose speed swings
+	# from one second to the next, commands compared must run close
+	# together (12 runs in a row let the ratios swing by 0.9-1.4 x).
+	ROUNDS=20 RUNS=3 REOPENS=1000 SIZE_RUNS=3
 fi
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/certseal-bench-XXXXXX")
@@ -207,6 +210,22 @@ measure() {
 	jq -r '.results[0].user + .results[0].system' "$W/hf.json" \
 	    >>"$W/$name.cpu"
 }
+# rounds NAME...: ROUNDS rounds of the functions NAME..., each a measure
+# call; every other round runs them in the opposite order, so that none
+# of them always follows the same one.
+rounds() {
+	rr=0
+	while [ $rr -lt $ROUNDS ]; do
+		if [ $((rr % 2)) -eq 0 ]; then
+			for fn in "$@"; do "$fn"; done
+		else
+			rev=
+			for fn in "$@"; do rev="$fn $rev"; done
+			for fn in $rev; do "$fn"; done
+		fi
+		rr=$((rr + 1))
+	done
+}
 median() { # median of the numbers in FILE (one a line)
 	sort -g "$1" | awk '{ a[NR] = $1 }
 	    END { if (NR % 2) print a[(NR + 1) / 2];
@@ -225,16 +244,13 @@ verdict() { if le "$1" "$2"; then echo met; else echo MISSED; fi; }
 
 # --- 1. client open through the token, whole process ---------------------
 say "1. client open through pkcs11:, whole process (8 KiB, RSA-3072 on the token)"
-r=0
-while [ $r -lt $ROUNDS ]; do
-	measure certseal "$CS" -s "$P11" --accept-encrypted-data-only \
-	    open c8k.sealed
-	measure floor "$FLOOR" "$SOFTHSM" certseal-bench "$W/pin" "$SKID"
-	measure openssl openssl cms -decrypt -engine pkcs11 -keyform engine \
-	    -inkey "$OSSL_KEY" -recip client.crt -in c8k.sealed -inform PEM \
-	    -binary -out inner.der
-	r=$((r + 1))
-done
+m_certseal() { measure certseal "$CS" -s "$P11" \
+    --accept-encrypted-data-only open c8k.sealed; }
+m_floor() { measure floor "$FLOOR" "$SOFTHSM" certseal-bench "$W/pin" "$SKID"; }
+m_openssl() { measure openssl openssl cms -decrypt -engine pkcs11 \
+    -keyform engine -inkey "$OSSL_KEY" -recip client.crt -in c8k.sealed \
+    -inform PEM -binary -out inner.der; }
+rounds m_certseal m_floor m_openssl
 m_cs=$(median certseal.times)
 m_os=$(median openssl.times)
 m_floor=$(median floor.times)
@@ -255,23 +271,26 @@ row "open: openssl cms -decrypt, libp11 engine (no verify)" \
 
 # --- 1b. client open with a software key, whole process -------------------
 say "1b. client open with a software key: store: and file:, RSA-3072 and P-256"
-r=0
-while [ $r -lt $ROUNDS ]; do
-	measure swfloor_rsa "$SWFLOOR" rsa client.key
-	measure vfloor_rsa "$VFLOOR" rsa client.key signer.crt c8k.sealed
-	measure store_rsa "$CS" --accept-encrypted-data-only open c8k.sealed
-	measure file_rsa "$CS" -s "file:$W/client.pem" \
-	    --accept-encrypted-data-only open c8k.sealed
-	measure swfloor_ec "$SWFLOOR" ec ecclient.key
-	measure vfloor_ec "$VFLOOR" ec ecclient.key signer.crt ec8k.sealed
-	measure store_ec "$CS" --accept-encrypted-data-only open ec8k.sealed
-	measure file_ec "$CS" -s "file:$W/ecclient.pem" \
-	    --accept-encrypted-data-only open ec8k.sealed
-	measure file_p12 "$CS" -s "$FILESRC" --accept-encrypted-data-only \
-	    open c8k.sealed
-	measure age age -d -i age.key -o /dev/null c8k.age
-	r=$((r + 1))
-done
+m_swfloor_rsa() { measure swfloor_rsa "$SWFLOOR" rsa client.key; }
+m_vfloor_rsa() { measure vfloor_rsa "$VFLOOR" rsa client.key signer.crt \
+    c8k.sealed; }
+m_store_rsa() { measure store_rsa "$CS" --accept-encrypted-data-only \
+    open c8k.sealed; }
+m_file_rsa() { measure file_rsa "$CS" -s "file:$W/client.pem" \
+    --accept-encrypted-data-only open c8k.sealed; }
+m_swfloor_ec() { measure swfloor_ec "$SWFLOOR" ec ecclient.key; }
+m_vfloor_ec() { measure vfloor_ec "$VFLOOR" ec ecclient.key signer.crt \
+    ec8k.sealed; }
+m_store_ec() { measure store_ec "$CS" --accept-encrypted-data-only \
+    open ec8k.sealed; }
+m_file_ec() { measure file_ec "$CS" -s "file:$W/ecclient.pem" \
+    --accept-encrypted-data-only open ec8k.sealed; }
+m_file_p12() { measure file_p12 "$CS" -s "$FILESRC" \
+    --accept-encrypted-data-only open c8k.sealed; }
+m_age() { measure age age -d -i age.key -o /dev/null c8k.age; }
+# Each software open beside its floors: RSA, then P-256.
+rounds m_swfloor_rsa m_vfloor_rsa m_store_rsa m_file_rsa m_file_p12
+rounds m_swfloor_ec m_vfloor_ec m_store_ec m_file_ec m_age
 for alg in rsa ec; do
 	f=$(median swfloor_$alg.times)
 	v=$(median vfloor_$alg.times)
@@ -344,14 +363,12 @@ done
 CERTSEAL_STORE_ROOT="$W/st10000" "$CS" store list --json >list.json
 [ "$(jq '[.entries[] | select(.kind == "key" and .status == "ok")] | length' list.json)" -eq 10000 ] ||
     { echo "bench: the store does not accept the generated entries" >&2; exit 1; }
-r=0
-while [ $r -lt $ROUNDS ]; do
-	for n in 1 1000 10000; do
-		measure store$n env CERTSEAL_STORE_ROOT="$W/st$n" "$CS" \
-		    --accept-encrypted-data-only open c8k.sealed
-	done
-	r=$((r + 1))
-done
+m_store_n() { measure store$1 env CERTSEAL_STORE_ROOT="$W/st$1" "$CS" \
+    --accept-encrypted-data-only open c8k.sealed; }
+m_store1() { m_store_n 1; }
+m_store1000() { m_store_n 1000; }
+m_store10000() { m_store_n 10000; }
+rounds m_store1 m_store1000 m_store10000
 m1=$(median store1.times)
 printf -- '- store scale CPU medians: 1 entry %s ms, 1 000 %s ms, 10 000 %s ms.\n' \
     "$(ms "$(median store1.cpu)")" "$(ms "$(median store1000.cpu)")" \
@@ -386,14 +403,12 @@ for n in 1 100 1000; do
 	grep -cE '^[0-9]+: C_(Decrypt|Sign|DeriveKey|Unwrap[A-Za-z]*)$' \
 	    "$W/spy$n.log" >"ops$n" || true
 done
-r=0
-while [ $r -lt $ROUNDS ]; do
-	for n in 1 100 1000; do
-		measure recip$n "$CS" -s "$P11" --accept-encrypted-data-only \
-		    open "r$n.sealed"
-	done
-	r=$((r + 1))
-done
+m_recip_n() { measure recip$1 "$CS" -s "$P11" \
+    --accept-encrypted-data-only open "r$1.sealed"; }
+m_recip1() { m_recip_n 1; }
+m_recip100() { m_recip_n 100; }
+m_recip1000() { m_recip_n 1000; }
+rounds m_recip1 m_recip100 m_recip1000
 m1=$(median recip1.times)
 printf -- '- recipients scale CPU medians: 1 pair %s ms, 100 %s ms, 1 000 %s ms.\n' \
     "$(ms "$(median recip1.cpu)")" "$(ms "$(median recip100.cpu)")" \
@@ -434,13 +449,11 @@ done
 P11SH="pkcs11:token=certseal-shared?module-path=$SOFTHSM&pin-source=$W/pin"
 "$CS" -s "$P11SH" --accept-encrypted-data-only open c8k.sealed |
     cmp -s - config8k || { echo "bench: the shared token does not open" >&2; exit 1; }
-r=0
-while [ $r -lt $ROUNDS ]; do
-	measure shared "$CS" -s "$P11SH" --accept-encrypted-data-only \
-	    open c8k.sealed
-	measure sharedfloor "$FLOOR" "$SOFTHSM" certseal-shared "$W/pin" "$SKID"
-	r=$((r + 1))
-done
+m_shared() { measure shared "$CS" -s "$P11SH" --accept-encrypted-data-only \
+    open c8k.sealed; }
+m_sharedfloor() { measure sharedfloor "$FLOOR" "$SOFTHSM" certseal-shared \
+    "$W/pin" "$SKID"; }
+rounds m_shared m_sharedfloor
 m=$(median shared.times)
 f=$(median sharedfloor.times)
 printf -- '- shared token (the client pair, the signer and 200 other certificates without keys), CPU medians: certseal %s ms, bench-floor on that token %s ms.\n' \
@@ -544,7 +557,7 @@ ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo '?'; }
 	echo "- certseal $("$CS" --version | awk '{ print $2 }'), OpenSSL $(ver libssl3), SoftHSM2 $(ver softhsm2), libp11 $(ver libp11-3), libengine-pkcs11-openssl $(ver libengine-pkcs11-openssl), p11-kit $(ver p11-kit), age $(ver age), hyperfine $(ver hyperfine)"
 	echo "- load average at start: $LOAD0; at end: $LOAD1; run time $((T1 - T0)) s"
 	echo "- CPU time stolen by the hypervisor during the run: $STEAL of all CPU time (/proc/stat)"
-	echo "- runs: $ROUNDS interleaved rounds of $RUNS runs (+1 warm-up) per command; $REOPENS re-opens; $SIZE_RUNS runs per size"
+	echo "- runs: $ROUNDS interleaved rounds of $RUNS runs (+1 warm-up) per command, every other round in the opposite order; $REOPENS re-opens; $SIZE_RUNS runs per size"
 	echo
 	echo "## Results"
 	echo
