@@ -271,26 +271,23 @@ row "open: openssl cms -decrypt, libp11 engine (no verify)" \
 
 # --- 1b. client open with a software key, whole process -------------------
 say "1b. client open with a software key: store: and file:, RSA-3072 and P-256"
-m_swfloor_rsa() { measure swfloor_rsa "$SWFLOOR" rsa client.key; }
-m_vfloor_rsa() { measure vfloor_rsa "$VFLOOR" rsa client.key signer.crt \
-    c8k.sealed; }
-m_store_rsa() { measure store_rsa "$CS" --accept-encrypted-data-only \
-    open c8k.sealed; }
-m_file_rsa() { measure file_rsa "$CS" -s "file:$W/client.pem" \
-    --accept-encrypted-data-only open c8k.sealed; }
-m_swfloor_ec() { measure swfloor_ec "$SWFLOOR" ec ecclient.key; }
-m_vfloor_ec() { measure vfloor_ec "$VFLOOR" ec ecclient.key signer.crt \
-    ec8k.sealed; }
-m_store_ec() { measure store_ec "$CS" --accept-encrypted-data-only \
-    open ec8k.sealed; }
-m_file_ec() { measure file_ec "$CS" -s "file:$W/ecclient.pem" \
-    --accept-encrypted-data-only open ec8k.sealed; }
+# The software opens of one algorithm (sw_alg ALG KEY SEALED PEM: its PEM
+# key, the file sealed to it, key and certificates in one PEM file).
+sw_alg() { alg=$1 key=$2 sealed=$3 pem=$4; }
+m_swfloor() { measure swfloor_$alg "$SWFLOOR" $alg $key; }
+m_vfloor() { measure vfloor_$alg "$VFLOOR" $alg $key signer.crt $sealed; }
+m_store() { measure store_$alg "$CS" --accept-encrypted-data-only \
+    open $sealed; }
+m_file() { measure file_$alg "$CS" -s "file:$W/$pem" \
+    --accept-encrypted-data-only open $sealed; }
 m_file_p12() { measure file_p12 "$CS" -s "$FILESRC" \
     --accept-encrypted-data-only open c8k.sealed; }
 m_age() { measure age age -d -i age.key -o /dev/null c8k.age; }
 # Each software open beside its floors: RSA, then P-256.
-rounds m_swfloor_rsa m_vfloor_rsa m_store_rsa m_file_rsa m_file_p12
-rounds m_swfloor_ec m_vfloor_ec m_store_ec m_file_ec m_age
+sw_alg rsa client.key c8k.sealed client.pem
+rounds m_swfloor m_vfloor m_store m_file m_file_p12
+sw_alg ec ecclient.key ec8k.sealed ecclient.pem
+rounds m_swfloor m_vfloor m_store m_file m_age
 for alg in rsa ec; do
 	f=$(median swfloor_$alg.times)
 	v=$(median vfloor_$alg.times)
